@@ -1,0 +1,64 @@
+//! Identifiers: UUIDv7 newtypes, so ids sort by creation time and one kind cannot be passed
+//! where another is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A customer, employee or support employee.
+    PersonId
+);
+id_type!(
+    /// An outcome team.
+    TeamId
+);
+id_type!(
+    /// A Successful Customer Outcome.
+    OutcomeId
+);
+id_type!(
+    /// A case (the human-readable handle is its `CaseNumber`).
+    CaseId
+);
+id_type!(
+    /// A message on a case.
+    MessageId
+);

@@ -1,0 +1,23 @@
+//! Frontline's domain: identifiers, validated values, and the rules of the help desk
+//! (case lifecycle, routing, who sees which event) as plain functions over plain types.
+//!
+//! This crate does no IO and depends on no other workspace crate. Storage backends load state,
+//! ask these functions what should change, and persist the answer in one transaction, so both
+//! backends make the same decisions.
+
+pub mod case;
+pub mod event;
+pub mod ids;
+pub mod org;
+pub mod routing;
+pub mod time;
+pub mod values;
+
+pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
+pub use event::{Audience, Event, EventKind, NewEvent};
+pub use ids::{CaseId, MessageId, OutcomeId, PersonId, TeamId};
+pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
+pub use time::Timestamp;
+pub use values::{
+    CaseNumber, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags, ValueError,
+};

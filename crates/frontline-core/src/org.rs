@@ -1,0 +1,153 @@
+//! The organisation: people, outcome teams with dated (overlapping) memberships, who supports
+//! whom, and the outcomes teams own.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{OutcomeId, PersonId, TeamId};
+use crate::time::Timestamp;
+use crate::values::{Email, Name, OutcomeKey, ValueError};
+
+/// The three kinds of people. `admin` is a capability a support employee may hold, not a role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Customer,
+    Employee,
+    Support,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Customer, Role::Employee, Role::Support];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Employee => "employee",
+            Role::Support => "support",
+        }
+    }
+
+    /// Employees and support employees both work cases.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Customer)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "customer" => Ok(Role::Customer),
+            "employee" => Ok(Role::Employee),
+            "support" => Ok(Role::Support),
+            other => Err(ValueError::new(
+                "role",
+                format!("{other:?} is not one of customer, employee, support"),
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub email: Email,
+    pub name: Name,
+    pub role: Role,
+    /// e.g. "CEO" or "Head of Billing"; only meaningful for support employees.
+    pub title: Option<String>,
+    pub admin: bool,
+    /// How many open cases routing may give this person.
+    pub capacity: u32,
+    /// Whether routing may give this person new cases now.
+    pub available: bool,
+    pub created_at: Timestamp,
+}
+
+impl Person {
+    pub const DEFAULT_CAPACITY: u32 = 12;
+    pub const MAX_CAPACITY: u32 = 1000;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub name: Name,
+    pub created_at: Timestamp,
+}
+
+/// A person's membership of a team over a period; `to: None` means current. Memberships are
+/// never deleted, only ended, so the organisation's history is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub person_id: PersonId,
+    pub team_id: TeamId,
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+}
+
+/// A support employee serving a team over a period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportLink {
+    pub support_id: PersonId,
+    pub team_id: TeamId,
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+}
+
+/// Whether a dated link is in force at `at`: `from <= at < to`.
+pub fn in_force(from: Timestamp, to: Option<Timestamp>, at: Timestamp) -> bool {
+    from <= at && to.is_none_or(|to| at < to)
+}
+
+/// A Successful Customer Outcome: what the customer wants to achieve.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub id: OutcomeId,
+    pub key: OutcomeKey,
+    pub name: Name,
+    pub success_criteria: String,
+    /// Target time from case creation to the outcome, in minutes.
+    pub target_minutes: u32,
+    /// Teams that own the outcome, in routing preference order.
+    pub team_ids: Vec<TeamId>,
+    pub created_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::from_millis;
+
+    #[test]
+    fn a_link_is_in_force_from_its_start_until_just_before_its_end() {
+        let (a, b, c) = (from_millis(10), from_millis(20), from_millis(30));
+        assert!(!in_force(b, Some(c), a));
+        assert!(in_force(b, Some(c), b));
+        assert!(!in_force(b, Some(c), c));
+        assert!(in_force(b, None, c));
+    }
+
+    #[test]
+    fn roles_round_trip_through_text() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!(
+            "ceo"
+                .parse::<Role>()
+                .unwrap_err()
+                .reason
+                .contains("customer")
+        );
+    }
+}

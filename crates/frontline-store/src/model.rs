@@ -1,0 +1,204 @@
+//! What goes in and out of the store: commands, filters, pages and export records.
+
+use frontline_core::{
+    Case, CaseId, CaseNumber, CaseStatus, Channel, Email, Event, EventKind, Membership, Message,
+    MessageBody, Name, Outcome, OutcomeId, OutcomeKey, Person, PersonId, Priority, Role, Subject,
+    SupportLink, Tags, Team, TeamId, Timestamp, Visibility,
+};
+use serde::{Deserialize, Serialize};
+
+/// A write's result together with the events it appended, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written<T> {
+    pub value: T,
+    pub events: Vec<Event>,
+}
+
+impl<T> Written<T> {
+    /// The sequence number of the last event written (0 if none).
+    pub fn last_seq(&self) -> i64 {
+        self.events.last().map_or(0, |e| e.seq)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewPerson {
+    pub email: Email,
+    pub name: Name,
+    pub role: Role,
+    pub title: Option<String>,
+    pub admin: bool,
+    pub capacity: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PersonUpdate {
+    pub name: Option<Name>,
+    pub role: Option<Role>,
+    pub title: Option<Option<String>>,
+    pub admin: Option<bool>,
+    pub capacity: Option<u32>,
+    pub available: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFilter {
+    pub role: Option<Role>,
+    /// Case-insensitive match on name or email.
+    pub text: Option<String>,
+}
+
+/// A page request: `after` is the cursor of the last item already seen (list order).
+#[derive(Clone, Debug)]
+pub struct PageRequest<C = String> {
+    pub after: Option<C>,
+    pub limit: u32,
+}
+
+impl<C> PageRequest<C> {
+    pub const MAX_LIMIT: u32 = 200;
+
+    pub fn first(limit: u32) -> Self {
+        Self { after: None, limit }
+    }
+
+    /// The limit clamped to 1..=MAX_LIMIT.
+    pub fn clamped_limit(&self) -> u32 {
+        self.limit.clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Whether items exist after the last one returned.
+    pub has_more: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub session_hash: String,
+    pub person_id: PersonId,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub person_id: PersonId,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOutcome {
+    pub key: OutcomeKey,
+    pub name: Name,
+    pub success_criteria: String,
+    pub target_minutes: u32,
+    pub team_ids: Vec<TeamId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewCase {
+    pub customer_id: PersonId,
+    pub outcome_id: OutcomeId,
+    pub subject: Subject,
+    pub body: MessageBody,
+    pub channel: Channel,
+    pub priority: Priority,
+    pub tags: Tags,
+    /// Backdate the case (demo data and imports); `None` means now.
+    pub created_at: Option<Timestamp>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseCreated {
+    pub case: Case,
+    pub message: Message,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub case_id: CaseId,
+    pub author_id: PersonId,
+    pub body: MessageBody,
+    pub visibility: Visibility,
+    pub created_at: Option<Timestamp>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageAdded {
+    pub message: Message,
+    pub case: Case,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    /// Any of these statuses (empty: all).
+    pub statuses: Vec<CaseStatus>,
+    pub outcome_id: Option<OutcomeId>,
+    pub team_id: Option<TeamId>,
+    pub owner_id: Option<PersonId>,
+    /// Only cases nobody owns (team queues).
+    pub unassigned: bool,
+    pub customer_id: Option<PersonId>,
+    /// Case number, words of the subject, or the customer's email or name.
+    pub text: Option<String>,
+}
+
+/// Which events to read. `customer_id`: only events that customer may see.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub visible_to_customer: Option<PersonId>,
+    pub case_id: Option<CaseId>,
+    pub kinds: Vec<EventKind>,
+}
+
+/// One line of an export: enough to rebuild the store exactly, event log included.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Person {
+        person: Person,
+        password_hash: Option<String>,
+        last_assigned_at: Option<Timestamp>,
+    },
+    Token {
+        person_id: PersonId,
+        token_hash: String,
+        label: String,
+        created_at: Timestamp,
+    },
+    Team(Team),
+    Membership(Membership),
+    Support(SupportLink),
+    Outcome(Outcome),
+    Case(Case),
+    Message(Message),
+    Event(Event),
+}
+
+impl Record {
+    /// Orders records so that everything a record refers to comes before it.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Record::Person { .. } => 0,
+            Record::Token { .. } => 1,
+            Record::Team(_) => 2,
+            Record::Membership(_) => 3,
+            Record::Support(_) => 4,
+            Record::Outcome(_) => 5,
+            Record::Case(_) => 6,
+            Record::Message(_) => 7,
+            Record::Event(_) => 8,
+        }
+    }
+}
+
+/// How a case number is shown in `NotFound` messages.
+pub fn case_label(number: CaseNumber) -> String {
+    format!("case {number}")
+}
