@@ -20,8 +20,8 @@ pub mod testing;
 
 use async_trait::async_trait;
 use frontline_core::{
-    Case, CaseNumber, Email, Event, Membership, Message, Outcome, OutcomeAchieved, OutcomeKey,
-    Person, PersonId, SupportLink, Tags, Team, TeamId, CaseId, CaseStatus, OutcomeId,
+    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Outcome,
+    OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -44,46 +44,110 @@ pub trait Store: Send + Sync + 'static {
     // ----- people and credentials -----
 
     /// Create a person. `Conflict` if the email is taken.
-    async fn create_person(&self, actor: Option<PersonId>, new: NewPerson) -> StoreResult<Written<Person>>;
+    async fn create_person(
+        &self,
+        actor: Option<PersonId>,
+        new: NewPerson,
+    ) -> StoreResult<Written<Person>>;
     /// Change a person's mutable fields (the `Some` ones).
-    async fn update_person(&self, actor: Option<PersonId>, id: PersonId, update: PersonUpdate) -> StoreResult<Written<Person>>;
+    async fn update_person(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        update: PersonUpdate,
+    ) -> StoreResult<Written<Person>>;
     /// Store a new password hash (argon2id PHC string; the store never sees a password).
-    async fn set_password(&self, actor: Option<PersonId>, id: PersonId, password_hash: String) -> StoreResult<Written<()>>;
+    async fn set_password(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        password_hash: String,
+    ) -> StoreResult<Written<()>>;
     async fn get_person(&self, id: PersonId) -> StoreResult<Person>;
     async fn get_person_by_email(&self, email: &Email) -> StoreResult<Person>;
     /// The stored password hash, if a password was ever set.
     async fn password_hash(&self, id: PersonId) -> StoreResult<Option<String>>;
-    async fn list_people(&self, filter: PeopleFilter, page: PageRequest<PersonId>) -> StoreResult<Page<Person>>;
+    async fn list_people(
+        &self,
+        filter: PeopleFilter,
+        page: PageRequest<PersonId>,
+    ) -> StoreResult<Page<Person>>;
 
     /// Record an API token by its hash (the token itself is shown once and never stored).
-    async fn create_token(&self, actor: Option<PersonId>, person_id: PersonId, token_hash: String, label: String) -> StoreResult<Written<()>>;
+    async fn create_token(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        token_hash: String,
+        label: String,
+    ) -> StoreResult<Written<()>>;
     /// The person a token hash belongs to; `NotFound` for an unknown or revoked token.
     async fn person_for_token(&self, token_hash: &str) -> StoreResult<Person>;
     /// Start a web session keyed by the hash of its cookie value.
     async fn create_session(&self, session: NewSession) -> StoreResult<()>;
     /// The live session for a hash; `NotFound` when unknown or expired.
-    async fn get_session(&self, session_hash: &str, now: frontline_core::Timestamp) -> StoreResult<Session>;
+    async fn get_session(
+        &self,
+        session_hash: &str,
+        now: frontline_core::Timestamp,
+    ) -> StoreResult<Session>;
     async fn delete_session(&self, session_hash: &str) -> StoreResult<()>;
 
     // ----- teams and outcomes -----
 
     /// `Conflict` if the name is taken.
-    async fn create_team(&self, actor: Option<PersonId>, name: frontline_core::Name) -> StoreResult<Written<Team>>;
+    async fn create_team(
+        &self,
+        actor: Option<PersonId>,
+        name: frontline_core::Name,
+    ) -> StoreResult<Written<Team>>;
     async fn list_teams(&self) -> StoreResult<Vec<Team>>;
     async fn get_team(&self, id: TeamId) -> StoreResult<Team>;
     /// Add a membership from `from`. `Conflict` if the person is already a current member.
-    async fn add_membership(&self, actor: Option<PersonId>, person_id: PersonId, team_id: TeamId, from: frontline_core::Timestamp) -> StoreResult<Written<Membership>>;
+    async fn add_membership(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        team_id: TeamId,
+        from: frontline_core::Timestamp,
+    ) -> StoreResult<Written<Membership>>;
     /// End the current membership at `to`. `NotFound` if there is none.
-    async fn end_membership(&self, actor: Option<PersonId>, person_id: PersonId, team_id: TeamId, to: frontline_core::Timestamp) -> StoreResult<Written<Membership>>;
+    async fn end_membership(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        team_id: TeamId,
+        to: frontline_core::Timestamp,
+    ) -> StoreResult<Written<Membership>>;
     /// Memberships, current and past, filtered by team and/or person.
-    async fn list_memberships(&self, team_id: Option<TeamId>, person_id: Option<PersonId>) -> StoreResult<Vec<Membership>>;
+    async fn list_memberships(
+        &self,
+        team_id: Option<TeamId>,
+        person_id: Option<PersonId>,
+    ) -> StoreResult<Vec<Membership>>;
     /// `support_id` must be a support employee (`Invalid` otherwise).
-    async fn add_support(&self, actor: Option<PersonId>, support_id: PersonId, team_id: TeamId, from: frontline_core::Timestamp) -> StoreResult<Written<SupportLink>>;
-    async fn end_support(&self, actor: Option<PersonId>, support_id: PersonId, team_id: TeamId, to: frontline_core::Timestamp) -> StoreResult<Written<SupportLink>>;
+    async fn add_support(
+        &self,
+        actor: Option<PersonId>,
+        support_id: PersonId,
+        team_id: TeamId,
+        from: frontline_core::Timestamp,
+    ) -> StoreResult<Written<SupportLink>>;
+    async fn end_support(
+        &self,
+        actor: Option<PersonId>,
+        support_id: PersonId,
+        team_id: TeamId,
+        to: frontline_core::Timestamp,
+    ) -> StoreResult<Written<SupportLink>>;
     async fn list_supports(&self, team_id: Option<TeamId>) -> StoreResult<Vec<SupportLink>>;
 
     /// `Conflict` if the key is taken; `NotFound` if an owning team does not exist.
-    async fn create_outcome(&self, actor: Option<PersonId>, new: NewOutcome) -> StoreResult<Written<Outcome>>;
+    async fn create_outcome(
+        &self,
+        actor: Option<PersonId>,
+        new: NewOutcome,
+    ) -> StoreResult<Written<Outcome>>;
     async fn get_outcome(&self, id: OutcomeId) -> StoreResult<Outcome>;
     async fn get_outcome_by_key(&self, key: &OutcomeKey) -> StoreResult<Outcome>;
     async fn list_outcomes(&self) -> StoreResult<Vec<Outcome>>;
@@ -92,29 +156,70 @@ pub trait Store: Send + Sync + 'static {
 
     /// Open a case with its first message and route it (see `frontline_core::routing`).
     /// Idempotent per (actor, key).
-    async fn create_case(&self, actor: Option<PersonId>, new: NewCase) -> StoreResult<Written<CaseCreated>>;
+    async fn create_case(
+        &self,
+        actor: Option<PersonId>,
+        new: NewCase,
+    ) -> StoreResult<Written<CaseCreated>>;
     async fn get_case(&self, id: CaseId) -> StoreResult<Case>;
     async fn get_case_by_number(&self, number: CaseNumber) -> StoreResult<Case>;
     /// Cases, newest first, filtered; the cursor is the last case number of the previous page.
-    async fn list_cases(&self, filter: CaseFilter, page: PageRequest<CaseNumber>) -> StoreResult<Page<Case>>;
+    async fn list_cases(
+        &self,
+        filter: CaseFilter,
+        page: PageRequest<CaseNumber>,
+    ) -> StoreResult<Page<Case>>;
     /// `Conflict` for a move the lifecycle forbids.
-    async fn change_status(&self, actor: Option<PersonId>, id: CaseId, to: CaseStatus) -> StoreResult<Written<Case>>;
+    async fn change_status(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        to: CaseStatus,
+    ) -> StoreResult<Written<Case>>;
     /// Give the case to a person (`None`: back to the team queue). The owner must be staff.
-    async fn assign_case(&self, actor: Option<PersonId>, id: CaseId, owner: Option<PersonId>) -> StoreResult<Written<Case>>;
-    async fn set_outcome_achieved(&self, actor: Option<PersonId>, id: CaseId, value: OutcomeAchieved) -> StoreResult<Written<Case>>;
-    async fn set_tags(&self, actor: Option<PersonId>, id: CaseId, tags: Tags) -> StoreResult<Written<Case>>;
+    async fn assign_case(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        owner: Option<PersonId>,
+    ) -> StoreResult<Written<Case>>;
+    async fn set_outcome_achieved(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        value: OutcomeAchieved,
+    ) -> StoreResult<Written<Case>>;
+    async fn set_tags(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        tags: Tags,
+    ) -> StoreResult<Written<Case>>;
     /// Add a message; may move the case (a customer reply reopens it). Idempotent per
     /// (actor, key).
-    async fn add_message(&self, actor: Option<PersonId>, new: NewMessage) -> StoreResult<Written<MessageAdded>>;
+    async fn add_message(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+    ) -> StoreResult<Written<MessageAdded>>;
     /// Messages of a case, oldest first; internal notes only when `include_internal`.
-    async fn list_messages(&self, case_id: CaseId, include_internal: bool) -> StoreResult<Vec<Message>>;
+    async fn list_messages(
+        &self,
+        case_id: CaseId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<Message>>;
     /// The open-case counter routing uses for a person (maintained on every write).
     async fn open_load(&self, person_id: PersonId) -> StoreResult<u32>;
 
     // ----- the event log -----
 
     /// Events with `seq > after`, in order, at most `limit`, filtered.
-    async fn events_after(&self, after: i64, limit: u32, filter: EventFilter) -> StoreResult<Vec<Event>>;
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> StoreResult<Vec<Event>>;
     /// The newest committed sequence number (0 for an empty log).
     async fn last_seq(&self) -> StoreResult<i64>;
 

@@ -1,0 +1,489 @@
+//! Writes to the organisation: people, credentials, teams, memberships, support links and
+//! outcomes. Each function runs inside the writer's transaction and appends its event.
+
+use frontline_core::{
+    EventKind, Membership, Name, NewEvent, Outcome, OutcomeId, Person, PersonId, Role, SupportLink,
+    Team, TeamId, Timestamp, ValueError,
+};
+use frontline_store::{
+    NewOutcome, NewPerson, NewSession, PersonUpdate, StoreError, StoreResult, Written,
+};
+use rusqlite::{OptionalExtension, params};
+use serde_json::json;
+
+use crate::cases;
+use crate::reads;
+use crate::rows::{Db, ms};
+use crate::writer::WriteTx;
+
+fn check_capacity(capacity: u32) -> StoreResult<()> {
+    if capacity > Person::MAX_CAPACITY {
+        return Err(ValueError::new(
+            "capacity",
+            format!("must be at most {}", Person::MAX_CAPACITY),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn person_payload(p: &Person) -> serde_json::Value {
+    json!({ "person_id": p.id, "email": p.email, "name": p.name, "role": p.role, "title": p.title, "admin": p.admin, "capacity": p.capacity, "available": p.available })
+}
+
+pub(crate) fn create_person(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    new: NewPerson,
+) -> StoreResult<Written<Person>> {
+    check_capacity(new.capacity)?;
+    let at = w.now();
+    let person = Person {
+        id: PersonId::new(),
+        email: new.email,
+        name: new.name,
+        role: new.role,
+        title: new.title,
+        admin: new.admin,
+        capacity: new.capacity,
+        available: true,
+        created_at: at,
+    };
+    let inserted = w
+        .conn
+        .prepare_cached(
+            "INSERT INTO people (id, email, name, role, title, admin, capacity, available, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (email) DO NOTHING",
+        )
+        .db()?
+        .execute(params![
+            person.id.to_string(),
+            person.email.as_str(),
+            person.name.as_str(),
+            person.role.as_str(),
+            person.title,
+            person.admin,
+            person.capacity,
+            ms(at)
+        ])
+        .db()?;
+    if inserted == 0 {
+        return Err(StoreError::conflict(format!(
+            "a person with email {} already exists",
+            person.email
+        )));
+    }
+    let events = w.append(
+        vec![NewEvent::new(
+            EventKind::PersonCreated,
+            actor,
+            person_payload(&person),
+        )],
+        at,
+    )?;
+    Ok(Written {
+        value: person,
+        events,
+    })
+}
+
+pub(crate) fn update_person(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    id: PersonId,
+    update: PersonUpdate,
+) -> StoreResult<Written<Person>> {
+    let mut person = reads::person(w.conn, id)?;
+    if let Some(capacity) = update.capacity {
+        check_capacity(capacity)?;
+        person.capacity = capacity;
+    }
+    if let Some(name) = update.name {
+        person.name = name;
+    }
+    if let Some(role) = update.role {
+        person.role = role;
+    }
+    if let Some(title) = update.title {
+        person.title = title;
+    }
+    if let Some(admin) = update.admin {
+        person.admin = admin;
+    }
+    if let Some(available) = update.available {
+        person.available = available;
+    }
+    w.conn
+        .prepare_cached("UPDATE people SET name = ?2, role = ?3, title = ?4, admin = ?5, capacity = ?6, available = ?7 WHERE id = ?1")
+        .db()?
+        .execute(params![
+            id.to_string(),
+            person.name.as_str(),
+            person.role.as_str(),
+            person.title,
+            person.admin,
+            person.capacity,
+            person.available
+        ])
+        .db()?;
+    let at = w.now();
+    let mut events = w.append(
+        vec![NewEvent::new(
+            EventKind::PersonUpdated,
+            actor,
+            person_payload(&person),
+        )],
+        at,
+    )?;
+    // More room (or back from away) may let this person take queued cases now.
+    events.extend(cases::refill(w, id, at)?);
+    Ok(Written {
+        value: person,
+        events,
+    })
+}
+
+pub(crate) fn set_password(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    id: PersonId,
+    hash: String,
+) -> StoreResult<Written<()>> {
+    let changed = w
+        .conn
+        .prepare_cached("UPDATE people SET password_hash = ?2 WHERE id = ?1")
+        .db()?
+        .execute(params![id.to_string(), hash])
+        .db()?;
+    if changed == 0 {
+        return Err(StoreError::not_found(format!("person {id}")));
+    }
+    let at = w.now();
+    let events = w.append(
+        vec![NewEvent::new(
+            EventKind::PasswordSet,
+            actor,
+            json!({ "person_id": id }),
+        )],
+        at,
+    )?;
+    Ok(Written { value: (), events })
+}
+
+pub(crate) fn create_token(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    person_id: PersonId,
+    hash: String,
+    label: String,
+) -> StoreResult<Written<()>> {
+    reads::person(w.conn, person_id)?;
+    let at = w.now();
+    w.conn
+        .prepare_cached("INSERT INTO api_tokens (token_hash, person_id, label, created_at) VALUES (?1, ?2, ?3, ?4)")
+        .db()?
+        .execute(params![hash, person_id.to_string(), label, ms(at)])
+        .db()?;
+    let payload = json!({ "person_id": person_id, "label": label });
+    let events = w.append(
+        vec![NewEvent::new(EventKind::TokenCreated, actor, payload)],
+        at,
+    )?;
+    Ok(Written { value: (), events })
+}
+
+pub(crate) fn create_session(w: &mut WriteTx<'_>, session: NewSession) -> StoreResult<()> {
+    reads::person(w.conn, session.person_id)?;
+    w.conn
+        .prepare_cached("INSERT INTO sessions (session_hash, person_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)")
+        .db()?
+        .execute(params![session.session_hash, session.person_id.to_string(), session.csrf_token, ms(session.expires_at)])
+        .db()?;
+    // Expired sessions are swept here, on the write path, rather than by a timer.
+    let now = w.now();
+    w.conn
+        .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")
+        .db()?
+        .execute([ms(now)])
+        .db()?;
+    Ok(())
+}
+
+pub(crate) fn create_team(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    name: Name,
+) -> StoreResult<Written<Team>> {
+    let at = w.now();
+    let team = Team {
+        id: TeamId::new(),
+        name,
+        created_at: at,
+    };
+    let inserted = w
+        .conn
+        .prepare_cached("INSERT INTO teams (id, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING")
+        .db()?
+        .execute(params![team.id.to_string(), team.name.as_str(), ms(at)])
+        .db()?;
+    if inserted == 0 {
+        return Err(StoreError::conflict(format!(
+            "a team named {:?} already exists",
+            team.name.as_str()
+        )));
+    }
+    let payload = json!({ "team_id": team.id, "name": team.name });
+    let events = w.append(
+        vec![NewEvent::new(EventKind::TeamCreated, actor, payload)],
+        at,
+    )?;
+    Ok(Written {
+        value: team,
+        events,
+    })
+}
+
+pub(crate) fn add_membership(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    person_id: PersonId,
+    team_id: TeamId,
+    from: Timestamp,
+) -> StoreResult<Written<Membership>> {
+    let person = reads::person(w.conn, person_id)?;
+    let team = reads::team(w.conn, team_id)?;
+    let inserted = w
+        .conn
+        .prepare_cached(
+            "INSERT INTO memberships (person_id, team_id, valid_from) VALUES (?1, ?2, ?3)
+             ON CONFLICT (person_id, team_id) WHERE valid_to IS NULL DO NOTHING",
+        )
+        .db()?
+        .execute(params![
+            person_id.to_string(),
+            team_id.to_string(),
+            ms(from)
+        ])
+        .db()?;
+    if inserted == 0 {
+        return Err(StoreError::conflict(format!(
+            "{} is already a member of {}",
+            person.name, team.name
+        )));
+    }
+    let at = w.now();
+    let payload = json!({ "person_id": person_id, "team_id": team_id, "from": from });
+    let mut events = w.append(
+        vec![NewEvent::new(EventKind::MembershipAdded, actor, payload)],
+        at,
+    )?;
+    events.extend(cases::refill(w, person_id, at)?);
+    Ok(Written {
+        value: Membership {
+            person_id,
+            team_id,
+            from,
+            to: None,
+        },
+        events,
+    })
+}
+
+pub(crate) fn end_membership(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    person_id: PersonId,
+    team_id: TeamId,
+    to: Timestamp,
+) -> StoreResult<Written<Membership>> {
+    let from: Option<i64> = w
+        .conn
+        .prepare_cached(
+            "UPDATE memberships SET valid_to = ?3 WHERE person_id = ?1 AND team_id = ?2 AND valid_to IS NULL
+             RETURNING valid_from",
+        )
+        .db()?
+        .query_row(params![person_id.to_string(), team_id.to_string(), ms(to)], |r| r.get(0))
+        .optional()
+        .db()?;
+    let Some(from) = from else {
+        return Err(StoreError::not_found(format!(
+            "current membership of person {person_id} in team {team_id}"
+        )));
+    };
+    let at = w.now();
+    let payload = json!({ "person_id": person_id, "team_id": team_id, "to": to });
+    let events = w.append(
+        vec![NewEvent::new(EventKind::MembershipEnded, actor, payload)],
+        at,
+    )?;
+    let membership = Membership {
+        person_id,
+        team_id,
+        from: frontline_core::time::from_millis(from),
+        to: Some(to),
+    };
+    Ok(Written {
+        value: membership,
+        events,
+    })
+}
+
+pub(crate) fn add_support(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    support_id: PersonId,
+    team_id: TeamId,
+    from: Timestamp,
+) -> StoreResult<Written<SupportLink>> {
+    let person = reads::person(w.conn, support_id)?;
+    let team = reads::team(w.conn, team_id)?;
+    if person.role != Role::Support {
+        return Err(ValueError::new(
+            "support",
+            format!("{} is not a support employee", person.name),
+        )
+        .into());
+    }
+    let inserted = w
+        .conn
+        .prepare_cached(
+            "INSERT INTO supports (support_id, team_id, valid_from) VALUES (?1, ?2, ?3)
+             ON CONFLICT (support_id, team_id) WHERE valid_to IS NULL DO NOTHING",
+        )
+        .db()?
+        .execute(params![
+            support_id.to_string(),
+            team_id.to_string(),
+            ms(from)
+        ])
+        .db()?;
+    if inserted == 0 {
+        return Err(StoreError::conflict(format!(
+            "{} already supports {}",
+            person.name, team.name
+        )));
+    }
+    let at = w.now();
+    let payload = json!({ "support_id": support_id, "team_id": team_id, "from": from });
+    let events = w.append(
+        vec![NewEvent::new(EventKind::SupportAdded, actor, payload)],
+        at,
+    )?;
+    Ok(Written {
+        value: SupportLink {
+            support_id,
+            team_id,
+            from,
+            to: None,
+        },
+        events,
+    })
+}
+
+pub(crate) fn end_support(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    support_id: PersonId,
+    team_id: TeamId,
+    to: Timestamp,
+) -> StoreResult<Written<SupportLink>> {
+    let from: Option<i64> = w
+        .conn
+        .prepare_cached(
+            "UPDATE supports SET valid_to = ?3 WHERE support_id = ?1 AND team_id = ?2 AND valid_to IS NULL
+             RETURNING valid_from",
+        )
+        .db()?
+        .query_row(params![support_id.to_string(), team_id.to_string(), ms(to)], |r| r.get(0))
+        .optional()
+        .db()?;
+    let Some(from) = from else {
+        return Err(StoreError::not_found(format!(
+            "current support link of person {support_id} to team {team_id}"
+        )));
+    };
+    let at = w.now();
+    let payload = json!({ "support_id": support_id, "team_id": team_id, "to": to });
+    let events = w.append(
+        vec![NewEvent::new(EventKind::SupportEnded, actor, payload)],
+        at,
+    )?;
+    let link = SupportLink {
+        support_id,
+        team_id,
+        from: frontline_core::time::from_millis(from),
+        to: Some(to),
+    };
+    Ok(Written {
+        value: link,
+        events,
+    })
+}
+
+pub(crate) fn create_outcome(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    new: NewOutcome,
+) -> StoreResult<Written<Outcome>> {
+    for team_id in &new.team_ids {
+        reads::team(w.conn, *team_id)?;
+    }
+    let mut team_ids = new.team_ids;
+    // Keep the first mention of each team: its rank is its routing preference.
+    let mut seen = std::collections::HashSet::new();
+    team_ids.retain(|t| seen.insert(*t));
+    let at = w.now();
+    let outcome = Outcome {
+        id: OutcomeId::new(),
+        key: new.key,
+        name: new.name,
+        success_criteria: new.success_criteria,
+        target_minutes: new.target_minutes,
+        team_ids,
+        created_at: at,
+    };
+    let inserted = w
+        .conn
+        .prepare_cached(
+            "INSERT INTO outcomes (id, key, name, success_criteria, target_minutes, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO NOTHING",
+        )
+        .db()?
+        .execute(params![
+            outcome.id.to_string(),
+            outcome.key.as_str(),
+            outcome.name.as_str(),
+            outcome.success_criteria,
+            outcome.target_minutes,
+            ms(at)
+        ])
+        .db()?;
+    if inserted == 0 {
+        return Err(StoreError::conflict(format!(
+            "an outcome with key {} already exists",
+            outcome.key
+        )));
+    }
+    let mut stmt = w
+        .conn
+        .prepare_cached("INSERT INTO outcome_teams (outcome_id, team_id, rank) VALUES (?1, ?2, ?3)")
+        .db()?;
+    for (rank, team_id) in outcome.team_ids.iter().enumerate() {
+        stmt.execute(params![
+            outcome.id.to_string(),
+            team_id.to_string(),
+            rank as i64
+        ])
+        .db()?;
+    }
+    let payload = json!({ "outcome_id": outcome.id, "key": outcome.key, "name": outcome.name, "team_ids": outcome.team_ids, "target_minutes": outcome.target_minutes });
+    let events = w.append(
+        vec![NewEvent::new(EventKind::OutcomeCreated, actor, payload)],
+        at,
+    )?;
+    Ok(Written {
+        value: outcome,
+        events,
+    })
+}

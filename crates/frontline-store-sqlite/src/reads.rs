@@ -1,0 +1,398 @@
+//! Queries. Each takes a plain connection, so the writer uses the same functions inside its
+//! transaction that the reader pool uses outside it.
+
+use frontline_core::{
+    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Outcome, OutcomeId,
+    OutcomeKey, Person, PersonId, SupportLink, Team, TeamId,
+};
+use frontline_store::{
+    CaseFilter, EventFilter, Page, PageRequest, PeopleFilter, StoreError, StoreResult, case_label,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use crate::rows::{
+    self, CASE_COLUMNS, Db, EVENT_COLUMNS, MESSAGE_COLUMNS, OUTCOME_COLUMNS, PERSON_COLUMNS,
+};
+
+fn found<T>(value: Option<T>, what: impl FnOnce() -> String) -> StoreResult<T> {
+    value.ok_or_else(|| StoreError::not_found(what()))
+}
+
+pub(crate) fn person(conn: &Connection, id: PersonId) -> StoreResult<Person> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ?1");
+    let found_person = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([id.to_string()], rows::person)
+        .optional()
+        .db()?;
+    found(found_person, || format!("person {id}"))
+}
+
+pub(crate) fn person_by_email(conn: &Connection, email: &Email) -> StoreResult<Person> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email = ?1");
+    let p = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([email.as_str()], rows::person)
+        .optional()
+        .db()?;
+    found(p, || format!("person {email}"))
+}
+
+pub(crate) fn password_hash(conn: &Connection, id: PersonId) -> StoreResult<Option<String>> {
+    let hash = conn
+        .prepare_cached("SELECT password_hash FROM people WHERE id = ?1")
+        .db()?
+        .query_row([id.to_string()], |r| r.get::<_, Option<String>>(0))
+        .optional()
+        .db()?;
+    found(hash, || format!("person {id}"))
+}
+
+pub(crate) fn open_load(conn: &Connection, id: PersonId) -> StoreResult<u32> {
+    let load = conn
+        .prepare_cached("SELECT open_cases FROM people WHERE id = ?1")
+        .db()?
+        .query_row([id.to_string()], |r| r.get::<_, u32>(0))
+        .optional()
+        .db()?;
+    found(load, || format!("person {id}"))
+}
+
+/// `%text%` for LIKE, with the wildcard characters in `text` taken literally.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub(crate) fn list_people(
+    conn: &Connection,
+    filter: &PeopleFilter,
+    page: &PageRequest<PersonId>,
+) -> StoreResult<Page<Person>> {
+    let mut sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(role) = filter.role {
+        args.push(role.as_str().to_owned().into());
+        sql += &format!(" AND role = ?{}", args.len());
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        args.push(like_pattern(text.trim()).into());
+        sql += &format!(
+            " AND (name LIKE ?{0} ESCAPE '\\' OR email LIKE ?{0} ESCAPE '\\')",
+            args.len()
+        );
+    }
+    if let Some(after) = page.after {
+        args.push(after.to_string().into());
+        sql += &format!(" AND id > ?{}", args.len());
+    }
+    let limit = page.clamped_limit();
+    sql += &format!(" ORDER BY id LIMIT {}", limit + 1);
+    paged(conn, &sql, args, limit, rows::person)
+}
+
+fn paged<T>(
+    conn: &Connection,
+    sql: &str,
+    args: Vec<Value>,
+    limit: u32,
+    map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> StoreResult<Page<T>> {
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    let mut items = stmt
+        .query_map(params_from_iter(args), map)
+        .db()?
+        .collect::<Result<Vec<_>, _>>()
+        .db()?;
+    let has_more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    Ok(Page { items, has_more })
+}
+
+pub(crate) fn team(conn: &Connection, id: TeamId) -> StoreResult<Team> {
+    let t = conn
+        .prepare_cached("SELECT id, name, created_at FROM teams WHERE id = ?1")
+        .db()?
+        .query_row([id.to_string()], rows::team)
+        .optional()
+        .db()?;
+    found(t, || format!("team {id}"))
+}
+
+pub(crate) fn teams(conn: &Connection) -> StoreResult<Vec<Team>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, name, created_at FROM teams ORDER BY name, id")
+        .db()?;
+    let teams = stmt
+        .query_map([], rows::team)
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(teams)
+}
+
+pub(crate) fn memberships(
+    conn: &Connection,
+    team: Option<TeamId>,
+    person: Option<PersonId>,
+) -> StoreResult<Vec<Membership>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT person_id, team_id, valid_from, valid_to FROM memberships
+             WHERE (?1 IS NULL OR team_id = ?1) AND (?2 IS NULL OR person_id = ?2)
+             ORDER BY person_id, team_id, valid_from",
+        )
+        .db()?;
+    let found = stmt
+        .query_map(
+            params![team.map(|t| t.to_string()), person.map(|p| p.to_string())],
+            rows::membership,
+        )
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(found)
+}
+
+pub(crate) fn supports(conn: &Connection, team: Option<TeamId>) -> StoreResult<Vec<SupportLink>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT support_id, team_id, valid_from, valid_to FROM supports
+             WHERE (?1 IS NULL OR team_id = ?1) ORDER BY support_id, team_id, valid_from",
+        )
+        .db()?;
+    let found = stmt
+        .query_map(params![team.map(|t| t.to_string())], rows::support)
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(found)
+}
+
+fn with_teams(conn: &Connection, mut outcome: Outcome) -> StoreResult<Outcome> {
+    let mut stmt = conn
+        .prepare_cached("SELECT team_id FROM outcome_teams WHERE outcome_id = ?1 ORDER BY rank")
+        .db()?;
+    outcome.team_ids = stmt
+        .query_map([outcome.id.to_string()], |r| rows::parsed(r, "team_id"))
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(outcome)
+}
+
+pub(crate) fn outcome(conn: &Connection, id: OutcomeId) -> StoreResult<Outcome> {
+    let sql = format!("SELECT {OUTCOME_COLUMNS} FROM outcomes WHERE id = ?1");
+    let o = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([id.to_string()], rows::outcome)
+        .optional()
+        .db()?;
+    with_teams(conn, found(o, || format!("outcome {id}"))?)
+}
+
+pub(crate) fn outcome_by_key(conn: &Connection, key: &OutcomeKey) -> StoreResult<Outcome> {
+    let sql = format!("SELECT {OUTCOME_COLUMNS} FROM outcomes WHERE key = ?1");
+    let o = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([key.as_str()], rows::outcome)
+        .optional()
+        .db()?;
+    with_teams(conn, found(o, || format!("outcome {key}"))?)
+}
+
+pub(crate) fn outcomes(conn: &Connection) -> StoreResult<Vec<Outcome>> {
+    let sql = format!("SELECT {OUTCOME_COLUMNS} FROM outcomes ORDER BY name, id");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let list: Vec<Outcome> = stmt
+        .query_map([], rows::outcome)
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    list.into_iter().map(|o| with_teams(conn, o)).collect()
+}
+
+pub(crate) fn case(conn: &Connection, id: CaseId) -> StoreResult<Case> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = ?1");
+    let c = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([id.to_string()], rows::case)
+        .optional()
+        .db()?;
+    found(c, || format!("case {id}"))
+}
+
+pub(crate) fn case_by_number(conn: &Connection, number: CaseNumber) -> StoreResult<Case> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.number = ?1");
+    let c = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([number.0], rows::case)
+        .optional()
+        .db()?;
+    found(c, || case_label(number))
+}
+
+pub(crate) fn list_cases(
+    conn: &Connection,
+    filter: &CaseFilter,
+    page: &PageRequest<CaseNumber>,
+) -> StoreResult<Page<Case>> {
+    let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |sql: &mut String, clause: &str, value: Value| {
+        args.push(value);
+        *sql += &clause.replace("?#", &format!("?{}", args.len()));
+    };
+    if !filter.statuses.is_empty() {
+        let list = filter
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql += &format!(" AND c.status IN ({list})");
+    }
+    if let Some(id) = filter.outcome_id {
+        arg(&mut sql, " AND c.outcome_id = ?#", id.to_string().into());
+    }
+    if let Some(id) = filter.team_id {
+        arg(&mut sql, " AND c.team_id = ?#", id.to_string().into());
+    }
+    if let Some(id) = filter.owner_id {
+        arg(&mut sql, " AND c.owner_id = ?#", id.to_string().into());
+    }
+    if filter.unassigned {
+        sql += " AND c.owner_id IS NULL";
+    }
+    if let Some(id) = filter.customer_id {
+        arg(&mut sql, " AND c.customer_id = ?#", id.to_string().into());
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let number = text.parse::<CaseNumber>().map(|n| n.0).unwrap_or(-1);
+        arg(&mut sql, " AND (c.number = ?#", number.into());
+        arg(
+            &mut sql,
+            " OR c.subject LIKE ?# ESCAPE '\\' OR c.customer_id IN \
+             (SELECT id FROM people WHERE email LIKE ?# ESCAPE '\\' OR name LIKE ?# ESCAPE '\\'))",
+            like_pattern(text).into(),
+        );
+    }
+    if let Some(after) = page.after {
+        arg(&mut sql, " AND c.number < ?#", after.0.into());
+    }
+    let limit = page.clamped_limit();
+    sql += &format!(" ORDER BY c.number DESC LIMIT {}", limit + 1);
+    paged(conn, &sql, args, limit, rows::case)
+}
+
+pub(crate) fn messages(
+    conn: &Connection,
+    case_id: CaseId,
+    include_internal: bool,
+) -> StoreResult<Vec<Message>> {
+    // Confirm the case exists, so an unknown case is NotFound rather than an empty list.
+    case(conn, case_id)?;
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE case_id = ?1 AND (?2 OR visibility = 'public')
+         ORDER BY created_at, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let list = stmt
+        .query_map(
+            params![case_id.to_string(), include_internal],
+            rows::message,
+        )
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(list)
+}
+
+pub(crate) fn message(conn: &Connection, id: frontline_core::MessageId) -> StoreResult<Message> {
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1");
+    let m = conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_row([id.to_string()], rows::message)
+        .optional()
+        .db()?;
+    found(m, || format!("message {id}"))
+}
+
+pub(crate) fn events_after(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+    filter: &EventFilter,
+) -> StoreResult<Vec<Event>> {
+    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1");
+    let mut args: Vec<Value> = vec![after.into()];
+    if let Some(customer) = filter.visible_to_customer {
+        args.push(customer.to_string().into());
+        sql += &format!(" AND customer_id = ?{}", args.len());
+    }
+    if let Some(case_id) = filter.case_id {
+        args.push(case_id.to_string().into());
+        sql += &format!(" AND case_id = ?{}", args.len());
+    }
+    if !filter.kinds.is_empty() {
+        let list = filter
+            .kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sql += &format!(" AND kind IN ({list})");
+    }
+    sql += &format!(" ORDER BY seq LIMIT {limit}");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let events = stmt
+        .query_map(params_from_iter(args), rows::event)
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(events)
+}
+
+/// Events with `first <= seq <= last`, for replaying an idempotent write's answer.
+pub(crate) fn events_between(conn: &Connection, first: i64, last: i64) -> StoreResult<Vec<Event>> {
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let events = stmt
+        .query_map([first, last], rows::event)
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    Ok(events)
+}
+
+pub(crate) fn last_seq(conn: &Connection) -> StoreResult<i64> {
+    conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))
+        .db()
+}
+
+/// Whether a status list contains only statuses that count as open load (used by queues).
+pub(crate) fn load_statuses() -> String {
+    CaseStatus::ALL
+        .iter()
+        .filter(|s| s.counts_as_load())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
