@@ -303,10 +303,10 @@ pub(crate) fn create_case(
     let (case, message, effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
     insert_case(w, &case)?;
     insert_message(w, &message)?;
+    let events = apply(w, effects, at, None)?;
     if let Some(owner) = case.owner_id {
         touch_assigned(w, owner, now)?;
     }
-    let events = apply(w, effects, at, None)?;
     remember(
         w,
         actor,

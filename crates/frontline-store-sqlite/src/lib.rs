@@ -56,6 +56,33 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Readers>,
     doorbell: tokio_watch::Receiver,
+    /// Dropping this stops the checkpointer thread (it watches for the other end to close).
+    _checkpointer: std::sync::mpsc::Sender<()>,
+}
+
+/// Copies committed WAL frames into the database file off the writer thread. The writer's own
+/// automatic checkpoints were measured at ~9% of its time; here they cost it nothing.
+/// PASSIVE never blocks the writer or readers; if readers pin old frames the WAL simply grows
+/// until the next pass.
+fn start_checkpointer(path: &Path) -> StoreResult<std::sync::mpsc::Sender<()>> {
+    let conn = Connection::open(path).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    conn.busy_timeout(Duration::from_millis(100))
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("frontline-sqlite-checkpoint".into())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(Duration::from_millis(200))
+            {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "wal checkpoint failed; will retry");
+                }
+            }
+            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        })
+        .map_err(|e| StoreError::Other(format!("could not start the checkpointer: {e}")))?;
+    Ok(stop)
 }
 
 /// Idle read connections. A semaphore with as many permits as connections guarantees a task
@@ -70,6 +97,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Each write runs in a savepoint; keep the statement journal in memory, not a temp file
+    // (on disk it cost a pwrite per touched page, measured as the largest kernel cost).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
@@ -87,7 +118,10 @@ impl SqliteStore {
         };
         let mut conn = Connection::open(path).map_err(unavailable)?;
         configure(&conn).map_err(unavailable)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(unavailable)?;
         migrate::run(&mut conn)?;
+        let checkpointer = start_checkpointer(path)?;
         let mut idle = Vec::with_capacity(config.readers.max(1));
         for _ in 0..config.readers.max(1) {
             let reader = Connection::open_with_flags(
@@ -111,6 +145,7 @@ impl SqliteStore {
                 permits,
             }),
             doorbell,
+            _checkpointer: checkpointer,
         })
     }
 
