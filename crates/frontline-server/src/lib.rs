@@ -1,1 +1,50 @@
-//! placeholder
+//! Frontline's HTTP server: the JSON API under `/api/v1`, sign-in and API tokens, the one
+//! authorisation module, operations endpoints, and the OpenAPI document with its reference
+//! page. It sees storage only through `frontline_store::Store` and never names a database
+//! driver; the binary picks the backend and installs the tracing subscriber.
+//!
+//! Entry point: [`serve`]. Tests build the router directly with [`router`].
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod authz;
+mod docs_page;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod ops;
+pub mod paging;
+pub mod ratelimit;
+pub mod views;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+pub use app::{AppState, ServerConfig, router};
+pub use auth::{hash_password, new_api_token, verify_password};
+pub use error::{AppError, Problem, Result};
+pub use ratelimit::{Quota, RateLimitConfig};
+
+/// Serve the API on `listener` until `shutdown` completes, then stop accepting connections
+/// and let requests in flight finish before returning.
+pub async fn serve(
+    config: ServerConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let address = listener.local_addr()?;
+    let backend = config.store.backend();
+    let app = router(AppState::new(config));
+    tracing::info!(%address, backend, "serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! A case's conversation: public messages between customer and staff, and internal notes
+//! that only staff ever see.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use frontline_core::{MessageBody, MessageId, Visibility};
+use frontline_store::NewMessage;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{load_case, written};
+use crate::app::AppState;
+use crate::auth::Actor;
+use crate::authz::{self, Action, Resource};
+use crate::error::{AppError, Result};
+use crate::extract::{IdempotencyKey, Json, Path, Query};
+use crate::paging;
+use crate::views::{MessagePage, MessageView};
+
+#[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    /// `public`, `internal` or `all` (staff default: `all`; customers only ever get `public`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// The id of the last message already seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case}/messages",
+    tag = "cases",
+    summary = "List a case's messages",
+    description = "Oldest first. Internal notes are included for staff only.",
+    params(("case" = String, Path, description = "Case id or number (`FL-1042`)"), MessageQuery),
+    responses((status = 200, description = "A page of messages", body = MessagePage)),
+)]
+pub async fn list_messages(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(raw): Path<String>,
+    Query(query): Query<MessageQuery>,
+) -> Result<axum::Json<MessagePage>> {
+    let case = load_case(&state, &actor, &raw, Action::ListMessages).await?;
+    let limit = paging::limit(query.limit)?;
+    let (public, internal) = match query.visibility.as_deref() {
+        None if actor.is_staff() => (true, true),
+        None => (true, false),
+        Some("all") => (true, true),
+        Some("public") => (true, false),
+        Some("internal") => (false, true),
+        Some(other) => {
+            return Err(AppError::field(
+                "visibility",
+                format!("{other:?} is not one of public, internal, all"),
+            ));
+        }
+    };
+    if internal {
+        let resource = Resource::Case {
+            customer_id: case.customer_id,
+        };
+        authz::require(
+            &actor,
+            Action::ReadInternalNotes,
+            &resource,
+            format!("case {raw}"),
+        )?;
+    }
+    let after = match &query.after {
+        Some(raw) => Some(
+            raw.parse::<MessageId>()
+                .map_err(|_| AppError::field("after", "must be a message id"))?,
+        ),
+        None => None,
+    };
+    let messages = state.store.list_messages(case.id, internal).await?;
+    let wanted = messages.into_iter().filter(|m| match m.visibility {
+        Visibility::Public => public,
+        Visibility::Internal => internal,
+    });
+    let (page, has_more) = paging::in_memory(wanted.collect(), |m| m.id, after.as_ref(), limit);
+    let next = match (has_more, page.last()) {
+        (true, Some(last)) => Some(paging::link(
+            &format!("/api/v1/cases/{raw}/messages"),
+            &MessageQuery {
+                after: Some(last.id.to_string()),
+                limit: Some(limit),
+                ..query
+            },
+        )),
+        _ => None,
+    };
+    Ok(axum::Json(MessagePage {
+        items: page.iter().map(MessageView::from).collect(),
+        next,
+    }))
+}
+
+/// Add a message to a case.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMessageBody {
+    pub body: String,
+    /// `public` (default: the customer sees it) or `internal` (a note for staff only).
+    pub visibility: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case}/messages",
+    tag = "cases",
+    summary = "Add a message or internal note",
+    description = "A customer's reply reopens a waiting or resolved case; the first public \
+        staff reply opens a new one. Retries with the same `Idempotency-Key` write nothing.",
+    params(
+        ("case" = String, Path, description = "Case id or number (`FL-1042`)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+    ),
+    request_body = AddMessageBody,
+    responses((status = 201, description = "The message", body = MessageView)),
+)]
+pub async fn add_message(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(raw): Path<String>,
+    IdempotencyKey(idempotency_key): IdempotencyKey,
+    Json(body): Json<AddMessageBody>,
+) -> Result<(StatusCode, axum::Json<MessageView>)> {
+    let visibility = match &body.visibility {
+        Some(v) => v.parse::<Visibility>()?,
+        None => Visibility::Public,
+    };
+    let action = match visibility {
+        Visibility::Public => Action::AddPublicMessage,
+        Visibility::Internal => Action::AddInternalNote,
+    };
+    let case = load_case(&state, &actor, &raw, action).await?;
+    let text = MessageBody::parse(&body.body)?;
+    let seen_before = super::cases::replay_marker(&state, idempotency_key.is_some()).await?;
+    let added = state
+        .store
+        .add_message(
+            Some(actor.person_id()),
+            NewMessage {
+                case_id: case.id,
+                author_id: actor.person_id(),
+                body: text,
+                visibility,
+                created_at: None,
+                idempotency_key,
+            },
+        )
+        .await?;
+    let message = if super::cases::is_replay(seen_before, &added.events) {
+        added.value.message
+    } else {
+        written(added).message
+    };
+    Ok((StatusCode::CREATED, axum::Json(MessageView::from(&message))))
+}

@@ -1,0 +1,144 @@
+//! The application: shared state and the one function that builds the router with every
+//! route and layer. Routes are registered through `utoipa_axum` so the OpenAPI document is
+//! generated from exactly the handlers that are mounted.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::{case_changes, cases, events, me, messages, outcomes, people, session, teams};
+use crate::error::AppError;
+use crate::extract::MAX_BODY_BYTES;
+use crate::ratelimit::{Limits, RateLimitConfig};
+use crate::{middleware, openapi, ops};
+
+/// How the server behaves; built by the binary from its configuration.
+#[derive(Clone)]
+pub struct ServerConfig {
+    pub store: Arc<dyn frontline_store::Store>,
+    /// Mark the session cookie `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// How long a web session lasts after sign-in.
+    pub session_ttl: Duration,
+    /// Longest time a request may take before it answers 503.
+    pub request_timeout: Duration,
+    pub rate_limit: RateLimitConfig,
+}
+
+impl ServerConfig {
+    /// Production defaults over `store`.
+    pub fn new(store: Arc<dyn frontline_store::Store>) -> Self {
+        Self {
+            store,
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(12 * 60 * 60),
+            request_timeout: Duration::from_secs(30),
+            rate_limit: RateLimitConfig::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("backend", &self.store.backend())
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_ttl", &self.session_ttl)
+            .field("request_timeout", &self.request_timeout)
+            .field("rate_limit", &self.rate_limit)
+            .finish()
+    }
+}
+
+/// State every handler can reach. Cloned per request (all fields are shared pointers).
+#[derive(Clone)]
+pub struct AppState {
+    /// The only way to state: every read and write goes through the `Store` use cases.
+    pub store: Arc<dyn frontline_store::Store>,
+    pub config: Arc<ServerConfig>,
+    /// Rate-limit buckets; written by every limited request (see `ratelimit`).
+    pub limits: Arc<Limits>,
+    /// The generated OpenAPI document and its rendered reference page, set once when the
+    /// router is built and read by `/api/openapi.json` and `/api/docs`.
+    pub docs: Arc<OnceLock<openapi::Docs>>,
+}
+
+impl AppState {
+    pub fn new(config: ServerConfig) -> Self {
+        Self {
+            store: config.store.clone(),
+            limits: Arc::new(Limits::new(&config.rate_limit)),
+            config: Arc::new(config),
+            docs: Arc::new(OnceLock::new()),
+        }
+    }
+}
+
+/// Every documented route, with its OpenAPI operation.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(session::sign_in, session::sign_out))
+        .routes(routes!(me::get_me))
+        .routes(routes!(me::create_own_token))
+        .routes(routes!(people::list_people, people::create_person))
+        .routes(routes!(people::get_person, people::update_person))
+        .routes(routes!(people::set_password))
+        .routes(routes!(people::create_token))
+        .routes(routes!(teams::list_teams, teams::create_team))
+        .routes(routes!(teams::get_team))
+        .routes(routes!(teams::list_members, teams::add_member))
+        .routes(routes!(teams::end_member))
+        .routes(routes!(teams::list_supports, teams::add_support))
+        .routes(routes!(teams::end_support))
+        .routes(routes!(outcomes::list_outcomes, outcomes::create_outcome))
+        .routes(routes!(outcomes::get_outcome))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(case_changes::change_status))
+        .routes(routes!(case_changes::assign))
+        .routes(routes!(case_changes::set_outcome_achieved))
+        .routes(routes!(case_changes::set_tags))
+        .routes(routes!(messages::list_messages, messages::add_message))
+        .routes(routes!(events::list_events))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(openapi::docs_page))
+}
+
+/// The whole HTTP application over `state`.
+pub fn router(state: AppState) -> Router {
+    let (routes, document) = api_routes().split_for_parts();
+    // Set once per state; a second router over the same state keeps the first document,
+    // which is the same document.
+    let _ = state.docs.set(openapi::Docs::new(document));
+    crate::metrics::install();
+
+    routes
+        .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .fallback(|| async { AppError::NoRoute("no endpoint at this path; see /api/docs".into()) })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        // Innermost first (each `.layer` wraps everything above it). Outermost, the request
+        // id exists before the span that records it, and every inner layer's response (even a
+        // timeout or a panic) is counted, traced and given the id.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::timeout(state.config.request_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::limit_by_address,
+        ))
+        .layer(axum::middleware::from_fn(
+            middleware::problem_for_empty_errors,
+        ))
+        .layer(middleware::catch_panic())
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(middleware::propagate_request_id())
+        .layer(middleware::trace())
+        .layer(middleware::set_request_id())
+        .with_state(state)
+}

@@ -1,0 +1,254 @@
+//! Who is asking. Resolves the actor of a request from an API token
+//! (`Authorization: Bearer fl_…`) or a web session cookie, and owns the credential formats:
+//! argon2id password hashes, API tokens and session cookies (stored only as SHA-256 hashes,
+//! so a leaked database holds no usable credential).
+//!
+//! Cookie-authenticated requests that change state must carry `X-CSRF-Token` equal to the
+//! session's token: a cross-site form can make the browser send the cookie, but cannot read
+//! the token. Bearer requests need no such check because browsers never attach them.
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::{Method, header, request::Parts};
+use frontline_core::{Person, PersonId, Role};
+use frontline_store::StoreError;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "fl_session";
+/// The header carrying the CSRF token on cookie-authenticated writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// API tokens start with this, so a leaked one is recognisable (and greppable by scanners).
+pub const TOKEN_PREFIX: &str = "fl_";
+
+/// The person making a request, and how they proved it.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub person: Person,
+    pub via: Via,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    Token,
+    Session { session_hash: String },
+}
+
+impl Actor {
+    pub fn person_id(&self) -> PersonId {
+        self.person.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.person.role
+    }
+
+    /// `admin` counts only for support employees: it is their capability, not a role.
+    pub fn is_admin(&self) -> bool {
+        self.person.role == Role::Support && self.person.admin
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.person.role.is_staff()
+    }
+
+    /// "a customer", "an employee"…, for messages.
+    pub fn describe(&self) -> &'static str {
+        match (self.person.role, self.is_admin()) {
+            (Role::Customer, _) => "a customer",
+            (Role::Employee, _) => "an employee",
+            (Role::Support, false) => "a support employee without admin",
+            (Role::Support, true) => "an administrator",
+        }
+    }
+
+    #[cfg(test)]
+    pub fn for_tests(person: Person) -> Self {
+        Self {
+            person,
+            via: Via::Token,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let actor = if let Some(token) = bearer_token(parts)? {
+            let person = state
+                .store
+                .person_for_token(&hash_secret(&token))
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound { .. } => {
+                        AppError::Unauthenticated("the API token is not valid".into())
+                    }
+                    other => other.into(),
+                })?;
+            Actor {
+                person,
+                via: Via::Token,
+            }
+        } else if let Some(cookie) = session_cookie(parts) {
+            let session_hash = hash_secret(&cookie);
+            let session = state
+                .store
+                .get_session(&session_hash, frontline_core::time::now())
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound { .. } => {
+                        AppError::Unauthenticated("the session has expired; sign in again".into())
+                    }
+                    other => other.into(),
+                })?;
+            if !is_safe(&parts.method) {
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                    return Err(AppError::Forbidden(
+                        "send the session's CSRF token in the X-CSRF-Token header".into(),
+                    ));
+                }
+            }
+            let person = state.store.get_person(session.person_id).await?;
+            Actor {
+                person,
+                via: Via::Session { session_hash },
+            }
+        } else {
+            return Err(AppError::Unauthenticated(
+                "sign in, or send an API token as Authorization: Bearer <token>".into(),
+            ));
+        };
+        state
+            .limits
+            .api_per_account
+            .check(&actor.person.id.to_string())
+            .map_err(|retry| AppError::TooManyRequests {
+                retry_after_secs: retry,
+            })?;
+        tracing::Span::current().record("person_id", tracing::field::display(actor.person.id));
+        Ok(actor)
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn bearer_token(parts: &Parts) -> Result<Option<String>, AppError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("");
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AppError::Unauthenticated(
+            "the Authorization header must be \"Bearer <token>\"".into(),
+        ));
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The stored form of a token or session cookie: lower-case hex SHA-256. A fast hash is
+/// enough because these secrets are 256 random bits, unlike passwords.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn random_hex() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+/// A new API token and its stored hash. Show the token once; keep only the hash.
+pub fn new_api_token() -> (String, String) {
+    let token = format!("{TOKEN_PREFIX}{}", random_hex());
+    let hash = hash_secret(&token);
+    (token, hash)
+}
+
+/// A new session cookie value, its stored hash, and the session's CSRF token.
+pub fn new_session_secret() -> (String, String, String) {
+    let cookie = random_hex();
+    let hash = hash_secret(&cookie);
+    (cookie, hash, random_hex())
+}
+
+/// An argon2id PHC string for a password (salt generated inside). CPU-heavy: call it from a
+/// blocking thread in request handlers.
+pub fn hash_password(password: &str) -> String {
+    let hashed: Result<PasswordHash, _> = Argon2::default().hash_password(password.as_bytes());
+    match hashed {
+        Ok(hash) => hash.to_string(),
+        // Only a broken OS random source gets here; a hash nobody can match is the safe answer.
+        Err(e) => {
+            tracing::error!(error = %e, "could not hash a password");
+            String::from("!")
+        }
+    }
+}
+
+/// Whether `password` matches a stored PHC string. Malformed hashes simply do not match.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), stored)
+        .is_ok()
+}
+
+/// A hash to verify against when the account does not exist, so unknown emails take as long
+/// as wrong passwords and cannot be told apart by timing.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password that nobody has"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_prefixed_and_stored_hashed() {
+        let (token, hash) = new_api_token();
+        assert!(token.starts_with(TOKEN_PREFIX));
+        assert_eq!(hash, hash_secret(&token));
+        assert_eq!(hash.len(), 64);
+        assert_ne!(new_api_token().0, token);
+    }
+}

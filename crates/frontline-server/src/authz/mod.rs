@@ -1,0 +1,263 @@
+//! Authorisation, in one place: `authorize(actor, action, resource)` decides every request.
+//! Handlers load the resource, ask here, and act on the `Decision`; nothing else in the server
+//! compares roles.
+//!
+//! The rules, in words:
+//! - Customers see and act only on their own cases, and only on the public conversation. They
+//!   read the outcomes (to pick one when opening a case) and their own record.
+//! - Employees and support employees work every case, read the organisation and write
+//!   internal notes.
+//! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
+//!   on anyone else grants nothing: it is a capability of support employees.
+//! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
+//!   exist"), so ids cannot be probed; a resource they may see but not change is `Deny` (403).
+
+use frontline_core::{PersonId, Role};
+
+use crate::auth::Actor;
+use crate::error::AppError;
+
+/// Everything a person can ask to do through the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    ReadMe,
+    CreateOwnToken,
+    ListPeople,
+    ReadPerson,
+    CreatePerson,
+    UpdatePerson,
+    SetPassword,
+    CreateTokenFor,
+    ListTeams,
+    ReadTeam,
+    CreateTeam,
+    ManageMembers,
+    ManageSupports,
+    ListOutcomes,
+    ReadOutcome,
+    CreateOutcome,
+    CreateCase,
+    ListCases,
+    ReadCase,
+    ChangeStatus,
+    AssignCase,
+    SetOutcomeAchieved,
+    SetTags,
+    ListMessages,
+    AddPublicMessage,
+    AddInternalNote,
+    ReadInternalNotes,
+    ReadEvents,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::ReadMe,
+        Action::CreateOwnToken,
+        Action::ListPeople,
+        Action::ReadPerson,
+        Action::CreatePerson,
+        Action::UpdatePerson,
+        Action::SetPassword,
+        Action::CreateTokenFor,
+        Action::ListTeams,
+        Action::ReadTeam,
+        Action::CreateTeam,
+        Action::ManageMembers,
+        Action::ManageSupports,
+        Action::ListOutcomes,
+        Action::ReadOutcome,
+        Action::CreateOutcome,
+        Action::CreateCase,
+        Action::ListCases,
+        Action::ReadCase,
+        Action::ChangeStatus,
+        Action::AssignCase,
+        Action::SetOutcomeAchieved,
+        Action::SetTags,
+        Action::ListMessages,
+        Action::AddPublicMessage,
+        Action::AddInternalNote,
+        Action::ReadInternalNotes,
+        Action::ReadEvents,
+    ];
+
+    /// Whether this action changes the organisation (people, teams, outcomes, others'
+    /// credentials): reserved to support employees holding `admin`.
+    pub fn is_administration(self) -> bool {
+        matches!(
+            self,
+            Action::CreatePerson
+                | Action::UpdatePerson
+                | Action::SetPassword
+                | Action::CreateTokenFor
+                | Action::CreateTeam
+                | Action::ManageMembers
+                | Action::ManageSupports
+                | Action::CreateOutcome
+        )
+    }
+}
+
+/// What an action is applied to, reduced to what authorisation needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// The organisation as a whole: collections, the event log, creating new things.
+    Org,
+    /// A case (or a message of it) belonging to this customer. For `CreateCase`, the customer
+    /// the new case would belong to.
+    Case { customer_id: PersonId },
+    /// A person's record.
+    Person { person_id: PersonId },
+    /// A team, its members and supports.
+    Team,
+    /// An outcome.
+    Outcome,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// 403: the actor sees the resource but may not do this.
+    Deny,
+    /// 404: the actor may not know the resource exists.
+    Hide,
+}
+
+/// The one authorisation function.
+pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision {
+    let me = actor.person_id();
+    let role = actor.role();
+    if !can_see(me, role, resource) {
+        return Decision::Hide;
+    }
+    if action.is_administration() {
+        return allow_if(actor.is_admin());
+    }
+    match role {
+        Role::Employee | Role::Support => Decision::Allow,
+        Role::Customer => customer(me, action, resource),
+    }
+}
+
+/// Whether the resource's existence may be revealed to this person at all.
+fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
+    if role.is_staff() {
+        return true;
+    }
+    match *resource {
+        Resource::Org | Resource::Outcome => true,
+        // A case that would be created for someone else is not shown; it is refused below.
+        Resource::Case { .. } => true,
+        Resource::Person { person_id } => person_id == me,
+        Resource::Team => false,
+    }
+}
+
+fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
+    let own_case = matches!(*resource, Resource::Case { customer_id } if customer_id == me);
+    let other_case = matches!(*resource, Resource::Case { customer_id } if customer_id != me);
+    match action {
+        Action::ReadMe
+        | Action::CreateOwnToken
+        | Action::ListOutcomes
+        | Action::ReadOutcome
+        | Action::ListCases
+        | Action::ReadEvents => Decision::Allow,
+        Action::ReadPerson => Decision::Allow,
+        // Opening a case for someone else is refused, not hidden: nothing exists yet.
+        Action::CreateCase => allow_if(own_case),
+        Action::ReadCase | Action::ListMessages | Action::AddPublicMessage if other_case => {
+            Decision::Hide
+        }
+        Action::ReadCase | Action::ListMessages | Action::AddPublicMessage => allow_if(own_case),
+        Action::ChangeStatus
+        | Action::AssignCase
+        | Action::SetOutcomeAchieved
+        | Action::SetTags
+        | Action::AddInternalNote
+        | Action::ReadInternalNotes
+            if other_case =>
+        {
+            Decision::Hide
+        }
+        Action::ChangeStatus
+        | Action::AssignCase
+        | Action::SetOutcomeAchieved
+        | Action::SetTags
+        | Action::AddInternalNote
+        | Action::ReadInternalNotes
+        | Action::ListPeople
+        | Action::ListTeams
+        | Action::ReadTeam
+        | Action::CreatePerson
+        | Action::UpdatePerson
+        | Action::SetPassword
+        | Action::CreateTokenFor
+        | Action::CreateTeam
+        | Action::ManageMembers
+        | Action::ManageSupports
+        | Action::CreateOutcome => Decision::Deny,
+    }
+}
+
+fn allow_if(ok: bool) -> Decision {
+    if ok { Decision::Allow } else { Decision::Deny }
+}
+
+/// Ask, and turn anything but `Allow` into the matching error. `what` names the resource in
+/// the 404 so a hidden resource reads exactly like a missing one.
+pub fn require(
+    actor: &Actor,
+    action: Action,
+    resource: &Resource,
+    what: impl std::fmt::Display,
+) -> Result<(), AppError> {
+    match authorize(actor, action, resource) {
+        Decision::Allow => Ok(()),
+        Decision::Deny => Err(AppError::Forbidden(format!(
+            "{} may not {}",
+            actor.describe(),
+            describe(action)
+        ))),
+        Decision::Hide => Err(AppError::not_found(what)),
+    }
+}
+
+/// The action in words, for 403 details.
+pub fn describe(action: Action) -> &'static str {
+    match action {
+        Action::ReadMe => "read their own record",
+        Action::CreateOwnToken => "create API tokens for themselves",
+        Action::ListPeople => "list people",
+        Action::ReadPerson => "read this person",
+        Action::CreatePerson => "create people",
+        Action::UpdatePerson => "change people",
+        Action::SetPassword => "set passwords",
+        Action::CreateTokenFor => "create API tokens for others",
+        Action::ListTeams => "list teams",
+        Action::ReadTeam => "read teams",
+        Action::CreateTeam => "create teams",
+        Action::ManageMembers => "change team memberships",
+        Action::ManageSupports => "change who supports a team",
+        Action::ListOutcomes => "list outcomes",
+        Action::ReadOutcome => "read outcomes",
+        Action::CreateOutcome => "create outcomes",
+        Action::CreateCase => "open a case for another customer",
+        Action::ListCases => "list cases",
+        Action::ReadCase => "read this case",
+        Action::ChangeStatus => "change a case's status",
+        Action::AssignCase => "assign cases",
+        Action::SetOutcomeAchieved => "set whether a case's outcome was achieved",
+        Action::SetTags => "tag cases",
+        Action::ListMessages => "read this conversation",
+        Action::AddPublicMessage => "reply on this case",
+        Action::AddInternalNote => "write internal notes",
+        Action::ReadInternalNotes => "read internal notes",
+        Action::ReadEvents => "read events",
+    }
+}
+
+pub mod table;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,160 @@
+//! The expected authorisation rules as data: every role × every action, with the resource
+//! belonging to the actor ("own") or to someone else. The unit test checks `authorize`
+//! against it, the integration test checks the real HTTP API against it, and `/api/docs`
+//! shows it, so the three cannot drift apart.
+
+use frontline_core::PersonId;
+
+use super::{Action, Decision, Resource};
+
+/// The kinds of actor the rules distinguish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Who {
+    Customer,
+    Employee,
+    Support,
+    /// A support employee holding `admin`.
+    SupportAdmin,
+}
+
+impl Who {
+    pub const ALL: [Who; 4] = [
+        Who::Customer,
+        Who::Employee,
+        Who::Support,
+        Who::SupportAdmin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Who::Customer => "customer",
+            Who::Employee => "employee",
+            Who::Support => "support",
+            Who::SupportAdmin => "support+admin",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Who::Customer => 0,
+            Who::Employee => 1,
+            Who::Support => 2,
+            Who::SupportAdmin => 3,
+        }
+    }
+}
+
+/// What the action is applied to, relative to the actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A collection or the organisation itself.
+    Org,
+    /// The actor's own case, or their own person record.
+    Own,
+    /// Another customer's case, or another person's record.
+    Others,
+    Team,
+    Outcome,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Org => "the organisation",
+            Target::Own => "their own",
+            Target::Others => "someone else's",
+            Target::Team => "a team",
+            Target::Outcome => "an outcome",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    pub action: Action,
+    pub target: Target,
+    /// Customer, employee, support, support+admin.
+    pub expected: [Decision; 4],
+}
+
+impl Row {
+    pub fn expected_for(&self, who: Who) -> Decision {
+        self.expected[who.index()]
+    }
+
+    /// The resource this row is about, for an actor `me` and some other customer or person.
+    pub fn resource(&self, me: PersonId, other: PersonId) -> Resource {
+        let owner = match self.target {
+            Target::Own => me,
+            _ => other,
+        };
+        match (self.target, self.action) {
+            (Target::Org, _) => Resource::Org,
+            (Target::Team, _) => Resource::Team,
+            (Target::Outcome, _) => Resource::Outcome,
+            (
+                _,
+                Action::ReadPerson
+                | Action::UpdatePerson
+                | Action::SetPassword
+                | Action::CreateTokenFor,
+            ) => Resource::Person { person_id: owner },
+            _ => Resource::Case { customer_id: owner },
+        }
+    }
+}
+
+use Decision::{Allow as A, Deny as D, Hide as H};
+
+const fn row(action: Action, target: Target, expected: [Decision; 4]) -> Row {
+    Row {
+        action,
+        target,
+        expected,
+    }
+}
+
+/// Every action, with every target it can have. Columns: customer, employee, support,
+/// support+admin.
+pub const TABLE: &[Row] = &[
+    row(Action::ReadMe, Target::Org, [A, A, A, A]),
+    row(Action::CreateOwnToken, Target::Org, [A, A, A, A]),
+    row(Action::ListPeople, Target::Org, [D, A, A, A]),
+    row(Action::ReadPerson, Target::Own, [A, A, A, A]),
+    row(Action::ReadPerson, Target::Others, [H, A, A, A]),
+    row(Action::CreatePerson, Target::Org, [D, D, D, A]),
+    row(Action::UpdatePerson, Target::Own, [D, D, D, A]),
+    row(Action::UpdatePerson, Target::Others, [H, D, D, A]),
+    row(Action::SetPassword, Target::Others, [H, D, D, A]),
+    row(Action::CreateTokenFor, Target::Others, [H, D, D, A]),
+    row(Action::ListTeams, Target::Org, [D, A, A, A]),
+    row(Action::ReadTeam, Target::Team, [H, A, A, A]),
+    row(Action::CreateTeam, Target::Org, [D, D, D, A]),
+    row(Action::ManageMembers, Target::Team, [H, D, D, A]),
+    row(Action::ManageSupports, Target::Team, [H, D, D, A]),
+    row(Action::ListOutcomes, Target::Org, [A, A, A, A]),
+    row(Action::ReadOutcome, Target::Outcome, [A, A, A, A]),
+    row(Action::CreateOutcome, Target::Org, [D, D, D, A]),
+    row(Action::CreateCase, Target::Own, [A, A, A, A]),
+    row(Action::CreateCase, Target::Others, [D, A, A, A]),
+    row(Action::ListCases, Target::Org, [A, A, A, A]),
+    row(Action::ReadCase, Target::Own, [A, A, A, A]),
+    row(Action::ReadCase, Target::Others, [H, A, A, A]),
+    row(Action::ChangeStatus, Target::Own, [D, A, A, A]),
+    row(Action::ChangeStatus, Target::Others, [H, A, A, A]),
+    row(Action::AssignCase, Target::Own, [D, A, A, A]),
+    row(Action::AssignCase, Target::Others, [H, A, A, A]),
+    row(Action::SetOutcomeAchieved, Target::Own, [D, A, A, A]),
+    row(Action::SetOutcomeAchieved, Target::Others, [H, A, A, A]),
+    row(Action::SetTags, Target::Own, [D, A, A, A]),
+    row(Action::SetTags, Target::Others, [H, A, A, A]),
+    row(Action::ListMessages, Target::Own, [A, A, A, A]),
+    row(Action::ListMessages, Target::Others, [H, A, A, A]),
+    row(Action::AddPublicMessage, Target::Own, [A, A, A, A]),
+    row(Action::AddPublicMessage, Target::Others, [H, A, A, A]),
+    row(Action::AddInternalNote, Target::Own, [D, A, A, A]),
+    row(Action::AddInternalNote, Target::Others, [H, A, A, A]),
+    row(Action::ReadInternalNotes, Target::Own, [D, A, A, A]),
+    row(Action::ReadInternalNotes, Target::Others, [H, A, A, A]),
+    row(Action::ReadEvents, Target::Org, [A, A, A, A]),
+];

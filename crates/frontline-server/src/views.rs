@@ -1,0 +1,332 @@
+//! What the API sends: plain structs built from domain values, with OpenAPI schemas. Kept
+//! apart from the domain types so the wire format is chosen here, deliberately, and a change in
+//! `frontline-core` cannot silently change the API.
+
+use frontline_core::{
+    Case, Event, Membership, Message, Outcome, Person, SupportLink, Team, Timestamp,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// RFC 3339 text, as every time in the API is sent.
+fn time(t: Timestamp) -> String {
+    t.to_string()
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    /// `customer`, `employee` or `support`.
+    pub role: String,
+    /// e.g. "CEO"; only support employees have one.
+    pub title: Option<String>,
+    /// Whether this support employee administers people, teams and outcomes.
+    pub admin: bool,
+    /// How many open cases routing may give this person.
+    pub capacity: u32,
+    /// Whether routing may give this person new cases now.
+    pub available: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&Person> for PersonView {
+    fn from(p: &Person) -> Self {
+        Self {
+            id: p.id.0,
+            email: p.email.to_string(),
+            name: p.name.to_string(),
+            role: p.role.to_string(),
+            title: p.title.clone(),
+            admin: p.admin,
+            capacity: p.capacity,
+            available: p.available,
+            created_at: time(p.created_at),
+        }
+    }
+}
+
+/// The signed-in person and the teams they are in now.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub person: PersonView,
+    pub team_ids: Vec<Uuid>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TeamView {
+    pub id: Uuid,
+    pub name: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&Team> for TeamView {
+    fn from(t: &Team) -> Self {
+        Self {
+            id: t.id.0,
+            name: t.name.to_string(),
+            created_at: time(t.created_at),
+        }
+    }
+}
+
+/// A person's membership of a team; `to: null` means current.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MembershipView {
+    pub person_id: Uuid,
+    pub team_id: Uuid,
+    #[schema(format = DateTime)]
+    pub from: String,
+    #[schema(format = DateTime)]
+    pub to: Option<String>,
+}
+
+impl From<&Membership> for MembershipView {
+    fn from(m: &Membership) -> Self {
+        Self {
+            person_id: m.person_id.0,
+            team_id: m.team_id.0,
+            from: time(m.from),
+            to: m.to.map(time),
+        }
+    }
+}
+
+/// A support employee serving a team; `to: null` means current.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SupportView {
+    pub support_id: Uuid,
+    pub team_id: Uuid,
+    #[schema(format = DateTime)]
+    pub from: String,
+    #[schema(format = DateTime)]
+    pub to: Option<String>,
+}
+
+impl From<&SupportLink> for SupportView {
+    fn from(s: &SupportLink) -> Self {
+        Self {
+            support_id: s.support_id.0,
+            team_id: s.team_id.0,
+            from: time(s.from),
+            to: s.to.map(time),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct OutcomeView {
+    pub id: Uuid,
+    /// The key to name when opening a case, e.g. `order_arrives`.
+    pub key: String,
+    pub name: String,
+    pub success_criteria: String,
+    /// Target time from case creation to the outcome, in minutes.
+    pub target_minutes: u32,
+    /// Owning teams, in routing preference order.
+    pub team_ids: Vec<Uuid>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&Outcome> for OutcomeView {
+    fn from(o: &Outcome) -> Self {
+        Self {
+            id: o.id.0,
+            key: o.key.to_string(),
+            name: o.name.to_string(),
+            success_criteria: o.success_criteria.clone(),
+            target_minutes: o.target_minutes,
+            team_ids: o.team_ids.iter().map(|t| t.0).collect(),
+            created_at: time(o.created_at),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: Uuid,
+    /// The human-readable handle, e.g. `FL-1042`; usable wherever a case id is.
+    #[schema(example = "FL-1042")]
+    pub number: String,
+    pub subject: String,
+    /// `new`, `open`, `waiting_on_customer`, `resolved` or `closed`.
+    pub status: String,
+    /// `web`, `email`, `api`, `phone` or `chat`.
+    pub channel: String,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    pub customer_id: Uuid,
+    pub outcome_id: Uuid,
+    /// `yes`, `no` or `unknown`.
+    pub outcome_achieved: String,
+    /// The employee who owns the case; `null` while it waits in a team queue.
+    pub owner_id: Option<Uuid>,
+    pub owner_name: Option<String>,
+    /// The team working the case; `null` when no team owns the outcome.
+    pub team_id: Option<Uuid>,
+    pub team_name: Option<String>,
+    pub tags: Vec<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    #[schema(format = DateTime)]
+    pub first_response_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub resolved_at: Option<String>,
+}
+
+impl CaseView {
+    pub fn new(c: &Case, owner_name: Option<String>, team_name: Option<String>) -> Self {
+        Self {
+            id: c.id.0,
+            number: c.number.to_string(),
+            subject: c.subject.to_string(),
+            status: c.status.to_string(),
+            channel: c.channel.to_string(),
+            priority: c.priority.to_string(),
+            customer_id: c.customer_id.0,
+            outcome_id: c.outcome_id.0,
+            outcome_achieved: c.outcome_achieved.to_string(),
+            owner_id: c.owner_id.map(|p| p.0),
+            owner_name,
+            team_id: c.team_id.map(|t| t.0),
+            team_name,
+            tags: c.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            created_at: time(c.created_at),
+            updated_at: time(c.updated_at),
+            first_response_at: c.first_response_at.map(time),
+            resolved_at: c.resolved_at.map(time),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    /// `public` (part of the conversation) or `internal` (a note for staff only).
+    pub visibility: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&Message> for MessageView {
+    fn from(m: &Message) -> Self {
+        Self {
+            id: m.id.0,
+            case_id: m.case_id.0,
+            author_id: m.author_id.0,
+            body: m.body.to_string(),
+            visibility: m.visibility.to_string(),
+            created_at: time(m.created_at),
+        }
+    }
+}
+
+/// One entry of the event log.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Gap-free, increasing; pass the last one seen as `after` to resume.
+    pub seq: i64,
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// e.g. `case.created`, `message.added`.
+    pub kind: String,
+    pub actor_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    /// Kind-specific details.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+impl From<&Event> for EventView {
+    fn from(e: &Event) -> Self {
+        Self {
+            seq: e.seq,
+            at: time(e.at),
+            kind: e.kind.to_string(),
+            actor_id: e.actor_id.map(|p| p.0),
+            case_id: e.case_id.map(|c| c.0),
+            payload: e.payload.clone(),
+        }
+    }
+}
+
+/// An API token, shown exactly once: only its hash is kept.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    /// Send as `Authorization: Bearer <token>`. It cannot be shown again.
+    pub token: String,
+    pub person_id: Uuid,
+    pub label: String,
+}
+
+/// A signed-in web session. The cookie carries the session; writes must echo `csrf_token` in
+/// the `X-CSRF-Token` header.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub csrf_token: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    pub person: PersonView,
+}
+
+macro_rules! page_type {
+    ($(#[$doc:meta])* $name:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// The link to the next page, with the same filters; `null` on the last page.
+            pub next: Option<String>,
+        }
+    };
+}
+
+page_type!(
+    /// A page of people.
+    PersonPage, PersonView
+);
+page_type!(
+    /// A page of teams.
+    TeamPage, TeamView
+);
+page_type!(
+    /// A page of memberships.
+    MembershipPage, MembershipView
+);
+page_type!(
+    /// A page of support links.
+    SupportPage, SupportView
+);
+page_type!(
+    /// A page of outcomes.
+    OutcomePage, OutcomeView
+);
+page_type!(
+    /// A page of cases.
+    CasePage, CaseView
+);
+page_type!(
+    /// A page of messages.
+    MessagePage, MessageView
+);
+
+/// A page of the event log. The log only grows, so `next` is always given: poll it to follow.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventView>,
+    /// Where to continue reading: after the last event of this page.
+    pub next: String,
+    /// Whether more events were already waiting when this page was read.
+    pub has_more: bool,
+}

@@ -1,0 +1,282 @@
+//! The authorisation table, walked through the real HTTP API: for every row of
+//! `authz::table::TABLE` and every kind of actor, make the request and check that the answer
+//! is 2xx for Allow, 403 for Deny and 404 for Hide.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use frontline_core::Role;
+use frontline_server::authz::table::{TABLE, Target, Who};
+use frontline_server::authz::{Action, Decision};
+use frontline_test_support::{Org, TestApp, User};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Walk {
+    app: TestApp,
+    org: Org,
+    counter: AtomicUsize,
+}
+
+impl Walk {
+    fn unique(&self) -> usize {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn actor(&self, who: Who) -> &User {
+        match who {
+            Who::Customer => &self.org.carol,
+            Who::Employee => &self.org.ann,
+            Who::Support => &self.org.sue,
+            Who::SupportAdmin => &self.org.ada,
+        }
+    }
+
+    /// A fresh case of the actor's own customer (Carol) or of someone else (Dave).
+    async fn case(&self, target: Target) -> String {
+        let customer = match target {
+            Target::Others => &self.org.dave,
+            _ => &self.org.carol,
+        };
+        self.app
+            .case_for(
+                &self.org,
+                customer.person.id,
+                &format!("Case {}", self.unique()),
+            )
+            .await
+    }
+
+    /// The person a person-action is about: the actor themselves, or someone else.
+    fn person(&self, who: Who, target: Target) -> String {
+        match (target, who) {
+            (Target::Own, _) => self.actor(who).id(),
+            (_, Who::Customer) => self.org.dave.id(),
+            _ => self.org.dave.id(),
+        }
+    }
+
+    async fn perform(&self, who: Who, action: Action, target: Target) -> StatusCode {
+        let n = self.unique();
+        let (method, path, body): (Method, String, Option<Value>) = match action {
+            Action::ReadMe => (Method::GET, "/api/v1/me".into(), None),
+            Action::CreateOwnToken => (
+                Method::POST,
+                "/api/v1/me/tokens".into(),
+                Some(json!({ "label": "t" })),
+            ),
+            Action::ListPeople => (Method::GET, "/api/v1/people".into(), None),
+            Action::ReadPerson => (
+                Method::GET,
+                format!("/api/v1/people/{}", self.person(who, target)),
+                None,
+            ),
+            Action::CreatePerson => (
+                Method::POST,
+                "/api/v1/people".into(),
+                Some(
+                    json!({ "email": format!("new{n}@customer.test"), "name": "New", "role": "customer" }),
+                ),
+            ),
+            Action::UpdatePerson => (
+                Method::PATCH,
+                format!("/api/v1/people/{}", self.person(who, target)),
+                Some(json!({ "available": true })),
+            ),
+            Action::SetPassword => (
+                Method::PUT,
+                format!("/api/v1/people/{}/password", self.person(who, target)),
+                Some(json!({ "password": "a long enough password" })),
+            ),
+            Action::CreateTokenFor => (
+                Method::POST,
+                format!("/api/v1/people/{}/tokens", self.person(who, target)),
+                Some(json!({ "label": "integration" })),
+            ),
+            Action::ListTeams => (Method::GET, "/api/v1/teams".into(), None),
+            Action::ReadTeam => (
+                Method::GET,
+                format!("/api/v1/teams/{}", self.org.orders),
+                None,
+            ),
+            Action::CreateTeam => (
+                Method::POST,
+                "/api/v1/teams".into(),
+                Some(json!({ "name": format!("Team {n}") })),
+            ),
+            Action::ManageMembers => {
+                let person = self
+                    .app
+                    .person(&format!("member{n}@frontline.test"), Role::Employee, false)
+                    .await;
+                (
+                    Method::POST,
+                    format!("/api/v1/teams/{}/members", self.org.billing),
+                    Some(json!({ "person": person.id.to_string() })),
+                )
+            }
+            Action::ManageSupports => {
+                let person = self
+                    .app
+                    .person(&format!("support{n}@frontline.test"), Role::Support, false)
+                    .await;
+                (
+                    Method::POST,
+                    format!("/api/v1/teams/{}/supports", self.org.billing),
+                    Some(json!({ "person": person.email.to_string() })),
+                )
+            }
+            Action::ListOutcomes => (Method::GET, "/api/v1/outcomes".into(), None),
+            Action::ReadOutcome => (Method::GET, "/api/v1/outcomes/order_arrives".into(), None),
+            Action::CreateOutcome => (
+                Method::POST,
+                "/api/v1/outcomes".into(),
+                Some(
+                    json!({ "key": format!("outcome_{n}"), "name": "An outcome", "success_criteria": "Done",
+                             "target_minutes": 60, "teams": [self.org.orders.to_string()] }),
+                ),
+            ),
+            Action::CreateCase => {
+                let mut body =
+                    json!({ "subject": "Help", "body": "Please", "outcome": "order_arrives" });
+                match (target, who) {
+                    (Target::Own, Who::Customer) => {}
+                    (Target::Own, _) => {
+                        body["customer"] = json!(self.org.carol.person.email.to_string())
+                    }
+                    _ => body["customer"] = json!(self.org.dave.person.email.to_string()),
+                }
+                (Method::POST, "/api/v1/cases".into(), Some(body))
+            }
+            Action::ListCases => (Method::GET, "/api/v1/cases".into(), None),
+            Action::ReadCase => (
+                Method::GET,
+                format!("/api/v1/cases/{}", self.case(target).await),
+                None,
+            ),
+            Action::ChangeStatus => (
+                Method::PUT,
+                format!("/api/v1/cases/{}/status", self.case(target).await),
+                Some(json!({ "status": "resolved" })),
+            ),
+            Action::AssignCase => (
+                Method::PUT,
+                format!("/api/v1/cases/{}/owner", self.case(target).await),
+                Some(json!({ "owner": "ben@frontline.test" })),
+            ),
+            Action::SetOutcomeAchieved => (
+                Method::PUT,
+                format!("/api/v1/cases/{}/outcome-achieved", self.case(target).await),
+                Some(json!({ "outcome_achieved": "yes" })),
+            ),
+            Action::SetTags => (
+                Method::PUT,
+                format!("/api/v1/cases/{}/tags", self.case(target).await),
+                Some(json!({ "tags": ["vip"] })),
+            ),
+            Action::ListMessages => (
+                Method::GET,
+                format!(
+                    "/api/v1/cases/{}/messages?visibility=public",
+                    self.case(target).await
+                ),
+                None,
+            ),
+            Action::AddPublicMessage => (
+                Method::POST,
+                format!("/api/v1/cases/{}/messages", self.case(target).await),
+                Some(json!({ "body": "Hello" })),
+            ),
+            Action::AddInternalNote => (
+                Method::POST,
+                format!("/api/v1/cases/{}/messages", self.case(target).await),
+                Some(json!({ "body": "Note", "visibility": "internal" })),
+            ),
+            Action::ReadInternalNotes => (
+                Method::GET,
+                format!(
+                    "/api/v1/cases/{}/messages?visibility=internal",
+                    self.case(target).await
+                ),
+                None,
+            ),
+            Action::ReadEvents => (Method::GET, "/api/v1/events".into(), None),
+        };
+        let mut request = self
+            .app
+            .request(method.clone(), &path, Some(&self.actor(who).token));
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            if status != StatusCode::FORBIDDEN && status != StatusCode::NOT_FOUND {
+                panic!(
+                    "{} {action:?} ({method} {path}) answered {status}: {text}",
+                    who.as_str()
+                );
+            }
+        }
+        status
+    }
+}
+
+#[tokio::test]
+async fn every_role_and_action_answers_over_http_as_the_authorisation_table_says() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let walk = Walk {
+        app,
+        org,
+        counter: AtomicUsize::new(0),
+    };
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for row in TABLE {
+        for who in Who::ALL {
+            let status = walk.perform(who, row.action, row.target).await;
+            let got = match status {
+                s if s.is_success() => Decision::Allow,
+                StatusCode::FORBIDDEN => Decision::Deny,
+                _ => Decision::Hide,
+            };
+            checked += 1;
+            if got != row.expected_for(who) {
+                failures.push(format!(
+                    "{} {:?} on {}: expected {:?}, got {status}",
+                    who.as_str(),
+                    row.action,
+                    row.target.as_str(),
+                    row.expected_for(who)
+                ));
+            }
+        }
+    }
+    assert_eq!(checked, TABLE.len() * Who::ALL.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_hidden_person_reads_exactly_like_a_missing_one() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let hidden = app
+        .get(
+            &format!("/api/v1/people/{}", org.dave.id()),
+            &org.carol.token,
+        )
+        .await;
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+    let hidden = crate::json(hidden).await;
+    let missing = crate::json(
+        app.get(
+            &format!("/api/v1/people/{}", frontline_core::PersonId::new()),
+            &org.carol.token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(hidden["title"], missing["title"]);
+    assert_eq!(hidden["status"], missing["status"]);
+}

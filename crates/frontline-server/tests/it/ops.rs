@@ -1,0 +1,95 @@
+//! Operations: health, readiness, metrics, request ids and graceful shutdown.
+
+use frontline_test_support::TestApp;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_and_readiness_answer_without_credentials() {
+    let app = TestApp::spawn().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready: serde_json::Value = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["backend"], "sqlite");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_cases_created() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let created = app
+        .create_case(
+            &org.carol.token,
+            &json!({ "subject": "Hi", "body": "Hi", "outcome": "order_arrives" }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let number = created.json::<serde_json::Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.get_case(&org.carol.token, &number).await.status(),
+        StatusCode::OK
+    );
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"http_requests_total{route="/api/v1/cases/{case}",status="200"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_request_duration_seconds_bucket{route="/api/v1/cases""#),
+        "{text}"
+    );
+    assert!(text.contains("frontline_cases_created_total"), "{text}");
+    assert!(text.contains("frontline_events_appended_total"), "{text}");
+    assert!(!text.contains(&number), "raw paths never become labels");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_a_given_one_is_kept() {
+    let app = TestApp::spawn().await;
+    let generated = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(!generated.headers()["x-request-id"].is_empty());
+    let kept = app
+        .client
+        .get(app.url("/nowhere"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server_cleanly() {
+    let app = TestApp::spawn().await;
+    let url = app.url("/healthz");
+    let client = app.client.clone();
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    app.shutdown().await.expect("serve returns Ok");
+    assert!(
+        client.get(&url).send().await.is_err(),
+        "nothing listens any more"
+    );
+}
