@@ -7,6 +7,7 @@ use anyhow::Context;
 use frontline_core::{Name, OutcomeKey, Role, time};
 use frontline_store::testing::{new_case, new_person};
 use frontline_store::{NewOutcome, Store};
+use frontline_store_postgres::PgStore;
 use frontline_store_sqlite::{SqliteConfig, SqliteStore};
 use hdrhistogram::Histogram;
 
@@ -21,6 +22,9 @@ pub struct Args {
     /// Concurrent writers.
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// PostgreSQL: the server; each run writes into a new schema it drops afterwards.
+    #[arg(long, env = "TEST_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    database_url: String,
     /// How long to write.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -38,7 +42,15 @@ async fn open(args: &Args) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::T
                 .context("could not open sqlite")?;
             Ok((Arc::new(store), Some(dir)))
         }
-        other => anyhow::bail!("unknown backend {other:?}; use sqlite"),
+        "postgres" => {
+            let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
+            let store = PgStore::connect_in_schema(&args.database_url, &schema)
+                .await
+                .with_context(|| format!("could not connect to {}", args.database_url))?;
+            eprintln!("writing into schema {schema} (drop it when done)");
+            Ok((Arc::new(store), None))
+        }
+        other => anyhow::bail!("unknown backend {other:?}; use sqlite or postgres"),
     }
 }
 

@@ -65,6 +65,8 @@ pub struct AppState {
     /// The generated OpenAPI document and its rendered reference page, set once when the
     /// router is built and read by `/api/openapi.json` and `/api/docs`.
     pub docs: Arc<OnceLock<openapi::Docs>>,
+    /// The shared reader of live events, started by the first stream request (see `stream`).
+    hub: Arc<tokio::sync::OnceCell<Arc<crate::stream::hub::Hub>>>,
 }
 
 impl AppState {
@@ -74,7 +76,17 @@ impl AppState {
             limits: Arc::new(Limits::new(&config.rate_limit)),
             config: Arc::new(config),
             docs: Arc::new(OnceLock::new()),
+            hub: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// The node's stream hub, started on first use so a server nobody streams from runs no
+    /// reader task.
+    pub async fn hub(&self) -> Arc<crate::stream::hub::Hub> {
+        self.hub
+            .get_or_init(|| crate::stream::hub::Hub::start(self.store.clone()))
+            .await
+            .clone()
     }
 }
 
@@ -104,6 +116,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(case_changes::set_tags))
         .routes(routes!(messages::list_messages, messages::add_message))
         .routes(routes!(events::list_events))
+        .routes(routes!(crate::stream::stream))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

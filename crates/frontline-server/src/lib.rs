@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod ops;
 pub mod paging;
 pub mod ratelimit;
+pub mod stream;
 pub mod views;
 
 use std::future::Future;

@@ -7,6 +7,7 @@ mod errors;
 mod openapi;
 mod ops;
 mod session;
+mod stream;
 
 use serde_json::Value;
 

@@ -1,0 +1,136 @@
+//! The shared reader behind every live stream on this node. One task reads each new event
+//! from the log once (woken by the store's doorbell: local commits, and on PostgreSQL other
+//! nodes' commits via LISTEN/NOTIFY) and keeps the newest events in a ring. Connections read
+//! from the ring and filter per connection; nobody loops over all users per event, and the
+//! database sees one read per commit batch however many people are watching.
+//!
+//! Shared state: the ring (written only by the reader task, read by every connection under a
+//! short read lock) and `head`, a watch of the newest sequence number in the ring (the doorbell
+//! for connections). A connection that falls behind the ring's start reads from the log
+//! itself; one too far behind is told to refetch (`reset`). Nothing is buffered per connection
+//! beyond one page, so a slow client costs memory only in its socket.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use frontline_core::Event;
+use frontline_store::{EventFilter, Store};
+use tokio::sync::watch;
+
+/// Events kept in memory for connections that are nearly caught up.
+pub const RING_CAPACITY: usize = 8192;
+/// Events read from the log per query.
+const PAGE: u32 = 1000;
+
+pub struct Hub {
+    ring: RwLock<Ring>,
+    head: watch::Sender<i64>,
+}
+
+struct Ring {
+    /// Sequence number of `events[0]` (or of the next event, when empty).
+    first_seq: i64,
+    events: VecDeque<Arc<Event>>,
+}
+
+/// What the ring can answer about the events after a position.
+pub enum Read {
+    /// Events after the position (possibly empty: the position is the head).
+    Events(Vec<Arc<Event>>),
+    /// The ring no longer holds the next event: read it from the log.
+    Behind,
+}
+
+impl Hub {
+    /// Start the reader task; it ends when the store's doorbell closes.
+    pub async fn start(store: Arc<dyn Store>) -> Arc<Hub> {
+        let mut doorbell = store.subscribe();
+        let start = store.last_seq().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the log head; starting the stream hub at 0");
+            0
+        });
+        let (head, _) = watch::channel(start);
+        let hub = Arc::new(Hub {
+            ring: RwLock::new(Ring {
+                first_seq: start + 1,
+                events: VecDeque::new(),
+            }),
+            head,
+        });
+        let reader = hub.clone();
+        tokio::spawn(async move {
+            let mut last = start;
+            loop {
+                last = reader.catch_up(&*store, last).await;
+                if doorbell.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+        hub
+    }
+
+    /// Read the log after `last` into the ring until nothing is left; returns the new last.
+    async fn catch_up(&self, store: &dyn Store, mut last: i64) -> i64 {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match store.events_after(last, PAGE, EventFilter::default()).await {
+                Ok(events) if events.is_empty() => return last,
+                Ok(events) => {
+                    let full = events.len() as u32 == PAGE;
+                    last = events.last().map_or(last, |e| e.seq);
+                    self.push(events);
+                    self.head.send_replace(last);
+                    if !full {
+                        return last;
+                    }
+                }
+                Err(e) => {
+                    // Keep the position: the next attempt continues exactly where this stopped.
+                    tracing::warn!(error = %e, "stream hub could not read the log; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    fn push(&self, events: Vec<Event>) {
+        let Ok(mut ring) = self.ring.write() else {
+            return;
+        };
+        for event in events {
+            if ring.events.is_empty() {
+                ring.first_seq = event.seq;
+            }
+            ring.events.push_back(Arc::new(event));
+            if ring.events.len() > RING_CAPACITY {
+                ring.events.pop_front();
+                ring.first_seq += 1;
+            }
+        }
+    }
+
+    /// The newest sequence number read, as a watch (changes whenever new events arrive).
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.head.subscribe()
+    }
+
+    pub fn head(&self) -> i64 {
+        *self.head.borrow()
+    }
+
+    /// Up to `max` events with `seq > after`, if the ring still holds `after + 1`.
+    pub fn read_after(&self, after: i64, max: usize) -> Read {
+        let Ok(ring) = self.ring.read() else {
+            return Read::Behind;
+        };
+        if after + 1 < ring.first_seq {
+            return Read::Behind;
+        }
+        // The ring is gap-free, so the event with seq s sits at index s - first_seq.
+        let start = (after + 1 - ring.first_seq) as usize;
+        Read::Events(ring.events.iter().skip(start).take(max).cloned().collect())
+    }
+}

@@ -1,0 +1,272 @@
+//! `GET /api/v1/stream`: Server-Sent Events of every event the person may see, the same rule
+//! as the API (a customer: their own cases' public side). Each SSE `id` is the event's sequence
+//! number, so `Last-Event-ID` (or `?after=SEQ`) resumes with no gap and no duplicate, also
+//! across a server restart: the event log is the truth and the hub only a doorbell with a
+//! cache. Filters: `?case=`, `?team=`, `?kinds=`.
+
+pub mod hub;
+
+use std::collections::{HashSet, VecDeque};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use frontline_core::{CaseId, Event, EventKind, PersonId, Role, TeamId};
+use frontline_store::EventFilter;
+use futures_util::Stream;
+use serde::Deserialize;
+use tokio::sync::watch;
+use utoipa::IntoParams;
+
+use crate::api::{load_case, team_id};
+use crate::app::AppState;
+use crate::auth::Actor;
+use crate::authz::{self, Action, Resource};
+use crate::error::{AppError, Result};
+use crate::extract::Query;
+use hub::{Hub, Read};
+
+/// A client further behind than this is told to refetch instead of replaying the log.
+pub const RESET_AFTER: i64 = 50_000;
+/// Events sent per wake-up before yielding to other connections.
+const PAGE: usize = 256;
+/// Comment lines keep idle connections alive through proxies.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// Resume after this sequence number (the `Last-Event-ID` header wins when both are sent).
+    pub after: Option<i64>,
+    /// Only events about this case (id or number, e.g. `FL-1042`).
+    pub case: Option<String>,
+    /// Only events about cases of this team.
+    pub team: Option<String>,
+    /// Comma-separated event kinds, e.g. `case.created,message.added`.
+    pub kinds: Option<String>,
+}
+
+/// What one connection wants to see; checked per event, cheaply.
+#[derive(Clone, Debug)]
+struct Interest {
+    viewer: PersonId,
+    role: Role,
+    case_id: Option<CaseId>,
+    team_id: Option<TeamId>,
+    kinds: Option<HashSet<EventKind>>,
+}
+
+impl Interest {
+    fn admits(&self, event: &Event) -> bool {
+        event.audience.admits(self.viewer, self.role)
+            && self.case_id.is_none_or(|c| event.case_id == Some(c))
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&event.kind))
+            && self.team_id.is_none_or(|t| {
+                event.payload.get("team_id").and_then(|v| v.as_str())
+                    == Some(t.to_string().as_str())
+            })
+    }
+
+    /// The part of the interest the database can filter by an index.
+    fn log_filter(&self) -> EventFilter {
+        EventFilter {
+            visible_to_customer: (self.role == Role::Customer).then_some(self.viewer),
+            case_id: self.case_id,
+            kinds: self.kinds.iter().flatten().copied().collect(),
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream",
+    tag = "events",
+    summary = "Live events (Server-Sent Events), resumable with Last-Event-ID",
+    params(StreamQuery),
+    responses((status = 200, description = "text/event-stream of events; `id` is the sequence number", content_type = "text/event-stream")),
+)]
+pub async fn stream(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = std::result::Result<SseEvent, Infallible>>>> {
+    authz::require(&actor, Action::ReadEvents, &Resource::Org, "events")?;
+    let case_id = match &query.case {
+        Some(raw) => Some(load_case(&state, &actor, raw, Action::ReadCase).await?.id),
+        None => None,
+    };
+    let team_id = query.team.as_deref().map(team_id).transpose()?;
+    let kinds = match &query.kinds {
+        Some(raw) => Some(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| {
+                    k.parse::<EventKind>()
+                        .map_err(|e| AppError::field("kinds", e.reason))
+                })
+                .collect::<Result<HashSet<_>>>()?,
+        ),
+        None => None,
+    };
+    let resume = match headers.get("last-event-id") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| {
+                    AppError::field(
+                        "Last-Event-ID",
+                        "must be a sequence number (a whole number, 0 or more)",
+                    )
+                })?,
+        ),
+        None => query.after,
+    };
+    if resume.is_some_and(|r| r < 0) {
+        return Err(AppError::field("after", "must not be negative"));
+    }
+    let hub = state.hub().await;
+    let last = state.store.last_seq().await?;
+    let interest = Interest {
+        viewer: actor.person_id(),
+        role: actor.role(),
+        case_id,
+        team_id,
+        kinds,
+    };
+    let mut connection = Connection {
+        position: resume.unwrap_or(last),
+        head: hub.subscribe(),
+        hub,
+        state,
+        interest,
+        pending: VecDeque::new(),
+        _open: OpenConnection::new(),
+    };
+    // Ahead of the log (it was replaced) or too far behind to replay: start over from now.
+    if connection.position > last || last - connection.position > RESET_AFTER {
+        connection.position = last;
+        connection.pending.push_back(reset(last));
+    }
+    Ok(
+        Sse::new(futures_util::stream::unfold(connection, Connection::next))
+            .keep_alive(KeepAlive::new().interval(HEARTBEAT)),
+    )
+}
+
+/// Counts open streams in `/metrics` for as long as it lives.
+struct OpenConnection;
+
+impl OpenConnection {
+    fn new() -> Self {
+        metrics::gauge!("frontline_sse_connections").increment(1.0);
+        OpenConnection
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        metrics::gauge!("frontline_sse_connections").decrement(1.0);
+    }
+}
+
+struct Connection {
+    /// The last sequence number this client has been sent (or skipped as not theirs).
+    position: i64,
+    head: watch::Receiver<i64>,
+    hub: Arc<Hub>,
+    state: AppState,
+    interest: Interest,
+    /// Events found but not yet sent, newest last (at most one page).
+    pending: VecDeque<SseEvent>,
+    _open: OpenConnection,
+}
+
+/// Tells the client its position cannot be replayed: refetch state, then follow from `head`.
+fn reset(head: i64) -> SseEvent {
+    SseEvent::default()
+        .event("reset")
+        .id(head.to_string())
+        .data(serde_json::json!({ "head": head, "reason": "refetch state, then follow the stream from head" }).to_string())
+}
+
+fn sse(event: &Event) -> SseEvent {
+    SseEvent::default()
+        .id(event.seq.to_string())
+        .event(event.kind.as_str())
+        .data(serde_json::to_string(&crate::views::EventView::from(event)).unwrap_or_default())
+}
+
+impl Connection {
+    async fn next(mut self) -> Option<(std::result::Result<SseEvent, Infallible>, Self)> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some((Ok(event), self));
+            }
+            let head = *self.head.borrow_and_update();
+            if head - self.position > RESET_AFTER {
+                self.position = head;
+                return Some((Ok(reset(head)), self));
+            }
+            if self.position < head {
+                self.fill(head).await;
+                continue;
+            }
+            // Caught up (or, on another node, ahead of this hub until its reader sees the
+            // commit): wait for the doorbell. An error means the hub is gone (shutdown).
+            if self.head.changed().await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// Queue the next page of events after `position`, from the ring or, when the ring has
+    /// moved on, from the log.
+    async fn fill(&mut self, head: i64) {
+        match self.hub.read_after(self.position, PAGE) {
+            Read::Events(events) => {
+                for event in events {
+                    self.position = event.seq;
+                    if self.interest.admits(&event) {
+                        self.pending.push_back(sse(&event));
+                    }
+                }
+            }
+            Read::Behind => {
+                let filter = self.interest.log_filter();
+                match self
+                    .state
+                    .store
+                    .events_after(self.position, PAGE as u32, filter)
+                    .await
+                {
+                    Ok(events) => {
+                        let full = events.len() == PAGE;
+                        for event in &events {
+                            self.position = event.seq;
+                            if self.interest.admits(event) {
+                                self.pending.push_back(sse(event));
+                            }
+                        }
+                        // A short page means every event up to `head` was looked at.
+                        if !full {
+                            self.position = self.position.max(head);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "stream could not read the log; retrying");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        }
+    }
+}

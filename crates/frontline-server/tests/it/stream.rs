@@ -1,0 +1,292 @@
+//! The live stream: resume with no gap and no duplicate (also across a restart), customers
+//! see only their own cases, filters, resets, and open connections in `/metrics`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontline_store::Store;
+use frontline_store_sqlite::SqliteStore;
+use frontline_test_support::TestApp;
+use serde_json::{Value, json};
+
+/// A minimal SSE reader over a streaming response: returns (id, event, data) frames.
+struct Sse {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    id: Option<i64>,
+    event: String,
+    data: Value,
+}
+
+impl Sse {
+    async fn open(app: &TestApp, token: &str, query: &str, last_event_id: Option<i64>) -> Sse {
+        let mut request = app
+            .client
+            .get(app.url(&format!("/api/v1/stream{query}")))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = request.send().await.expect("open stream");
+        assert_eq!(
+            response.status(),
+            200,
+            "stream refused: {:?}",
+            response.text().await
+        );
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Sse {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next frame, or None if none arrives within `wait`.
+    async fn next(&mut self, wait: Duration) -> Option<Frame> {
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let raw: String = self.buffer.drain(..end + 2).collect();
+                let mut frame = Frame {
+                    id: None,
+                    event: "message".into(),
+                    data: Value::Null,
+                };
+                let mut data = String::new();
+                for line in raw.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        frame.id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        frame.event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // a heartbeat comment
+                }
+                frame.data = serde_json::from_str(&data).expect("frame data is JSON");
+                return Some(frame);
+            }
+            match tokio::time::timeout(wait, self.response.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Frames until `n` arrived (fails the test after a few seconds without one).
+    async fn take(&mut self, n: usize) -> Vec<Frame> {
+        let mut frames = Vec::new();
+        while frames.len() < n {
+            let frame = self.next(Duration::from_secs(5)).await;
+            frames.push(frame.unwrap_or_else(|| {
+                panic!("only {} of {n} frames arrived: {frames:?}", frames.len())
+            }));
+        }
+        frames
+    }
+}
+
+fn seqs(frames: &[Frame]) -> Vec<i64> {
+    frames
+        .iter()
+        .map(|f| f.id.expect("every event frame has an id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_stream_replays_from_last_event_id_then_continues_live_with_no_gap_or_duplicate() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let before = app.store.last_seq().await.unwrap();
+    for i in 0..3 {
+        app.case_for(&org, org.carol.person.id, &format!("Earlier {i}"))
+            .await;
+    }
+    let mut stream = Sse::open(&app, &org.ann.token, "", Some(before)).await;
+    let replayed = stream.take(3).await;
+    assert_eq!(seqs(&replayed), vec![before + 1, before + 2, before + 3]);
+    assert!(replayed.iter().all(|f| f.event == "case.created"));
+    assert_eq!(replayed[0].data["seq"], before + 1);
+
+    // Live: written after the stream caught up.
+    let number = app.case_for(&org, org.dave.person.id, "Live one").await;
+    let live = stream.take(1).await;
+    assert_eq!(seqs(&live), vec![before + 4]);
+    assert_eq!(live[0].data["payload"]["number"], number);
+    assert!(
+        stream.next(Duration::from_millis(300)).await.is_none(),
+        "no duplicate follows"
+    );
+}
+
+#[tokio::test]
+async fn a_customers_stream_never_carries_another_customers_events_or_internal_notes() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let mut carol = Sse::open(&app, &org.carol.token, "", None).await;
+    let dave_case = app
+        .case_for(&org, org.dave.person.id, "Dave's secret")
+        .await;
+    let carol_case = app
+        .case_for(&org, org.carol.person.id, "Carol's parcel")
+        .await;
+    let note = app
+        .add_message(
+            &org.ann.token,
+            &carol_case,
+            &json!({ "body": "internal only", "visibility": "internal" }),
+        )
+        .await;
+    assert_eq!(note.status(), 201);
+    let reply = app
+        .add_message(
+            &org.ann.token,
+            &carol_case,
+            &json!({ "body": "On its way", "visibility": "public" }),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    let frames = carol.take(3).await;
+    let kinds: Vec<&str> = frames.iter().map(|f| f.event.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["case.created", "message.added", "case.status_changed"]
+    );
+    for frame in &frames {
+        assert_eq!(
+            frame.data["payload"]["number"], carol_case,
+            "only Carol's case: {frame:?}"
+        );
+        assert_ne!(frame.data["payload"]["number"], dave_case);
+        assert_ne!(frame.data["payload"]["visibility"], "internal");
+    }
+    assert!(carol.next(Duration::from_millis(300)).await.is_none());
+}
+
+#[tokio::test]
+async fn stream_filters_by_case_and_kind() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let watched = app.case_for(&org, org.carol.person.id, "Watched").await;
+    let mut by_case = Sse::open(&app, &org.ann.token, &format!("?case={watched}"), None).await;
+    let mut by_kind = Sse::open(&app, &org.ann.token, "?kinds=message.added", None).await;
+    app.case_for(&org, org.dave.person.id, "Other").await;
+    let reply = app
+        .add_message(&org.carol.token, &watched, &json!({ "body": "Any news?" }))
+        .await;
+    assert_eq!(reply.status(), 201, "{:?}", reply.text().await);
+    let frame = by_case.take(1).await.remove(0);
+    assert_eq!(
+        (frame.event.as_str(), &frame.data["payload"]["number"]),
+        ("message.added", &json!(watched))
+    );
+    assert_eq!(by_kind.take(1).await[0].event, "message.added");
+    assert!(by_kind.next(Duration::from_millis(300)).await.is_none());
+
+    let bad = app
+        .client
+        .get(app.url("/api/v1/stream?kinds=nope"))
+        .bearer_auth(&org.ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let hidden = app
+        .client
+        .get(app.url(&format!("/api/v1/stream?case={watched}")))
+        .bearer_auth(&org.dave.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hidden.status(),
+        404,
+        "another customer's case is not even acknowledged"
+    );
+}
+
+#[tokio::test]
+async fn resuming_across_a_server_restart_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("restart.db");
+    let open = || -> Arc<dyn Store> { Arc::new(SqliteStore::open(&path).unwrap()) };
+    let app = TestApp::spawn_with(open()).await;
+    let org = app.seed().await;
+    let mut stream = Sse::open(&app, &org.ann.token, "", None).await;
+    app.case_for(&org, org.carol.person.id, "Before restart")
+        .await;
+    let seen = stream.take(1).await;
+    let last_seen = seen[0].id.unwrap();
+    drop(stream);
+    let (ann, carol) = (org.ann.token.clone(), org.carol.person.id);
+    app.shutdown().await.unwrap();
+
+    // Written while the client was away, on a new server over the same database.
+    let app = TestApp::spawn_with(open()).await;
+    let outcome = org.outcome_id;
+    let more = frontline_store::testing::new_case(carol, outcome, "While away");
+    let written = app.store.create_case(None, more).await.unwrap();
+    let mut resumed = Sse::open(&app, &ann, "", Some(last_seen)).await;
+    let frames = resumed.take(written.events.len()).await;
+    assert_eq!(
+        seqs(&frames),
+        written.events.iter().map(|e| e.seq).collect::<Vec<_>>()
+    );
+    assert_eq!(frames[0].id, Some(last_seen + 1), "nothing lost");
+    assert!(
+        resumed.next(Duration::from_millis(300)).await.is_none(),
+        "nothing repeated"
+    );
+}
+
+#[tokio::test]
+async fn a_client_ahead_of_the_log_is_told_to_reset() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let head = app.store.last_seq().await.unwrap();
+    let mut stream = Sse::open(&app, &org.ann.token, "", Some(head + 1_000)).await;
+    let frame = stream.take(1).await.remove(0);
+    assert_eq!(frame.event, "reset");
+    assert_eq!(frame.data["head"], head);
+    let bad = app
+        .client
+        .get(app.url("/api/v1/stream"))
+        .bearer_auth(&org.ann.token)
+        .header("Last-Event-ID", "soon")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
+async fn open_streams_are_counted_in_metrics() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let gauge = |text: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with("frontline_sse_connections"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let _a = Sse::open(&app, &org.ann.token, "", None).await;
+    let _b = Sse::open(&app, &org.carol.token, "", None).await;
+    let during = gauge(
+        &app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    // Other tests in this process may hold streams too, but ours are open now: at least two.
+    assert!(during >= 2.0, "open streams counted: {during}");
+}
