@@ -67,6 +67,8 @@ pub struct AppState {
     pub docs: Arc<OnceLock<openapi::Docs>>,
     /// The shared reader of live events, started by the first stream request (see `stream`).
     hub: Arc<tokio::sync::OnceCell<Arc<crate::stream::hub::Hub>>>,
+    /// Who is viewing or typing on which case (see `presence`), started on first use.
+    presence: Arc<OnceLock<Arc<crate::presence::Presence>>>,
 }
 
 impl AppState {
@@ -77,7 +79,15 @@ impl AppState {
             config: Arc::new(config),
             docs: Arc::new(OnceLock::new()),
             hub: Arc::new(tokio::sync::OnceCell::new()),
+            presence: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// The node's presence registry (its sweeper task starts with it, inside the runtime).
+    pub fn presence(&self) -> Arc<crate::presence::Presence> {
+        self.presence
+            .get_or_init(crate::presence::Presence::start)
+            .clone()
     }
 
     /// The node's stream hub, started on first use so a server nobody streams from runs no
@@ -117,6 +127,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::list_messages, messages::add_message))
         .routes(routes!(events::list_events))
         .routes(routes!(crate::stream::stream))
+        .routes(routes!(crate::api::presence::share_presence))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -56,6 +56,10 @@ pub struct Problem {
     /// Per-field problems (only on 422).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Stale reply only: the public messages written since the one the author replied to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub newer: Option<serde_json::Value>,
 }
 
 /// Everything that can go wrong while serving a request. Each variant documents its status.
@@ -87,6 +91,11 @@ pub enum AppError {
     },
     /// 429: too many requests; retry after this many seconds.
     TooManyRequests { retry_after_secs: u64 },
+    /// A reply based on an older state of the conversation; `newer` lists what was missed.
+    StaleReply {
+        detail: String,
+        newer: serde_json::Value,
+    },
     /// 503: the database cannot be reached, or the request timed out.
     Unavailable(String),
     /// 500: a bug or a corrupted database. The message is logged, never sent.
@@ -130,7 +139,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) | AppError::NoRoute(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::StaleReply { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -150,6 +159,7 @@ impl AppError {
             AppError::NoRoute(_) => "no-route",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
+            AppError::StaleReply { .. } => "stale-reply",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Invalid { .. } => "invalid",
@@ -168,6 +178,7 @@ impl AppError {
             AppError::NoRoute(_) => "No such endpoint",
             AppError::MethodNotAllowed => "Method not allowed",
             AppError::Conflict(_) => "Conflict with the current state",
+            AppError::StaleReply { .. } => "The conversation moved on",
             AppError::PayloadTooLarge(_) => "Request body too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
             AppError::Invalid { .. } => "Invalid request",
@@ -188,7 +199,9 @@ impl AppError {
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d)
             | AppError::Unavailable(d) => d.clone(),
-            AppError::Invalid { detail, .. } => detail.clone(),
+            AppError::Invalid { detail, .. } | AppError::StaleReply { detail, .. } => {
+                detail.clone()
+            }
             AppError::MethodNotAllowed => "this endpoint does not accept that method".to_owned(),
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("slow down; retry in {retry_after_secs} s")
@@ -207,6 +220,10 @@ impl AppError {
             errors: match self {
                 AppError::Invalid { errors, .. } => errors.clone(),
                 _ => Vec::new(),
+            },
+            newer: match self {
+                AppError::StaleReply { newer, .. } => Some(newer.clone()),
+                _ => None,
             },
         }
     }
@@ -227,6 +244,10 @@ pub fn problem_kinds() -> Vec<(&'static str, &'static str, u16)> {
         AppError::NoRoute(String::new()),
         AppError::MethodNotAllowed,
         AppError::Conflict(String::new()),
+        AppError::StaleReply {
+            detail: String::new(),
+            newer: serde_json::Value::Null,
+        },
         AppError::PayloadTooLarge(String::new()),
         AppError::UnsupportedMediaType(String::new()),
         AppError::Invalid {

@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod presence;
 pub mod ratelimit;
 pub mod stream;
 pub mod views;

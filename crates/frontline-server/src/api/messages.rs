@@ -110,6 +110,12 @@ pub struct AddMessageBody {
     pub body: String,
     /// `public` (default: the customer sees it) or `internal` (a note for staff only).
     pub visibility: Option<String>,
+    /// The sequence number of the newest event of the conversation the author had seen
+    /// (the `seq` of its `message.added` event). If someone else has written publicly since,
+    /// the reply is refused with 409 and the newer messages, unless `confirm` is true.
+    pub based_on: Option<i64>,
+    /// Send even though the conversation moved on since `based_on`.
+    pub confirm: Option<bool>,
 }
 
 #[utoipa::path(
@@ -143,6 +149,11 @@ pub async fn add_message(
     };
     let case = load_case(&state, &actor, &raw, action).await?;
     let text = MessageBody::parse(&body.body)?;
+    if let (Visibility::Public, Some(based_on), false) =
+        (visibility, body.based_on, body.confirm.unwrap_or(false))
+    {
+        guard_stale_reply(&state, &actor, &case, based_on).await?;
+    }
     let seen_before = super::cases::replay_marker(&state, idempotency_key.is_some()).await?;
     let added = state
         .store
@@ -164,4 +175,50 @@ pub async fn add_message(
         written(added).message
     };
     Ok((StatusCode::CREATED, axum::Json(MessageView::from(&message))))
+}
+
+/// The stale-reply guard: refuse a public reply written against an older conversation when
+/// someone else has replied publicly since, and show what they said.
+async fn guard_stale_reply(
+    state: &AppState,
+    actor: &Actor,
+    case: &frontline_core::Case,
+    based_on: i64,
+) -> Result<()> {
+    if based_on < 0 {
+        return Err(AppError::field(
+            "based_on",
+            "must be a sequence number (0 or more)",
+        ));
+    }
+    let filter = frontline_store::EventFilter {
+        case_id: Some(case.id),
+        kinds: vec![frontline_core::EventKind::MessageAdded],
+        ..Default::default()
+    };
+    let events = state.store.events_after(based_on, 200, filter).await?;
+    let newer_ids: Vec<MessageId> = events
+        .iter()
+        .filter(|e| {
+            e.audience != frontline_core::Audience::Staff && e.actor_id != Some(actor.person_id())
+        })
+        .filter_map(|e| e.payload.get("message_id")?.as_str()?.parse().ok())
+        .collect();
+    if newer_ids.is_empty() {
+        return Ok(());
+    }
+    let messages = state.store.list_messages(case.id, false).await?;
+    let newer: Vec<MessageView> = messages
+        .iter()
+        .filter(|m| newer_ids.contains(&m.id))
+        .map(MessageView::from)
+        .collect();
+    let latest = events.last().map_or(based_on, |e| e.seq);
+    Err(AppError::StaleReply {
+        detail: format!(
+            "{} new public message(s) arrived since you started this reply; read them, then send again with \"based_on\": {latest} or \"confirm\": true",
+            newer.len()
+        ),
+        newer: serde_json::to_value(newer).unwrap_or_default(),
+    })
 }

@@ -9,6 +9,7 @@ pub mod me;
 pub mod messages;
 pub mod outcomes;
 pub mod people;
+pub mod presence;
 pub mod session;
 pub mod teams;
 

@@ -48,6 +48,8 @@ pub enum Action {
     AddInternalNote,
     ReadInternalNotes,
     ReadEvents,
+    /// Say "I am viewing / typing on this case" and see who else is (staff only).
+    SharePresence,
 }
 
 impl Action {
@@ -80,6 +82,7 @@ impl Action {
         Action::AddInternalNote,
         Action::ReadInternalNotes,
         Action::ReadEvents,
+        Action::SharePresence,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -177,6 +180,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::SetTags
         | Action::AddInternalNote
         | Action::ReadInternalNotes
+        | Action::SharePresence
             if other_case =>
         {
             Decision::Hide
@@ -187,6 +191,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::SetTags
         | Action::AddInternalNote
         | Action::ReadInternalNotes
+        | Action::SharePresence
         | Action::ListPeople
         | Action::ListTeams
         | Action::ReadTeam
@@ -255,6 +260,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::AddInternalNote => "write internal notes",
         Action::ReadInternalNotes => "read internal notes",
         Action::ReadEvents => "read events",
+        Action::SharePresence => "see or share who is working on a case",
     }
 }
 

@@ -157,4 +157,6 @@ pub const TABLE: &[Row] = &[
     row(Action::ReadInternalNotes, Target::Own, [D, A, A, A]),
     row(Action::ReadInternalNotes, Target::Others, [H, A, A, A]),
     row(Action::ReadEvents, Target::Org, [A, A, A, A]),
+    row(Action::SharePresence, Target::Own, [D, A, A, A]),
+    row(Action::SharePresence, Target::Others, [H, A, A, A]),
 ];

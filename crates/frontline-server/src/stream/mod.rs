@@ -18,7 +18,7 @@ use frontline_core::{CaseId, Event, EventKind, PersonId, Role, TeamId};
 use frontline_store::EventFilter;
 use futures_util::Stream;
 use serde::Deserialize;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
 
 use crate::api::{load_case, team_id};
@@ -27,6 +27,7 @@ use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::Query;
+use crate::presence::PresenceSnapshot;
 use hub::{Hub, Read};
 
 /// A client further behind than this is told to refetch instead of replaying the log.
@@ -134,6 +135,9 @@ pub async fn stream(
         return Err(AppError::field("after", "must not be negative"));
     }
     let hub = state.hub().await;
+    let presence = authz::authorize(&actor, Action::SharePresence, &Resource::Org)
+        .eq(&authz::Decision::Allow)
+        .then(|| state.presence().subscribe());
     let last = state.store.last_seq().await?;
     let interest = Interest {
         viewer: actor.person_id(),
@@ -145,6 +149,7 @@ pub async fn stream(
     let mut connection = Connection {
         position: resume.unwrap_or(last),
         head: hub.subscribe(),
+        presence,
         hub,
         state,
         interest,
@@ -178,10 +183,18 @@ impl Drop for OpenConnection {
     }
 }
 
+enum Wake {
+    Log,
+    Presence(Arc<PresenceSnapshot>),
+    Closed,
+}
+
 struct Connection {
     /// The last sequence number this client has been sent (or skipped as not theirs).
     position: i64,
     head: watch::Receiver<i64>,
+    /// Presence snapshots, for people allowed to see them (staff); `None` for customers.
+    presence: Option<broadcast::Receiver<Arc<PresenceSnapshot>>>,
     hub: Arc<Hub>,
     state: AppState,
     interest: Interest,
@@ -221,10 +234,40 @@ impl Connection {
                 continue;
             }
             // Caught up (or, on another node, ahead of this hub until its reader sees the
-            // commit): wait for the doorbell. An error means the hub is gone (shutdown).
-            if self.head.changed().await.is_err() {
-                return None;
+            // commit): wait for the doorbell or a presence change. An error on the doorbell
+            // means the hub is gone (shutdown).
+            match self.wait().await {
+                Wake::Log => {}
+                Wake::Presence(snapshot) => {
+                    if self.interest.case_id.is_none_or(|c| c == snapshot.case_id) {
+                        let data = serde_json::to_string(&*snapshot).unwrap_or_default();
+                        return Some((Ok(SseEvent::default().event("presence").data(data)), self));
+                    }
+                }
+                Wake::Closed => return None,
             }
+        }
+    }
+
+    async fn wait(&mut self) -> Wake {
+        let Some(presence) = self.presence.as_mut() else {
+            return if self.head.changed().await.is_ok() {
+                Wake::Log
+            } else {
+                Wake::Closed
+            };
+        };
+        tokio::select! {
+            changed = self.head.changed() => if changed.is_ok() { Wake::Log } else { Wake::Closed },
+            snapshot = presence.recv() => match snapshot {
+                Ok(snapshot) => Wake::Presence(snapshot),
+                // Presence is a current state: after a lag the next snapshot is all we need.
+                Err(broadcast::error::RecvError::Lagged(_)) => Wake::Log,
+                Err(broadcast::error::RecvError::Closed) => {
+                    self.presence = None;
+                    Wake::Log
+                }
+            },
         }
     }
 

@@ -200,6 +200,11 @@ impl Walk {
                 None,
             ),
             Action::ReadEvents => (Method::GET, "/api/v1/events".into(), None),
+            Action::SharePresence => (
+                Method::PUT,
+                format!("/api/v1/cases/{}/presence", self.case(target).await),
+                Some(json!({ "state": "viewing" })),
+            ),
         };
         let mut request = self
             .app

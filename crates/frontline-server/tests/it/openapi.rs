@@ -23,6 +23,7 @@ const ROUTES: &[&str] = &[
     "POST /api/v1/cases/{case}/messages",
     "PUT /api/v1/cases/{case}/outcome-achieved",
     "PUT /api/v1/cases/{case}/owner",
+    "PUT /api/v1/cases/{case}/presence",
     "PUT /api/v1/cases/{case}/status",
     "PUT /api/v1/cases/{case}/tags",
     "GET /api/v1/events",

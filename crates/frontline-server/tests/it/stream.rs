@@ -290,3 +290,118 @@ async fn open_streams_are_counted_in_metrics() {
     // Other tests in this process may hold streams too, but ours are open now: at least two.
     assert!(during >= 2.0, "open streams counted: {during}");
 }
+
+#[tokio::test]
+async fn staff_see_who_is_viewing_or_typing_live_and_customers_do_not() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let case = app.case_for(&org, org.carol.person.id, "Presence").await;
+    let mut ann = Sse::open(&app, &org.ann.token, &format!("?case={case}"), None).await;
+    let mut carol = Sse::open(&app, &org.carol.token, "", None).await;
+    let said = app
+        .put(
+            &format!("/api/v1/cases/{case}/presence"),
+            &org.ben.token,
+            &json!({ "state": "typing" }),
+        )
+        .await;
+    assert_eq!(said.status(), 200);
+    let frame = ann.take(1).await.remove(0);
+    assert_eq!(frame.event, "presence");
+    assert_eq!(frame.data["number"], case);
+    assert_eq!(frame.data["people"][0]["state"], "typing");
+    assert_eq!(frame.data["people"][0]["person_id"], org.ben.id());
+    assert!(
+        carol.next(Duration::from_millis(300)).await.is_none(),
+        "customers get no presence"
+    );
+
+    let customer = app
+        .put(
+            &format!("/api/v1/cases/{case}/presence"),
+            &org.carol.token,
+            &json!({ "state": "viewing" }),
+        )
+        .await;
+    assert_eq!(customer.status(), 403);
+    let left = app
+        .put(
+            &format!("/api/v1/cases/{case}/presence"),
+            &org.ben.token,
+            &json!({ "state": "gone" }),
+        )
+        .await;
+    assert_eq!(crate::json(left).await["people"], json!([]));
+    assert_eq!(ann.take(1).await[0].data["people"], json!([]));
+}
+
+#[tokio::test]
+async fn a_reply_based_on_an_old_conversation_is_refused_with_the_newer_messages_unless_confirmed()
+{
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let case = app.case_for(&org, org.carol.person.id, "Stale").await;
+    let seen = app.store.last_seq().await.unwrap();
+    // While Ann drafts, Carol writes again and Ben answers.
+    assert_eq!(
+        app.add_message(
+            &org.carol.token,
+            &case,
+            &json!({ "body": "Also, the box was wet." })
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        app.add_message(
+            &org.ben.token,
+            &case,
+            &json!({ "body": "Internal: check the depot", "visibility": "internal" })
+        )
+        .await
+        .status(),
+        201
+    );
+
+    let stale = app
+        .add_message(
+            &org.ann.token,
+            &case,
+            &json!({ "body": "On its way!", "based_on": seen }),
+        )
+        .await;
+    assert_eq!(stale.status(), 409);
+    assert_eq!(stale.headers()["content-type"], "application/problem+json");
+    let problem = crate::json(stale).await;
+    assert_eq!(problem["type"], "/api/docs#problem-stale-reply");
+    let newer = problem["newer"].as_array().expect("newer messages");
+    assert_eq!(
+        newer.len(),
+        1,
+        "only the public message, not the note: {newer:?}"
+    );
+    assert_eq!(newer[0]["body"], "Also, the box was wet.");
+
+    let confirmed = app
+        .add_message(
+            &org.ann.token,
+            &case,
+            &json!({ "body": "On its way!", "based_on": seen, "confirm": true }),
+        )
+        .await;
+    assert_eq!(confirmed.status(), 201);
+    let current = app.store.last_seq().await.unwrap();
+    let fresh = app
+        .add_message(
+            &org.ann.token,
+            &case,
+            &json!({ "body": "Anything else?", "based_on": current }),
+        )
+        .await;
+    assert_eq!(
+        fresh.status(),
+        201,
+        "a reply based on the latest state goes through"
+    );
+}
