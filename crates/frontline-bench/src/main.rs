@@ -6,6 +6,7 @@
 //! time. `--max-batch 1` turns SQLite's group commit off to show what it buys.
 
 mod store;
+mod stream;
 
 use clap::{Parser, Subcommand};
 
@@ -20,13 +21,23 @@ struct Cli {
 enum Command {
     /// Durable case creation through the Store.
     Store(store::Args),
+    /// Live stream fan-out: N subscribers, commit-to-client latency, server memory.
+    Stream(stream::Args),
+    /// (internal) The server process the stream benchmark measures.
+    #[command(hide = true)]
+    ServeForBench(stream::ServeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Store(args) => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(store::run(args)),
+        Command::Store(args) => runtime()?.block_on(store::run(args)),
+        Command::Stream(args) => runtime()?.block_on(stream::run(args)),
+        Command::ServeForBench(args) => runtime()?.block_on(stream::serve(args)),
     }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }

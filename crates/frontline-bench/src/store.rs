@@ -23,7 +23,11 @@ pub struct Args {
     #[arg(long, default_value_t = 64)]
     clients: usize,
     /// PostgreSQL: the server; each run writes into a new schema it drops afterwards.
-    #[arg(long, env = "TEST_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    #[arg(
+        long,
+        env = "TEST_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
     database_url: String,
     /// How long to write.
     #[arg(long, default_value_t = 10)]

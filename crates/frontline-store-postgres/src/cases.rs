@@ -1,0 +1,371 @@
+//! Case writes: opening and routing a case, status changes, assignment, tags, the outcome
+//! verdict, and messages. Each is one transaction: lock the case, let `frontline-core` decide
+//! (`Case::open`, `change_status`, `assign`, ...), store the new state, apply the load
+//! effects (see `queue`), append the events last.
+//!
+//! Creates with an idempotency key are answered from their record when repeated (see
+//! `idempotency`).
+
+use frontline_core::case::{Case, CaseDraft};
+use frontline_core::routing::{self, Route};
+use frontline_core::time::{now, truncate};
+use frontline_core::{
+    CaseId, CaseNumber, CaseStatus, Message, MessageId, OutcomeAchieved, PersonId, Role, Tags,
+    TeamId, ValueError,
+};
+use frontline_store::{
+    CaseCreated, MessageAdded, NewCase, NewMessage, StoreError, StoreResult, Written,
+};
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgConnection;
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::error::{IDEMPOTENCY_RACE, classify};
+use crate::events::append;
+use crate::idempotency::{prior, remember, replay};
+use crate::queue::{
+    apply_effects, apply_load, lock_candidates, lock_people, touch_assigned, write_case,
+};
+use crate::rows::{self, CASE_COLUMNS, parse, to_db};
+
+impl PgStore {
+    pub(crate) async fn create_case_impl(
+        &self,
+        actor: Option<PersonId>,
+        new: NewCase,
+    ) -> StoreResult<Written<CaseCreated>> {
+        match self.create_case_once(actor, new.clone()).await {
+            // An identical request committed first: answer from its record.
+            Err(StoreError::Conflict { what }) if what == IDEMPOTENCY_RACE => {
+                self.create_case_once(actor, new).await
+            }
+            other => other,
+        }
+    }
+
+    async fn create_case_once(
+        &self,
+        actor: Option<PersonId>,
+        new: NewCase,
+    ) -> StoreResult<Written<CaseCreated>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        if let Some(key) = &new.idempotency_key
+            && let Some(prior) = prior(&mut tx, actor, key).await?
+        {
+            let (message, case, events) = replay(&mut tx, &prior).await?;
+            return Ok(Written {
+                value: CaseCreated { case, message },
+                events,
+            });
+        }
+
+        let role = person_role(&mut tx, new.customer_id, "customer").await?;
+        if role != Role::Customer {
+            return Err(StoreError::Invalid(ValueError::new(
+                "customer_id",
+                format!("{} is a {role}, not a customer", new.customer_id),
+            )));
+        }
+        let owning_teams = owning_teams(&mut tx, new.outcome_id).await?;
+        let candidates = lock_candidates(&mut tx, &owning_teams).await?;
+        let route = routing::route(&owning_teams, &candidates);
+        let number: i64 = sqlx::query_scalar("SELECT nextval('case_numbers')")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(classify)?;
+
+        // Stored to the millisecond, so the value returned must be too.
+        let at = new.created_at.map_or_else(now, truncate);
+        let draft = CaseDraft {
+            customer_id: new.customer_id,
+            outcome_id: new.outcome_id,
+            subject: new.subject,
+            body: new.body,
+            channel: new.channel,
+            priority: new.priority,
+            tags: new.tags,
+        };
+        let (case, message, effects) =
+            Case::open(draft, CaseNumber(number), route.owner_and_team(), actor, at);
+        insert_case(&mut tx, &case).await?;
+        insert_message(&mut tx, &message).await?;
+        apply_load(&mut tx, &effects.load, Some(now())).await?;
+        let events = append(&mut tx, &self.channel, effects.events).await?;
+        if let Some(key) = &new.idempotency_key {
+            remember(&mut tx, actor, key, message.id, &events).await?;
+        }
+        self.commit(tx, &events).await?;
+        tracing::debug!(case_id = %case.id, owner = ?case.owner_id, "case created");
+        Ok(Written {
+            value: CaseCreated { case, message },
+            events,
+        })
+    }
+
+    pub(crate) async fn change_status_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        to: CaseStatus,
+    ) -> StoreResult<Written<Case>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let mut case = lock_case(&mut tx, id).await?;
+        let at = now();
+        let effects = case.change_status(to, actor, at)?;
+        write_case(&mut tx, &case).await?;
+        let events = apply_effects(&mut tx, effects, at, None, &case).await?;
+        let events = self.finish(tx, events).await?;
+        Ok(Written {
+            value: case,
+            events,
+        })
+    }
+
+    /// Give the case to `owner`, or hand it back with `None`: then it is routed at once among
+    /// its team's current members with room (never back to whoever released it), and waits in
+    /// the queue only when nobody has room.
+    pub(crate) async fn assign_case_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        owner: Option<PersonId>,
+    ) -> StoreResult<Written<Case>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let mut case = lock_case(&mut tx, id).await?;
+        if let Some(owner) = owner {
+            let role = person_role(&mut tx, owner, "person").await?;
+            if !role.is_staff() {
+                return Err(StoreError::Invalid(ValueError::new(
+                    "owner_id",
+                    format!("{owner} is a {role}; cases go to employees or support employees"),
+                )));
+            }
+        }
+        let previous_owner = case.owner_id;
+        let reroute_team = case.team_id.filter(|_| owner.is_none());
+        // Everyone this write may touch is locked up front, in id order (see `queue`).
+        let mut people: Vec<PersonId> = previous_owner.into_iter().chain(owner).collect();
+        if let Some(team) = reroute_team {
+            let members: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT person_id FROM memberships WHERE team_id = $1 AND valid_to IS NULL",
+            )
+            .bind(team.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+            people.extend(members.into_iter().map(PersonId));
+        }
+        lock_people(&mut tx, &people).await?;
+
+        let at = now();
+        let effects = case.assign(owner, None, actor, at)?;
+        write_case(&mut tx, &case).await?;
+        let mut events = apply_effects(&mut tx, effects, at, Some(at), &case).await?;
+        if let Some(owner) = owner {
+            // Even a re-assignment to the same person counts as their latest assignment.
+            touch_assigned(&mut tx, owner, at).await?;
+        }
+        if let Some(team) = reroute_team
+            && case.status.counts_as_load()
+        {
+            let mut candidates = lock_candidates(&mut tx, &[team]).await?;
+            candidates.retain(|c| Some(c.person_id) != previous_owner);
+            if let Route::Assigned { person_id, .. } = routing::route(&[team], &candidates) {
+                let effects = case.assign(Some(person_id), None, None, at)?;
+                write_case(&mut tx, &case).await?;
+                events.extend(apply_effects(&mut tx, effects, at, Some(at), &case).await?);
+            }
+        }
+        let events = self.finish(tx, events).await?;
+        Ok(Written {
+            value: case,
+            events,
+        })
+    }
+
+    pub(crate) async fn set_outcome_achieved_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        value: OutcomeAchieved,
+    ) -> StoreResult<Written<Case>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let mut case = lock_case(&mut tx, id).await?;
+        let at = now();
+        let effects = case.set_outcome_achieved(value, actor, at)?;
+        write_case(&mut tx, &case).await?;
+        let events = apply_effects(&mut tx, effects, at, None, &case).await?;
+        let events = self.finish(tx, events).await?;
+        Ok(Written {
+            value: case,
+            events,
+        })
+    }
+
+    pub(crate) async fn set_tags_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        tags: Tags,
+    ) -> StoreResult<Written<Case>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let mut case = lock_case(&mut tx, id).await?;
+        let at = now();
+        let effects = case.set_tags(tags, actor, at)?;
+        write_case(&mut tx, &case).await?;
+        let events = apply_effects(&mut tx, effects, at, None, &case).await?;
+        let events = self.finish(tx, events).await?;
+        Ok(Written {
+            value: case,
+            events,
+        })
+    }
+
+    pub(crate) async fn add_message_impl(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+    ) -> StoreResult<Written<MessageAdded>> {
+        match self.add_message_once(actor, new.clone()).await {
+            Err(StoreError::Conflict { what }) if what == IDEMPOTENCY_RACE => {
+                self.add_message_once(actor, new).await
+            }
+            other => other,
+        }
+    }
+
+    async fn add_message_once(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+    ) -> StoreResult<Written<MessageAdded>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        if let Some(key) = &new.idempotency_key
+            && let Some(prior) = prior(&mut tx, actor, key).await?
+        {
+            let (message, case, events) = replay(&mut tx, &prior).await?;
+            return Ok(Written {
+                value: MessageAdded { message, case },
+                events,
+            });
+        }
+        let mut case = lock_case(&mut tx, new.case_id).await?;
+        let author_role = person_role(&mut tx, new.author_id, "person").await?;
+        // Stored to the millisecond, so the value returned must be too.
+        let at = new.created_at.map_or_else(now, truncate);
+        let message = Message {
+            id: MessageId::new(),
+            case_id: case.id,
+            author_id: new.author_id,
+            body: new.body,
+            visibility: new.visibility,
+            created_at: at,
+        };
+        let effects = case.add_message(&message, author_role, at)?;
+        insert_message(&mut tx, &message).await?;
+        write_case(&mut tx, &case).await?;
+        let events = apply_effects(&mut tx, effects, at, None, &case).await?;
+        let events = append(&mut tx, &self.channel, events).await?;
+        if let Some(key) = &new.idempotency_key {
+            remember(&mut tx, actor, key, message.id, &events).await?;
+        }
+        self.commit(tx, &events).await?;
+        Ok(Written {
+            value: MessageAdded { message, case },
+            events,
+        })
+    }
+}
+
+/// A person's role; `NotFound` naming `what` ("customer", "person") when they do not exist.
+async fn person_role(conn: &mut PgConnection, id: PersonId, what: &str) -> StoreResult<Role> {
+    let row = sqlx::query("SELECT role FROM people WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(classify)?
+        .ok_or_else(|| StoreError::not_found(what))?;
+    parse(&row, "role", str::parse)
+}
+
+/// The outcome's owning teams in routing preference order; `NotFound` for an unknown outcome.
+async fn owning_teams(
+    conn: &mut PgConnection,
+    outcome_id: frontline_core::OutcomeId,
+) -> StoreResult<Vec<TeamId>> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM outcomes WHERE id = $1)")
+        .bind(outcome_id.0)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(classify)?;
+    if !exists {
+        return Err(StoreError::not_found("outcome"));
+    }
+    let teams: Vec<Uuid> =
+        sqlx::query_scalar("SELECT team_id FROM outcome_teams WHERE outcome_id = $1 ORDER BY rank")
+            .bind(outcome_id.0)
+            .fetch_all(conn)
+            .await
+            .map_err(classify)?;
+    Ok(teams.into_iter().map(TeamId).collect())
+}
+
+/// Read and lock a case for a change; `NotFound` if there is no such case.
+async fn lock_case(conn: &mut PgConnection, id: CaseId) -> StoreResult<Case> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 FOR NO KEY UPDATE");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(classify)?
+        .ok_or_else(|| StoreError::not_found("case"))?;
+    rows::case(&row)
+}
+
+pub(crate) async fn insert_case(conn: &mut PgConnection, case: &Case) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO cases (id, number, customer_id, outcome_id, subject, channel, priority,
+                            priority_rank, owner_id, team_id, tags, status, outcome_achieved,
+                            created_at, updated_at, first_response_at, resolved_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(case.id.0)
+    .bind(case.number.0)
+    .bind(case.customer_id.0)
+    .bind(case.outcome_id.0)
+    .bind(case.subject.as_str())
+    .bind(case.channel.as_str())
+    .bind(case.priority.as_str())
+    .bind(rows::priority_rank(case.priority))
+    .bind(case.owner_id.map(|p| p.0))
+    .bind(case.team_id.map(|t| t.0))
+    .bind(case.tags.to_storage())
+    .bind(case.status.as_str())
+    .bind(case.outcome_achieved.as_str())
+    .bind(to_db(case.created_at))
+    .bind(to_db(case.updated_at))
+    .bind(rows::opt_to_db(case.first_response_at))
+    .bind(rows::opt_to_db(case.resolved_at))
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}
+
+pub(crate) async fn insert_message(conn: &mut PgConnection, message: &Message) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, case_id, author_id, body, visibility, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(message.id.0)
+    .bind(message.case_id.0)
+    .bind(message.author_id.0)
+    .bind(message.body.as_str())
+    .bind(message.visibility.as_str())
+    .bind(to_db(message.created_at))
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}

@@ -1,0 +1,366 @@
+//! Export and import: every row as `Record`s, and the reverse into an empty store.
+//!
+//! The export order is part of the contract, since an export imported into another backend
+//! must export identically: records by `Record::rank()`, then people by id, tokens by hash
+//! (byte order), teams by id, memberships and support links by (person, team, from, to),
+//! outcomes by id, cases by number, messages by (created_at, id), events by seq. Sorting is
+//! done here in Rust, not by PostgreSQL, so collations cannot change it.
+
+use frontline_core::time::now;
+use frontline_core::{
+    Event, Membership, Message, Person, PersonId, SupportLink, Team, TeamId, Timestamp, ValueError,
+};
+use frontline_store::{Record, StoreError, StoreResult};
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgConnection;
+
+use crate::PgStore;
+use crate::cases::{insert_case, insert_message};
+use crate::error::classify;
+use crate::events::insert as insert_events;
+use crate::outcomes::{insert_outcome, select_outcomes};
+use crate::queue::load_statuses;
+use crate::rows::{
+    self, CASE_COLUMNS, EVENT_COLUMNS, MESSAGE_COLUMNS, PERSON_COLUMNS, get, get_opt_time,
+    get_time, opt_to_db, to_db,
+};
+
+/// Events written per statement on import.
+const EVENT_BATCH: usize = 1000;
+
+/// Tables an import fills; all are locked for its duration.
+const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports, outcomes, \
+                      outcome_teams, cases, messages, events, idempotency, event_counter";
+
+impl PgStore {
+    pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        // One consistent snapshot of every table.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let mut records = Vec::new();
+
+        let mut people = Vec::new();
+        for row in fetch(
+            &mut tx,
+            &format!("SELECT {PERSON_COLUMNS}, password_hash, last_assigned_at FROM people"),
+        )
+        .await?
+        {
+            people.push(Record::Person {
+                person: rows::person(&row)?,
+                password_hash: get(&row, "password_hash")?,
+                last_assigned_at: get_opt_time(&row, "last_assigned_at")?,
+            });
+        }
+        people.sort_by_key(|r| match r {
+            Record::Person { person, .. } => Some(person.id),
+            _ => None,
+        });
+        records.extend(people);
+
+        let mut tokens = Vec::new();
+        for row in fetch(
+            &mut tx,
+            "SELECT token_hash, person_id, label, created_at FROM api_tokens",
+        )
+        .await?
+        {
+            tokens.push((
+                get::<String>(&row, "token_hash")?,
+                PersonId(get(&row, "person_id")?),
+                get::<String>(&row, "label")?,
+                get_time(&row, "created_at")?,
+            ));
+        }
+        tokens.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        records.extend(
+            tokens
+                .into_iter()
+                .map(|(token_hash, person_id, label, created_at)| Record::Token {
+                    person_id,
+                    token_hash,
+                    label,
+                    created_at,
+                }),
+        );
+
+        let mut teams: Vec<Team> = fetch(&mut tx, "SELECT id, name, created_at FROM teams")
+            .await?
+            .iter()
+            .map(rows::team)
+            .collect::<StoreResult<_>>()?;
+        teams.sort_by_key(|t| t.id);
+        records.extend(teams.into_iter().map(Record::Team));
+
+        let mut memberships = Vec::new();
+        for row in fetch(
+            &mut tx,
+            "SELECT person_id, team_id, valid_from, valid_to FROM memberships",
+        )
+        .await?
+        {
+            memberships.push(Membership {
+                person_id: PersonId(get(&row, "person_id")?),
+                team_id: TeamId(get(&row, "team_id")?),
+                from: get_time(&row, "valid_from")?,
+                to: get_opt_time(&row, "valid_to")?,
+            });
+        }
+        memberships.sort_by_key(|m| (m.person_id, m.team_id, m.from, m.to));
+        records.extend(memberships.into_iter().map(Record::Membership));
+
+        let mut supports = Vec::new();
+        for row in fetch(
+            &mut tx,
+            "SELECT support_id, team_id, valid_from, valid_to FROM supports",
+        )
+        .await?
+        {
+            supports.push(SupportLink {
+                support_id: PersonId(get(&row, "support_id")?),
+                team_id: TeamId(get(&row, "team_id")?),
+                from: get_time(&row, "valid_from")?,
+                to: get_opt_time(&row, "valid_to")?,
+            });
+        }
+        supports.sort_by_key(|s| (s.support_id, s.team_id, s.from, s.to));
+        records.extend(supports.into_iter().map(Record::Support));
+
+        let mut outcomes = select_outcomes(&mut *tx, None, None).await?;
+        outcomes.sort_by_key(|o| o.id);
+        records.extend(outcomes.into_iter().map(Record::Outcome));
+
+        let mut cases = fetch(&mut tx, &format!("SELECT {CASE_COLUMNS} FROM cases"))
+            .await?
+            .iter()
+            .map(rows::case)
+            .collect::<StoreResult<Vec<_>>>()?;
+        cases.sort_by_key(|c| c.number);
+        records.extend(cases.into_iter().map(Record::Case));
+
+        let mut messages: Vec<Message> =
+            fetch(&mut tx, &format!("SELECT {MESSAGE_COLUMNS} FROM messages"))
+                .await?
+                .iter()
+                .map(rows::message)
+                .collect::<StoreResult<_>>()?;
+        messages.sort_by_key(|m| (m.created_at, m.id));
+        records.extend(messages.into_iter().map(Record::Message));
+
+        let mut log: Vec<Event> = fetch(&mut tx, &format!("SELECT {EVENT_COLUMNS} FROM events"))
+            .await?
+            .iter()
+            .map(rows::event)
+            .collect::<StoreResult<_>>()?;
+        log.sort_by_key(|e| e.seq);
+        records.extend(log.into_iter().map(Record::Event));
+
+        tx.commit().await.map_err(classify)?;
+        Ok(records)
+    }
+
+    pub(crate) async fn import_impl(&self, mut records: Vec<Record>) -> StoreResult<()> {
+        // Stable: records of one rank keep the order they came in.
+        records.sort_by_key(Record::rank);
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        // Nobody writes while we check emptiness and fill the tables; readers carry on.
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "LOCK TABLE {TABLES} IN EXCLUSIVE MODE"
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let empty: bool = sqlx::query_scalar(
+            "SELECT NOT (EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM teams)
+                         OR EXISTS (SELECT 1 FROM outcomes) OR EXISTS (SELECT 1 FROM events))",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(classify)?;
+        if !empty {
+            return Err(StoreError::conflict(
+                "the store is not empty; import only into an empty store",
+            ));
+        }
+
+        let mut log = Vec::new();
+        for record in records {
+            match record {
+                Record::Person {
+                    person,
+                    password_hash,
+                    last_assigned_at,
+                } => insert_person(&mut tx, &person, password_hash, last_assigned_at).await?,
+                Record::Token {
+                    person_id,
+                    token_hash,
+                    label,
+                    created_at,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO api_tokens (token_hash, person_id, label, created_at)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(token_hash)
+                    .bind(person_id.0)
+                    .bind(label)
+                    .bind(to_db(created_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                }
+                Record::Team(team) => {
+                    sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+                        .bind(team.id.0)
+                        .bind(team.name.as_str())
+                        .bind(to_db(team.created_at))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                }
+                Record::Membership(m) => {
+                    insert_link(
+                        &mut tx,
+                        "memberships",
+                        "person_id",
+                        m.person_id,
+                        m.team_id,
+                        m.from,
+                        m.to,
+                    )
+                    .await?
+                }
+                Record::Support(s) => {
+                    insert_link(
+                        &mut tx,
+                        "supports",
+                        "support_id",
+                        s.support_id,
+                        s.team_id,
+                        s.from,
+                        s.to,
+                    )
+                    .await?
+                }
+                Record::Outcome(outcome) => insert_outcome(&mut tx, &outcome).await?,
+                Record::Case(case) => insert_case(&mut tx, &case).await?,
+                Record::Message(message) => insert_message(&mut tx, &message).await?,
+                Record::Event(event) => log.push(event),
+            }
+        }
+
+        log.sort_by_key(|e| e.seq);
+        if let Some((position, event)) =
+            log.iter().enumerate().find(|(i, e)| e.seq != *i as i64 + 1)
+        {
+            return Err(StoreError::Invalid(ValueError::new(
+                "events",
+                format!(
+                    "the log must be numbered 1, 2, 3... without gaps; found {} at position {}",
+                    event.seq,
+                    position + 1
+                ),
+            )));
+        }
+        for batch in log.chunks(EVENT_BATCH) {
+            insert_events(&mut tx, batch).await?;
+        }
+
+        // Loads are derived state: recount them rather than trust the file.
+        sqlx::query(
+            "UPDATE people p SET open_cases = (SELECT count(*) FROM cases c
+                                               WHERE c.owner_id = p.id AND c.status = ANY($1))",
+        )
+        .bind(load_statuses())
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let last_seq = log.last().map_or(0, |e| e.seq);
+        // Later events then never get an earlier time than any imported one.
+        let last_at = log.iter().map(|e| e.at).max().unwrap_or_else(now);
+        sqlx::query("UPDATE event_counter SET last_seq = $1, last_at = GREATEST(last_at, $2)")
+            .bind(last_seq)
+            .bind(to_db(last_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        // Continue numbering after the highest imported case (and never below the first).
+        sqlx::query("SELECT setval('case_numbers', GREATEST((SELECT max(number) FROM cases), $1))")
+            .bind(frontline_core::CaseNumber::FIRST - 1)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(&*self.channel)
+            .bind(last_seq.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        self.ring(last_seq);
+        tracing::info!(seq = last_seq, "import committed");
+        Ok(())
+    }
+}
+
+async fn fetch(conn: &mut PgConnection, sql: &str) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+    sqlx::query(AssertSqlSafe(sql.to_owned()))
+        .fetch_all(conn)
+        .await
+        .map_err(classify)
+}
+
+async fn insert_person(
+    conn: &mut PgConnection,
+    person: &Person,
+    password_hash: Option<String>,
+    last_assigned_at: Option<Timestamp>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO people (id, email, name, role, title, admin, capacity, available,
+                             created_at, password_hash, last_assigned_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(person.id.0)
+    .bind(person.email.as_str())
+    .bind(person.name.as_str())
+    .bind(person.role.as_str())
+    .bind(person.title.as_deref())
+    .bind(person.admin)
+    .bind(i64::from(person.capacity))
+    .bind(person.available)
+    .bind(to_db(person.created_at))
+    .bind(password_hash)
+    .bind(opt_to_db(last_assigned_at))
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}
+
+async fn insert_link(
+    conn: &mut PgConnection,
+    table: &'static str,
+    person_column: &'static str,
+    person_id: PersonId,
+    team_id: TeamId,
+    from: Timestamp,
+    to: Option<Timestamp>,
+) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO {table} ({person_column}, team_id, valid_from, valid_to)
+         VALUES ($1, $2, $3, $4)"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(person_id.0)
+        .bind(team_id.0)
+        .bind(to_db(from))
+        .bind(opt_to_db(to))
+        .execute(conn)
+        .await
+        .map_err(classify)?;
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! The migrator: SQL files embedded in the binary, applied in version order, each in its own
+//! transaction, recorded in `schema_migrations`. Version numbers match the SQLite backend's.
+//!
+//! Several nodes may start at once against one database, so every step first takes a
+//! transaction-scoped advisory lock keyed by the schema: the first node migrates, the others
+//! wait, then see the version recorded and skip it.
+
+use frontline_store::StoreResult;
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection, PgPool, Row};
+
+use crate::error::classify;
+
+/// `(version, name, sql)`, in order. Never edit an applied file: add a new version.
+const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+
+/// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide
+/// with another application's single-key locks.
+pub(crate) const LOCK_CLASS: i32 = 0x464C;
+
+/// Serialises migrators of one schema across nodes (the second key is the schema's hash).
+const LOCK_SQL: &str = "SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))";
+
+/// Bring the schema behind `pool`'s search_path up to date.
+pub(crate) async fn run(pool: &PgPool) -> StoreResult<()> {
+    for (version, name, sql) in MIGRATIONS {
+        let mut tx = pool.begin().await.map_err(classify)?;
+        sqlx::query(LOCK_SQL)
+            .bind(LOCK_CLASS)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    integer PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let applied: bool =
+            sqlx::query("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)")
+                .bind(version)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|row| row.try_get(0))
+                .map_err(classify)?;
+        if applied {
+            continue;
+        }
+        tracing::info!(version, name, "applying migration");
+        sqlx::raw_sql(*sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())")
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+    }
+    Ok(())
+}
+
+/// Create `schema` if it is missing. Under the same kind of lock, so two nodes creating the
+/// same schema at once do not trip over each other's `CREATE SCHEMA`.
+pub(crate) async fn create_schema(conn: &mut PgConnection, schema: &str) -> StoreResult<()> {
+    let mut tx = conn.begin().await.map_err(classify)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(LOCK_CLASS)
+        .bind(schema)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+    // The name was checked to be a plain lower-case identifier (see `lib.rs`), so quoting it
+    // is enough to make it safe to splice in.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+    )))
+    .execute(&mut *tx)
+    .await
+    .map_err(classify)?;
+    tx.commit().await.map_err(classify)
+}

@@ -1,0 +1,317 @@
+//! People and their credentials: creating and updating people, password hashes, API tokens
+//! (stored by hash only) and web sessions. Events name people by id and never carry a
+//! password hash or a token.
+
+use frontline_core::time::now;
+use frontline_core::{Email, EventKind, NewEvent, Person, PersonId, Timestamp, ValueError};
+use frontline_store::{
+    NewPerson, NewSession, Page, PageRequest, PeopleFilter, PersonUpdate, Session, StoreError,
+    StoreResult, Written,
+};
+use serde_json::json;
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::error::classify;
+use crate::rows::{self, PERSON_COLUMNS, contains_pattern, get, get_time, to_db};
+
+fn check_capacity(capacity: u32) -> StoreResult<()> {
+    if capacity > Person::MAX_CAPACITY {
+        return Err(StoreError::Invalid(ValueError::new(
+            "capacity",
+            format!("at most {} open cases", Person::MAX_CAPACITY),
+        )));
+    }
+    Ok(())
+}
+
+/// The payload of `person.created` and `person.updated`: the person as they now are (never
+/// the password hash). The same shape on every backend.
+fn person_payload(p: &Person) -> serde_json::Value {
+    json!({
+        "person_id": p.id,
+        "email": p.email,
+        "name": p.name,
+        "role": p.role,
+        "title": p.title,
+        "admin": p.admin,
+        "capacity": p.capacity,
+        "available": p.available,
+    })
+}
+
+fn person_not_found() -> StoreError {
+    StoreError::not_found("person")
+}
+
+impl PgStore {
+    pub(crate) async fn create_person_impl(
+        &self,
+        actor: Option<PersonId>,
+        new: NewPerson,
+    ) -> StoreResult<Written<Person>> {
+        check_capacity(new.capacity)?;
+        let person = Person {
+            id: PersonId::new(),
+            email: new.email,
+            name: new.name,
+            role: new.role,
+            title: new.title,
+            admin: new.admin,
+            capacity: new.capacity,
+            available: true,
+            created_at: now(),
+        };
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        sqlx::query(
+            "INSERT INTO people (id, email, name, role, title, admin, capacity, available,
+                                 created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(person.id.0)
+        .bind(person.email.as_str())
+        .bind(person.name.as_str())
+        .bind(person.role.as_str())
+        .bind(person.title.as_deref())
+        .bind(person.admin)
+        .bind(i64::from(person.capacity))
+        .bind(person.available)
+        .bind(to_db(person.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let event = NewEvent::new(EventKind::PersonCreated, actor, person_payload(&person));
+        let events = self.finish(tx, vec![event]).await?;
+        Ok(Written {
+            value: person,
+            events,
+        })
+    }
+
+    pub(crate) async fn update_person_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        update: PersonUpdate,
+    ) -> StoreResult<Written<Person>> {
+        if let Some(capacity) = update.capacity {
+            check_capacity(capacity)?;
+        }
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let sql = format!(
+            "UPDATE people SET
+                 name = COALESCE($2, name),
+                 role = COALESCE($3, role),
+                 title = CASE WHEN $4 THEN $5 ELSE title END,
+                 admin = COALESCE($6, admin),
+                 capacity = COALESCE($7, capacity),
+                 available = COALESCE($8, available)
+             WHERE id = $1
+             RETURNING {PERSON_COLUMNS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.0)
+            .bind(update.name.as_ref().map(|n| n.as_str()))
+            .bind(update.role.map(|r| r.as_str()))
+            .bind(update.title.is_some())
+            .bind(update.title.clone().flatten())
+            .bind(update.admin)
+            .bind(update.capacity.map(i64::from))
+            .bind(update.available)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(classify)?
+            .ok_or_else(person_not_found)?;
+        let person = rows::person(&row)?;
+        let mut events = vec![NewEvent::new(
+            EventKind::PersonUpdated,
+            actor,
+            person_payload(&person),
+        )];
+        // More room, or back from away: the person takes queued cases at once.
+        events.extend(crate::queue::fill(&mut tx, id, now(), None).await?);
+        let events = self.finish(tx, events).await?;
+        Ok(Written {
+            value: person,
+            events,
+        })
+    }
+
+    pub(crate) async fn set_password_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        password_hash: String,
+    ) -> StoreResult<Written<()>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let updated = sqlx::query("UPDATE people SET password_hash = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        if updated.rows_affected() == 0 {
+            return Err(person_not_found());
+        }
+        let event = NewEvent::new(EventKind::PasswordSet, actor, json!({ "person_id": id }));
+        let events = self.finish(tx, vec![event]).await?;
+        Ok(Written { value: (), events })
+    }
+
+    pub(crate) async fn get_person_impl(&self, id: PersonId) -> StoreResult<Person> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .ok_or_else(person_not_found)?;
+        rows::person(&row)
+    }
+
+    pub(crate) async fn get_person_by_email_impl(&self, email: &Email) -> StoreResult<Person> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(email.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .ok_or_else(person_not_found)?;
+        rows::person(&row)
+    }
+
+    pub(crate) async fn password_hash_impl(&self, id: PersonId) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT password_hash FROM people WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .ok_or_else(person_not_found)?;
+        get(&row, "password_hash")
+    }
+
+    pub(crate) async fn list_people_impl(
+        &self,
+        filter: PeopleFilter,
+        page: PageRequest<PersonId>,
+    ) -> StoreResult<Page<Person>> {
+        let limit = page.clamped_limit();
+        let text = filter
+            .text
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(contains_pattern);
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people
+             WHERE ($1::text IS NULL OR role = $1)
+               AND ($2::text IS NULL OR name ILIKE $2 OR email ILIKE $2)
+               AND ($3::uuid IS NULL OR id > $3)
+             ORDER BY id
+             LIMIT $4"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(filter.role.map(|r| r.as_str()))
+            .bind(text)
+            .bind(page.after.map(|p| p.0))
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        let mut items = rows
+            .iter()
+            .map(rows::person)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let has_more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        Ok(Page { items, has_more })
+    }
+
+    pub(crate) async fn create_token_impl(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        token_hash: String,
+        label: String,
+    ) -> StoreResult<Written<()>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, person_id, label, created_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(person_id.0)
+        .bind(&label)
+        .bind(to_db(now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        let event = NewEvent::new(
+            EventKind::TokenCreated,
+            actor,
+            json!({ "person_id": person_id, "label": label }),
+        );
+        let events = self.finish(tx, vec![event]).await?;
+        Ok(Written { value: (), events })
+    }
+
+    pub(crate) async fn person_for_token_impl(&self, token_hash: &str) -> StoreResult<Person> {
+        let sql = format!(
+            "SELECT {PERSON_COLUMNS} FROM people
+             WHERE id = (SELECT person_id FROM api_tokens WHERE token_hash = $1)"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?
+            .ok_or_else(|| StoreError::not_found("token"))?;
+        rows::person(&row)
+    }
+
+    pub(crate) async fn create_session_impl(&self, session: NewSession) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (session_hash, person_id, csrf_token, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session.session_hash)
+        .bind(session.person_id.0)
+        .bind(session.csrf_token)
+        .bind(to_db(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    pub(crate) async fn get_session_impl(
+        &self,
+        session_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Session> {
+        let row = sqlx::query(
+            "SELECT person_id, csrf_token, expires_at FROM sessions
+             WHERE session_hash = $1 AND expires_at > $2",
+        )
+        .bind(session_hash)
+        .bind(to_db(at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?
+        .ok_or_else(|| StoreError::not_found("session"))?;
+        Ok(Session {
+            person_id: PersonId(get::<Uuid>(&row, "person_id")?),
+            csrf_token: get(&row, "csrf_token")?,
+            expires_at: get_time(&row, "expires_at")?,
+        })
+    }
+
+    pub(crate) async fn delete_session_impl(&self, session_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE session_hash = $1")
+            .bind(session_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}

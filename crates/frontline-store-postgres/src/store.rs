@@ -1,0 +1,297 @@
+//! `impl Store for PgStore`: the trait's methods, each forwarding to the module that owns the
+//! use case (`people`, `org`, `cases`, `reads`, `events`, `export`). Nothing else lives here.
+
+use async_trait::async_trait;
+use frontline_core::{
+    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Name, Outcome,
+    OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
+    Timestamp,
+};
+use frontline_store::{
+    CaseCreated, CaseFilter, EventFilter, MessageAdded, NewCase, NewMessage, NewOutcome, NewPerson,
+    NewSession, Page, PageRequest, PeopleFilter, PersonUpdate, Record, Session, Store, StoreResult,
+    Written, tokio_watch,
+};
+
+use crate::PgStore;
+use crate::error::classify;
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    fn subscribe(&self) -> tokio_watch::Receiver {
+        self.doorbell.subscribe()
+    }
+
+    async fn create_person(
+        &self,
+        actor: Option<PersonId>,
+        new: NewPerson,
+    ) -> StoreResult<Written<Person>> {
+        self.create_person_impl(actor, new).await
+    }
+
+    async fn update_person(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        update: PersonUpdate,
+    ) -> StoreResult<Written<Person>> {
+        self.update_person_impl(actor, id, update).await
+    }
+
+    async fn set_password(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        password_hash: String,
+    ) -> StoreResult<Written<()>> {
+        self.set_password_impl(actor, id, password_hash).await
+    }
+
+    async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
+        self.get_person_impl(id).await
+    }
+
+    async fn get_person_by_email(&self, email: &Email) -> StoreResult<Person> {
+        self.get_person_by_email_impl(email).await
+    }
+
+    async fn password_hash(&self, id: PersonId) -> StoreResult<Option<String>> {
+        self.password_hash_impl(id).await
+    }
+
+    async fn list_people(
+        &self,
+        filter: PeopleFilter,
+        page: PageRequest<PersonId>,
+    ) -> StoreResult<Page<Person>> {
+        self.list_people_impl(filter, page).await
+    }
+
+    async fn create_token(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        token_hash: String,
+        label: String,
+    ) -> StoreResult<Written<()>> {
+        self.create_token_impl(actor, person_id, token_hash, label)
+            .await
+    }
+
+    async fn person_for_token(&self, token_hash: &str) -> StoreResult<Person> {
+        self.person_for_token_impl(token_hash).await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        self.create_session_impl(session).await
+    }
+
+    async fn get_session(&self, session_hash: &str, now: Timestamp) -> StoreResult<Session> {
+        self.get_session_impl(session_hash, now).await
+    }
+
+    async fn delete_session(&self, session_hash: &str) -> StoreResult<()> {
+        self.delete_session_impl(session_hash).await
+    }
+
+    async fn create_team(&self, actor: Option<PersonId>, name: Name) -> StoreResult<Written<Team>> {
+        self.create_team_impl(actor, name).await
+    }
+
+    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        self.list_teams_impl().await
+    }
+
+    async fn get_team(&self, id: TeamId) -> StoreResult<Team> {
+        self.get_team_impl(id).await
+    }
+
+    async fn add_membership(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        team_id: TeamId,
+        from: Timestamp,
+    ) -> StoreResult<Written<Membership>> {
+        self.add_membership_impl(actor, person_id, team_id, from)
+            .await
+    }
+
+    async fn end_membership(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        team_id: TeamId,
+        to: Timestamp,
+    ) -> StoreResult<Written<Membership>> {
+        self.end_membership_impl(actor, person_id, team_id, to)
+            .await
+    }
+
+    async fn list_memberships(
+        &self,
+        team_id: Option<TeamId>,
+        person_id: Option<PersonId>,
+    ) -> StoreResult<Vec<Membership>> {
+        self.list_memberships_impl(team_id, person_id).await
+    }
+
+    async fn add_support(
+        &self,
+        actor: Option<PersonId>,
+        support_id: PersonId,
+        team_id: TeamId,
+        from: Timestamp,
+    ) -> StoreResult<Written<SupportLink>> {
+        self.add_support_impl(actor, support_id, team_id, from)
+            .await
+    }
+
+    async fn end_support(
+        &self,
+        actor: Option<PersonId>,
+        support_id: PersonId,
+        team_id: TeamId,
+        to: Timestamp,
+    ) -> StoreResult<Written<SupportLink>> {
+        self.end_support_impl(actor, support_id, team_id, to).await
+    }
+
+    async fn list_supports(&self, team_id: Option<TeamId>) -> StoreResult<Vec<SupportLink>> {
+        self.list_supports_impl(team_id).await
+    }
+
+    async fn create_outcome(
+        &self,
+        actor: Option<PersonId>,
+        new: NewOutcome,
+    ) -> StoreResult<Written<Outcome>> {
+        self.create_outcome_impl(actor, new).await
+    }
+
+    async fn get_outcome(&self, id: OutcomeId) -> StoreResult<Outcome> {
+        self.get_outcome_impl(id).await
+    }
+
+    async fn get_outcome_by_key(&self, key: &OutcomeKey) -> StoreResult<Outcome> {
+        self.get_outcome_by_key_impl(key).await
+    }
+
+    async fn list_outcomes(&self) -> StoreResult<Vec<Outcome>> {
+        self.list_outcomes_impl().await
+    }
+
+    async fn create_case(
+        &self,
+        actor: Option<PersonId>,
+        new: NewCase,
+    ) -> StoreResult<Written<CaseCreated>> {
+        self.create_case_impl(actor, new).await
+    }
+
+    async fn get_case(&self, id: CaseId) -> StoreResult<Case> {
+        self.get_case_impl(id).await
+    }
+
+    async fn get_case_by_number(&self, number: CaseNumber) -> StoreResult<Case> {
+        self.get_case_by_number_impl(number).await
+    }
+
+    async fn list_cases(
+        &self,
+        filter: CaseFilter,
+        page: PageRequest<CaseNumber>,
+    ) -> StoreResult<Page<Case>> {
+        self.list_cases_impl(filter, page).await
+    }
+
+    async fn change_status(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        to: CaseStatus,
+    ) -> StoreResult<Written<Case>> {
+        self.change_status_impl(actor, id, to).await
+    }
+
+    async fn assign_case(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        owner: Option<PersonId>,
+    ) -> StoreResult<Written<Case>> {
+        self.assign_case_impl(actor, id, owner).await
+    }
+
+    async fn set_outcome_achieved(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        value: OutcomeAchieved,
+    ) -> StoreResult<Written<Case>> {
+        self.set_outcome_achieved_impl(actor, id, value).await
+    }
+
+    async fn set_tags(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        tags: Tags,
+    ) -> StoreResult<Written<Case>> {
+        self.set_tags_impl(actor, id, tags).await
+    }
+
+    async fn add_message(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+    ) -> StoreResult<Written<MessageAdded>> {
+        self.add_message_impl(actor, new).await
+    }
+
+    async fn list_messages(
+        &self,
+        case_id: CaseId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<Message>> {
+        self.list_messages_impl(case_id, include_internal).await
+    }
+
+    async fn open_load(&self, person_id: PersonId) -> StoreResult<u32> {
+        self.open_load_impl(person_id).await
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> StoreResult<Vec<Event>> {
+        self.read_events_after(after, limit, filter).await
+    }
+
+    async fn last_seq(&self) -> StoreResult<i64> {
+        self.read_last_seq().await
+    }
+
+    async fn export(&self) -> StoreResult<Vec<Record>> {
+        self.export_impl().await
+    }
+
+    async fn import(&self, records: Vec<Record>) -> StoreResult<()> {
+        self.import_impl(records).await
+    }
+}

@@ -1,0 +1,304 @@
+//! The command line: one typed `Config` parsed by clap, with an environment variable for each
+//! server setting so containers and service managers configure Frontline without flags.
+//! Parsing turns text into domain values (`Email`, `DatabaseUrl`, timestamps) at the edge, so
+//! commands never re-check them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use frontline_core::{Email, Role, Timestamp};
+
+use crate::database::DatabaseUrl;
+
+/// Frontline: a help desk for organisations that put customers and the front line first.
+#[derive(Debug, Parser)]
+#[command(name = "frontline", version, propagate_version = true)]
+pub struct Config {
+    /// Where the data lives: a SQLite file (`sqlite:PATH`, `sqlite://PATH` or a plain path,
+    /// created if missing) or PostgreSQL (`postgres://user:password@host/database`).
+    #[arg(
+        long,
+        env = "FRONTLINE_DATABASE_URL",
+        default_value = "./frontline.db",
+        global = true
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// Log format on stderr: `text` to read, `json` for a log collector. The level comes from
+    /// RUST_LOG (default `info`).
+    #[arg(
+        long,
+        env = "FRONTLINE_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (seeds the demo organisation into an empty database).
+    Serve(ServeArgs),
+    /// Seed the demo organisation into an empty database.
+    Demo(DemoArgs),
+    /// Open the database, apply pending migrations and report the backend.
+    Migrate,
+    /// Administer people, teams, outcomes and credentials.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Write every record as one JSON object per line to stdout.
+    Export,
+    /// Load a file written by `export` into an empty database (either backend).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "FRONTLINE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Do not seed the demo organisation, even into an empty database.
+    #[arg(long, env = "FRONTLINE_NO_DEMO", value_parser = BoolishValueParser::new())]
+    pub no_demo: bool,
+
+    /// Mark session cookies `Secure`: set it when Frontline is reached over HTTPS (for
+    /// example behind a TLS-terminating proxy).
+    #[arg(long, env = "FRONTLINE_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many cases to generate (more for load tests).
+    #[arg(long, default_value_t = 2000)]
+    pub cases: usize,
+
+    /// The seed every name and conversation is derived from.
+    #[arg(long, default_value_t = frontline::demo::DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Cases written at once; more keeps a remote PostgreSQL busier.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file written by `frontline export` (`-` reads stdin).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// People: customers, employees and support employees.
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+    /// Outcome teams.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Successful Customer Outcomes and the teams that own them.
+    Outcome {
+        #[command(subcommand)]
+        command: OutcomeCommand,
+    },
+    /// Who is in which team, over time.
+    Membership {
+        #[command(subcommand)]
+        command: LinkCommand,
+    },
+    /// Which support employee serves which team, over time.
+    Support {
+        #[command(subcommand)]
+        command: LinkCommand,
+    },
+    /// Passwords for signing in to the web pages.
+    Password {
+        #[command(subcommand)]
+        command: PasswordCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a person and print it (only it) on stdout. It is shown once.
+    Create {
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+        /// What the token is for, shown in token lists.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Create a person.
+    Create {
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Job title, for support employees (e.g. "Head of Customer Care").
+        #[arg(long)]
+        title: Option<String>,
+        /// May administer the organisation (support employees only).
+        #[arg(long)]
+        admin: bool,
+        /// Most open cases routing may give them (default: 12 for staff, 0 for customers).
+        #[arg(long)]
+        capacity: Option<u32>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Customer,
+    Employee,
+    Support,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Customer => Role::Customer,
+            RoleArg::Employee => Role::Employee,
+            RoleArg::Support => Role::Support,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create an outcome team.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutcomeCommand {
+    /// Create an outcome owned by one or more teams (in routing preference order).
+    Create {
+        /// Short identifier such as `order_arrives`.
+        #[arg(long)]
+        key: String,
+        /// What the customer wants, in their words.
+        #[arg(long)]
+        name: String,
+        /// How to tell the outcome was achieved.
+        #[arg(long, default_value = "")]
+        criteria: String,
+        /// Target time from opening a case to the outcome.
+        #[arg(long, default_value_t = 24 * 60)]
+        target_minutes: u32,
+        /// An owning team, by name; repeat for several.
+        #[arg(long = "team", required = true)]
+        teams: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Start a link between a person and a team.
+    Add(LinkArgs),
+    /// End the current link between a person and a team.
+    End(LinkArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    #[arg(long, value_parser = Email::parse)]
+    pub email: Email,
+    /// The team, by name.
+    #[arg(long)]
+    pub team: String,
+    /// When it starts or ends: a date (`2026-03-01`, midnight UTC) or a timestamp
+    /// (`2026-03-01T09:00:00Z`). Default: now.
+    #[arg(long, value_parser = parse_at)]
+    pub at: Option<Timestamp>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    /// Set a person's password, read as one line from stdin (so it never appears in the
+    /// process list or shell history).
+    Set {
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+    },
+}
+
+/// A date (midnight UTC) or an RFC 3339 timestamp.
+fn parse_at(raw: &str) -> Result<Timestamp, String> {
+    let raw = raw.trim();
+    if let Ok(timestamp) = raw.parse::<Timestamp>() {
+        return Ok(frontline_core::time::truncate(timestamp));
+    }
+    raw.parse::<jiff::civil::Date>()
+        .and_then(|date| date.to_zoned(jiff::tz::TimeZone::UTC))
+        .map(|zoned| zoned.timestamp())
+        .map_err(|_| {
+            format!("{raw:?} is not a date like 2026-03-01 or a time like 2026-03-01T09:00:00Z")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Config::command().debug_assert();
+    }
+
+    #[test]
+    fn dates_and_timestamps_are_accepted_for_link_times() {
+        assert_eq!(
+            parse_at("2026-03-01").unwrap().to_string(),
+            "2026-03-01T00:00:00Z"
+        );
+        assert_eq!(
+            parse_at("2026-03-01T09:30:00.123456Z").unwrap().to_string(),
+            "2026-03-01T09:30:00.123Z"
+        );
+        assert!(parse_at("yesterday").unwrap_err().contains("2026-03-01"));
+    }
+
+    #[test]
+    fn serve_needs_no_arguments() {
+        let config = Config::try_parse_from(["frontline", "serve"]).unwrap();
+        let Command::Serve(args) = config.command else {
+            panic!("not serve")
+        };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert!(!args.no_demo);
+    }
+}

@@ -1,0 +1,137 @@
+//! `frontline serve`: open the database, seed the demo organisation on first start, listen,
+//! print where to go, and serve until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context as _, Result, bail};
+use frontline::demo;
+use frontline_server::ServerConfig;
+use frontline_store::{PageRequest, PeopleFilter, Store};
+use tokio::sync::watch;
+
+use crate::cli::ServeArgs;
+use crate::database::{self, DatabaseUrl};
+
+pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
+    let store = database::open(url).await?;
+    // Bind before seeding so a taken port fails at once, not after the demo is written.
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", args.listen))?;
+    let address = listener
+        .local_addr()
+        .context("could not read the listening address")?;
+    // Install the signal handlers before announcing the address: whoever reads it may send
+    // SIGTERM at once, and without a handler that would kill the process mid-way. The watch
+    // lets two places wait for the signal: demo seeding (to stop early) and the server.
+    let signal = shutdown_signal()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut stop: watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+
+    let demo_present = if args.no_demo {
+        false
+    } else if has_people(&*store).await? {
+        demo::is_present(&*store).await?
+    } else if database::is_empty(&*store).await? {
+        tracing::info!(database = %url, "empty database: seeding the demo organisation");
+        let options = demo::Options::new(super::demo::demo_password_hash().await?);
+        let summary = tokio::select! {
+            summary = super::demo::seed(store.clone(), &options) => summary?,
+            () = stopped(stop_rx.clone()) => bail!(
+                "stopped while seeding the demo organisation; the database at {url} is incomplete: delete it and start again"
+            ),
+        };
+        eprintln!(
+            "seeded the demo organisation: {} cases, {} messages in {:.1} s",
+            summary.cases,
+            summary.messages,
+            summary.elapsed.as_secs_f64()
+        );
+        true
+    } else {
+        tracing::info!(
+            "the database has no people yet: create an admin with `frontline admin person create`"
+        );
+        false
+    };
+
+    let mut lines = vec![format!("Frontline is running: open {}", browsable(address))];
+    if demo_present {
+        lines.extend(super::demo::login_lines());
+    }
+    super::print_lines(lines)?;
+
+    let config = ServerConfig {
+        secure_cookies: args.secure_cookies,
+        ..ServerConfig::new(store)
+    };
+    frontline_server::serve(config, listener, stopped(stop_rx))
+        .await
+        .context("the server stopped with an error")
+}
+
+async fn has_people(store: &dyn Store) -> Result<bool> {
+    let page = store
+        .list_people(PeopleFilter::default(), PageRequest::first(1))
+        .await
+        .context("could not list people")?;
+    Ok(!page.items.is_empty())
+}
+
+/// The URL to open in a browser: an unspecified address (`0.0.0.0`) is reachable as localhost.
+fn browsable(address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        format!("http://localhost:{}", address.port())
+    } else {
+        format!("http://{address}")
+    }
+}
+
+/// Completes on the first SIGTERM (service managers, containers) or Ctrl-C. The handlers are
+/// registered now, not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("could not listen for SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("could not listen for Ctrl-C")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM received: shutting down"),
+            _ = interrupt.recv() => tracing::info!("Ctrl-C received: shutting down"),
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("Ctrl-C received: shutting down");
+        } else {
+            std::future::pending::<()>().await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unspecified_address_is_shown_as_localhost() {
+        assert_eq!(
+            browsable("0.0.0.0:8080".parse().unwrap()),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            browsable("127.0.0.1:9000".parse().unwrap()),
+            "http://127.0.0.1:9000"
+        );
+    }
+}

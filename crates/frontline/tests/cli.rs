@@ -1,0 +1,537 @@
+//! The `frontline` binary, run as a user would run it, against temporary SQLite files: what it
+//! prints where, its exit codes, export/import round trips and the server's life cycle.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The binary with a clean environment (no FRONTLINE_* from the caller) and quiet logs.
+fn frontline(db: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_frontline"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("FRONTLINE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("RUST_LOG", "warn")
+        .arg("--database-url")
+        .arg(db);
+    command
+}
+
+fn run(db: &Path, args: &[&str]) -> Output {
+    frontline(db).args(args).output().expect("the binary runs")
+}
+
+fn run_ok(db: &Path, args: &[&str]) -> String {
+    let output = run(db, args);
+    assert!(
+        output.status.success(),
+        "frontline {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn token_create_prints_only_the_token_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let created = run_ok(
+        &db,
+        &[
+            "admin",
+            "person",
+            "create",
+            "--email",
+            "Ada@Example.com",
+            "--name",
+            "Ada Lovelace",
+            "--role",
+            "employee",
+        ],
+    );
+    assert!(created.contains("ada@example.com"), "{created}");
+
+    let output = run(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--label",
+            "laptop",
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "only the token: {stdout:?}");
+    assert!(
+        lines[0].len() >= 32 && !lines[0].contains(char::is_whitespace),
+        "{stdout:?}"
+    );
+    assert!(stderr(&output).contains("shown only once"));
+
+    let missing = run(
+        &db,
+        &["admin", "token", "create", "--email", "nobody@example.com"],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(missing.stdout.is_empty());
+    assert_eq!(
+        stderr(&missing).trim().lines().count(),
+        1,
+        "{}",
+        stderr(&missing)
+    );
+    assert!(
+        stderr(&missing)
+            .starts_with("error: could not find a person with email nobody@example.com")
+    );
+}
+
+#[test]
+fn the_org_can_be_set_up_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let migrated = run_ok(&db, &["migrate"]);
+    assert!(migrated.contains("sqlite"), "{migrated}");
+    run_ok(
+        &db,
+        &["admin", "team", "create", "--name", "Billing is clear"],
+    );
+    run_ok(
+        &db,
+        &["admin", "team", "create", "--name", "Order arrives right"],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "person",
+            "create",
+            "--email",
+            "sue@frontline.example",
+            "--name",
+            "Sue",
+            "--role",
+            "support",
+            "--title",
+            "CEO",
+            "--admin",
+        ],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "person",
+            "create",
+            "--email",
+            "ben@frontline.example",
+            "--name",
+            "Ben",
+            "--role",
+            "employee",
+            "--capacity",
+            "20",
+        ],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "outcome",
+            "create",
+            "--key",
+            "charged_correctly",
+            "--name",
+            "I am charged what I expected",
+            "--criteria",
+            "The statement matches.",
+            "--target-minutes",
+            "1440",
+            "--team",
+            "Billing is clear",
+            "--team",
+            "order arrives right",
+        ],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "membership",
+            "add",
+            "--email",
+            "ben@frontline.example",
+            "--team",
+            "Billing is clear",
+            "--at",
+            "2026-01-05",
+        ],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "membership",
+            "add",
+            "--email",
+            "ben@frontline.example",
+            "--team",
+            "Order arrives right",
+        ],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "membership",
+            "end",
+            "--email",
+            "ben@frontline.example",
+            "--team",
+            "Order arrives right",
+        ],
+    );
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "support",
+            "add",
+            "--email",
+            "sue@frontline.example",
+            "--team",
+            "Billing is clear",
+        ],
+    );
+
+    let mut child = frontline(&db)
+        .args([
+            "admin",
+            "password",
+            "set",
+            "--email",
+            "ben@frontline.example",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let admin_employee = run(
+        &db,
+        &[
+            "admin",
+            "person",
+            "create",
+            "--email",
+            "x@frontline.example",
+            "--name",
+            "X",
+            "--role",
+            "employee",
+            "--admin",
+        ],
+    );
+    assert_eq!(admin_employee.status.code(), Some(1));
+    assert!(stderr(&admin_employee).contains("support employees only"));
+    let unknown_team = run(
+        &db,
+        &[
+            "admin",
+            "support",
+            "add",
+            "--email",
+            "sue@frontline.example",
+            "--team",
+            "Nope",
+        ],
+    );
+    assert!(
+        stderr(&unknown_team).contains("teams are: Billing is clear, Order arrives right"),
+        "{}",
+        stderr(&unknown_team)
+    );
+    let duplicate = run(
+        &db,
+        &["admin", "team", "create", "--name", "Billing is clear"],
+    );
+    assert_eq!(duplicate.status.code(), Some(1));
+    assert!(
+        stderr(&duplicate).starts_with("error: could not create team"),
+        "{}",
+        stderr(&duplicate)
+    );
+}
+
+#[test]
+fn export_then_import_into_a_fresh_database_gives_an_identical_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, target) = (dir.path().join("source.db"), dir.path().join("target.db"));
+    let seeded = run_ok(&source, &["demo", "--cases", "80"]);
+    assert!(seeded.contains("ceo@frontline.example"), "{seeded}");
+
+    let exported = run_ok(&source, &["export"]);
+    assert!(
+        exported.lines().count() > 400,
+        "people, cases, messages and events are exported"
+    );
+    assert!(
+        exported
+            .lines()
+            .all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok())
+    );
+    let file = dir.path().join("org.jsonl");
+    std::fs::write(&file, &exported).unwrap();
+
+    run_ok(&target, &["import", file.to_str().unwrap()]);
+    assert_eq!(run_ok(&target, &["export"]), exported);
+
+    // Importing again, or seeding the demo, into a database that has data is refused.
+    let again = run(&target, &["import", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    let message = stderr(&again);
+    assert!(
+        message.starts_with("error: the database at") && message.contains("is not empty"),
+        "{message}"
+    );
+    let demo = run(&target, &["demo"]);
+    assert_eq!(demo.status.code(), Some(1));
+    assert!(stderr(&demo).contains("is not empty"), "{}", stderr(&demo));
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"type\":\"nonsense\"}\n").unwrap();
+    let refused = run(
+        &dir.path().join("empty.db"),
+        &["import", bad.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("line 1 of"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn errors_are_one_line_with_exit_code_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing-dir").join("f.db");
+    let output = run(&db, &["migrate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with(&format!(
+            "error: could not open database at {}",
+            db.display()
+        )),
+        "{message}"
+    );
+
+    let output = run(Path::new("mysql://db/frontline"), &["migrate"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("unsupported database scheme"));
+}
+
+/// Reads a child's stdout on a thread, so the test can wait for lines with a deadline.
+fn lines_of(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn http_get(address: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_seeds_the_demo_prints_where_to_go_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let mut child = frontline(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(child.stdout.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut printed = Vec::new();
+    while !printed.iter().any(|l: &String| l.contains("@example.com")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => printed.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("serve did not print its address and logins in time: {printed:?}");
+            }
+        }
+    }
+    let address = printed[0]
+        .split("http://")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {printed:?}"))
+        .trim()
+        .to_owned();
+    let text = printed.join("\n");
+    for expected in [
+        "ceo@frontline.example",
+        "priya.raman@frontline.example",
+        "lena.fischer@frontline.example",
+        "frontline-demo",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+
+    let health = http_get(&address, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve did not stop after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "serve exited with {status}");
+
+    // A second start finds the demo already there: no seeding, the same logins.
+    let mut child = frontline(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(child.stdout.take().unwrap());
+    let first = lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert!(first.contains("http://127.0.0.1:"), "{first}");
+    let logins: Vec<String> = (0..5)
+        .filter_map(|_| lines.recv_timeout(Duration::from_secs(10)).ok())
+        .collect();
+    assert!(
+        logins.iter().any(|l| l.contains("ceo@frontline.example")),
+        "{logins:?}"
+    );
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// A fresh PostgreSQL database for one test, dropped afterwards; `None` when PostgreSQL (or
+/// its client tools) is not available here, and the test then checks nothing.
+struct PgDatabase {
+    name: String,
+}
+
+impl PgDatabase {
+    const HOST_ARGS: [&str; 4] = ["-h", "127.0.0.1", "-U", "postgres"];
+
+    fn create() -> Option<Self> {
+        TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(1))
+            .ok()?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .subsec_nanos();
+        let name = format!("frontline_cli_{}_{nanos}", std::process::id());
+        let created = Command::new("createdb")
+            .args(Self::HOST_ARGS)
+            .arg(&name)
+            .status()
+            .ok()?;
+        created.success().then_some(Self { name })
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("dropdb")
+            .args(Self::HOST_ARGS)
+            .arg("--force")
+            .arg(&self.name)
+            .status();
+    }
+}
+
+#[test]
+fn an_sqlite_export_moves_into_postgresql_unchanged() {
+    let Some(pg) = PgDatabase::create() else {
+        eprintln!("PostgreSQL is not reachable: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("source.db");
+    run_ok(&sqlite, &["demo", "--cases", "60"]);
+    let exported = run_ok(&sqlite, &["export"]);
+    let file = dir.path().join("org.jsonl");
+    std::fs::write(&file, &exported).unwrap();
+
+    let url = pg.url();
+    let postgres = Path::new(&url);
+    assert!(run_ok(postgres, &["migrate"]).starts_with("postgres database at"));
+    run_ok(postgres, &["import", file.to_str().unwrap()]);
+    assert_eq!(run_ok(postgres, &["export"]), exported);
+    let again = run(postgres, &["import", file.to_str().unwrap()]);
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
+}
