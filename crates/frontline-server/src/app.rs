@@ -86,7 +86,7 @@ impl AppState {
     /// The node's presence registry (its sweeper task starts with it, inside the runtime).
     pub fn presence(&self) -> Arc<crate::presence::Presence> {
         self.presence
-            .get_or_init(crate::presence::Presence::start)
+            .get_or_init(|| crate::presence::Presence::start(self.store.clone()))
             .clone()
     }
 

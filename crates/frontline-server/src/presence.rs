@@ -2,6 +2,10 @@
 //! never written to the event log, and expiring by itself when a client stops saying it is
 //! there (a closed tab sends nothing).
 //!
+//! Across nodes: a presence change is announced through `Store::broadcast` (on PostgreSQL a
+//! NOTIFY on a side channel, never stored) and every node, this one included, applies the
+//! announcements it receives to its own registry; each node expires entries on its own clock.
+//!
 //! Shared state: `cases` (written by presence requests and the sweeper, read when building a
 //! snapshot; one short lock, never held across an await) and `updates`, a broadcast of
 //! snapshots read by every stream connection. A stream that lags on this channel skips to the
@@ -12,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use frontline_core::{CaseId, CaseNumber, PersonId};
+use frontline_store::Store;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
@@ -66,9 +71,44 @@ pub struct Presence {
     updates: broadcast::Sender<Arc<PresenceSnapshot>>,
 }
 
+/// One node telling all nodes that someone's presence on a case changed.
+#[derive(Debug, Serialize, Deserialize)]
+struct Announcement {
+    presence: PresenceState,
+    case_id: CaseId,
+    number: CaseNumber,
+    person_id: PersonId,
+    name: String,
+}
+
 impl Presence {
-    /// A registry with its sweeper task (which ends when the registry is dropped).
-    pub fn start() -> Arc<Presence> {
+    /// A registry that applies every node's announcements from `store`, with its sweeper.
+    /// Both tasks end when the registry is dropped.
+    pub fn start(store: Arc<dyn Store>) -> Arc<Presence> {
+        let presence = Self::local();
+        let weak = Arc::downgrade(&presence);
+        let mut announcements = store.broadcasts();
+        tokio::spawn(async move {
+            loop {
+                let message = match announcements.recv().await {
+                    Ok(message) => message,
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(presence) = weak.upgrade() else {
+                    return;
+                };
+                // Other kinds of ephemeral message may share the channel: skip what is not ours.
+                if let Ok(a) = serde_json::from_str::<Announcement>(&message) {
+                    presence.touch(a.case_id, a.number, a.person_id, &a.name, a.presence);
+                }
+            }
+        });
+        presence
+    }
+
+    /// A registry for this node only, with its sweeper (which ends when it is dropped).
+    pub fn local() -> Arc<Presence> {
         let (updates, _) = broadcast::channel(1024);
         let presence = Arc::new(Presence {
             cases: Mutex::new(HashMap::new()),
@@ -86,6 +126,30 @@ impl Presence {
             }
         });
         presence
+    }
+
+    /// Record a change here at once and announce it to every node (this one applies it again,
+    /// which changes nothing).
+    pub async fn announce(
+        &self,
+        store: &dyn Store,
+        case_id: CaseId,
+        number: CaseNumber,
+        person_id: PersonId,
+        name: &str,
+        state: PresenceState,
+    ) -> frontline_store::StoreResult<()> {
+        self.touch(case_id, number, person_id, name, state);
+        let message = Announcement {
+            presence: state,
+            case_id,
+            number,
+            person_id,
+            name: name.to_owned(),
+        };
+        store
+            .broadcast(serde_json::to_string(&message).unwrap_or_default())
+            .await
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<PresenceSnapshot>> {
@@ -184,7 +248,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn presence_expires_by_itself_when_a_client_goes_away() {
-        let presence = Presence::start();
+        let presence = Presence::local();
         let mut updates = presence.subscribe();
         let (case, ann, ben) = (CaseId::new(), PersonId::new(), PersonId::new());
         presence.touch(case, CaseNumber(1001), ann, "Ann", PresenceState::Viewing);
@@ -224,7 +288,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn refreshing_the_same_state_does_not_broadcast_again() {
-        let presence = Presence::start();
+        let presence = Presence::local();
         let mut updates = presence.subscribe();
         let (case, ann) = (CaseId::new(), PersonId::new());
         presence.touch(case, CaseNumber(7), ann, "Ann", PresenceState::Viewing);

@@ -34,11 +34,30 @@ impl Drop for ListenerGuard {
 /// so the listener never competes with queries for the main pool.
 pub(crate) async fn listen(
     listener_pool: &PgPool,
-    channel: &str,
+    channels: &Channels,
 ) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(listener_pool).await?;
-    listener.listen(channel).await?;
+    listener
+        .listen_all([channels.events.as_str(), channels.ephemeral.as_str()])
+        .await?;
     Ok(listener)
+}
+
+/// The two channels of a schema: committed sequence numbers, and ephemeral messages
+/// (presence) that are forwarded to `Store::broadcasts` receivers and never stored.
+#[derive(Clone, Debug)]
+pub(crate) struct Channels {
+    pub events: String,
+    pub ephemeral: String,
+}
+
+impl Channels {
+    pub(crate) fn for_schema(schema: Option<&str>) -> Self {
+        Self {
+            events: channel_name(schema),
+            ephemeral: named("frontline_ephemeral", schema),
+        }
+    }
 }
 
 /// Run until aborted. `listener` is already listening (connected before the initial counter
@@ -47,14 +66,16 @@ pub(crate) async fn run(
     mut listener: Option<PgListener>,
     listener_pool: PgPool,
     pool: PgPool,
-    channel: String,
+    channels: Channels,
     doorbell: std::sync::Arc<watch::Sender<i64>>,
+    ephemeral: tokio::sync::broadcast::Sender<String>,
 ) {
+    let channel = channels.events.clone();
     let mut backoff = FIRST_BACKOFF;
     let mut needs_resync = false;
     loop {
         if listener.is_none() {
-            match listen(&listener_pool, &channel).await {
+            match listen(&listener_pool, &channels).await {
                 Ok(l) => {
                     tracing::info!(channel, "event listener reconnected");
                     listener = Some(l);
@@ -86,6 +107,11 @@ pub(crate) async fn run(
             continue;
         };
         match active.try_recv().await {
+            Ok(Some(notification)) if notification.channel() == channels.ephemeral => {
+                backoff = FIRST_BACKOFF;
+                // No receivers is fine: nobody on this node is interested right now.
+                let _ = ephemeral.send(notification.payload().to_owned());
+            }
             Ok(Some(notification)) => {
                 backoff = FIRST_BACKOFF;
                 match notification.payload().parse::<i64>() {
@@ -110,11 +136,14 @@ pub(crate) async fn run(
 /// schemas of one database (parallel tests, several tenants) do not wake each other.
 /// PostgreSQL truncates identifiers at 63 bytes, so long names are shortened with a hash.
 pub(crate) fn channel_name(schema: Option<&str>) -> String {
-    const BASE: &str = "frontline_events";
+    named("frontline_events", schema)
+}
+
+fn named(base: &str, schema: Option<&str>) -> String {
     let Some(schema) = schema else {
-        return BASE.to_owned();
+        return base.to_owned();
     };
-    let full = format!("{BASE}_{schema}");
+    let full = format!("{base}_{schema}");
     if full.len() <= 63 {
         return full;
     }
@@ -122,7 +151,7 @@ pub(crate) fn channel_name(schema: Option<&str>) -> String {
     let hash = schema.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    format!("{BASE}_{hash:016x}")
+    format!("{base}_{hash:016x}")
 }
 
 #[cfg(test)]

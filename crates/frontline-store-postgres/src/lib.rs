@@ -56,6 +56,10 @@ pub struct PgStore {
     /// Newest committed seq. Written by `commit` (own writes) and the listener task (every
     /// node's writes); read through `subscribe()`. See `doorbell`.
     doorbell: Arc<watch::Sender<i64>>,
+    /// The channel ephemeral messages are sent on; the listener task forwards what arrives on
+    /// it (from every node, this one included) to `ephemeral`.
+    ephemeral_channel: Arc<str>,
+    ephemeral: tokio::sync::broadcast::Sender<String>,
     /// Stops the listener task when the last clone is dropped.
     _listener: Arc<ListenerGuard>,
 }
@@ -106,7 +110,8 @@ impl PgStore {
             .map_err(classify)?;
         migrate::run(&pool).await?;
 
-        let channel = doorbell::channel_name(schema);
+        let channels = doorbell::Channels::for_schema(schema);
+        let channel = channels.events.clone();
         // A dedicated connection that is never recycled: LISTEN lasts as long as it does.
         let listener_pool = PgPoolOptions::new()
             .max_connections(1)
@@ -114,25 +119,29 @@ impl PgStore {
             .max_lifetime(None)
             .idle_timeout(None)
             .connect_lazy_with(options.application_name("frontline-listener"));
-        let listener = doorbell::listen(&listener_pool, &channel)
+        let listener = doorbell::listen(&listener_pool, &channels)
             .await
             .map_err(classify)?;
         // Read after LISTEN: anything committed from here on is also notified.
         let newest = events::last_seq(&pool).await?;
         let (sender, _) = watch::channel(newest);
         let sender = Arc::new(sender);
+        let (ephemeral, _) = tokio::sync::broadcast::channel(1024);
         let task = tokio::spawn(doorbell::run(
             Some(listener),
             listener_pool,
             pool.clone(),
-            channel.clone(),
+            channels.clone(),
             sender.clone(),
+            ephemeral.clone(),
         ));
         tracing::info!(channel, seq = newest, "postgres store ready");
         Ok(PgStore {
             pool,
             channel: channel.into(),
             doorbell: sender,
+            ephemeral_channel: channels.ephemeral.into(),
+            ephemeral,
             _listener: Arc::new(ListenerGuard(task)),
         })
     }

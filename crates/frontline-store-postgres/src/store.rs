@@ -34,6 +34,22 @@ impl Store for PgStore {
         self.doorbell.subscribe()
     }
 
+    async fn broadcast(&self, message: String) -> StoreResult<()> {
+        frontline_store::check_broadcast(&message)?;
+        // Every node's listener (this one's too) receives it and feeds `broadcasts()`.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(&*self.ephemeral_channel)
+            .bind(message)
+            .execute(&self.pool)
+            .await
+            .map_err(crate::error::classify)?;
+        Ok(())
+    }
+
+    fn broadcasts(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.ephemeral.subscribe()
+    }
+
     async fn create_person(
         &self,
         actor: Option<PersonId>,

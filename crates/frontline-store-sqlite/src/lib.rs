@@ -56,6 +56,8 @@ pub struct SqliteStore {
     writer: Writer,
     readers: Arc<Readers>,
     doorbell: tokio_watch::Receiver,
+    /// Ephemeral messages: one process is the whole deployment on SQLite, so in-process.
+    ephemeral: tokio::sync::broadcast::Sender<String>,
     /// Dropping this stops the checkpointer thread (it watches for the other end to close).
     _checkpointer: std::sync::mpsc::Sender<()>,
 }
@@ -145,6 +147,7 @@ impl SqliteStore {
                 permits,
             }),
             doorbell,
+            ephemeral: tokio::sync::broadcast::channel(1024).0,
             _checkpointer: checkpointer,
         })
     }
@@ -200,6 +203,17 @@ impl Store for SqliteStore {
 
     fn subscribe(&self) -> tokio_watch::Receiver {
         self.doorbell.clone()
+    }
+
+    async fn broadcast(&self, message: String) -> StoreResult<()> {
+        frontline_store::check_broadcast(&message)?;
+        // No receiver is not an error: nobody is listening right now.
+        let _ = self.ephemeral.send(message);
+        Ok(())
+    }
+
+    fn broadcasts(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.ephemeral.subscribe()
     }
 
     async fn create_person(

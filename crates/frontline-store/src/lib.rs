@@ -41,6 +41,15 @@ pub trait Store: Send + Sync + 'static {
     /// re-read the log from their own position, so a slow reader never makes anyone buffer.
     fn subscribe(&self) -> tokio_watch::Receiver;
 
+    /// Send a short ephemeral message (presence, typing) to every node sharing this store,
+    /// this one included. Never stored and best effort: a node that is disconnected misses it.
+    /// `Invalid` above `MAX_BROADCAST_BYTES`.
+    async fn broadcast(&self, message: String) -> StoreResult<()>;
+
+    /// Ephemeral messages from every node (see `broadcast`), newest last. A receiver that lags
+    /// skips ahead: these are current states, not history.
+    fn broadcasts(&self) -> tokio::sync::broadcast::Receiver<String>;
+
     // ----- people and credentials -----
 
     /// Create a person. `Conflict` if the email is taken.
@@ -229,6 +238,21 @@ pub trait Store: Send + Sync + 'static {
     async fn export(&self) -> StoreResult<Vec<Record>>;
     /// Load records into an empty store. `Conflict` if the store is not empty.
     async fn import(&self, records: Vec<Record>) -> StoreResult<()>;
+}
+
+/// The largest ephemeral message (PostgreSQL's NOTIFY payload limit is 8,000 bytes).
+pub const MAX_BROADCAST_BYTES: usize = 7_000;
+
+/// Refuse an ephemeral message too large for every backend.
+pub fn check_broadcast(message: &str) -> StoreResult<()> {
+    if message.len() > MAX_BROADCAST_BYTES {
+        return Err(frontline_core::ValueError::new(
+            "message",
+            format!("is {} bytes; at most {MAX_BROADCAST_BYTES}", message.len()),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// The doorbell type, named once so backends and readers agree.

@@ -34,6 +34,7 @@ macro_rules! conformance_tests {
             assigning_checks_the_new_owner,
             people_list_pages_and_filters,
             export_then_import_reproduces_the_store,
+            broadcasts_reach_every_subscriber_and_are_bounded,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -1343,4 +1344,28 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         .await
         .unwrap();
     assert_eq!(next.events[0].seq, store.last_seq().await.unwrap() + 1);
+}
+
+pub async fn broadcasts_reach_every_subscriber_and_are_bounded<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let mut first = store.broadcasts();
+    let mut second = store.broadcasts();
+    store.broadcast("hello".into()).await.unwrap();
+    for rx in [&mut first, &mut second] {
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(got.expect("delivered within 5 s").unwrap(), "hello");
+    }
+    assert_err!(
+        store.broadcast("x".repeat(MAX_BROADCAST_BYTES + 1)).await,
+        StoreError::Invalid(_)
+    );
+    assert_eq!(
+        store.last_seq().await.unwrap(),
+        0,
+        "broadcasts are not events"
+    );
 }

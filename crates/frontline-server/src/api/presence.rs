@@ -39,13 +39,16 @@ pub async fn share_presence(
 ) -> Result<axum::Json<PresenceSnapshot>> {
     let case = load_case(&state, &actor, &raw, Action::SharePresence).await?;
     let presence = state.presence();
-    presence.touch(
-        case.id,
-        case.number,
-        actor.person_id(),
-        actor.person.name.as_str(),
-        body.state,
-    );
+    presence
+        .announce(
+            &*state.store,
+            case.id,
+            case.number,
+            actor.person_id(),
+            actor.person.name.as_str(),
+            body.state,
+        )
+        .await?;
     let snapshot = presence.snapshot(case.id).unwrap_or(PresenceSnapshot {
         case_id: case.id,
         number: case.number,

@@ -405,3 +405,63 @@ async fn a_reply_based_on_an_old_conversation_is_refused_with_the_newer_messages
         "a reply based on the latest state goes through"
     );
 }
+
+/// Three `frontline` nodes (real servers) on one PostgreSQL schema: a case committed through
+/// node A reaches streams on B and C, and presence announced on B reaches A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_on_postgres_share_live_events_and_presence() {
+    let Some(url) = crate::postgres_url().await else {
+        return;
+    };
+    let schema = format!("fl_nodes_{}", uuid::Uuid::now_v7().simple());
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
+            .await
+            .expect("connect");
+        nodes.push(TestApp::spawn_with(Arc::new(store)).await);
+    }
+    let org = nodes[0].seed().await;
+    let mut on_b = Sse::open(&nodes[1], &org.ann.token, "", None).await;
+    let mut on_c = Sse::open(&nodes[2], &org.sue.token, "?kinds=case.created", None).await;
+    let started = std::time::Instant::now();
+    let created = nodes[0]
+        .create_case(
+            &org.carol.token,
+            &json!({ "subject": "Across nodes", "body": "Hello", "outcome": org.outcome_key }),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let number = crate::json(created).await["number"].clone();
+    let b = on_b.take(1).await.remove(0);
+    let c = on_c.take(1).await.remove(0);
+    let elapsed = started.elapsed();
+    assert_eq!(
+        (b.event.as_str(), &b.data["payload"]["number"]),
+        ("case.created", &number)
+    );
+    assert_eq!((c.event.as_str(), c.id), ("case.created", b.id));
+    eprintln!("cross-node delivery (create + 2 streams) took {elapsed:?}");
+
+    let mut on_a = Sse::open(
+        &nodes[0],
+        &org.ann.token,
+        &format!("?case={}", number.as_str().unwrap()),
+        None,
+    )
+    .await;
+    let said = nodes[1]
+        .put(
+            &format!("/api/v1/cases/{}/presence", number.as_str().unwrap()),
+            &org.ben.token,
+            &json!({ "state": "typing" }),
+        )
+        .await;
+    assert_eq!(said.status(), 200);
+    let frame = on_a.take(1).await.remove(0);
+    assert_eq!(frame.event, "presence");
+    assert_eq!(
+        frame.data["people"][0]["name"],
+        org.ben.person.name.as_str()
+    );
+}
