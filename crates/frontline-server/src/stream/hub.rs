@@ -23,6 +23,21 @@ pub const RING_CAPACITY: usize = 8192;
 /// Events read from the log per query.
 const PAGE: u32 = 1000;
 
+/// An event as every connection sends it: serialised once here, not once per subscriber.
+pub struct Shared {
+    pub event: Event,
+    /// The SSE `data` line: the event as the API shows it.
+    pub data: String,
+}
+
+impl Shared {
+    pub fn new(event: Event) -> Self {
+        let data =
+            serde_json::to_string(&crate::views::EventView::from(&event)).unwrap_or_default();
+        Self { event, data }
+    }
+}
+
 pub struct Hub {
     ring: RwLock<Ring>,
     head: watch::Sender<i64>,
@@ -31,13 +46,13 @@ pub struct Hub {
 struct Ring {
     /// Sequence number of `events[0]` (or of the next event, when empty).
     first_seq: i64,
-    events: VecDeque<Arc<Event>>,
+    events: VecDeque<Arc<Shared>>,
 }
 
 /// What the ring can answer about the events after a position.
 pub enum Read {
     /// Events after the position (possibly empty: the position is the head).
-    Events(Vec<Arc<Event>>),
+    Events(Vec<Arc<Shared>>),
     /// The ring no longer holds the next event: read it from the log.
     Behind,
 }
@@ -97,14 +112,19 @@ impl Hub {
     }
 
     fn push(&self, events: Vec<Event>) {
+        // Serialise outside the lock: connections keep reading while this runs.
+        let shared: Vec<Arc<Shared>> = events
+            .into_iter()
+            .map(|e| Arc::new(Shared::new(e)))
+            .collect();
         let Ok(mut ring) = self.ring.write() else {
             return;
         };
-        for event in events {
+        for event in shared {
             if ring.events.is_empty() {
-                ring.first_seq = event.seq;
+                ring.first_seq = event.event.seq;
             }
-            ring.events.push_back(Arc::new(event));
+            ring.events.push_back(event);
             if ring.events.len() > RING_CAPACITY {
                 ring.events.pop_front();
                 ring.first_seq += 1;

@@ -211,11 +211,11 @@ fn reset(head: i64) -> SseEvent {
         .data(serde_json::json!({ "head": head, "reason": "refetch state, then follow the stream from head" }).to_string())
 }
 
-fn sse(event: &Event) -> SseEvent {
+fn sse(event: &Event, data: &str) -> SseEvent {
     SseEvent::default()
         .id(event.seq.to_string())
         .event(event.kind.as_str())
-        .data(serde_json::to_string(&crate::views::EventView::from(event)).unwrap_or_default())
+        .data(data)
 }
 
 impl Connection {
@@ -276,10 +276,10 @@ impl Connection {
     async fn fill(&mut self, head: i64) {
         match self.hub.read_after(self.position, PAGE) {
             Read::Events(events) => {
-                for event in events {
-                    self.position = event.seq;
-                    if self.interest.admits(&event) {
-                        self.pending.push_back(sse(&event));
+                for shared in events {
+                    self.position = shared.event.seq;
+                    if self.interest.admits(&shared.event) {
+                        self.pending.push_back(sse(&shared.event, &shared.data));
                     }
                 }
             }
@@ -293,10 +293,11 @@ impl Connection {
                 {
                     Ok(events) => {
                         let full = events.len() == PAGE;
-                        for event in &events {
+                        for event in events {
                             self.position = event.seq;
-                            if self.interest.admits(event) {
-                                self.pending.push_back(sse(event));
+                            if self.interest.admits(&event) {
+                                let shared = hub::Shared::new(event);
+                                self.pending.push_back(sse(&shared.event, &shared.data));
                             }
                         }
                         // A short page means every event up to `head` was looked at.
