@@ -66,7 +66,14 @@ pub struct SqliteStore {
 /// automatic checkpoints were measured at ~9% of its time; here they cost it nothing.
 /// PASSIVE never blocks the writer or readers; if readers pin old frames the WAL simply grows
 /// until the next pass.
-fn start_checkpointer(path: &Path) -> StoreResult<std::sync::mpsc::Sender<()>> {
+///
+/// It also notices commits made by other processes (the `frontline admin` CLI writing into the
+/// same file): `data_version` changes, and the doorbell is raised to the log's newest sequence
+/// so live streams pick those events up too.
+fn start_checkpointer(
+    path: &Path,
+    doorbell: Arc<tokio_watch::Sender>,
+) -> StoreResult<std::sync::mpsc::Sender<()>> {
     let conn = Connection::open(path).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     conn.busy_timeout(Duration::from_millis(100))
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -74,9 +81,23 @@ fn start_checkpointer(path: &Path) -> StoreResult<std::sync::mpsc::Sender<()>> {
     std::thread::Builder::new()
         .name("frontline-sqlite-checkpoint".into())
         .spawn(move || {
+            let mut seen_version: Option<i64> = None;
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                 stopped.recv_timeout(Duration::from_millis(200))
             {
+                let version = conn
+                    .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+                    .ok();
+                if version != seen_version {
+                    seen_version = version;
+                    if let Ok(seq) = reads::last_seq(&conn) {
+                        doorbell.send_if_modified(|last| {
+                            let newer = seq > *last;
+                            *last = (*last).max(seq);
+                            newer
+                        });
+                    }
+                }
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                     tracing::warn!(error = %e, "wal checkpoint failed; will retry");
                 }
@@ -123,7 +144,9 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(unavailable)?;
         migrate::run(&mut conn)?;
-        let checkpointer = start_checkpointer(path)?;
+        let (doorbell_tx, doorbell) = tokio::sync::watch::channel(0);
+        let doorbell_tx = Arc::new(doorbell_tx);
+        let checkpointer = start_checkpointer(path, doorbell_tx.clone())?;
         let mut idle = Vec::with_capacity(config.readers.max(1));
         for _ in 0..config.readers.max(1) {
             let reader = Connection::open_with_flags(
@@ -137,7 +160,6 @@ impl SqliteStore {
             reader.set_prepared_statement_cache_capacity(128);
             idle.push(reader);
         }
-        let (doorbell_tx, doorbell) = tokio::sync::watch::channel(0);
         let writer = Writer::start(conn, config.max_batch, doorbell_tx)?;
         let permits = Arc::new(Semaphore::new(idle.len()));
         Ok(SqliteStore {

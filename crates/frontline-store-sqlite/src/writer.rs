@@ -11,6 +11,7 @@
 //! the log themselves, so a slow reader never holds anything up).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use frontline_core::{Event, NewEvent, Timestamp, time};
 use frontline_store::{StoreError, StoreResult, tokio_watch};
@@ -85,7 +86,7 @@ impl WriteTx<'_> {
     }
 }
 
-fn counters(conn: &Connection) -> StoreResult<(i64, i64)> {
+pub(crate) fn counters(conn: &Connection) -> StoreResult<(i64, i64)> {
     let seq: i64 = conn
         .query_row("SELECT coalesce(max(seq), 0) + 1 FROM events", [], |r| {
             r.get(0)
@@ -112,7 +113,7 @@ impl Writer {
     pub fn start(
         conn: Connection,
         max_batch: usize,
-        doorbell: tokio_watch::Sender,
+        doorbell: Arc<tokio_watch::Sender>,
     ) -> StoreResult<Writer> {
         let (seq, number) = counters(&conn)?;
         doorbell.send_replace(seq - 1);
@@ -151,7 +152,7 @@ fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Job>,
     max_batch: usize,
-    doorbell: tokio_watch::Sender,
+    doorbell: Arc<tokio_watch::Sender>,
     next_seq: i64,
     next_number: i64,
 ) {
@@ -184,6 +185,20 @@ fn commit_batch(tx: &mut WriteTx<'_>, batch: &mut Vec<Job>, doorbell: &tokio_wat
         tracing::error!(error = %e, "could not begin a write transaction");
         return;
     }
+    // Another process (the `frontline admin` CLI, an import) may have written since our last
+    // batch; with the write lock held, the counters read now are exact. Two index lookups.
+    match counters(tx.conn) {
+        Ok((seq, number)) => {
+            tx.next_seq = seq;
+            tx.next_number = number;
+        }
+        Err(e) => {
+            let _ = tx.conn.execute_batch("ROLLBACK");
+            batch.clear();
+            tracing::error!(error = %e, "could not read the event counter");
+            return;
+        }
+    }
     for job in batch.drain(..) {
         let (seq, number, last_at) = (tx.next_seq, tx.next_number, tx.last_at);
         let began = tx.conn.execute_batch("SAVEPOINT job").is_ok();
@@ -208,10 +223,11 @@ fn commit_batch(tx: &mut WriteTx<'_>, batch: &mut Vec<Job>, doorbell: &tokio_wat
     }
     match tx.conn.execute_batch("COMMIT") {
         Ok(()) => {
+            // Only ever raise it: the checkpointer thread raises it too (other processes' commits).
             doorbell.send_if_modified(|last| {
-                let changed = *last != tx.next_seq - 1;
-                *last = tx.next_seq - 1;
-                changed
+                let newer = tx.next_seq - 1 > *last;
+                *last = (*last).max(tx.next_seq - 1);
+                newer
             });
             tracing::trace!(size, "committed a batch");
             for reply in replies {
