@@ -54,6 +54,8 @@ event_kinds! {
     CaseOutcomeSet => "case.outcome_set",
     CaseTagsSet => "case.tags_set",
     MessageAdded => "message.added",
+    WebhookCreated => "webhook.created",
+    WebhookDisabled => "webhook.disabled",
 }
 
 impl fmt::Display for EventKind {

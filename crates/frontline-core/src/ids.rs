@@ -62,3 +62,7 @@ id_type!(
     /// A message on a case.
     MessageId
 );
+id_type!(
+    /// A webhook subscription.
+    WebhookId
+);

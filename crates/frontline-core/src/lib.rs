@@ -12,12 +12,14 @@ pub mod org;
 pub mod routing;
 pub mod time;
 pub mod values;
+pub mod webhook;
 
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
 pub use event::{Audience, Event, EventKind, NewEvent};
-pub use ids::{CaseId, MessageId, OutcomeId, PersonId, TeamId};
+pub use ids::{CaseId, MessageId, OutcomeId, PersonId, TeamId, WebhookId};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
 pub use time::Timestamp;
 pub use values::{
     CaseNumber, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags, ValueError,
 };
+pub use webhook::Webhook;

@@ -11,7 +11,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{case_changes, cases, events, me, messages, outcomes, people, session, teams};
-use crate::error::AppError;
 use crate::extract::MAX_BODY_BYTES;
 use crate::ratelimit::{Limits, RateLimitConfig};
 use crate::{middleware, openapi, ops};
@@ -27,6 +26,13 @@ pub struct ServerConfig {
     /// Longest time a request may take before it answers 503.
     pub request_timeout: Duration,
     pub rate_limit: RateLimitConfig,
+    /// Let webhooks target loopback and private addresses (tests, closed networks). Off by
+    /// default so the server cannot be made to call into its own network.
+    pub allow_private_webhooks: bool,
+    /// First webhook retry delay (doubles per failure, capped at an hour).
+    pub webhook_retry_base: Duration,
+    /// A webhook failing for longer than this is disabled.
+    pub webhook_give_up_after: Duration,
 }
 
 impl ServerConfig {
@@ -38,6 +44,9 @@ impl ServerConfig {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             request_timeout: Duration::from_secs(30),
             rate_limit: RateLimitConfig::default(),
+            allow_private_webhooks: false,
+            webhook_retry_base: frontline_core::webhook::RETRY_BASE,
+            webhook_give_up_after: frontline_core::webhook::GIVE_UP_AFTER,
         }
     }
 }
@@ -50,6 +59,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("session_ttl", &self.session_ttl)
             .field("request_timeout", &self.request_timeout)
             .field("rate_limit", &self.rate_limit)
+            .field("allow_private_webhooks", &self.allow_private_webhooks)
             .finish()
     }
 }
@@ -69,6 +79,8 @@ pub struct AppState {
     hub: Arc<tokio::sync::OnceCell<Arc<crate::stream::hub::Hub>>>,
     /// Who is viewing or typing on which case (see `presence`), started on first use.
     presence: Arc<OnceLock<Arc<crate::presence::Presence>>>,
+    /// The webhook deliverer (see `webhooks`), started once by `start_background`.
+    webhooks: Arc<OnceLock<crate::webhooks::Deliverer>>,
 }
 
 impl AppState {
@@ -80,6 +92,29 @@ impl AppState {
             docs: Arc::new(OnceLock::new()),
             hub: Arc::new(tokio::sync::OnceCell::new()),
             presence: Arc::new(OnceLock::new()),
+            webhooks: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Start the node's background work (webhook delivery). Idempotent; call inside the
+    /// runtime. `serve` calls it, and so does the first webhook creation.
+    pub fn start_background(&self) {
+        self.webhooks.get_or_init(|| {
+            crate::webhooks::Deliverer::start(
+                self.store.clone(),
+                crate::webhooks::Settings {
+                    allow_private: self.config.allow_private_webhooks,
+                    retry_base: self.config.webhook_retry_base,
+                    give_up_after: self.config.webhook_give_up_after,
+                },
+            )
+        });
+    }
+
+    /// Stop what `start_background` started (at shutdown).
+    pub fn stop_background(&self) {
+        if let Some(deliverer) = self.webhooks.get() {
+            deliverer.stop();
         }
     }
 
@@ -128,6 +163,15 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::list_events))
         .routes(routes!(crate::stream::stream))
         .routes(routes!(crate::api::presence::share_presence))
+        .routes(routes!(
+            crate::api::webhooks::list_webhooks,
+            crate::api::webhooks::create_webhook
+        ))
+        .routes(routes!(
+            crate::api::webhooks::get_webhook,
+            crate::api::webhooks::disable_webhook
+        ))
+        .routes(routes!(crate::api::webhooks::list_attempts))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
@@ -143,10 +187,13 @@ pub fn router(state: AppState) -> Router {
     let _ = state.docs.set(openapi::Docs::new(document));
     crate::metrics::install();
 
+    // The web console's pages sit beside the API (not in the OpenAPI document). Unknown
+    // paths answer problem+json under /api/ and an HTML page elsewhere.
     routes
+        .merge(crate::pages::router())
         .route_layer(axum::middleware::from_fn(middleware::record_route))
-        .fallback(|| async { AppError::NoRoute("no endpoint at this path; see /api/docs".into()) })
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .fallback(crate::pages::fallback)
+        .method_not_allowed_fallback(crate::pages::method_not_allowed)
         // Innermost first (each `.layer` wraps everything above it). Outermost, the request
         // id exists before the span that records it, and every inner layer's response (even a
         // timeout or a panic) is counted, traced and given the id.

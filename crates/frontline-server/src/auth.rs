@@ -160,7 +160,8 @@ fn bearer_token(parts: &Parts) -> Result<Option<String>, AppError> {
     Ok(Some(token.trim().to_owned()))
 }
 
-fn session_cookie(parts: &Parts) -> Option<String> {
+/// The session cookie's value, if the request carries one. Pages resolve their viewer from it.
+pub(crate) fn session_cookie(parts: &Parts) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -173,8 +174,99 @@ fn session_cookie(parts: &Parts) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Compare secrets without an early exit, so timing does not reveal how much matched.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Check an email and password, rate-limited per client address and per account. Unknown
+/// emails and accounts without a password are verified against a decoy hash, so the answer
+/// takes as long either way and does not reveal which emails exist. Shared by the JSON sign-in
+/// and the web login form so both enforce exactly the same rules.
+pub async fn check_password(
+    state: &AppState,
+    address: Option<std::net::IpAddr>,
+    raw_email: &str,
+    password: String,
+) -> Result<Person, AppError> {
+    let limited = |r: Result<(), u64>| {
+        r.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
+    };
+    if let Some(address) = address {
+        limited(state.limits.login_per_address.check(&address.to_string()))?;
+    }
+    let email = frontline_core::Email::parse(raw_email)?;
+    limited(state.limits.login_per_account.check(email.as_str()))?;
+
+    let person = match state.store.get_person_by_email(&email).await {
+        Ok(person) => Some(person),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let stored = match &person {
+        Some(p) => state.store.password_hash(p.id).await?,
+        None => None,
+    };
+    let matched = tokio::task::spawn_blocking(move || {
+        let hash = stored.as_deref().unwrap_or_else(|| decoy_hash());
+        verify_password(&password, hash) && stored.is_some()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
+    match person.filter(|_| matched) {
+        Some(person) => Ok(person),
+        None => {
+            tracing::info!("sign-in refused");
+            Err(AppError::Unauthenticated(
+                "the email or password is wrong".into(),
+            ))
+        }
+    }
+}
+
+/// A session just started: the `Set-Cookie` value and the session's CSRF token.
+#[derive(Debug)]
+pub struct StartedSession {
+    pub set_cookie: String,
+    pub csrf_token: String,
+    pub expires_at: frontline_core::Timestamp,
+}
+
+/// Start a server-side session for `person` (stored by the hash of its cookie).
+pub async fn start_session(state: &AppState, person: &Person) -> Result<StartedSession, AppError> {
+    let (cookie, session_hash, csrf_token) = new_session_secret();
+    let ttl = jiff::SignedDuration::try_from(state.config.session_ttl)
+        .unwrap_or(jiff::SignedDuration::from_hours(12));
+    let now = frontline_core::time::now();
+    let expires_at = frontline_core::time::truncate(now.saturating_add(ttl).unwrap_or(now));
+    state
+        .store
+        .create_session(frontline_store::NewSession {
+            session_hash,
+            person_id: person.id,
+            csrf_token: csrf_token.clone(),
+            expires_at,
+        })
+        .await?;
+    tracing::info!(person_id = %person.id, "signed in");
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = state.config.session_ttl.as_secs();
+    Ok(StartedSession {
+        set_cookie: format!(
+            "{SESSION_COOKIE}={cookie}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
+        ),
+        csrf_token,
+        expires_at,
+    })
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0")
 }
 
 /// The stored form of a token or session cookie: lower-case hex SHA-256. A fast hash is

@@ -3,6 +3,9 @@
 //! page. It sees storage only through `frontline_store::Store` and never names a database
 //! driver; the binary picks the backend and installs the tracing subscriber.
 //!
+//! The web console (`pages`) is served by the same router: HTML pages over the same
+//! authorisation and store use cases as the API.
+//!
 //! Entry point: [`serve`]. Tests build the router directly with [`router`].
 
 pub mod api;
@@ -16,11 +19,13 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
+pub mod pages;
 pub mod paging;
 pub mod presence;
 pub mod ratelimit;
 pub mod stream;
 pub mod views;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -39,14 +44,19 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     let backend = config.store.backend();
-    let app = router(AppState::new(config));
+    let state = AppState::new(config);
+    state.start_background();
+    let app = router(state.clone());
     tracing::info!(%address, backend, "serving");
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await?;
+    .await;
+    // Stopped whether serving ended well or not: delivery must not outlive the server.
+    state.stop_background();
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -116,6 +116,7 @@ pub fn timeout(limit: Duration) -> TimeoutLayer {
 /// Error responses produced by layers rather than handlers (timeouts, axum's own rejections)
 /// have no body; give them the problem body every other error has.
 pub async fn problem_for_empty_errors(request: Request, next: Next) -> Response {
+    let page = !crate::pages::is_api_path(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
@@ -139,7 +140,12 @@ pub async fn problem_for_empty_errors(request: Request, next: Next) -> Response 
         other => AppError::MalformedBody(format!("the request was refused ({other})")),
     };
     let (parts, _) = response.into_parts();
-    let mut problem = error.into_response();
+    // Pages never show problem+json: a browser gets the HTML error page.
+    let mut problem = if page {
+        crate::pages::error_page(&error)
+    } else {
+        error.into_response()
+    };
     // Keep headers such as `Allow` on a 405.
     for (name, value) in parts.headers.iter() {
         if name != header::CONTENT_LENGTH {

@@ -33,6 +33,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "outcomes", description = "Successful Customer Outcomes"),
         (name = "cases", description = "Cases and their conversations"),
         (name = "events", description = "The event log"),
+        (name = "webhooks", description = "Event log subscriptions delivered over HTTP"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
     components(schemas(Problem, FieldError)),

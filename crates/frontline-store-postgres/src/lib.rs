@@ -27,6 +27,7 @@ mod queue;
 mod reads;
 mod rows;
 mod store;
+mod webhooks;
 
 use std::str::FromStr;
 use std::sync::Arc;

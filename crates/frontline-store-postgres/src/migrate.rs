@@ -12,11 +12,18 @@ use sqlx::{Connection, PgPool, Row};
 use crate::error::classify;
 
 /// `(version, name, sql)`, in order. Never edit an applied file: add a new version.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "webhooks",
+        include_str!("../migrations/0002_webhooks.sql"),
+    ),
+];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide
 /// with another application's single-key locks.

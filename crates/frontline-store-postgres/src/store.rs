@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use frontline_core::{
     Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Name, Outcome,
     OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
-    Timestamp,
+    Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    CaseCreated, CaseFilter, EventFilter, MessageAdded, NewCase, NewMessage, NewOutcome, NewPerson,
-    NewSession, Page, PageRequest, PeopleFilter, PersonUpdate, Record, Session, Store, StoreResult,
-    Written, tokio_watch,
+    CaseCreated, CaseFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
+    NewMessage, NewOutcome, NewPerson, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    PersonUpdate, Record, Session, Store, StoreResult, Written, tokio_watch,
 };
 
 use crate::PgStore;
@@ -301,6 +301,57 @@ impl Store for PgStore {
 
     async fn last_seq(&self) -> StoreResult<i64> {
         self.read_last_seq().await
+    }
+
+    async fn create_webhook(
+        &self,
+        actor: Option<PersonId>,
+        new: NewWebhook,
+    ) -> StoreResult<Written<Webhook>> {
+        self.create_webhook_impl(actor, new).await
+    }
+
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>> {
+        self.list_webhooks_impl().await
+    }
+
+    async fn get_webhook(&self, id: WebhookId) -> StoreResult<Webhook> {
+        self.get_webhook_impl(id).await
+    }
+
+    async fn record_delivery(
+        &self,
+        id: WebhookId,
+        attempt: DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()> {
+        self.record_delivery_impl(id, attempt, outcome).await
+    }
+
+    async fn disable_webhook(
+        &self,
+        actor: Option<PersonId>,
+        id: WebhookId,
+        reason: String,
+    ) -> StoreResult<Written<Webhook>> {
+        self.disable_webhook_impl(actor, id, reason).await
+    }
+
+    async fn claim_webhook(
+        &self,
+        id: WebhookId,
+        owner: uuid::Uuid,
+        lease: std::time::Duration,
+    ) -> StoreResult<bool> {
+        self.claim_webhook_impl(id, owner, lease).await
+    }
+
+    async fn list_delivery_attempts(
+        &self,
+        id: WebhookId,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryAttempt>> {
+        self.list_delivery_attempts_impl(id, limit).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

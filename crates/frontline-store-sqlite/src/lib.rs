@@ -11,6 +11,7 @@ mod migrate;
 mod org;
 mod reads;
 mod rows;
+mod webhooks;
 mod writer;
 
 use std::path::Path;
@@ -21,12 +22,12 @@ use async_trait::async_trait;
 use frontline_core::{
     Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Name, Outcome,
     OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
-    Timestamp,
+    Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    CaseCreated, CaseFilter, EventFilter, MessageAdded, NewCase, NewMessage, NewOutcome, NewPerson,
-    NewSession, Page, PageRequest, PeopleFilter, PersonUpdate, Record, Session, Store, StoreError,
-    StoreResult, Written, tokio_watch,
+    CaseCreated, CaseFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
+    NewMessage, NewOutcome, NewPerson, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    PersonUpdate, Record, Session, Store, StoreError, StoreResult, Written, tokio_watch,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::Semaphore;
@@ -540,6 +541,60 @@ impl Store for SqliteStore {
 
     async fn last_seq(&self) -> StoreResult<i64> {
         self.read(reads::last_seq).await
+    }
+
+    async fn create_webhook(
+        &self,
+        actor: Option<PersonId>,
+        new: NewWebhook,
+    ) -> StoreResult<Written<Webhook>> {
+        self.write(move |w| webhooks::create(w, actor, new)).await
+    }
+
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>> {
+        self.read(webhooks::list).await
+    }
+
+    async fn get_webhook(&self, id: WebhookId) -> StoreResult<Webhook> {
+        self.read(move |c| webhooks::get(c, id)).await
+    }
+
+    async fn record_delivery(
+        &self,
+        id: WebhookId,
+        attempt: DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()> {
+        self.write(move |w| webhooks::record(w, id, attempt, outcome))
+            .await
+    }
+
+    async fn disable_webhook(
+        &self,
+        actor: Option<PersonId>,
+        id: WebhookId,
+        reason: String,
+    ) -> StoreResult<Written<Webhook>> {
+        self.write(move |w| webhooks::disable(w, actor, id, reason))
+            .await
+    }
+
+    async fn claim_webhook(
+        &self,
+        id: WebhookId,
+        owner: uuid::Uuid,
+        lease: Duration,
+    ) -> StoreResult<bool> {
+        self.write(move |w| webhooks::claim(w, id, owner, lease))
+            .await
+    }
+
+    async fn list_delivery_attempts(
+        &self,
+        id: WebhookId,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryAttempt>> {
+        self.read(move |c| webhooks::attempts(c, id, limit)).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use frontline_core::{
     Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Outcome,
     OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
+    Webhook, WebhookId,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -231,6 +232,49 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Event>>;
     /// The newest committed sequence number (0 for an empty log).
     async fn last_seq(&self) -> StoreResult<i64>;
+
+    // ----- webhooks -----
+
+    /// Subscribe a URL to the event log (appends `webhook.created`, without the secret).
+    async fn create_webhook(
+        &self,
+        actor: Option<PersonId>,
+        new: NewWebhook,
+    ) -> StoreResult<Written<Webhook>>;
+    /// Every subscription, enabled or not, oldest first.
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>>;
+    async fn get_webhook(&self, id: WebhookId) -> StoreResult<Webhook>;
+    /// Record one delivery attempt and its effect on the subscription, in one transaction.
+    /// No event: attempts are operational data. `NotFound` for an unknown subscription.
+    async fn record_delivery(
+        &self,
+        id: WebhookId,
+        attempt: DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()>;
+    /// Stop delivering (appends `webhook.disabled` with the reason). Disabling a disabled
+    /// subscription is allowed and appends the event again.
+    async fn disable_webhook(
+        &self,
+        actor: Option<PersonId>,
+        id: WebhookId,
+        reason: String,
+    ) -> StoreResult<Written<Webhook>>;
+    /// Claim (or renew) the right to deliver an enabled subscription for `lease`, so only one
+    /// node of several delivers it. True if `owner` now holds it: nobody did, the previous
+    /// lease ran out, or `owner` already held it. False for a disabled or unknown one.
+    async fn claim_webhook(
+        &self,
+        id: WebhookId,
+        owner: uuid::Uuid,
+        lease: std::time::Duration,
+    ) -> StoreResult<bool>;
+    /// The newest `limit` attempts of a subscription, newest first.
+    async fn list_delivery_attempts(
+        &self,
+        id: WebhookId,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryAttempt>>;
 
     // ----- export and import -----
 

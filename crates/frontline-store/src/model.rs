@@ -157,7 +157,46 @@ pub struct EventFilter {
     pub kinds: Vec<EventKind>,
 }
 
+/// A subscription to create. The server validates the URL and generates the secret.
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub url: String,
+    /// Empty: every kind.
+    pub kinds: Vec<EventKind>,
+    pub secret: String,
+}
+
+/// One try at delivering one event to a subscription. Operational data: kept in its own table,
+/// never in the event log (a dead receiver would otherwise flood the log).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryAttempt {
+    /// The event that was sent.
+    pub seq: i64,
+    pub at: Timestamp,
+    /// The HTTP status, if the receiver answered at all.
+    pub status: Option<u16>,
+    /// Why it failed (connection refused, timeout, a non-2xx status).
+    pub error: Option<String>,
+    pub duration_ms: u32,
+}
+
+/// What an attempt changes on its subscription.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DeliveryOutcome {
+    /// Delivered: the cursor moves to `cursor` and the failure fields clear.
+    Delivered { cursor: i64 },
+    /// Failed: retry at `next_attempt_at`; `failing_since` is when this run of failures began.
+    Failed {
+        next_attempt_at: Timestamp,
+        failing_since: Timestamp,
+    },
+}
+
 /// One line of an export: enough to rebuild the store exactly, event log included.
+///
+/// Webhook subscriptions and their delivery attempts are deliberately not exported: they hold
+/// signing secrets and point at receivers of the old installation; recreate them after an
+/// import (their `webhook.*` events are in the log and are exported like every event).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {

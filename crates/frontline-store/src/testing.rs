@@ -35,6 +35,11 @@ macro_rules! conformance_tests {
             people_list_pages_and_filters,
             export_then_import_reproduces_the_store,
             broadcasts_reach_every_subscriber_and_are_bounded,
+            webhooks_are_created_listed_and_found,
+            deliveries_advance_the_cursor_and_failures_are_recorded,
+            disabling_a_webhook_appends_its_event,
+            delivery_attempts_list_newest_first,
+            one_node_at_a_time_holds_a_webhook_lease,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -1369,3 +1374,6 @@ pub async fn broadcasts_reach_every_subscriber_and_are_bounded<
         "broadcasts are not events"
     );
 }
+
+mod webhooks;
+pub use webhooks::*;

@@ -80,6 +80,10 @@ pub struct ServeArgs {
     /// example behind a TLS-terminating proxy).
     #[arg(long, env = "FRONTLINE_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
     pub secure_cookies: bool,
+    /// Let webhooks post to loopback, private and link-local addresses. Off by default, so
+    /// an administrator cannot point the server at its own network.
+    #[arg(long, env = "FRONTLINE_ALLOW_PRIVATE_WEBHOOKS", value_parser = BoolishValueParser::new())]
+    pub allow_private_webhooks: bool,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod people;
 pub mod presence;
 pub mod session;
 pub mod teams;
+pub mod webhooks;
 
 use std::collections::HashMap;
 

@@ -50,6 +50,8 @@ pub enum Action {
     ReadEvents,
     /// Say "I am viewing / typing on this case" and see who else is (staff only).
     SharePresence,
+    /// Create, read and disable webhook subscriptions and their delivery attempts.
+    ManageWebhooks,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
         Action::ReadInternalNotes,
         Action::ReadEvents,
         Action::SharePresence,
+        Action::ManageWebhooks,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -98,6 +101,7 @@ impl Action {
                 | Action::ManageMembers
                 | Action::ManageSupports
                 | Action::CreateOutcome
+                | Action::ManageWebhooks
         )
     }
 }
@@ -202,7 +206,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::CreateTeam
         | Action::ManageMembers
         | Action::ManageSupports
-        | Action::CreateOutcome => Decision::Deny,
+        | Action::CreateOutcome
+        | Action::ManageWebhooks => Decision::Deny,
     }
 }
 
@@ -261,6 +266,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::ReadInternalNotes => "read internal notes",
         Action::ReadEvents => "read events",
         Action::SharePresence => "see or share who is working on a case",
+        Action::ManageWebhooks => "manage webhooks",
     }
 }
 

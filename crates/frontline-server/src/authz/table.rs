@@ -159,4 +159,5 @@ pub const TABLE: &[Row] = &[
     row(Action::ReadEvents, Target::Org, [A, A, A, A]),
     row(Action::SharePresence, Target::Own, [D, A, A, A]),
     row(Action::SharePresence, Target::Others, [H, A, A, A]),
+    row(Action::ManageWebhooks, Target::Org, [D, D, D, A]),
 ];

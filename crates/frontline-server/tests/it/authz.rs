@@ -205,6 +205,7 @@ impl Walk {
                 format!("/api/v1/cases/{}/presence", self.case(target).await),
                 Some(json!({ "state": "viewing" })),
             ),
+            Action::ManageWebhooks => (Method::GET, "/api/v1/webhooks".into(), None),
         };
         let mut request = self
             .app

@@ -3,11 +3,14 @@
 
 mod api;
 mod authz;
+mod browser;
 mod errors;
 mod openapi;
 mod ops;
+mod pages;
 mod session;
 mod stream;
+mod webhooks;
 
 use serde_json::Value;
 

@@ -69,6 +69,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
 
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
+        allow_private_webhooks: args.allow_private_webhooks,
         ..ServerConfig::new(store)
     };
     frontline_server::serve(config, listener, stopped(stop_rx))

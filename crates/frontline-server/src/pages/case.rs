@@ -1,0 +1,357 @@
+//! The case workspace: the case's facts and the actions the viewer may take on it, the
+//! conversation (public replies, and internal notes for those `authz` lets read them), the
+//! reply form with the stale-reply guard's `based_on`, and the case's full timeline read from
+//! the event log. Customers get the same page with only what they may see and do; a case they
+//! may not see is a 404 like a missing one.
+//!
+//! The facts, conversation and timeline are also served together at `/cases/{n}/live`, which
+//! the script fetches when the stream reports a change.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use frontline_core::{Case, CaseStatus, EventKind, Role, Visibility};
+use frontline_store::{EventFilter, PageRequest, PeopleFilter};
+
+use super::layout::{Layout, PageResult, page, status_label, when};
+use super::lookup::Names;
+use super::viewer::Viewer;
+use crate::api::load_case;
+use crate::app::AppState;
+use crate::authz::{Action, Resource};
+use crate::error::AppError;
+
+/// Events read for one case's timeline; a case with more shows the first ones and says so.
+const TIMELINE_LIMIT: u32 = 1000;
+
+pub struct StatusMove {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+pub struct Assignee {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// The case itself and what the viewer may do to it.
+pub struct Facts {
+    pub number: String,
+    pub subject: String,
+    pub status: String,
+    pub status_label: &'static str,
+    pub priority: String,
+    pub channel: String,
+    pub customer: String,
+    pub owner: Option<String>,
+    pub owner_is_me: bool,
+    pub team: Option<String>,
+    pub outcome: String,
+    pub outcome_criteria: String,
+    pub outcome_achieved: String,
+    pub tags: Vec<String>,
+    pub tags_text: String,
+    pub created: String,
+    pub moves: Vec<StatusMove>,
+    pub can_change_status: bool,
+    pub can_assign: bool,
+    pub can_tag: bool,
+    pub can_set_outcome: bool,
+    pub assignees: Vec<Assignee>,
+}
+
+pub struct MessageItem {
+    pub id: String,
+    pub author: String,
+    pub from_customer: bool,
+    pub mine: bool,
+    pub internal: bool,
+    pub body: String,
+    pub at: String,
+    pub at_iso: String,
+}
+
+pub struct Conversation {
+    pub items: Vec<MessageItem>,
+    /// The sequence number of the newest public message event shown: the reply form sends
+    /// it as `based_on` so the server can tell when the author has not seen a newer message.
+    pub based_on: i64,
+}
+
+pub struct TimelineItem {
+    pub at: String,
+    pub at_iso: String,
+    pub who: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/case.html")]
+struct CasePage {
+    layout: Layout,
+    facts: Facts,
+    conversation: Conversation,
+    timeline: Vec<TimelineItem>,
+    can_reply: bool,
+    can_note: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/case_live.html")]
+struct CaseLive {
+    layout: Layout,
+    facts: Facts,
+    conversation: Conversation,
+    timeline: Vec<TimelineItem>,
+}
+
+/// Everything the workspace shows, loaded once per request.
+pub struct Loaded {
+    pub facts: Facts,
+    pub conversation: Conversation,
+    pub timeline: Vec<TimelineItem>,
+}
+
+fn moves_from(status: CaseStatus) -> Vec<StatusMove> {
+    let all = [
+        (CaseStatus::Open, "open", "Mark open"),
+        (
+            CaseStatus::WaitingOnCustomer,
+            "waiting_on_customer",
+            "Wait on customer",
+        ),
+        (CaseStatus::Resolved, "resolved", "Resolve"),
+        (CaseStatus::Closed, "closed", "Close"),
+    ];
+    all.into_iter()
+        .filter(|(to, _, _)| status.can_become(*to))
+        .map(|(to, value, label)| StatusMove {
+            value,
+            // Going back from resolved is a reopening, and people call it that.
+            label: if status == CaseStatus::Resolved && to == CaseStatus::Open {
+                "Reopen"
+            } else {
+                label
+            },
+        })
+        .collect()
+}
+
+/// Load the case's facts, conversation and timeline as `viewer` may see them.
+pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Loaded, AppError> {
+    let resource = Resource::Case {
+        customer_id: case.customer_id,
+    };
+    let staff_notes = viewer.can(Action::ReadInternalNotes, &resource);
+    let can_assign = viewer.can(Action::AssignCase, &resource);
+    let me = viewer.actor.person_id();
+    let mut names = Names::default();
+    let outcome = state.store.get_outcome(case.outcome_id).await?;
+
+    let mut assignees = Vec::new();
+    if can_assign {
+        for role in [Role::Employee, Role::Support] {
+            let people = state
+                .store
+                .list_people(
+                    PeopleFilter {
+                        role: Some(role),
+                        text: None,
+                    },
+                    PageRequest::first(200),
+                )
+                .await?;
+            assignees.extend(people.items.iter().map(|p| Assignee {
+                id: p.id.to_string(),
+                name: if p.id == me {
+                    format!("{} (me)", p.name)
+                } else {
+                    p.name.to_string()
+                },
+                selected: Some(p.id) == case.owner_id,
+            }));
+        }
+    }
+
+    let facts = Facts {
+        number: case.number.to_string(),
+        subject: case.subject.to_string(),
+        status: case.status.to_string(),
+        status_label: status_label(case.status),
+        priority: case.priority.to_string(),
+        channel: case.channel.to_string(),
+        customer: names.person(state, case.customer_id).await?,
+        owner: names.opt_person(state, case.owner_id).await?,
+        owner_is_me: case.owner_id == Some(me),
+        team: names.opt_team(state, case.team_id).await?,
+        outcome: outcome.name.to_string(),
+        outcome_criteria: outcome.success_criteria.clone(),
+        outcome_achieved: case.outcome_achieved.to_string(),
+        tags: case.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+        tags_text: case
+            .tags
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        created: when(case.created_at),
+        moves: moves_from(case.status),
+        can_change_status: viewer.can(Action::ChangeStatus, &resource),
+        can_assign,
+        can_tag: viewer.can(Action::SetTags, &resource),
+        can_set_outcome: viewer.can(Action::SetOutcomeAchieved, &resource),
+        assignees,
+    };
+
+    let messages = state.store.list_messages(case.id, staff_notes).await?;
+    let mut items = Vec::with_capacity(messages.len());
+    for m in &messages {
+        // The store already left internal notes out for customers; this keeps it so even if
+        // a caller passes the wrong flag.
+        if m.visibility == Visibility::Internal && !staff_notes {
+            continue;
+        }
+        items.push(MessageItem {
+            id: m.id.to_string(),
+            author: names.person(state, m.author_id).await?,
+            from_customer: m.author_id == case.customer_id,
+            mine: m.author_id == me,
+            internal: m.visibility == Visibility::Internal,
+            body: m.body.to_string(),
+            at: when(m.created_at),
+            at_iso: m.created_at.to_string(),
+        });
+    }
+
+    let events = state
+        .store
+        .events_after(
+            0,
+            TIMELINE_LIMIT,
+            EventFilter {
+                visible_to_customer: (!staff_notes).then_some(me),
+                case_id: Some(case.id),
+                kinds: Vec::new(),
+            },
+        )
+        .await?;
+    let based_on = events
+        .iter()
+        .filter(|e| e.kind == EventKind::MessageAdded && is_public(&e.payload))
+        .map(|e| e.seq)
+        .max()
+        .unwrap_or(0);
+    let mut timeline = Vec::with_capacity(events.len());
+    for event in &events {
+        let who = match event.actor_id {
+            Some(id) => names.person(state, id).await?,
+            None => "Frontline".to_owned(),
+        };
+        let what = describe(state, &mut names, event).await?;
+        timeline.push(TimelineItem {
+            at: when(event.at),
+            at_iso: event.at.to_string(),
+            who,
+            what,
+        });
+    }
+    Ok(Loaded {
+        facts,
+        conversation: Conversation { items, based_on },
+        timeline,
+    })
+}
+
+/// Whether a `message.added` payload is about a public message.
+pub fn is_public(payload: &serde_json::Value) -> bool {
+    payload.get("visibility").and_then(|v| v.as_str()) == Some("public")
+}
+
+fn text<'a>(payload: &'a serde_json::Value, key: &str) -> &'a str {
+    payload.get(key).and_then(|v| v.as_str()).unwrap_or("")
+}
+
+fn status_words(raw: &str) -> &'static str {
+    raw.parse::<CaseStatus>().map(status_label).unwrap_or("?")
+}
+
+/// One timeline line in words.
+async fn describe(
+    state: &AppState,
+    names: &mut Names,
+    event: &frontline_core::Event,
+) -> Result<String, AppError> {
+    let p = &event.payload;
+    Ok(match event.kind {
+        EventKind::CaseCreated => format!("opened the case ({})", text(p, "channel")),
+        EventKind::CaseAssigned => {
+            let owner = text(p, "owner_id").parse().ok();
+            let routed = text(p, "by") == "routing";
+            match names.opt_person(state, owner).await? {
+                Some(name) if routed => format!("routed it to {name}"),
+                Some(name) => format!("assigned it to {name}"),
+                None => "returned it to the team queue".to_owned(),
+            }
+        }
+        EventKind::CaseStatusChanged => format!(
+            "changed the status from {} to {}",
+            status_words(text(p, "from")),
+            status_words(text(p, "to"))
+        ),
+        EventKind::CaseOutcomeSet => {
+            format!("set outcome achieved to {}", text(p, "outcome_achieved"))
+        }
+        EventKind::CaseTagsSet => {
+            let tags: Vec<&str> = p
+                .get("tags")
+                .and_then(|t| t.as_array())
+                .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+                .unwrap_or_default();
+            if tags.is_empty() {
+                "removed all tags".to_owned()
+            } else {
+                format!("set the tags to {}", tags.join(", "))
+            }
+        }
+        EventKind::MessageAdded if is_public(p) => "wrote a message".to_owned(),
+        EventKind::MessageAdded => "wrote an internal note".to_owned(),
+        other => other.as_str().to_owned(),
+    })
+}
+
+/// `GET /cases/{case}`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+) -> PageResult {
+    let case = load_case(&state, &viewer.actor, &raw, Action::ReadCase).await?;
+    let resource = Resource::Case {
+        customer_id: case.customer_id,
+    };
+    let loaded = load(&state, &viewer, &case).await?;
+    page(&CasePage {
+        layout: Layout::new(&viewer, format!("{} {}", case.number, case.subject), ""),
+        facts: loaded.facts,
+        conversation: loaded.conversation,
+        timeline: loaded.timeline,
+        can_reply: viewer.can(Action::AddPublicMessage, &resource),
+        can_note: viewer.can(Action::AddInternalNote, &resource),
+    })
+}
+
+/// `GET /cases/{case}/live`: facts, conversation and timeline, for live refresh.
+pub async fn live_fragment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+) -> PageResult {
+    let case = load_case(&state, &viewer.actor, &raw, Action::ReadCase).await?;
+    let loaded = load(&state, &viewer, &case).await?;
+    page(&CaseLive {
+        layout: Layout::new(&viewer, case.number.to_string(), ""),
+        facts: loaded.facts,
+        conversation: loaded.conversation,
+        timeline: loaded.timeline,
+    })
+}

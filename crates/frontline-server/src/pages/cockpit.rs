@@ -1,0 +1,205 @@
+//! The front-line cockpit: my cases ordered by what needs me now, my teams' queues (the
+//! teams I am in, and the teams I support), and an empty, clearly marked slot for mood
+//! alerts (filled by another piece of work). The work area is one fragment, served alone
+//! at `/cockpit/work` so the script can refresh it when a case arrives or changes.
+
+use std::cmp::Reverse;
+
+use askama::Template;
+use axum::extract::State;
+use frontline_core::org::in_force;
+use frontline_core::{Case, CaseStatus, TeamId};
+use frontline_store::{CaseFilter, PageRequest};
+
+use super::layout::{Layout, PageResult, page};
+use super::lookup::{CaseRow, Names};
+use super::viewer::Viewer;
+use crate::app::AppState;
+use crate::authz::{self, Action, Resource};
+use crate::error::AppError;
+
+/// Statuses that still need work.
+const ACTIVE: [CaseStatus; 3] = [
+    CaseStatus::New,
+    CaseStatus::Open,
+    CaseStatus::WaitingOnCustomer,
+];
+
+pub struct Queue {
+    pub team: String,
+    pub cases: Vec<CaseRow>,
+}
+
+pub struct Work {
+    pub mine: Vec<CaseRow>,
+    pub queues: Vec<Queue>,
+    /// The ids of the teams shown, space separated: the script refreshes only for events
+    /// about them, about me, or about a case on screen.
+    pub team_ids: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/cockpit.html")]
+struct CockpitPage {
+    layout: Layout,
+    work: Work,
+}
+
+#[derive(Template)]
+#[template(path = "pages/cockpit_work.html")]
+struct WorkFragment {
+    layout: Layout,
+    work: Work,
+}
+
+/// The order of "needs me now": the ball in my court first (new cases needing a first
+/// reply, then customers waiting on me), then by priority, then whoever has waited longest.
+pub fn needs_me_order(cases: &mut [Case]) {
+    cases.sort_by_key(|c| {
+        let court = match c.status {
+            CaseStatus::New => 0,
+            CaseStatus::Open => 1,
+            _ => 2,
+        };
+        (court, Reverse(c.priority), c.updated_at)
+    });
+}
+
+async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> {
+    authz::require(&viewer.actor, Action::ListTeams, &Resource::Org, "cockpit")?;
+    let me = viewer.actor.person_id();
+    let now = frontline_core::time::now();
+    let mut names = Names::default();
+
+    let mut mine = state
+        .store
+        .list_cases(
+            CaseFilter {
+                statuses: ACTIVE.to_vec(),
+                owner_id: Some(me),
+                ..CaseFilter::default()
+            },
+            PageRequest::first(200),
+        )
+        .await?
+        .items;
+    needs_me_order(&mut mine);
+    let mut mine_rows = Vec::with_capacity(mine.len());
+    for case in &mine {
+        mine_rows.push(names.row(state, case, now).await?);
+    }
+
+    let mut team_ids: Vec<TeamId> = state
+        .store
+        .list_memberships(None, Some(me))
+        .await?
+        .iter()
+        .filter(|m| in_force(m.from, m.to, now))
+        .map(|m| m.team_id)
+        .collect();
+    for link in state.store.list_supports(None).await? {
+        if link.support_id == me && in_force(link.from, link.to, now) {
+            team_ids.push(link.team_id);
+        }
+    }
+    team_ids.sort();
+    team_ids.dedup();
+    let team_list = team_ids
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut queues = Vec::with_capacity(team_ids.len());
+    for team_id in team_ids {
+        let mut queued = state
+            .store
+            .list_cases(
+                CaseFilter {
+                    statuses: ACTIVE.to_vec(),
+                    team_id: Some(team_id),
+                    unassigned: true,
+                    ..CaseFilter::default()
+                },
+                PageRequest::first(50),
+            )
+            .await?
+            .items;
+        needs_me_order(&mut queued);
+        let mut rows = Vec::with_capacity(queued.len());
+        for case in &queued {
+            rows.push(names.row(state, case, now).await?);
+        }
+        queues.push(Queue {
+            team: names.team(state, team_id).await?,
+            cases: rows,
+        });
+    }
+    queues.sort_by(|a, b| a.team.cmp(&b.team));
+    Ok(Work {
+        mine: mine_rows,
+        queues,
+        team_ids: team_list,
+    })
+}
+
+/// `GET /cockpit`.
+pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let work = load_work(&state, &viewer).await?;
+    page(&CockpitPage {
+        layout: Layout::new(&viewer, "Cockpit", "/cockpit"),
+        work,
+    })
+}
+
+/// `GET /cockpit/work`: the work area alone, for live refresh.
+pub async fn work_fragment(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let work = load_work(&state, &viewer).await?;
+    page(&WorkFragment {
+        layout: Layout::new(&viewer, "Cockpit", "/cockpit"),
+        work,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frontline_core::{
+        CaseId, CaseNumber, Channel, OutcomeAchieved, OutcomeId, PersonId, Priority, Subject, Tags,
+        time,
+    };
+
+    fn case(number: i64, status: CaseStatus, priority: Priority, updated_ms: i64) -> Case {
+        Case {
+            id: CaseId::new(),
+            number: CaseNumber(number),
+            customer_id: PersonId::new(),
+            outcome_id: OutcomeId::new(),
+            subject: Subject::parse("s").expect("subject"),
+            channel: Channel::Web,
+            priority,
+            owner_id: None,
+            team_id: None,
+            tags: Tags::default(),
+            status,
+            outcome_achieved: OutcomeAchieved::Unknown,
+            created_at: time::from_millis(0),
+            updated_at: time::from_millis(updated_ms),
+            first_response_at: None,
+            resolved_at: None,
+        }
+    }
+
+    #[test]
+    fn new_cases_come_first_then_urgent_then_longest_waiting() {
+        let mut cases = vec![
+            case(1, CaseStatus::WaitingOnCustomer, Priority::Urgent, 0),
+            case(2, CaseStatus::Open, Priority::Normal, 50),
+            case(3, CaseStatus::Open, Priority::Normal, 10),
+            case(4, CaseStatus::Open, Priority::Urgent, 90),
+            case(5, CaseStatus::New, Priority::Low, 99),
+        ];
+        needs_me_order(&mut cases);
+        let order: Vec<i64> = cases.iter().map(|c| c.number.0).collect();
+        assert_eq!(order, vec![5, 4, 3, 2, 1]);
+    }
+}

@@ -1,0 +1,131 @@
+//! The web console: server-rendered HTML pages for customers, employees and support
+//! employees, with a little plain JavaScript (`static/app.js`) for live updates. Every page
+//! reads without JavaScript; live updates, presence and the typing prompt are progressive.
+//!
+//! Owns: the page routes (not in the OpenAPI document), the page-side session (`Viewer`, the
+//! `fl_session` cookie plus a hidden `csrf` form field), the HTML error page and the security
+//! headers of every HTML response. Must not: compare roles (ask `crate::authz`), build markup
+//! with `format!` (templates under `templates/pages/` do), or write state other than through
+//! the `Store` use cases the API uses.
+
+mod admin;
+mod admin_forms;
+mod assets;
+mod case;
+mod case_forms;
+mod cockpit;
+mod form;
+mod layout;
+mod login;
+mod lookup;
+mod org;
+pub mod orgchart;
+mod portal;
+mod search;
+mod viewer;
+
+use axum::Router;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+use crate::authz::Action;
+use crate::error::AppError;
+
+pub use layout::{PageError, error_page};
+pub use viewer::Viewer;
+
+/// Every page route. Merged into the application router beside the API.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/portal", get(portal::my_cases))
+        .route(
+            "/portal/cases",
+            get(portal::cases_fragment).post(portal::create),
+        )
+        .route("/portal/new", get(portal::new_case))
+        .route("/cockpit", get(cockpit::show))
+        .route("/cockpit/work", get(cockpit::work_fragment))
+        .route("/cases/{case}", get(case::show))
+        .route("/cases/{case}/live", get(case::live_fragment))
+        .route("/cases/{case}/messages", post(case_forms::add_message))
+        .route("/cases/{case}/status", post(case_forms::change_status))
+        .route("/cases/{case}/owner", post(case_forms::assign))
+        .route(
+            "/cases/{case}/outcome-achieved",
+            post(case_forms::outcome_achieved),
+        )
+        .route("/cases/{case}/tags", post(case_forms::set_tags))
+        .route("/org", get(org::show))
+        .route("/search", get(search::show))
+        .route("/admin", get(admin::show))
+        .route("/admin/people", post(admin_forms::create_person))
+        .route(
+            "/admin/people/{person}",
+            get(admin::person).post(admin_forms::update_person),
+        )
+        .route(
+            "/admin/people/{person}/password",
+            post(admin_forms::set_password),
+        )
+        .route(
+            "/admin/people/{person}/memberships",
+            post(admin_forms::add_membership),
+        )
+        .route(
+            "/admin/people/{person}/memberships/end",
+            post(admin_forms::end_membership),
+        )
+        .route(
+            "/admin/people/{person}/supports",
+            post(admin_forms::add_support),
+        )
+        .route(
+            "/admin/people/{person}/supports/end",
+            post(admin_forms::end_support),
+        )
+        .route("/admin/teams", post(admin_forms::create_team))
+        .route("/admin/outcomes", post(admin_forms::create_outcome))
+        .route("/static/{file}", get(assets::serve))
+}
+
+/// `/`: the page each person starts from. Staff (who may read the teams) work from the
+/// cockpit; everyone else from their own cases.
+async fn home(viewer: Viewer) -> Response {
+    if viewer.can(Action::ListTeams, &crate::authz::Resource::Org) {
+        Redirect::to("/cockpit").into_response()
+    } else {
+        Redirect::to("/portal").into_response()
+    }
+}
+
+/// Whether a path belongs to the JSON API (or the operations endpoints), whose errors stay
+/// problem+json; everything else is a page and gets the HTML error page.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// The application's fallback: problem+json under `/api/`, an HTML page elsewhere.
+pub async fn fallback(uri: Uri) -> Response {
+    if is_api_path(uri.path()) {
+        AppError::NoRoute("no endpoint at this path; see /api/docs".into()).into_response()
+    } else {
+        PageError::App(AppError::NotFound(
+            "there is no page at this address".into(),
+        ))
+        .into_response()
+    }
+}
+
+/// The application's fallback for a known path with the wrong method.
+pub async fn method_not_allowed(uri: Uri) -> Response {
+    if is_api_path(uri.path()) {
+        AppError::MethodNotAllowed.into_response()
+    } else {
+        PageError::App(AppError::MethodNotAllowed).into_response()
+    }
+}

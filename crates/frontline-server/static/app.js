@@ -1,0 +1,208 @@
+// Frontline web console: small progressive enhancements. Every page works without this
+// file; with it, pages follow the live event stream, show who else is on a case, and warn
+// when a new message arrives while you are writing. No inline script is allowed (CSP), so
+// pages pass data through data- attributes.
+(function () {
+  'use strict';
+
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute('content') : '';
+  var me = document.body.getAttribute('data-person-id') || '';
+  var announcer = document.getElementById('announcer');
+
+  function announce(text) {
+    if (announcer) { announcer.textContent = text; }
+  }
+
+  // Fetch a page fragment and swap every element of it that has an id present on this page.
+  // The server renders (and escapes) the HTML; nothing here builds markup from event data.
+  function refresh(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error('refresh ' + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var swapped = [];
+        doc.querySelectorAll('body > [id]').forEach(function (fresh) {
+          var old = document.getElementById(fresh.id);
+          if (!old) { return; }
+          var before = numbers(old);
+          var node = document.importNode(fresh, true);
+          old.replaceWith(node);
+          numbers(node).forEach(function (n) {
+            if (before.indexOf(n) < 0) {
+              var row = node.querySelector('[data-number="' + CSS.escape(n) + '"]');
+              if (row) { row.classList.add('arrived'); }
+            }
+          });
+          swapped.push(node);
+        });
+        paintPresence();
+        return swapped;
+      });
+  }
+
+  function numbers(root) {
+    return Array.prototype.map.call(root.querySelectorAll('[data-number]'), function (el) {
+      return el.getAttribute('data-number');
+    });
+  }
+
+  // A chart wider than a phone starts scrolled to its centre, where the pyramid's tip is.
+  document.querySelectorAll('.chart-scroll').forEach(function (box) {
+    box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2;
+  });
+
+  // ----- presence: who else is viewing or typing -----
+  var presence = {};
+
+  function paintPresence() {
+    document.querySelectorAll('[data-presence-for]').forEach(function (el) {
+      var people = (presence[el.getAttribute('data-presence-for')] || []).filter(function (p) {
+        return p.person_id !== me;
+      });
+      el.textContent = people.map(function (p) {
+        return p.name + (p.state === 'typing' ? ' is typing…' : ' is viewing');
+      }).join(', ');
+      el.classList.toggle('active', people.length > 0);
+    });
+  }
+
+  // ----- the live stream -----
+  var live = document.querySelector('[data-stream]');
+  if (live && window.EventSource && window.fetch) {
+    var kinds = (live.getAttribute('data-refresh-on') || '').split(/\s+/).filter(Boolean);
+    var target = live.querySelector('[data-refresh]');
+    var caseNumber = live.getAttribute('data-case');
+    var url = caseNumber ? '/cases/' + encodeURIComponent(caseNumber) + '/live'
+      : (target ? target.getAttribute('data-refresh') : null);
+    var pending = null;
+    var status = document.querySelector('[data-live-status]');
+
+    var schedule = function () {
+      if (pending || !url) { return; }
+      // Several events often arrive together (a new case is created and assigned): one
+      // refresh covers them.
+      pending = setTimeout(function () {
+        pending = null;
+        var draftBefore = caseNumber ? currentDraft() : '';
+        var basedBefore = caseNumber ? basedOnField() : null;
+        refresh(url).then(function () {
+          if (caseNumber) { afterConversationRefresh(draftBefore, basedBefore); }
+        }).catch(function () { /* the next event or a reload will catch up */ });
+      }, 150);
+    };
+
+    // The cockpit follows the whole organisation's stream but refreshes only for events
+    // about me, my teams, or a case already on screen.
+    var teams = live.hasAttribute('data-teams')
+      ? live.getAttribute('data-teams').split(/\s+/).filter(Boolean) : null;
+    var relevant = function (data) {
+      if (!teams) { return true; }
+      var p = data.payload || {};
+      if (p.owner_id === me || p.previous_owner_id === me) { return true; }
+      if (p.team_id && teams.indexOf(p.team_id) >= 0) { return true; }
+      return !!(p.number && document.querySelector('[data-number="' + CSS.escape(String(p.number)) + '"]'));
+    };
+
+    var source = new EventSource(live.getAttribute('data-stream'));
+    kinds.forEach(function (kind) {
+      source.addEventListener(kind, function (event) {
+        var data = {};
+        try { data = JSON.parse(event.data); } catch (e) { return; }
+        if (!relevant(data)) { return; }
+        if (kind === 'case.created' && data.payload && data.payload.subject) {
+          announce('New case ' + data.payload.number + ': ' + data.payload.subject);
+        } else if (kind === 'message.added' && data.payload && data.payload.number) {
+          announce('New message on ' + data.payload.number);
+        }
+        schedule();
+      });
+    });
+    source.addEventListener('reset', schedule);
+    source.addEventListener('presence', function (event) {
+      try {
+        var data = JSON.parse(event.data);
+        if (data && data.number && Array.isArray(data.people)) {
+          presence[data.number] = data.people;
+          paintPresence();
+        }
+      } catch (e) { /* ignore malformed presence */ }
+    });
+    source.addEventListener('open', function () {
+      if (status) { status.textContent = 'Live: new work appears here without reloading.'; }
+      document.body.classList.add('is-live');
+    });
+    source.addEventListener('error', function () {
+      document.body.classList.remove('is-live');
+    });
+  }
+
+  // ----- the case workspace: presence heartbeats and the stale-reply prompt -----
+  var reply = document.getElementById('reply-body');
+  var casePage = document.querySelector('[data-case]');
+
+  function currentDraft() { return reply ? reply.value.trim() : ''; }
+  function basedOnField() { return document.getElementById('based-on'); }
+
+  function afterConversationRefresh(draftBefore) {
+    var list = document.getElementById('conversation');
+    var field = basedOnField();
+    if (!list || !field) { return; }
+    var newest = list.getAttribute('data-based-on');
+    if (newest === field.value) { return; }
+    if (currentDraft() || draftBefore) {
+      // Someone wrote while you were typing: say so, and let the server guard stay armed
+      // until you confirm you have read it.
+      var prompt = document.getElementById('stale-prompt');
+      if (prompt) {
+        prompt.hidden = false;
+        prompt.setAttribute('data-newest', newest);
+      }
+    } else {
+      field.value = newest;
+    }
+  }
+
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-ack-stale]');
+    if (!button) { return; }
+    var prompt = document.getElementById('stale-prompt');
+    var field = basedOnField();
+    if (prompt && field) {
+      field.value = prompt.getAttribute('data-newest') || field.value;
+      prompt.hidden = true;
+      if (reply) { reply.focus(); }
+    }
+  });
+
+  if (casePage && window.fetch) {
+    var number = casePage.getAttribute('data-case');
+    var state = 'viewing';
+    var enabled = true;
+    var idle = null;
+    var send = function () {
+      if (!enabled || document.hidden) { return; }
+      fetch('/api/v1/cases/' + encodeURIComponent(number) + '/presence', {
+        method: 'PUT',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ state: state })
+      }).then(function (response) {
+        // Not available on this server: stop quietly.
+        if (response.status === 404 || response.status === 405) { enabled = false; }
+      }).catch(function () { /* offline: try again at the next beat */ });
+    };
+    send();
+    setInterval(send, 10000);
+    if (reply) {
+      reply.addEventListener('input', function () {
+        if (state !== 'typing') { state = 'typing'; send(); }
+        clearTimeout(idle);
+        idle = setTimeout(function () { state = 'viewing'; send(); }, 5000);
+      });
+    }
+  }
+})();

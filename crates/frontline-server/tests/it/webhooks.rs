@@ -1,0 +1,424 @@
+//! Webhooks end to end: a real receiver (a small axum server on 127.0.0.1:0) that fails, then
+//! recovers, must get every event in order with signatures it can verify; attempts are
+//! visible; internal destinations are refused unless allowed; only administrators manage
+//! subscriptions; persistent failure disables the subscription with an event.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use frontline_core::Name;
+use frontline_server::ServerConfig;
+use frontline_test_support::{Org, TestApp};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+/// What the receiver saw: headers and body of every request, failed ones included.
+#[derive(Default)]
+struct Received {
+    requests: Mutex<Vec<(HeaderMap, String)>>,
+    /// Answer 500 to this many requests first.
+    fail_first: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+/// Start a receiver; returns its URL.
+async fn receiver(received: Arc<Received>) -> String {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            |axum::extract::State(seen): axum::extract::State<Arc<Received>>,
+             headers: HeaderMap,
+             body: String| async move {
+                seen.requests.lock().unwrap().push((headers, body));
+                let n = seen.calls.fetch_add(1, Ordering::SeqCst);
+                if n < seen.fail_first.load(Ordering::SeqCst) {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    StatusCode::NO_CONTENT
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app.with_state(received)).await;
+    });
+    format!("http://{address}/hook")
+}
+
+/// A server that may deliver to 127.0.0.1, retrying after tens of milliseconds.
+async fn app(give_up_after: Duration) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = frontline_store_sqlite::SqliteStore::open(dir.path().join("frontline.db")).unwrap();
+    let mut config = ServerConfig::new(Arc::new(store));
+    config.rate_limit = frontline_server::RateLimitConfig::unlimited();
+    config.allow_private_webhooks = true;
+    config.webhook_retry_base = Duration::from_millis(20);
+    config.webhook_give_up_after = give_up_after;
+    (TestApp::spawn_config(config).await, dir)
+}
+
+fn verify(secret: &str, headers: &HeaderMap, body: &str) -> bool {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(
+        format!(
+            "{}.{}.{body}",
+            header("webhook-id"),
+            header("webhook-timestamp")
+        )
+        .as_bytes(),
+    );
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    header("webhook-signature")
+        .split(' ')
+        .any(|sig| sig == expected)
+}
+
+/// Wait (polling) until `done` holds, at most 4 s.
+async fn eventually(mut done: impl FnMut() -> bool) {
+    for _ in 0..400 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("not within 4 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_fails_then_recovers_gets_everything_in_order_and_signed() {
+    let (app, _dir) = app(Duration::from_secs(3600)).await;
+    let org = Org::seed(&app).await;
+    let received = Arc::new(Received::default());
+    received.fail_first.store(3, Ordering::SeqCst);
+    let url = receiver(received.clone()).await;
+
+    let created = app
+        .post("/api/v1/webhooks", &org.ada.token, &json!({ "url": url }))
+        .await;
+    assert_eq!(created.status(), 201);
+    let hook = crate::json(created).await;
+    let secret = hook["secret"]
+        .as_str()
+        .expect("secret shown once")
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let id = hook["id"].as_str().unwrap().to_owned();
+    let shown = crate::json(
+        app.get(&format!("/api/v1/webhooks/{id}"), &org.ada.token)
+            .await,
+    )
+    .await;
+    assert!(shown.get("secret").is_none(), "GET never shows the secret");
+
+    // Events written while the receiver is failing.
+    for name in ["Returns", "Refunds", "Repairs"] {
+        app.store
+            .create_team(Some(org.ada.person.id), Name::parse(name).unwrap())
+            .await
+            .unwrap();
+    }
+    let head = app.store.last_seq().await.unwrap();
+    let first = hook["cursor"].as_i64().unwrap() + 1;
+    let expected: Vec<i64> = (first..=head).collect();
+    assert_eq!(expected.len(), 4, "webhook.created and three teams");
+
+    let delivered = || -> Vec<(HeaderMap, String)> {
+        let requests = received.requests.lock().unwrap();
+        requests.iter().skip(3).cloned().collect()
+    };
+    eventually(|| delivered().len() >= expected.len()).await;
+    let delivered = delivered();
+    let seqs: Vec<i64> = delivered
+        .iter()
+        .map(|(_, body)| {
+            serde_json::from_str::<Value>(body).unwrap()["seq"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        seqs, expected,
+        "every event, in order, no gap after recovery"
+    );
+    let all = received.requests.lock().unwrap().clone();
+    for (headers, body) in &all {
+        assert!(
+            verify(&secret, headers, body),
+            "signature verifies: {headers:?}"
+        );
+        assert_eq!(headers["content-type"], "application/json");
+        let seq = serde_json::from_str::<Value>(body).unwrap()["seq"].clone();
+        assert_eq!(headers["webhook-id"], format!("{id}_{seq}").as_str());
+    }
+    // The three failures were the first event, retried.
+    for (_, body) in &all[..3] {
+        assert_eq!(serde_json::from_str::<Value>(body).unwrap()["seq"], first);
+    }
+    let kinds: Vec<String> = delivered
+        .iter()
+        .map(|(_, b)| {
+            serde_json::from_str::<Value>(b).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds[0], "webhook.created");
+    assert_eq!(kinds[1], "team.created");
+
+    // Attempts, newest first, failures included.
+    let path = format!("/api/v1/webhooks/{id}/attempts");
+    let mut attempts = Value::Null;
+    for _ in 0..100 {
+        attempts = crate::json(app.get(&path, &org.ada.token).await).await;
+        if attempts["items"].as_array().unwrap().len() >= 7 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let items = attempts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 7, "{attempts}");
+    let statuses: Vec<i64> = items
+        .iter()
+        .map(|a| a["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![204, 204, 204, 204, 500, 500, 500]);
+    assert!(items[4]["error"].as_str().unwrap().contains("500"));
+    let hook = crate::json(
+        app.get(&format!("/api/v1/webhooks/{id}"), &org.ada.token)
+            .await,
+    )
+    .await;
+    assert_eq!(hook["cursor"].as_i64(), Some(head));
+    assert_eq!(hook["failing_since"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persistent_failure_disables_the_subscription_with_an_event() {
+    let (app, _dir) = app(Duration::from_millis(300)).await;
+    let org = Org::seed(&app).await;
+    let received = Arc::new(Received::default());
+    received.fail_first.store(usize::MAX, Ordering::SeqCst);
+    let url = receiver(received.clone()).await;
+    let hook = crate::json(
+        app.post(
+            "/api/v1/webhooks",
+            &org.ada.token,
+            &json!({ "url": url, "kinds": ["webhook.created"] }),
+        )
+        .await,
+    )
+    .await;
+    let id = hook["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/webhooks/{id}");
+    let mut shown = Value::Null;
+    for _ in 0..200 {
+        shown = crate::json(app.get(&path, &org.ada.token).await).await;
+        if shown["enabled"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(shown["enabled"], false, "{shown}");
+    let events = app
+        .store
+        .events_after(
+            0,
+            1000,
+            frontline_store::EventFilter {
+                kinds: vec![frontline_core::EventKind::WebhookDisabled],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].payload["webhook_id"], id.as_str());
+    assert!(received.calls.load(Ordering::SeqCst) >= 2);
+}
+
+#[tokio::test]
+async fn internal_destinations_are_refused_unless_the_server_allows_them() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://[::1]:9/hook",
+        "http://10.0.0.1/hook",
+        "http://169.254.169.254/latest",
+        "http://[::ffff:192.168.0.1]/hook",
+        "ftp://8.8.8.8/hook",
+    ] {
+        let response = app
+            .post("/api/v1/webhooks", &org.ada.token, &json!({ "url": url }))
+            .await;
+        assert_eq!(response.status(), 422, "{url}");
+        let problem = crate::json(response).await;
+        assert_eq!(problem["errors"][0]["field"], "url", "{problem}");
+    }
+    let unknown_kind = app
+        .post(
+            "/api/v1/webhooks",
+            &org.ada.token,
+            &json!({ "url": "http://8.8.8.8/hook", "kinds": ["no.such"] }),
+        )
+        .await;
+    assert_eq!(unknown_kind.status(), 422);
+}
+
+#[tokio::test]
+async fn only_administrators_manage_webhooks() {
+    let (app, _dir) = app(Duration::from_secs(3600)).await;
+    let org = Org::seed(&app).await;
+    let body = json!({ "url": "http://127.0.0.1:9/hook" });
+    for user in [&org.carol, &org.ann, &org.sue] {
+        let response = app.post("/api/v1/webhooks", &user.token, &body).await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(app.get("/api/v1/webhooks", &user.token).await.status(), 403);
+    }
+    let hook = crate::json(app.post("/api/v1/webhooks", &org.ada.token, &body).await).await;
+    let id = hook["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/webhooks/{id}"), &org.ann.token)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/webhooks/{id}"), &org.ann.token)
+            .await
+            .status(),
+        403
+    );
+    let disabled = app
+        .delete(&format!("/api/v1/webhooks/{id}"), &org.ada.token)
+        .await;
+    assert_eq!(disabled.status(), 200);
+    assert_eq!(crate::json(disabled).await["enabled"], false);
+    let list = crate::json(app.get("/api/v1/webhooks", &org.ada.token).await).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert!(list["items"][0].get("secret").is_none());
+    let missing = app
+        .get(
+            &format!("/api/v1/webhooks/{}", frontline_core::WebhookId::new()),
+            &org.ada.token,
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+/// Two nodes on one PostgreSQL schema: each subscription is delivered by one node (its lease
+/// holder), so the receiver gets every event exactly once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_postgres_deliver_each_event_once() {
+    let Some(url) = crate::postgres_url().await else {
+        return;
+    };
+    let schema = format!("fl_hooks_{}", uuid::Uuid::now_v7().simple());
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
+            .await
+            .expect("connect");
+        let mut config = ServerConfig::new(Arc::new(store));
+        config.rate_limit = frontline_server::RateLimitConfig::unlimited();
+        config.allow_private_webhooks = true;
+        config.webhook_retry_base = Duration::from_millis(20);
+        nodes.push(TestApp::spawn_config(config).await);
+    }
+    let org = nodes[0].seed().await;
+    let received = Arc::new(Received::default());
+    let url = receiver(received.clone()).await;
+    let hook = crate::json(
+        nodes[1]
+            .post("/api/v1/webhooks", &org.ada.token, &json!({ "url": url }))
+            .await,
+    )
+    .await;
+    for name in ["Returns", "Refunds", "Repairs", "Reviews"] {
+        nodes[0]
+            .store
+            .create_team(None, Name::parse(name).unwrap())
+            .await
+            .unwrap();
+    }
+    let head = nodes[0].store.last_seq().await.unwrap();
+    let first = hook["cursor"].as_i64().unwrap() + 1;
+    let expected: Vec<i64> = (first..=head).collect();
+    let seqs = || -> Vec<i64> {
+        received
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| {
+                serde_json::from_str::<Value>(b).unwrap()["seq"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    eventually(|| seqs().len() >= expected.len()).await;
+    // Give a second deliverer (if there wrongly were one) time to show itself.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(seqs(), expected);
+}
+
+/// A destination that became internal after it was accepted (DNS rebinding, or a row written
+/// behind the API's back) is refused at delivery time too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_destination_is_refused_when_delivering() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let received = Arc::new(Received::default());
+    let url = receiver(received.clone()).await;
+    let hook = app
+        .store
+        .create_webhook(
+            None,
+            frontline_store::NewWebhook {
+                url,
+                kinds: Vec::new(),
+                secret: frontline_server::webhooks::new_secret(),
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let path = format!("/api/v1/webhooks/{}/attempts", hook.id);
+    let mut attempts = Value::Null;
+    for _ in 0..200 {
+        attempts = crate::json(app.get(&path, &org.ada.token).await).await;
+        if !attempts["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let first = &attempts["items"][0];
+    assert_eq!(first["status"], Value::Null, "{attempts}");
+    assert!(
+        first["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("destination refused"),
+        "{attempts}"
+    );
+    assert_eq!(received.calls.load(Ordering::SeqCst), 0);
+}
