@@ -26,15 +26,16 @@ const PAGE: u32 = 1000;
 /// An event as every connection sends it: serialised once here, not once per subscriber.
 pub struct Shared {
     pub event: Event,
-    /// The SSE `data` line: the event as the API shows it.
-    pub data: String,
+    /// The whole SSE frame (`id`, `event`, `data`: the event as the API shows it).
+    pub frame: axum::body::Bytes,
 }
 
 impl Shared {
     pub fn new(event: Event) -> Self {
         let data =
             serde_json::to_string(&crate::views::EventView::from(&event)).unwrap_or_default();
-        Self { event, data }
+        let frame = super::frame(Some(event.seq), event.kind.as_str(), &data);
+        Self { event, frame }
     }
 }
 

@@ -11,12 +11,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::http::header;
+use axum::response::Response;
 use frontline_core::{CaseId, Event, EventKind, PersonId, Role, TeamId};
 use frontline_store::EventFilter;
-use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
@@ -95,7 +96,7 @@ pub async fn stream(
     actor: Actor,
     headers: HeaderMap,
     Query(query): Query<StreamQuery>,
-) -> Result<Sse<impl Stream<Item = std::result::Result<SseEvent, Infallible>>>> {
+) -> Result<Response> {
     authz::require(&actor, Action::ReadEvents, &Resource::Org, "events")?;
     let case_id = match &query.case {
         Some(raw) => Some(load_case(&state, &actor, raw, Action::ReadCase).await?.id),
@@ -161,10 +162,15 @@ pub async fn stream(
         connection.position = last;
         connection.pending.push_back(reset(last));
     }
-    Ok(
-        Sse::new(futures_util::stream::unfold(connection, Connection::next))
-            .keep_alive(KeepAlive::new().interval(HEARTBEAT)),
-    )
+    // Frames are written as pre-encoded bytes: an event is encoded once in the hub and every
+    // subscriber sends a clone of the same buffer (axum's `Sse` would re-encode it per client).
+    let body = Body::from_stream(futures_util::stream::unfold(connection, Connection::next));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(body)
+        .map_err(|e| AppError::Internal(format!("could not build the stream response: {e}")))
 }
 
 /// Counts open streams in `/metrics` for as long as it lives.
@@ -199,30 +205,38 @@ struct Connection {
     state: AppState,
     interest: Interest,
     /// Events found but not yet sent, newest last (at most one page).
-    pending: VecDeque<SseEvent>,
+    pending: VecDeque<Bytes>,
     _open: OpenConnection,
 }
 
 /// Tells the client its position cannot be replayed: refetch state, then follow from `head`.
-fn reset(head: i64) -> SseEvent {
-    SseEvent::default()
-        .event("reset")
-        .id(head.to_string())
-        .data(serde_json::json!({ "head": head, "reason": "refetch state, then follow the stream from head" }).to_string())
+fn reset(head: i64) -> Bytes {
+    let data = serde_json::json!({ "head": head, "reason": "refetch state, then follow the stream from head" });
+    frame(Some(head), "reset", &data.to_string())
 }
 
-fn sse(event: &Event, data: &str) -> SseEvent {
-    SseEvent::default()
-        .id(event.seq.to_string())
-        .event(event.kind.as_str())
-        .data(data)
+/// One SSE frame. `data` is single-line JSON (serde_json escapes newlines inside strings), so it
+/// needs no splitting into several `data:` lines.
+pub(crate) fn frame(id: Option<i64>, event: &str, data: &str) -> Bytes {
+    let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
+    Bytes::from(format!("{id}event: {event}\ndata: {data}\n\n"))
 }
+
+/// A comment line: keeps proxies from closing an idle stream; clients ignore it.
+const HEARTBEAT_FRAME: &[u8] = b": keep-alive\n\n";
 
 impl Connection {
-    async fn next(mut self) -> Option<(std::result::Result<SseEvent, Infallible>, Self)> {
+    async fn next(mut self) -> Option<(std::result::Result<Bytes, Infallible>, Self)> {
         loop {
-            if let Some(event) = self.pending.pop_front() {
-                return Some((Ok(event), self));
+            // Everything found so far leaves in one write: a client catching up gets a page of
+            // events per syscall, not one each.
+            match self.pending.len() {
+                0 => {}
+                1 => return self.pending.pop_front().map(|frame| (Ok(frame), self)),
+                _ => {
+                    let frames: Vec<Bytes> = self.pending.drain(..).collect();
+                    return Some((Ok(Bytes::from(frames.concat())), self));
+                }
             }
             let head = *self.head.borrow_and_update();
             if head - self.position > RESET_AFTER {
@@ -236,12 +250,15 @@ impl Connection {
             // Caught up (or, on another node, ahead of this hub until its reader sees the
             // commit): wait for the doorbell or a presence change. An error on the doorbell
             // means the hub is gone (shutdown).
-            match self.wait().await {
+            let Ok(wake) = tokio::time::timeout(HEARTBEAT, self.wait()).await else {
+                return Some((Ok(Bytes::from_static(HEARTBEAT_FRAME)), self));
+            };
+            match wake {
                 Wake::Log => {}
                 Wake::Presence(snapshot) => {
                     if self.interest.case_id.is_none_or(|c| c == snapshot.case_id) {
                         let data = serde_json::to_string(&*snapshot).unwrap_or_default();
-                        return Some((Ok(SseEvent::default().event("presence").data(data)), self));
+                        return Some((Ok(frame(None, "presence", &data)), self));
                     }
                 }
                 Wake::Closed => return None,
@@ -279,7 +296,7 @@ impl Connection {
                 for shared in events {
                     self.position = shared.event.seq;
                     if self.interest.admits(&shared.event) {
-                        self.pending.push_back(sse(&shared.event, &shared.data));
+                        self.pending.push_back(shared.frame.clone());
                     }
                 }
             }
@@ -297,7 +314,7 @@ impl Connection {
                             self.position = event.seq;
                             if self.interest.admits(&event) {
                                 let shared = hub::Shared::new(event);
-                                self.pending.push_back(sse(&shared.event, &shared.data));
+                                self.pending.push_back(shared.frame.clone());
                             }
                         }
                         // A short page means every event up to `head` was looked at.
