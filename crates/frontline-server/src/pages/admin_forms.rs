@@ -152,6 +152,72 @@ fn form_team(form: &FormData) -> Result<TeamId, AppError> {
     team_id(form.text("team")).map_err(|_| AppError::field("team", "choose a team"))
 }
 
+/// Which dated link of a person's a form changes, and how.
+#[derive(Clone, Copy)]
+enum LinkChange {
+    AddMembership,
+    EndMembership,
+    AddSupport,
+    EndSupport,
+}
+
+/// The four membership / support-link forms differ only in the store call and the message.
+async fn change_link(
+    state: AppState,
+    viewer: Viewer,
+    raw: String,
+    form: FormData,
+    change: LinkChange,
+) -> PageResult {
+    viewer.check_csrf(form.csrf())?;
+    let action = match change {
+        LinkChange::AddMembership | LinkChange::EndMembership => Action::ManageMembers,
+        LinkChange::AddSupport | LinkChange::EndSupport => Action::ManageSupports,
+    };
+    authz::require(&viewer.actor, action, &Resource::Team, "team")?;
+    let person = load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
+    let team = form_team(&form)?;
+    let (actor, now, store) = (
+        Some(viewer.actor.person_id()),
+        frontline_core::time::now(),
+        &state.store,
+    );
+    let done = match change {
+        LinkChange::AddMembership => {
+            store
+                .add_membership(actor, person.id, team, now)
+                .await
+                .map(written)?;
+            "member"
+        }
+        LinkChange::EndMembership => {
+            store
+                .end_membership(actor, person.id, team, now)
+                .await
+                .map(written)?;
+            "member-ended"
+        }
+        LinkChange::AddSupport => {
+            store
+                .add_support(actor, person.id, team, now)
+                .await
+                .map(written)?;
+            "support"
+        }
+        LinkChange::EndSupport => {
+            store
+                .end_support(actor, person.id, team, now)
+                .await
+                .map(written)?;
+            "support-ended"
+        }
+    };
+    Ok(see_other(&format!(
+        "/admin/people/{}?done={done}",
+        person.id
+    )))
+}
+
 /// `POST /admin/people/{person}/memberships`.
 pub async fn add_membership(
     State(state): State<AppState>,
@@ -159,29 +225,7 @@ pub async fn add_membership(
     Path(raw): Path<String>,
     form: FormData,
 ) -> PageResult {
-    viewer.check_csrf(form.csrf())?;
-    authz::require(
-        &viewer.actor,
-        Action::ManageMembers,
-        &Resource::Team,
-        "team",
-    )?;
-    let person = load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
-    let team = form_team(&form)?;
-    state
-        .store
-        .add_membership(
-            Some(viewer.actor.person_id()),
-            person.id,
-            team,
-            frontline_core::time::now(),
-        )
-        .await
-        .map(written)?;
-    Ok(see_other(&format!(
-        "/admin/people/{}?done=member",
-        person.id
-    )))
+    change_link(state, viewer, raw, form, LinkChange::AddMembership).await
 }
 
 /// `POST /admin/people/{person}/memberships/end`.
@@ -191,29 +235,7 @@ pub async fn end_membership(
     Path(raw): Path<String>,
     form: FormData,
 ) -> PageResult {
-    viewer.check_csrf(form.csrf())?;
-    authz::require(
-        &viewer.actor,
-        Action::ManageMembers,
-        &Resource::Team,
-        "team",
-    )?;
-    let person = load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
-    let team = form_team(&form)?;
-    state
-        .store
-        .end_membership(
-            Some(viewer.actor.person_id()),
-            person.id,
-            team,
-            frontline_core::time::now(),
-        )
-        .await
-        .map(written)?;
-    Ok(see_other(&format!(
-        "/admin/people/{}?done=member-ended",
-        person.id
-    )))
+    change_link(state, viewer, raw, form, LinkChange::EndMembership).await
 }
 
 /// `POST /admin/people/{person}/supports`.
@@ -223,29 +245,7 @@ pub async fn add_support(
     Path(raw): Path<String>,
     form: FormData,
 ) -> PageResult {
-    viewer.check_csrf(form.csrf())?;
-    authz::require(
-        &viewer.actor,
-        Action::ManageSupports,
-        &Resource::Team,
-        "team",
-    )?;
-    let person = load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
-    let team = form_team(&form)?;
-    state
-        .store
-        .add_support(
-            Some(viewer.actor.person_id()),
-            person.id,
-            team,
-            frontline_core::time::now(),
-        )
-        .await
-        .map(written)?;
-    Ok(see_other(&format!(
-        "/admin/people/{}?done=support",
-        person.id
-    )))
+    change_link(state, viewer, raw, form, LinkChange::AddSupport).await
 }
 
 /// `POST /admin/people/{person}/supports/end`.
@@ -255,29 +255,7 @@ pub async fn end_support(
     Path(raw): Path<String>,
     form: FormData,
 ) -> PageResult {
-    viewer.check_csrf(form.csrf())?;
-    authz::require(
-        &viewer.actor,
-        Action::ManageSupports,
-        &Resource::Team,
-        "team",
-    )?;
-    let person = load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
-    let team = form_team(&form)?;
-    state
-        .store
-        .end_support(
-            Some(viewer.actor.person_id()),
-            person.id,
-            team,
-            frontline_core::time::now(),
-        )
-        .await
-        .map(written)?;
-    Ok(see_other(&format!(
-        "/admin/people/{}?done=support-ended",
-        person.id
-    )))
+    change_link(state, viewer, raw, form, LinkChange::EndSupport).await
 }
 
 /// `POST /admin/teams`.
