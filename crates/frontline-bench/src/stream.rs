@@ -13,6 +13,7 @@ use frontline_core::{Name, OutcomeKey, Role, time};
 use frontline_server::{RateLimitConfig, ServerConfig};
 use frontline_store::testing::new_person;
 use frontline_store::{NewOutcome, Store};
+use frontline_store_postgres::PgStore;
 use frontline_store_sqlite::SqliteStore;
 use hdrhistogram::Histogram;
 use tokio::sync::Barrier;
@@ -28,18 +29,39 @@ pub struct Args {
     /// Cases created per second.
     #[arg(long, default_value_t = 20)]
     rate: u64,
+    /// Run this many server processes on one PostgreSQL schema instead of one on SQLite; cases
+    /// are written through the first, subscribers listen on the others (cross-node delivery).
+    #[arg(long, default_value_t = 0)]
+    postgres_nodes: usize,
+    /// PostgreSQL for `--postgres-nodes` (a new schema is created per run).
+    #[arg(
+        long,
+        env = "TEST_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    database_url: String,
 }
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
+    /// SQLite file.
     #[arg(long)]
-    db: std::path::PathBuf,
+    db: Option<std::path::PathBuf>,
+    /// PostgreSQL URL (with `--schema`).
+    #[arg(long)]
+    postgres: Option<String>,
+    #[arg(long)]
+    schema: Option<String>,
 }
 
 /// The measured server: Frontline's real router and stream, limits off (one address opens
 /// thousands of streams), on a port chosen by the OS and printed for the parent.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.db)?);
+    let store: Arc<dyn Store> = match (&args.db, &args.postgres, &args.schema) {
+        (Some(db), _, _) => Arc::new(SqliteStore::open(db)?),
+        (None, Some(url), Some(schema)) => Arc::new(PgStore::connect_in_schema(url, schema).await?),
+        _ => bail!("give --db, or --postgres and --schema"),
+    };
     let mut config = ServerConfig::new(store);
     config.rate_limit = RateLimitConfig::unlimited();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -65,71 +87,130 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-pub async fn run(args: Args) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let db = dir.path().join("stream.db");
-    let (staff_token, customer, outcome) = {
-        let store = SqliteStore::open(&db)?;
-        let team = store
-            .create_team(None, Name::parse("Stream team")?)
-            .await?
-            .value;
-        let employee = store
-            .create_person(None, new_person("stream@bench.test", Role::Employee, 1000))
-            .await?
-            .value;
-        store
-            .add_membership(None, employee.id, team.id, time::now())
-            .await?;
-        let customer = store
-            .create_person(None, new_person("customer@bench.test", Role::Customer, 0))
-            .await?
-            .value;
-        let outcome = NewOutcome {
-            key: OutcomeKey::parse("stream")?,
-            name: Name::parse("Stream")?,
-            success_criteria: String::new(),
-            target_minutes: 60,
-            team_ids: vec![team.id],
-        };
-        store.create_outcome(None, outcome).await?;
-        let (token, hash) = frontline_server::new_api_token();
-        store
-            .create_token(None, employee.id, hash, "bench".into())
-            .await?;
-        (token, customer.email.to_string(), "stream")
+/// The organisation every run uses: one team, one employee (whose token all subscribers
+/// share: staff see every event), one customer, one outcome.
+async fn setup(store: &dyn Store) -> anyhow::Result<(String, String)> {
+    let team = store
+        .create_team(None, Name::parse("Stream team")?)
+        .await?
+        .value;
+    let employee = store
+        .create_person(None, new_person("stream@bench.test", Role::Employee, 1000))
+        .await?
+        .value;
+    store
+        .add_membership(None, employee.id, team.id, time::now())
+        .await?;
+    let customer = store
+        .create_person(None, new_person("customer@bench.test", Role::Customer, 0))
+        .await?
+        .value;
+    let outcome = NewOutcome {
+        key: OutcomeKey::parse("stream")?,
+        name: Name::parse("Stream")?,
+        success_criteria: String::new(),
+        target_minutes: 60,
+        team_ids: vec![team.id],
     };
+    store.create_outcome(None, outcome).await?;
+    let (token, hash) = frontline_server::new_api_token();
+    store
+        .create_token(None, employee.id, hash, "bench".into())
+        .await?;
+    Ok((token, customer.email.to_string()))
+}
 
+/// Start one `serve-for-bench` process and return it with its base URL.
+fn start_server(serve_args: &[String]) -> anyhow::Result<(std::process::Child, String)> {
     let mut server = Command::new(std::env::current_exe()?)
-        .args(["serve-for-bench", "--db"])
-        .arg(&db)
+        .arg("serve-for-bench")
+        .args(serve_args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .context("could not start the server process")?;
-    let pid = server.id();
     let mut line = String::new();
     BufReader::new(server.stdout.take().context("server stdout")?).read_line(&mut line)?;
     let Some(address) = line.trim().strip_prefix("LISTENING ").map(str::to_owned) else {
         let _ = server.kill();
         bail!("the server did not start: {line:?}");
     };
-    let base = format!("http://{address}");
-    let result = measure(&args, &base, &staff_token, &customer, outcome, pid).await;
-    let _ = server.kill();
-    let _ = server.wait();
+    Ok((server, format!("http://{address}")))
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (token, customer, serve_args, nodes) = if args.postgres_nodes > 0 {
+        let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
+        let store = PgStore::connect_in_schema(&args.database_url, &schema).await?;
+        let (token, customer) = setup(&store).await?;
+        eprintln!("writing into schema {schema} (drop it when done)");
+        let serve = vec![
+            "--postgres".into(),
+            args.database_url.clone(),
+            "--schema".into(),
+            schema,
+        ];
+        (token, customer, serve, args.postgres_nodes)
+    } else {
+        let db = dir.path().join("stream.db");
+        let (token, customer) = setup(&SqliteStore::open(&db)?).await?;
+        (
+            token,
+            customer,
+            vec!["--db".into(), db.display().to_string()],
+            1,
+        )
+    };
+    let mut servers = Vec::new();
+    for _ in 0..nodes {
+        match start_server(&serve_args) {
+            Ok(server) => servers.push(server),
+            Err(e) => {
+                for (mut s, _) in servers {
+                    let _ = s.kill();
+                }
+                return Err(e);
+            }
+        }
+    }
+    let bases: Vec<String> = servers.iter().map(|(_, base)| base.clone()).collect();
+    let pids: Vec<u32> = servers.iter().map(|(s, _)| s.id()).collect();
+    // Writes go to the first node; with several nodes, subscribers listen only on the others.
+    let listen_on = if bases.len() > 1 {
+        bases[1..].to_vec()
+    } else {
+        bases.clone()
+    };
+    let result = measure(
+        &args, &bases[0], &listen_on, &token, &customer, "stream", &pids,
+    )
+    .await;
+    for (mut server, _) in servers {
+        let _ = server.kill();
+        let _ = server.wait();
+    }
     result
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn measure(
     args: &Args,
     base: &str,
+    listen_on: &[String],
     token: &str,
     customer: &str,
     outcome: &str,
-    pid: u32,
+    pids: &[u32],
 ) -> anyhow::Result<()> {
-    let idle_rss = rss_kib(pid, "VmRSS:");
+    // With several nodes, the largest of their memory figures.
+    let rss = |field: &str| {
+        pids.iter()
+            .map(|pid| rss_kib(*pid, field))
+            .max()
+            .unwrap_or(0)
+    };
+    let idle_rss = rss("VmRSS:");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()?;
@@ -137,11 +218,14 @@ async fn measure(
     let expected = args.events;
     let mut subscribers = Vec::with_capacity(args.subscribers);
     let connect_started = Instant::now();
-    for _ in 0..args.subscribers {
+    for i in 0..args.subscribers {
         let (client, ready, url, token) = (
             client.clone(),
             ready.clone(),
-            format!("{base}/api/v1/stream?kinds=case.created"),
+            format!(
+                "{}/api/v1/stream?kinds=case.created",
+                listen_on[i % listen_on.len()]
+            ),
             token.to_owned(),
         );
         subscribers.push(tokio::spawn(async move {
@@ -186,7 +270,7 @@ async fn measure(
     }
     ready.wait().await;
     let connected_in = connect_started.elapsed();
-    let connected_rss = rss_kib(pid, "VmRSS:");
+    let connected_rss = rss("VmRSS:");
 
     let interval = Duration::from_micros(1_000_000 / args.rate.max(1));
     let mut tick = tokio::time::interval(interval);
@@ -205,7 +289,7 @@ async fn measure(
             _ => write_errors += 1,
         }
     }
-    let peak_rss = rss_kib(pid, "VmHWM:");
+    let peak_rss = rss("VmHWM:");
     let mut total = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
     let (mut received, mut failed) = (0, 0);
     for s in subscribers {
@@ -219,7 +303,7 @@ async fn measure(
     println!(
         "{}",
         serde_json::json!({
-            "scenario": "stream_fanout", "subscribers": args.subscribers, "events": args.events, "rate_per_s": args.rate,
+            "scenario": "stream_fanout", "nodes": pids.len(), "backend": if args.postgres_nodes > 0 { "postgres" } else { "sqlite" }, "subscribers": args.subscribers, "events": args.events, "rate_per_s": args.rate,
             "connect_seconds": connected_in.as_secs_f64(), "failed_connections": failed, "write_errors": write_errors,
             "deliveries_expected": expected_total, "deliveries_received": received,
             "p50_ms": ms(0.5), "p99_ms": ms(0.99), "p999_ms": ms(0.999), "max_ms": total.max() as f64 / 1000.0,
@@ -227,7 +311,8 @@ async fn measure(
         })
     );
     println!(
-        "| stream fan-out | {} subscribers | {} events at {}/s | {}/{} delivered | p50 {:.1} ms | p99 {:.1} ms | server RSS peak {} MiB |",
+        "| stream fan-out | {} node(s) | {} subscribers | {} events at {}/s | {}/{} delivered | p50 {:.1} ms | p99 {:.1} ms | server RSS peak {} MiB |",
+        pids.len(),
         args.subscribers,
         args.events,
         args.rate,
