@@ -1,0 +1,413 @@
+//! `Store` for `SqliteStore`: each use case is a write job for the writer thread or a read on
+//! the reader pool; the work itself lives in `cases`, `org`, `reads`, `webhooks`, `export`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontline_core::{
+    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Name, Outcome,
+    OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
+    Timestamp, Webhook, WebhookId,
+};
+use frontline_store::{
+    CaseCreated, CaseFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
+    NewMessage, NewOutcome, NewPerson, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    PersonUpdate, Record, Session, Store, StoreError, StoreResult, Written, tokio_watch,
+};
+use rusqlite::{OptionalExtension, params};
+
+use crate::rows::{self, Db, ms};
+use crate::{SqliteStore, cases, export, org, reads, webhooks};
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).db())
+            .await
+    }
+
+    fn subscribe(&self) -> tokio_watch::Receiver {
+        self.doorbell.clone()
+    }
+
+    async fn broadcast(&self, message: String) -> StoreResult<()> {
+        frontline_store::check_broadcast(&message)?;
+        // No receiver is not an error: nobody is listening right now.
+        let _ = self.ephemeral.send(message);
+        Ok(())
+    }
+
+    fn broadcasts(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.ephemeral.subscribe()
+    }
+
+    async fn create_person(
+        &self,
+        actor: Option<PersonId>,
+        new: NewPerson,
+    ) -> StoreResult<Written<Person>> {
+        self.write(move |w| org::create_person(w, actor, new)).await
+    }
+
+    async fn update_person(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        update: PersonUpdate,
+    ) -> StoreResult<Written<Person>> {
+        self.write(move |w| org::update_person(w, actor, id, update))
+            .await
+    }
+
+    async fn set_password(
+        &self,
+        actor: Option<PersonId>,
+        id: PersonId,
+        password_hash: String,
+    ) -> StoreResult<Written<()>> {
+        self.write(move |w| org::set_password(w, actor, id, password_hash))
+            .await
+    }
+
+    async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
+        self.read(move |c| reads::person(c, id)).await
+    }
+
+    async fn get_person_by_email(&self, email: &Email) -> StoreResult<Person> {
+        let email = email.clone();
+        self.read(move |c| reads::person_by_email(c, &email)).await
+    }
+
+    async fn password_hash(&self, id: PersonId) -> StoreResult<Option<String>> {
+        self.read(move |c| reads::password_hash(c, id)).await
+    }
+
+    async fn list_people(
+        &self,
+        filter: PeopleFilter,
+        page: PageRequest<PersonId>,
+    ) -> StoreResult<Page<Person>> {
+        self.read(move |c| reads::list_people(c, &filter, &page))
+            .await
+    }
+
+    async fn create_token(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        token_hash: String,
+        label: String,
+    ) -> StoreResult<Written<()>> {
+        self.write(move |w| org::create_token(w, actor, person_id, token_hash, label))
+            .await
+    }
+
+    async fn person_for_token(&self, token_hash: &str) -> StoreResult<Person> {
+        let hash = token_hash.to_owned();
+        self.read(move |c| {
+            let id: Option<String> = c
+                .prepare_cached("SELECT person_id FROM api_tokens WHERE token_hash = ?1")
+                .db()?
+                .query_row([hash], |r| r.get(0))
+                .optional()
+                .db()?;
+            let id = id.ok_or_else(|| StoreError::not_found("token"))?;
+            reads::person(
+                c,
+                id.parse()
+                    .map_err(|_| StoreError::Other("corrupt person id on a token".into()))?,
+            )
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        self.write(move |w| org::create_session(w, session)).await
+    }
+
+    async fn get_session(&self, session_hash: &str, now: Timestamp) -> StoreResult<Session> {
+        let hash = session_hash.to_owned();
+        self.read(move |c| {
+            let found = c
+                .prepare_cached("SELECT person_id, csrf_token, expires_at FROM sessions WHERE session_hash = ?1 AND expires_at > ?2")
+                .db()?
+                .query_row(params![hash, ms(now)], |r| {
+                    Ok(Session { person_id: rows::parsed(r, "person_id")?, csrf_token: r.get("csrf_token")?, expires_at: rows::ts(r, "expires_at")? })
+                })
+                .optional()
+                .db()?;
+            found.ok_or_else(|| StoreError::not_found("session"))
+        })
+        .await
+    }
+
+    async fn delete_session(&self, session_hash: &str) -> StoreResult<()> {
+        let hash = session_hash.to_owned();
+        self.write(move |w| {
+            w.conn
+                .prepare_cached("DELETE FROM sessions WHERE session_hash = ?1")
+                .db()?
+                .execute([hash])
+                .db()
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn create_team(&self, actor: Option<PersonId>, name: Name) -> StoreResult<Written<Team>> {
+        self.write(move |w| org::create_team(w, actor, name)).await
+    }
+
+    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        self.read(reads::teams).await
+    }
+
+    async fn get_team(&self, id: TeamId) -> StoreResult<Team> {
+        self.read(move |c| reads::team(c, id)).await
+    }
+
+    async fn add_membership(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        team_id: TeamId,
+        from: Timestamp,
+    ) -> StoreResult<Written<Membership>> {
+        self.write(move |w| org::add_membership(w, actor, person_id, team_id, from))
+            .await
+    }
+
+    async fn end_membership(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        team_id: TeamId,
+        to: Timestamp,
+    ) -> StoreResult<Written<Membership>> {
+        self.write(move |w| org::end_membership(w, actor, person_id, team_id, to))
+            .await
+    }
+
+    async fn list_memberships(
+        &self,
+        team_id: Option<TeamId>,
+        person_id: Option<PersonId>,
+    ) -> StoreResult<Vec<Membership>> {
+        self.read(move |c| reads::memberships(c, team_id, person_id))
+            .await
+    }
+
+    async fn add_support(
+        &self,
+        actor: Option<PersonId>,
+        support_id: PersonId,
+        team_id: TeamId,
+        from: Timestamp,
+    ) -> StoreResult<Written<SupportLink>> {
+        self.write(move |w| org::add_support(w, actor, support_id, team_id, from))
+            .await
+    }
+
+    async fn end_support(
+        &self,
+        actor: Option<PersonId>,
+        support_id: PersonId,
+        team_id: TeamId,
+        to: Timestamp,
+    ) -> StoreResult<Written<SupportLink>> {
+        self.write(move |w| org::end_support(w, actor, support_id, team_id, to))
+            .await
+    }
+
+    async fn list_supports(&self, team_id: Option<TeamId>) -> StoreResult<Vec<SupportLink>> {
+        self.read(move |c| reads::supports(c, team_id)).await
+    }
+
+    async fn create_outcome(
+        &self,
+        actor: Option<PersonId>,
+        new: NewOutcome,
+    ) -> StoreResult<Written<Outcome>> {
+        self.write(move |w| org::create_outcome(w, actor, new))
+            .await
+    }
+
+    async fn get_outcome(&self, id: OutcomeId) -> StoreResult<Outcome> {
+        self.read(move |c| reads::outcome(c, id)).await
+    }
+
+    async fn get_outcome_by_key(&self, key: &OutcomeKey) -> StoreResult<Outcome> {
+        let key = key.clone();
+        self.read(move |c| reads::outcome_by_key(c, &key)).await
+    }
+
+    async fn list_outcomes(&self) -> StoreResult<Vec<Outcome>> {
+        self.read(reads::outcomes).await
+    }
+
+    async fn create_case(
+        &self,
+        actor: Option<PersonId>,
+        new: NewCase,
+    ) -> StoreResult<Written<CaseCreated>> {
+        self.write(move |w| cases::create_case(w, actor, new)).await
+    }
+
+    async fn get_case(&self, id: CaseId) -> StoreResult<Case> {
+        self.read(move |c| reads::case(c, id)).await
+    }
+
+    async fn get_case_by_number(&self, number: CaseNumber) -> StoreResult<Case> {
+        self.read(move |c| reads::case_by_number(c, number)).await
+    }
+
+    async fn list_cases(
+        &self,
+        filter: CaseFilter,
+        page: PageRequest<CaseNumber>,
+    ) -> StoreResult<Page<Case>> {
+        self.read(move |c| reads::list_cases(c, &filter, &page))
+            .await
+    }
+
+    async fn change_status(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        to: CaseStatus,
+    ) -> StoreResult<Written<Case>> {
+        self.write(move |w| cases::change_status(w, actor, id, to))
+            .await
+    }
+
+    async fn assign_case(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        owner: Option<PersonId>,
+    ) -> StoreResult<Written<Case>> {
+        self.write(move |w| cases::assign(w, actor, id, owner))
+            .await
+    }
+
+    async fn set_outcome_achieved(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        value: OutcomeAchieved,
+    ) -> StoreResult<Written<Case>> {
+        self.write(move |w| cases::set_outcome_achieved(w, actor, id, value))
+            .await
+    }
+
+    async fn set_tags(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        tags: Tags,
+    ) -> StoreResult<Written<Case>> {
+        self.write(move |w| cases::set_tags(w, actor, id, tags))
+            .await
+    }
+
+    async fn add_message(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+    ) -> StoreResult<Written<MessageAdded>> {
+        self.write(move |w| cases::add_message(w, actor, new)).await
+    }
+
+    async fn list_messages(
+        &self,
+        case_id: CaseId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<Message>> {
+        self.read(move |c| reads::messages(c, case_id, include_internal))
+            .await
+    }
+
+    async fn open_load(&self, person_id: PersonId) -> StoreResult<u32> {
+        self.read(move |c| reads::open_load(c, person_id)).await
+    }
+
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: u32,
+        filter: EventFilter,
+    ) -> StoreResult<Vec<Event>> {
+        self.read(move |c| reads::events_after(c, after, limit, &filter))
+            .await
+    }
+
+    async fn last_seq(&self) -> StoreResult<i64> {
+        self.read(reads::last_seq).await
+    }
+
+    async fn create_webhook(
+        &self,
+        actor: Option<PersonId>,
+        new: NewWebhook,
+    ) -> StoreResult<Written<Webhook>> {
+        self.write(move |w| webhooks::create(w, actor, new)).await
+    }
+
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>> {
+        self.read(webhooks::list).await
+    }
+
+    async fn get_webhook(&self, id: WebhookId) -> StoreResult<Webhook> {
+        self.read(move |c| webhooks::get(c, id)).await
+    }
+
+    async fn record_delivery(
+        &self,
+        id: WebhookId,
+        attempt: DeliveryAttempt,
+        outcome: DeliveryOutcome,
+    ) -> StoreResult<()> {
+        self.write(move |w| webhooks::record(w, id, attempt, outcome))
+            .await
+    }
+
+    async fn disable_webhook(
+        &self,
+        actor: Option<PersonId>,
+        id: WebhookId,
+        reason: String,
+    ) -> StoreResult<Written<Webhook>> {
+        self.write(move |w| webhooks::disable(w, actor, id, reason))
+            .await
+    }
+
+    async fn claim_webhook(
+        &self,
+        id: WebhookId,
+        owner: uuid::Uuid,
+        lease: Duration,
+    ) -> StoreResult<bool> {
+        self.write(move |w| webhooks::claim(w, id, owner, lease))
+            .await
+    }
+
+    async fn list_delivery_attempts(
+        &self,
+        id: WebhookId,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryAttempt>> {
+        self.read(move |c| webhooks::attempts(c, id, limit)).await
+    }
+
+    async fn export(&self) -> StoreResult<Vec<Record>> {
+        self.read(export::export).await
+    }
+
+    async fn import(&self, records: Vec<Record>) -> StoreResult<()> {
+        self.write(move |w| export::import(w, records)).await
+    }
+}
