@@ -1,0 +1,229 @@
+//! Conformance checks for the event log (gap-free under concurrency, filtered by audience),
+//! export and import, and ephemeral broadcasts.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use frontline_core::{CaseStatus, EventKind, Visibility, time};
+
+use super::{new_case, new_message, org};
+use crate::*;
+
+pub async fn the_event_log_is_gap_free_and_filtered_by_audience<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    assert_eq!(store.last_seq().await.unwrap(), 0);
+    let mut doorbell = store.subscribe();
+    let o = org(&*store).await;
+    let carols = store
+        .create_case(None, new_case(o.carol.id, o.outcome.id, "Carol's"))
+        .await
+        .unwrap();
+    let daves = store
+        .create_case(None, new_case(o.dave.id, o.outcome.id, "Dave's"))
+        .await
+        .unwrap();
+    let all = store
+        .events_after(0, 10_000, EventFilter::default())
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = all.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=all.len() as i64).collect::<Vec<_>>(),
+        "gap-free from 1"
+    );
+    assert_eq!(store.last_seq().await.unwrap(), all.len() as i64);
+    assert!(all.windows(2).all(|w| w[0].at <= w[1].at));
+    doorbell.changed().await.unwrap();
+    assert_eq!(*doorbell.borrow_and_update(), all.len() as i64);
+
+    let tail = store
+        .events_after(all.len() as i64 - 2, 10, EventFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(tail.len(), 2);
+    assert_eq!(
+        store
+            .events_after(0, 3, EventFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let for_carol = store
+        .events_after(
+            0,
+            1000,
+            EventFilter {
+                visible_to_customer: Some(o.carol.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(for_carol.len(), 1);
+    assert_eq!(for_carol[0].case_id, Some(carols.value.case.id));
+    assert_eq!(for_carol[0], carols.events[0]);
+    let by_case = store
+        .events_after(
+            0,
+            1000,
+            EventFilter {
+                case_id: Some(daves.value.case.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_case, daves.events);
+    let teams = store
+        .events_after(
+            0,
+            1000,
+            EventFilter {
+                kinds: vec![EventKind::TeamCreated],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(teams.len(), 2);
+}
+
+pub async fn concurrent_writes_keep_the_log_gap_free<F: Future<Output = Arc<dyn Store>>>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    let before = store.last_seq().await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let store = store.clone();
+        let (customer, outcome) = (o.carol.id, o.outcome.id);
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_case(None, new_case(customer, outcome, &format!("Parallel {i}")))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut seen = HashSet::new();
+    for t in tasks {
+        for e in t.await.unwrap().events {
+            assert!(seen.insert(e.seq), "sequence {} handed out twice", e.seq);
+        }
+    }
+    let after = store
+        .events_after(before, 10_000, EventFilter::default())
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = after.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        ((before + 1)..=(before + after.len() as i64)).collect::<Vec<_>>()
+    );
+    assert_eq!(seen.len(), after.len());
+    // Loads equal a recount: 4 slots, 64 cases.
+    assert_eq!(
+        store.open_load(o.ann.id).await.unwrap() + store.open_load(o.ben.id).await.unwrap(),
+        4
+    );
+}
+
+pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn Store>>>(
+    store: Arc<dyn Store>,
+    second: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    store
+        .set_password(None, o.ann.id, "$argon2id$x".into())
+        .await
+        .unwrap();
+    store
+        .create_token(None, o.ann.id, "h".into(), "cli".into())
+        .await
+        .unwrap();
+    store
+        .add_support(None, o.sue.id, o.team_a, time::from_millis(3))
+        .await
+        .unwrap();
+    for i in 0..6 {
+        let case = store
+            .create_case(
+                None,
+                new_case(o.carol.id, o.outcome.id, &format!("Export {i}")),
+            )
+            .await
+            .unwrap()
+            .value
+            .case;
+        if let Some(owner) = case.owner_id {
+            store
+                .add_message(
+                    Some(owner),
+                    new_message(case.id, owner, Visibility::Internal),
+                )
+                .await
+                .unwrap();
+            store
+                .change_status(Some(owner), case.id, CaseStatus::Resolved)
+                .await
+                .unwrap();
+        }
+    }
+    let exported = store.export().await.unwrap();
+    assert!(
+        exported.windows(2).all(|w| w[0].rank() <= w[1].rank()),
+        "export is in import order"
+    );
+    let target = second().await;
+    target.import(exported.clone()).await.unwrap();
+    assert_eq!(target.export().await.unwrap(), exported);
+    assert_eq!(
+        target.last_seq().await.unwrap(),
+        store.last_seq().await.unwrap()
+    );
+    for p in [o.ann.id, o.ben.id] {
+        assert_eq!(
+            target.open_load(p).await.unwrap(),
+            store.open_load(p).await.unwrap()
+        );
+    }
+    assert_eq!(target.person_for_token("h").await.unwrap().id, o.ann.id);
+    assert_err!(target.import(exported).await, StoreError::Conflict { .. });
+    // The imported store goes on working: numbers and sequences continue.
+    let next = target
+        .create_case(None, new_case(o.carol.id, o.outcome.id, "After import"))
+        .await
+        .unwrap();
+    assert_eq!(next.events[0].seq, store.last_seq().await.unwrap() + 1);
+}
+
+pub async fn broadcasts_reach_every_subscriber_and_are_bounded<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let mut first = store.broadcasts();
+    let mut second = store.broadcasts();
+    store.broadcast("hello".into()).await.unwrap();
+    for rx in [&mut first, &mut second] {
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(got.expect("delivered within 5 s").unwrap(), "hello");
+    }
+    assert_err!(
+        store.broadcast("x".repeat(MAX_BROADCAST_BYTES + 1)).await,
+        StoreError::Invalid(_)
+    );
+    assert_eq!(
+        store.last_seq().await.unwrap(),
+        0,
+        "broadcasts are not events"
+    );
+}
