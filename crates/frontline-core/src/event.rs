@@ -56,6 +56,13 @@ event_kinds! {
     MessageAdded => "message.added",
     WebhookCreated => "webhook.created",
     WebhookDisabled => "webhook.disabled",
+    CustomerProfileSet => "person.profile_set",
+    DecisionKindSaved => "decision_kind.saved",
+    RuleDrafted => "rule.drafted",
+    RulePublished => "rule.published",
+    RuleRetired => "rule.retired",
+    DecisionRecorded => "decision.recorded",
+    DecisionReviewed => "decision.reviewed",
 }
 
 impl fmt::Display for EventKind {

@@ -66,3 +66,11 @@ id_type!(
     /// A webhook subscription.
     WebhookId
 );
+id_type!(
+    /// A guideline, policy or principle (all its versions share the id).
+    RuleId
+);
+id_type!(
+    /// A recorded decision.
+    DecisionId
+);

@@ -7,6 +7,7 @@
 
 pub mod case;
 pub mod event;
+pub mod guideline;
 pub mod ids;
 pub mod org;
 pub mod routing;
@@ -16,10 +17,11 @@ pub mod webhook;
 
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
 pub use event::{Audience, Event, EventKind, NewEvent};
-pub use ids::{CaseId, MessageId, OutcomeId, PersonId, TeamId, WebhookId};
+pub use ids::{CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, TeamId, WebhookId};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
 pub use time::Timestamp;
 pub use values::{
-    CaseNumber, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags, ValueError,
+    CaseNumber, DecisionKindKey, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags,
+    ValueError,
 };
 pub use webhook::Webhook;

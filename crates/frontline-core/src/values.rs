@@ -142,7 +142,12 @@ impl<'de> Deserialize<'de> for Email {
     }
 }
 
-fn slug(field: &'static str, raw: &str, max: usize, extra: &[char]) -> Result<String, ValueError> {
+pub(crate) fn slug(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    extra: &[char],
+) -> Result<String, ValueError> {
     let value = raw.trim().to_lowercase();
     if value.is_empty() {
         return Err(ValueError::new(field, "must not be empty"));
@@ -189,6 +194,32 @@ impl fmt::Display for OutcomeKey {
 }
 
 impl<'de> Deserialize<'de> for OutcomeKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The key of a decision kind, e.g. `refund` or `goodwill_credit`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct DecisionKindKey(String);
+
+impl DecisionKindKey {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        slug("kind", raw, 64, &[]).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DecisionKindKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for DecisionKindKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Self::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
     }

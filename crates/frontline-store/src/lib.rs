@@ -14,6 +14,7 @@
 //! This crate knows no database driver and nothing of HTTP.
 
 mod error;
+mod guidelines;
 mod model;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +27,7 @@ use frontline_core::{
 };
 
 pub use error::{StoreError, StoreResult};
+pub use guidelines::*;
 pub use model::*;
 
 /// A place that keeps Frontline's state and its event log.
@@ -275,6 +277,81 @@ pub trait Store: Send + Sync + 'static {
         id: WebhookId,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryAttempt>>;
+
+    // ----- the guidelines engine -----
+
+    /// Set a customer's profile (tier, lifetime value, customer since). `Invalid` unless the
+    /// person is a customer.
+    async fn set_customer_profile(
+        &self,
+        actor: Option<PersonId>,
+        profile: CustomerProfile,
+    ) -> StoreResult<Written<CustomerProfile>>;
+    /// `None` when never set.
+    async fn get_customer_profile(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Option<CustomerProfile>>;
+
+    /// Create or replace a decision kind by its key (the server has validated it and checked
+    /// that no live rule reads a fact it drops).
+    async fn save_decision_kind(
+        &self,
+        actor: Option<PersonId>,
+        kind: frontline_core::guideline::DecisionKind,
+    ) -> StoreResult<Written<frontline_core::guideline::DecisionKind>>;
+    async fn list_decision_kinds(
+        &self,
+    ) -> StoreResult<Vec<frontline_core::guideline::DecisionKind>>;
+    async fn get_decision_kind(
+        &self,
+        key: &frontline_core::DecisionKindKey,
+    ) -> StoreResult<frontline_core::guideline::DecisionKind>;
+
+    /// Draft a rule version (see `NewRuleVersion`); appends `rule.drafted`. `NotFound` if the
+    /// decision kind does not exist.
+    async fn create_rule_version(
+        &self,
+        actor: Option<PersonId>,
+        new: NewRuleVersion,
+    ) -> StoreResult<Written<RuleVersion>>;
+    /// Move a version (`RuleStatus::may_become`, else `Conflict`). Publishing retires the
+    /// rule's previously published version in the same transaction, so at most one version
+    /// of a rule is published; events: `rule.retired` (if any) then `rule.published`.
+    async fn set_rule_status(
+        &self,
+        actor: Option<PersonId>,
+        rule_id: frontline_core::RuleId,
+        version: u32,
+        to: frontline_core::guideline::RuleStatus,
+    ) -> StoreResult<Written<RuleVersion>>;
+    async fn get_rule_version(
+        &self,
+        rule_id: frontline_core::RuleId,
+        version: u32,
+    ) -> StoreResult<RuleVersion>;
+    /// Rule versions, ordered by rule (oldest rule first) then version.
+    async fn list_rules(&self, filter: RuleFilter) -> StoreResult<Vec<RuleVersion>>;
+
+    /// Record a decision on a case (`NotFound` for an unknown case); appends
+    /// `decision.recorded` about the case, staff only.
+    async fn record_decision(&self, new: NewDecision) -> StoreResult<Written<Decision>>;
+    /// Review a decision. `Conflict` if it was not taken with an explanation or is already
+    /// reviewed; appends `decision.reviewed`.
+    async fn review_decision(
+        &self,
+        id: frontline_core::DecisionId,
+        reviewer_id: PersonId,
+        outcome: ReviewOutcome,
+        comment: Option<String>,
+    ) -> StoreResult<Written<Decision>>;
+    async fn get_decision(&self, id: frontline_core::DecisionId) -> StoreResult<Decision>;
+    /// Decisions, newest first (`decided_at`, then id), at most `limit`.
+    async fn list_decisions(
+        &self,
+        filter: DecisionFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Decision>>;
 
     // ----- export and import -----
 

@@ -217,6 +217,10 @@ pub enum Record {
     Outcome(Outcome),
     Case(Case),
     Message(Message),
+    CustomerProfile(crate::CustomerProfile),
+    DecisionKind(frontline_core::guideline::DecisionKind),
+    Rule(crate::RuleVersion),
+    Decision(crate::Decision),
     Event(Event),
 }
 
@@ -232,7 +236,11 @@ impl Record {
             Record::Outcome(_) => 5,
             Record::Case(_) => 6,
             Record::Message(_) => 7,
-            Record::Event(_) => 8,
+            Record::CustomerProfile(_) => 8,
+            Record::DecisionKind(_) => 9,
+            Record::Rule(_) => 10,
+            Record::Decision(_) => 11,
+            Record::Event(_) => 12,
         }
     }
 }
