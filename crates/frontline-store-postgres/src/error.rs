@@ -55,6 +55,11 @@ fn conflict_message(constraint: &str) -> String {
         "api_tokens_pkey" => "this token already exists".into(),
         "sessions_pkey" => "this session already exists".into(),
         "idempotency_pkey" => IDEMPOTENCY_RACE.into(),
+        "rules_pkey" => "this version of the rule already exists".into(),
+        "rules_one_published" => "another version of this rule is published".into(),
+        "decisions_pkey" => "this decision already exists".into(),
+        "decision_kinds_pkey" => "a decision kind with this key already exists".into(),
+        "customer_profiles_pkey" => "this customer already has a profile".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }
@@ -70,12 +75,13 @@ fn missing_row(constraint: &str) -> String {
         .and_then(|c| c.rsplit('_').next())
         .unwrap_or("");
     match column {
-        "person" | "author" | "support" => "person".into(),
+        "person" | "author" | "support" | "actor" | "reviewer" => "person".into(),
         "customer" => "customer".into(),
         "owner" => "owner".into(),
         "team" => "team".into(),
         "outcome" => "outcome".into(),
         "case" => "case".into(),
+        "kind" => "decision kind".into(),
         _ => format!("referenced row ({constraint})"),
     }
 }
@@ -94,6 +100,8 @@ mod tests {
         assert_eq!(missing_row("memberships_person_fk"), "person");
         assert_eq!(missing_row("outcome_teams_team_fk"), "team");
         assert_eq!(missing_row("messages_author_fk"), "person");
+        assert_eq!(missing_row("decisions_reviewer_fk"), "person");
+        assert_eq!(missing_row("decisions_kind_fk"), "decision kind");
         assert!(missing_row("weird").contains("weird"));
     }
 

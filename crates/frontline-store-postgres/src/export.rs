@@ -3,8 +3,10 @@
 //! The export order is part of the contract, since an export imported into another backend
 //! must export identically: records by `Record::rank()`, then people by id, tokens by hash
 //! (byte order), teams by id, memberships and support links by (person, team, from, to),
-//! outcomes by id, cases by number, messages by (created_at, id), events by seq. Sorting is
-//! done here in Rust, not by PostgreSQL, so collations cannot change it.
+//! outcomes by id, cases by number, messages by (created_at, id), customer profiles by
+//! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
+//! (decided_at, id), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
+//! collations cannot change it.
 
 use frontline_core::time::now;
 use frontline_core::{
@@ -18,6 +20,7 @@ use crate::PgStore;
 use crate::cases::{insert_case, insert_message};
 use crate::error::classify;
 use crate::events::insert as insert_events;
+use crate::guidelines::{self, SameKey, insert_decision, insert_rule, write_kind, write_profile};
 use crate::outcomes::{insert_outcome, select_outcomes};
 use crate::queue::load_statuses;
 use crate::rows::{
@@ -30,7 +33,8 @@ const EVENT_BATCH: usize = 1000;
 
 /// Tables an import fills; all are locked for its duration.
 const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports, outcomes, \
-                      outcome_teams, cases, messages, events, idempotency, event_counter";
+                      outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
+                      decisions, events, idempotency, event_counter";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -150,6 +154,8 @@ impl PgStore {
         messages.sort_by_key(|m| (m.created_at, m.id));
         records.extend(messages.into_iter().map(Record::Message));
 
+        records.extend(guidelines::export_records(&mut tx).await?);
+
         let mut log: Vec<Event> = fetch(&mut tx, &format!("SELECT {EVENT_COLUMNS} FROM events"))
             .await?
             .iter()
@@ -175,7 +181,8 @@ impl PgStore {
         .map_err(classify)?;
         let empty: bool = sqlx::query_scalar(
             "SELECT NOT (EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM teams)
-                         OR EXISTS (SELECT 1 FROM outcomes) OR EXISTS (SELECT 1 FROM events))",
+                         OR EXISTS (SELECT 1 FROM outcomes) OR EXISTS (SELECT 1 FROM events)
+                         OR EXISTS (SELECT 1 FROM decision_kinds))",
         )
         .fetch_one(&mut *tx)
         .await
@@ -248,6 +255,12 @@ impl PgStore {
                 Record::Outcome(outcome) => insert_outcome(&mut tx, &outcome).await?,
                 Record::Case(case) => insert_case(&mut tx, &case).await?,
                 Record::Message(message) => insert_message(&mut tx, &message).await?,
+                Record::CustomerProfile(profile) => {
+                    write_profile(&mut tx, &profile, SameKey::Refuse).await?
+                }
+                Record::DecisionKind(kind) => write_kind(&mut tx, &kind, SameKey::Refuse).await?,
+                Record::Rule(rule) => insert_rule(&mut tx, &rule).await?,
+                Record::Decision(decision) => insert_decision(&mut tx, &decision).await?,
                 Record::Event(event) => log.push(event),
             }
         }

@@ -11,13 +11,16 @@
 //! `events` (the log and commits), `doorbell` (LISTEN task), `people`, `org` (teams,
 //! memberships, supports), `outcomes`, `cases` (case writes and routing), `idempotency`,
 //! `queue` (load bookkeeping, candidate locking, refilling freed slots), `reads` (case and
-//! message queries), `export`, `store` (the trait impl, forwarding to the others).
+//! message queries), `webhooks` (subscriptions and delivery attempts), `guidelines` (customer
+//! profiles, decision kinds, rule versions, decisions and reviews), `export`, `store` (the
+//! trait impl, forwarding to the others).
 
 mod cases;
 mod doorbell;
 mod error;
 mod events;
 mod export;
+mod guidelines;
 mod idempotency;
 mod migrate;
 mod org;

@@ -23,6 +23,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "webhooks",
         include_str!("../migrations/0002_webhooks.sql"),
     ),
+    (
+        3,
+        "guidelines",
+        include_str!("../migrations/0003_guidelines.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

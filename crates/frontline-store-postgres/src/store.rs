@@ -1,16 +1,20 @@
 //! `impl Store for PgStore`: the trait's methods, each forwarding to the module that owns the
-//! use case (`people`, `org`, `cases`, `reads`, `events`, `export`). Nothing else lives here.
+//! use case (`people`, `org`, `cases`, `reads`, `events`, `webhooks`, `guidelines`, `export`).
+//! Nothing else lives here.
 
 use async_trait::async_trait;
+use frontline_core::guideline::{DecisionKind, RuleStatus};
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Name, Outcome,
-    OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
-    Timestamp, Webhook, WebhookId,
+    Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey, Email, Event, Membership,
+    Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, RuleId,
+    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    CaseCreated, CaseFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
-    NewMessage, NewOutcome, NewPerson, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
-    PersonUpdate, Record, Session, Store, StoreResult, Written, tokio_watch,
+    CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter, DeliveryAttempt,
+    DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage, NewOutcome,
+    NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, Store, StoreResult,
+    Written, tokio_watch,
 };
 
 use crate::PgStore;
@@ -352,6 +356,90 @@ impl Store for PgStore {
         limit: u32,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
         self.list_delivery_attempts_impl(id, limit).await
+    }
+
+    async fn set_customer_profile(
+        &self,
+        actor: Option<PersonId>,
+        profile: CustomerProfile,
+    ) -> StoreResult<Written<CustomerProfile>> {
+        self.set_customer_profile_impl(actor, profile).await
+    }
+
+    async fn get_customer_profile(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Option<CustomerProfile>> {
+        self.get_customer_profile_impl(person_id).await
+    }
+
+    async fn save_decision_kind(
+        &self,
+        actor: Option<PersonId>,
+        kind: DecisionKind,
+    ) -> StoreResult<Written<DecisionKind>> {
+        self.save_decision_kind_impl(actor, kind).await
+    }
+
+    async fn list_decision_kinds(&self) -> StoreResult<Vec<DecisionKind>> {
+        self.list_decision_kinds_impl().await
+    }
+
+    async fn get_decision_kind(&self, key: &DecisionKindKey) -> StoreResult<DecisionKind> {
+        self.get_decision_kind_impl(key).await
+    }
+
+    async fn create_rule_version(
+        &self,
+        actor: Option<PersonId>,
+        new: NewRuleVersion,
+    ) -> StoreResult<Written<RuleVersion>> {
+        self.create_rule_version_impl(actor, new).await
+    }
+
+    async fn set_rule_status(
+        &self,
+        actor: Option<PersonId>,
+        rule_id: RuleId,
+        version: u32,
+        to: RuleStatus,
+    ) -> StoreResult<Written<RuleVersion>> {
+        self.set_rule_status_impl(actor, rule_id, version, to).await
+    }
+
+    async fn get_rule_version(&self, rule_id: RuleId, version: u32) -> StoreResult<RuleVersion> {
+        self.get_rule_version_impl(rule_id, version).await
+    }
+
+    async fn list_rules(&self, filter: RuleFilter) -> StoreResult<Vec<RuleVersion>> {
+        self.list_rules_impl(filter).await
+    }
+
+    async fn record_decision(&self, new: NewDecision) -> StoreResult<Written<Decision>> {
+        self.record_decision_impl(new).await
+    }
+
+    async fn review_decision(
+        &self,
+        id: DecisionId,
+        reviewer_id: PersonId,
+        outcome: ReviewOutcome,
+        comment: Option<String>,
+    ) -> StoreResult<Written<Decision>> {
+        self.review_decision_impl(id, reviewer_id, outcome, comment)
+            .await
+    }
+
+    async fn get_decision(&self, id: DecisionId) -> StoreResult<Decision> {
+        self.get_decision_impl(id).await
+    }
+
+    async fn list_decisions(
+        &self,
+        filter: DecisionFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Decision>> {
+        self.list_decisions_impl(filter, limit).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

@@ -387,6 +387,115 @@ async fn backdated_times_read_back_equal_to_what_the_write_returned() {
     assert_eq!(listed, vec![joined]);
 }
 
+/// Drafts of one rule race for the next version number: they take turns on the rule, so every
+/// draft succeeds and the versions are 1..=n without a gap or a clash.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_drafts_of_one_rule_get_consecutive_versions() {
+    use frontline_core::guideline::RuleType;
+    use frontline_store::RuleFilter;
+    use frontline_store::testing::{decision_kind, new_rule_version, next_rule_version};
+
+    let Some(store) = store().await else { return };
+    store
+        .save_decision_kind(None, decision_kind("refund", "EUR"))
+        .await
+        .unwrap();
+    let first = store
+        .create_rule_version(
+            None,
+            new_rule_version("refund", RuleType::Guideline, "Raced drafts"),
+        )
+        .await
+        .unwrap()
+        .value;
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let store = store.clone();
+            let next = next_rule_version(&first, &format!("Draft {i}"));
+            tokio::spawn(async move { store.create_rule_version(None, next).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .unwrap()
+            .expect("every draft is numbered in turn");
+    }
+    let versions: Vec<u32> = store
+        .list_rules(RuleFilter {
+            rule_id: Some(first.rule_id),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(versions, (1..=13).collect::<Vec<_>>());
+}
+
+/// Two reviews of one decision at once: exactly one wins, the other is a `Conflict`, and the
+/// log holds one `decision.reviewed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_concurrent_reviews_exactly_one_wins() {
+    use frontline_core::EventKind;
+    use frontline_core::guideline::Verdict;
+    use frontline_store::ReviewOutcome;
+    use frontline_store::testing::{decision_kind, new_decision};
+
+    let Some(store) = store().await else { return };
+    let o = org(&*store).await;
+    store
+        .save_decision_kind(None, decision_kind("refund", "EUR"))
+        .await
+        .unwrap();
+    let case = store
+        .create_case(None, new_case(o.carol.id, o.outcome.id, "Raced review"))
+        .await
+        .unwrap()
+        .value
+        .case;
+    let decision = store
+        .record_decision(new_decision(case.id, "refund", o.ann.id, Verdict::Explain))
+        .await
+        .unwrap()
+        .value;
+    let tasks: Vec<_> = [
+        (o.sue.id, ReviewOutcome::Uphold),
+        (o.ben.id, ReviewOutcome::Reverse),
+    ]
+    .into_iter()
+    .map(|(reviewer, outcome)| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .review_decision(decision.id, reviewer, outcome, None)
+                .await
+        })
+    })
+    .collect();
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let reviewed = store
+        .events_after(
+            0,
+            1000,
+            EventFilter {
+                kinds: vec![EventKind::DecisionReviewed],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reviewed.len(), 1);
+}
+
 // In a subfolder so cargo does not build it as a test binary of its own.
 #[path = "conformance/cross_backend.rs"]
 mod cross_backend;

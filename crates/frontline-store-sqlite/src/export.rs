@@ -4,6 +4,8 @@
 use frontline_store::{Record, StoreError, StoreResult};
 use rusqlite::{Connection, params};
 
+use crate::decisions::{self, DECISION_COLUMNS};
+use crate::guidelines::{self, KIND_COLUMNS, PROFILE_COLUMNS, RULE_COLUMNS};
 use crate::reads;
 use crate::rows::{
     self, CASE_COLUMNS, Db, EVENT_COLUMNS, MESSAGE_COLUMNS, OUTCOME_COLUMNS, PERSON_COLUMNS, ms,
@@ -96,6 +98,42 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     out.extend(
         all(
             conn,
+            &format!("SELECT {PROFILE_COLUMNS} FROM customer_profiles ORDER BY person_id"),
+            guidelines::profile_row,
+        )?
+        .into_iter()
+        .map(Record::CustomerProfile),
+    );
+    out.extend(
+        all(
+            conn,
+            &format!("SELECT {KIND_COLUMNS} FROM decision_kinds ORDER BY key"),
+            guidelines::kind_row,
+        )?
+        .into_iter()
+        .map(Record::DecisionKind),
+    );
+    out.extend(
+        all(
+            conn,
+            &format!("SELECT {RULE_COLUMNS} FROM rule_versions ORDER BY rule_id, version"),
+            guidelines::rule_row,
+        )?
+        .into_iter()
+        .map(Record::Rule),
+    );
+    out.extend(
+        all(
+            conn,
+            &format!("SELECT {DECISION_COLUMNS} FROM decisions ORDER BY decided_at, id"),
+            decisions::decision_row,
+        )?
+        .into_iter()
+        .map(Record::Decision),
+    );
+    out.extend(
+        all(
+            conn,
             &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"),
             rows::event,
         )?
@@ -178,6 +216,22 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                     params![m.id.to_string(), m.case_id.to_string(), m.author_id.to_string(), m.body.as_str(), m.visibility.as_str(), ms(m.created_at)],
                 )
                 .db()?,
+            Record::CustomerProfile(p) => {
+                guidelines::put_profile(c, &p)?;
+                1
+            }
+            Record::DecisionKind(k) => {
+                guidelines::put_kind(c, &k)?;
+                1
+            }
+            Record::Rule(r) => {
+                guidelines::insert_rule(c, &r)?;
+                1
+            }
+            Record::Decision(d) => {
+                decisions::insert_decision(c, &d)?;
+                1
+            }
             Record::Event(e) => c
                 .execute(
                     "INSERT INTO events (seq, at, kind, actor_id, case_id, customer_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -6,7 +6,9 @@
 //! Nothing outside this crate sees rusqlite types.
 
 mod cases;
+mod decisions;
 mod export;
+mod guidelines;
 mod migrate;
 mod org;
 mod reads;

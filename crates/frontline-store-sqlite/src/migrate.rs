@@ -9,6 +9,7 @@ use frontline_store::StoreResult;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_foundation.sql")),
     (2, include_str!("../migrations/0002_webhooks.sql")),
+    (3, include_str!("../migrations/0003_guidelines.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {

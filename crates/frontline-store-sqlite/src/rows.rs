@@ -92,12 +92,27 @@ pub(crate) fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-fn value<T>(
+pub(crate) fn value<T>(
     column: &str,
     raw: String,
     parse: impl Fn(&str) -> Result<T, frontline_core::ValueError>,
 ) -> rusqlite::Result<T> {
     parse(&raw).map_err(|e| bad(column, e))
+}
+
+/// A JSON text column read through serde (fact definitions, scopes, facts, findings).
+pub(crate) fn json<T: serde::de::DeserializeOwned>(
+    row: &Row<'_>,
+    column: &str,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(column)?;
+    serde_json::from_str(&text).map_err(|e| bad(column, e))
+}
+
+/// The JSON text of a value written to a JSON column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Other(format!("could not encode a JSON column: {e}")))
 }
 
 pub(crate) const PERSON_COLUMNS: &str =

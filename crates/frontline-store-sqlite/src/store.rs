@@ -1,23 +1,27 @@
 //! `Store` for `SqliteStore`: each use case is a write job for the writer thread or a read on
-//! the reader pool; the work itself lives in `cases`, `org`, `reads`, `webhooks`, `export`.
+//! the reader pool; the work itself lives in `cases`, `org`, `reads`, `webhooks`,
+//! `guidelines`, `decisions`, `export`.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
+use frontline_core::guideline::{DecisionKind, RuleStatus};
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Name, Outcome,
-    OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
-    Timestamp, Webhook, WebhookId,
+    Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey, Email, Event, Membership,
+    Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, RuleId,
+    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    CaseCreated, CaseFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
-    NewMessage, NewOutcome, NewPerson, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
-    PersonUpdate, Record, Session, Store, StoreError, StoreResult, Written, tokio_watch,
+    CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter, DeliveryAttempt,
+    DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage, NewOutcome,
+    NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, Store, StoreError,
+    StoreResult, Written, tokio_watch,
 };
 use rusqlite::{OptionalExtension, params};
 
 use crate::rows::{self, Db, ms};
-use crate::{SqliteStore, cases, export, org, reads, webhooks};
+use crate::{SqliteStore, cases, decisions, export, guidelines, org, reads, webhooks};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -401,6 +405,97 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<DeliveryAttempt>> {
         self.read(move |c| webhooks::attempts(c, id, limit)).await
+    }
+
+    async fn set_customer_profile(
+        &self,
+        actor: Option<PersonId>,
+        profile: CustomerProfile,
+    ) -> StoreResult<Written<CustomerProfile>> {
+        self.write(move |w| guidelines::set_profile(w, actor, profile))
+            .await
+    }
+
+    async fn get_customer_profile(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Option<CustomerProfile>> {
+        self.read(move |c| guidelines::profile(c, person_id)).await
+    }
+
+    async fn save_decision_kind(
+        &self,
+        actor: Option<PersonId>,
+        kind: DecisionKind,
+    ) -> StoreResult<Written<DecisionKind>> {
+        self.write(move |w| guidelines::save_kind(w, actor, kind))
+            .await
+    }
+
+    async fn list_decision_kinds(&self) -> StoreResult<Vec<DecisionKind>> {
+        self.read(guidelines::kinds).await
+    }
+
+    async fn get_decision_kind(&self, key: &DecisionKindKey) -> StoreResult<DecisionKind> {
+        let key = key.clone();
+        self.read(move |c| guidelines::kind(c, &key)).await
+    }
+
+    async fn create_rule_version(
+        &self,
+        actor: Option<PersonId>,
+        new: NewRuleVersion,
+    ) -> StoreResult<Written<RuleVersion>> {
+        self.write(move |w| guidelines::create_rule_version(w, actor, new))
+            .await
+    }
+
+    async fn set_rule_status(
+        &self,
+        actor: Option<PersonId>,
+        rule_id: RuleId,
+        version: u32,
+        to: RuleStatus,
+    ) -> StoreResult<Written<RuleVersion>> {
+        self.write(move |w| guidelines::set_rule_status(w, actor, rule_id, version, to))
+            .await
+    }
+
+    async fn get_rule_version(&self, rule_id: RuleId, version: u32) -> StoreResult<RuleVersion> {
+        self.read(move |c| guidelines::rule(c, rule_id, version))
+            .await
+    }
+
+    async fn list_rules(&self, filter: RuleFilter) -> StoreResult<Vec<RuleVersion>> {
+        self.read(move |c| guidelines::rules(c, &filter)).await
+    }
+
+    async fn record_decision(&self, new: NewDecision) -> StoreResult<Written<Decision>> {
+        self.write(move |w| decisions::record(w, new)).await
+    }
+
+    async fn review_decision(
+        &self,
+        id: DecisionId,
+        reviewer_id: PersonId,
+        outcome: ReviewOutcome,
+        comment: Option<String>,
+    ) -> StoreResult<Written<Decision>> {
+        self.write(move |w| decisions::review(w, id, reviewer_id, outcome, comment))
+            .await
+    }
+
+    async fn get_decision(&self, id: DecisionId) -> StoreResult<Decision> {
+        self.read(move |c| decisions::decision(c, id)).await
+    }
+
+    async fn list_decisions(
+        &self,
+        filter: DecisionFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Decision>> {
+        self.read(move |c| decisions::decisions(c, &filter, limit))
+            .await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

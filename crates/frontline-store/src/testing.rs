@@ -37,6 +37,15 @@ macro_rules! conformance_tests {
             disabling_a_webhook_appends_its_event,
             delivery_attempts_list_newest_first,
             one_node_at_a_time_holds_a_webhook_lease,
+            customer_profiles_are_set_replaced_and_only_for_customers,
+            decision_kinds_are_saved_by_key_and_listed_in_key_order,
+            rule_versions_are_numbered_per_rule_and_keep_its_kind_and_type,
+            publishing_a_version_retires_the_one_published_before,
+            concurrent_publications_leave_one_version_published,
+            rules_list_by_rule_then_version_and_filter,
+            decisions_are_recorded_on_cases_for_staff_eyes_only,
+            only_explained_decisions_are_reviewed_and_only_once,
+            decisions_list_newest_first_filter_and_page_through_equal_times,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -175,10 +184,16 @@ macro_rules! assert_err {
 }
 
 mod cases;
+mod decisions;
+mod guidelines;
 mod log;
 mod org;
+mod rules;
 mod webhooks;
 pub use cases::*;
+pub use decisions::*;
+pub use guidelines::*;
 pub use log::*;
 pub use org::*;
+pub use rules::*;
 pub use webhooks::*;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use frontline_core::{CaseStatus, Visibility, time};
 use frontline_store::Store;
-use frontline_store::testing::{new_case, new_message, org};
+use frontline_store::testing::{guidelines_story, new_case, new_message, org};
 use frontline_store_sqlite::SqliteStore;
 
 fn sqlite() -> Arc<dyn Store> {
@@ -16,7 +16,8 @@ fn sqlite() -> Arc<dyn Store> {
 }
 
 /// Some of everything an export holds: people with and without passwords, a token, support
-/// links (one ended), an ended membership, routed and queued cases, notes, resolved cases.
+/// links (one ended), an ended membership, routed and queued cases, notes, resolved cases,
+/// and the guidelines engine's rows (a profile, kinds, rule versions, reviewed decisions).
 async fn fill(store: &dyn Store) {
     let o = org(store).await;
     store
@@ -73,6 +74,7 @@ async fn fill(store: &dyn Store) {
             }
         }
     }
+    guidelines_story(store, &o).await;
 }
 
 async fn round_trip(from: Arc<dyn Store>, to: Arc<dyn Store>) {

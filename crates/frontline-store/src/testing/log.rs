@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use frontline_core::{CaseStatus, EventKind, Visibility, time};
 
-use super::{new_case, new_message, org};
+use super::{guidelines_story, new_case, new_message, next_rule_version, org};
 use crate::*;
 
 pub async fn the_event_log_is_gap_free_and_filtered_by_audience<
@@ -176,11 +176,23 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
                 .unwrap();
         }
     }
+    guidelines_story(&*store, &o).await;
     let exported = store.export().await.unwrap();
     assert!(
         exported.windows(2).all(|w| w[0].rank() <= w[1].rank()),
         "export is in import order"
     );
+    for (rank, what) in [
+        (8, "customer profiles"),
+        (9, "decision kinds"),
+        (10, "rule versions"),
+        (11, "decisions"),
+    ] {
+        assert!(
+            exported.iter().any(|r| r.rank() == rank),
+            "the export holds {what}"
+        );
+    }
     let target = second().await;
     target.import(exported.clone()).await.unwrap();
     assert_eq!(target.export().await.unwrap(), exported);
@@ -195,6 +207,31 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         );
     }
     assert_eq!(target.person_for_token("h").await.unwrap().id, o.ann.id);
+    assert_eq!(
+        target.get_customer_profile(o.carol.id).await.unwrap(),
+        store.get_customer_profile(o.carol.id).await.unwrap()
+    );
+    assert_eq!(
+        target.list_decision_kinds().await.unwrap(),
+        store.list_decision_kinds().await.unwrap()
+    );
+    let rules = store.list_rules(RuleFilter::default()).await.unwrap();
+    assert_eq!(
+        target.list_rules(RuleFilter::default()).await.unwrap(),
+        rules
+    );
+    let decisions = store
+        .list_decisions(DecisionFilter::default(), 100)
+        .await
+        .unwrap();
+    assert!(decisions.iter().any(|d| d.review.is_some()));
+    assert_eq!(
+        target
+            .list_decisions(DecisionFilter::default(), 100)
+            .await
+            .unwrap(),
+        decisions
+    );
     assert_err!(target.import(exported).await, StoreError::Conflict { .. });
     // The imported store goes on working: numbers and sequences continue.
     let next = target
@@ -202,6 +239,16 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         .await
         .unwrap();
     assert_eq!(next.events[0].seq, store.last_seq().await.unwrap() + 1);
+    let versions = rules
+        .iter()
+        .filter(|r| r.rule_id == rules[0].rule_id)
+        .count();
+    let drafted = target
+        .create_rule_version(None, next_rule_version(&rules[0], "After import"))
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(drafted.version as usize, versions + 1, "versions continue");
 }
 
 pub async fn broadcasts_reach_every_subscriber_and_are_bounded<
