@@ -11,6 +11,7 @@ pub mod guideline;
 pub mod ids;
 pub mod org;
 pub mod routing;
+pub mod sentiment;
 pub mod time;
 pub mod values;
 pub mod webhook;
