@@ -10,7 +10,10 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{case_changes, cases, events, me, messages, outcomes, people, session, teams};
+use crate::api::{
+    case_changes, cases, decisions, events, guidelines, me, messages, outcomes, people, session,
+    teams,
+};
 use crate::extract::MAX_BODY_BYTES;
 use crate::ratelimit::{Limits, RateLimitConfig};
 use crate::{middleware, openapi, ops};
@@ -81,6 +84,8 @@ pub struct AppState {
     presence: Arc<OnceLock<Arc<crate::presence::Presence>>>,
     /// The webhook deliverer (see `webhooks`), started once by `start_background`.
     webhooks: Arc<OnceLock<crate::webhooks::Deliverer>>,
+    /// Compiled guideline versions (see `guidelines`).
+    pub rules: Arc<crate::guidelines::RuleCache>,
 }
 
 impl AppState {
@@ -93,6 +98,7 @@ impl AppState {
             hub: Arc::new(tokio::sync::OnceCell::new()),
             presence: Arc::new(OnceLock::new()),
             webhooks: Arc::new(OnceLock::new()),
+            rules: Arc::new(crate::guidelines::RuleCache::default()),
         }
     }
 
@@ -145,6 +151,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(people::get_person, people::update_person))
         .routes(routes!(people::set_password))
         .routes(routes!(people::create_token))
+        .routes(routes!(people::get_profile, people::put_profile))
         .routes(routes!(teams::list_teams, teams::create_team))
         .routes(routes!(teams::get_team))
         .routes(routes!(teams::list_members, teams::add_member))
@@ -172,6 +179,19 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             crate::api::webhooks::disable_webhook
         ))
         .routes(routes!(crate::api::webhooks::list_attempts))
+        .routes(routes!(guidelines::list_kinds))
+        .routes(routes!(guidelines::get_kind, guidelines::put_kind))
+        .routes(routes!(guidelines::list_rules, guidelines::create_rule))
+        .routes(routes!(guidelines::figures))
+        .routes(routes!(guidelines::get_rule))
+        .routes(routes!(guidelines::create_version))
+        .routes(routes!(guidelines::publish))
+        .routes(routes!(guidelines::retire))
+        .routes(routes!(guidelines::back_test))
+        .routes(routes!(decisions::decide, decisions::case_decisions))
+        .routes(routes!(decisions::list_decisions))
+        .routes(routes!(decisions::get_decision))
+        .routes(routes!(decisions::review_decision))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

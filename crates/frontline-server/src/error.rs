@@ -60,6 +60,20 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub newer: Option<serde_json::Value>,
+    /// Invalid expression only: where the problem is (1-based line and column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// Refused decision only: the verdict and every rule's finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub evaluation: Option<serde_json::Value>,
+}
+
+/// A place in an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
 }
 
 /// Everything that can go wrong while serving a request. Each variant documents its status.
@@ -95,6 +109,17 @@ pub enum AppError {
     StaleReply {
         detail: String,
         newer: serde_json::Value,
+    },
+    /// 422: a guideline expression that does not compile, with where.
+    Expression {
+        field: String,
+        error: frontline_core::guideline::CompileError,
+    },
+    /// 422: a decision that cannot be recorded as sent: a policy blocks it, or it is outside a
+    /// guideline and has no explanation. `evaluation` is the verdict with every finding.
+    DecisionRefused {
+        detail: String,
+        evaluation: serde_json::Value,
     },
     /// 503: the database cannot be reached, or the request timed out.
     Unavailable(String),
@@ -142,7 +167,9 @@ impl AppError {
             AppError::Conflict(_) | AppError::StaleReply { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. }
+            | AppError::Expression { .. }
+            | AppError::DecisionRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -163,6 +190,8 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Invalid { .. } => "invalid",
+            AppError::Expression { .. } => "expression",
+            AppError::DecisionRefused { .. } => "decision-refused",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
@@ -182,6 +211,8 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "Request body too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
             AppError::Invalid { .. } => "Invalid request",
+            AppError::Expression { .. } => "The expression is not valid",
+            AppError::DecisionRefused { .. } => "The decision cannot be recorded as it is",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Internal error",
@@ -199,9 +230,10 @@ impl AppError {
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d)
             | AppError::Unavailable(d) => d.clone(),
-            AppError::Invalid { detail, .. } | AppError::StaleReply { detail, .. } => {
-                detail.clone()
-            }
+            AppError::Invalid { detail, .. }
+            | AppError::StaleReply { detail, .. }
+            | AppError::DecisionRefused { detail, .. } => detail.clone(),
+            AppError::Expression { field, error } => format!("{field}: {error}"),
             AppError::MethodNotAllowed => "this endpoint does not accept that method".to_owned(),
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("slow down; retry in {retry_after_secs} s")
@@ -219,7 +251,21 @@ impl AppError {
             detail,
             errors: match self {
                 AppError::Invalid { errors, .. } => errors.clone(),
+                AppError::Expression { field, error } => {
+                    vec![FieldError::new(field.clone(), error.to_string())]
+                }
                 _ => Vec::new(),
+            },
+            position: match self {
+                AppError::Expression { error, .. } => Some(Position {
+                    line: error.line,
+                    column: error.column,
+                }),
+                _ => None,
+            },
+            evaluation: match self {
+                AppError::DecisionRefused { evaluation, .. } => Some(evaluation.clone()),
+                _ => None,
             },
             newer: match self {
                 AppError::StaleReply { newer, .. } => Some(newer.clone()),
@@ -253,6 +299,18 @@ pub fn problem_kinds() -> Vec<(&'static str, &'static str, u16)> {
         AppError::Invalid {
             detail: String::new(),
             errors: vec![],
+        },
+        AppError::Expression {
+            field: String::new(),
+            error: frontline_core::guideline::CompileError {
+                message: String::new(),
+                line: 1,
+                column: 1,
+            },
+        },
+        AppError::DecisionRefused {
+            detail: String::new(),
+            evaluation: serde_json::Value::Null,
         },
         AppError::TooManyRequests {
             retry_after_secs: 0,

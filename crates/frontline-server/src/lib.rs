@@ -15,6 +15,7 @@ pub mod authz;
 mod docs_page;
 pub mod error;
 pub mod extract;
+pub mod guidelines;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

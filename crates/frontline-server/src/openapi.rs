@@ -34,6 +34,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "cases", description = "Cases and their conversations"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Event log subscriptions delivered over HTTP"),
+        (name = "guidelines", description = "Decision kinds, guidelines, policies and principles; decisions and their review"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
     components(schemas(Problem, FieldError)),

@@ -256,6 +256,99 @@ impl TestApp {
     pub async fn seed(&self) -> Org {
         Org::seed(self).await
     }
+
+    /// A `refund` decision kind (facts `amount`, money in EUR, and `reason`, one of damaged,
+    /// late or changed_mind) with three published organisation-wide rules: the guideline
+    /// `amount <= 200`, the policy `amount <= 1000` and a principle.
+    pub async fn seed_guidelines(&self) -> Guidelines {
+        use frontline_core::guideline::{
+            DecisionKind, FactDef, FactType, RuleStatus, RuleType, Scope,
+        };
+        let kind = DecisionKind {
+            key: frontline_core::DecisionKindKey::parse("refund").expect("key"),
+            name: "Refund".into(),
+            description: "Money back to the customer".into(),
+            currency: "EUR".into(),
+            facts: vec![
+                FactDef {
+                    name: "amount".into(),
+                    label: "Amount".into(),
+                    fact_type: FactType::Money,
+                },
+                FactDef {
+                    name: "reason".into(),
+                    label: "Reason".into(),
+                    fact_type: FactType::Choice {
+                        options: vec!["damaged".into(), "late".into(), "changed_mind".into()],
+                    },
+                },
+            ],
+            updated_at: time::now(),
+        };
+        self.store
+            .save_decision_kind(None, kind.clone())
+            .await
+            .expect("kind");
+        let mut ids = Vec::new();
+        for (rule_type, name, expression, text) in [
+            (
+                RuleType::Guideline,
+                "Small refunds",
+                Some("amount <= 200"),
+                "Refund small amounts on the spot.",
+            ),
+            (
+                RuleType::Policy,
+                "Refund ceiling",
+                Some("amount <= 1000"),
+                "Refunds above 1,000 EUR go through finance.",
+            ),
+            (
+                RuleType::Principle,
+                "Make it right",
+                None,
+                "Think of what would make this customer whole.",
+            ),
+        ] {
+            let version = self
+                .store
+                .create_rule_version(
+                    None,
+                    frontline_store::NewRuleVersion {
+                        rule_id: None,
+                        kind: kind.key.clone(),
+                        rule_type,
+                        scope: Scope::Organisation,
+                        name: name.into(),
+                        expression: expression.map(str::to_owned),
+                        text: text.into(),
+                    },
+                )
+                .await
+                .expect("rule")
+                .value;
+            self.store
+                .set_rule_status(None, version.rule_id, 1, RuleStatus::Published)
+                .await
+                .expect("publish");
+            ids.push(version.rule_id);
+        }
+        Guidelines {
+            kind,
+            guideline: ids[0],
+            policy: ids[1],
+            principle: ids[2],
+        }
+    }
+}
+
+/// What `seed_guidelines` made.
+#[derive(Clone, Debug)]
+pub struct Guidelines {
+    pub kind: frontline_core::guideline::DecisionKind,
+    pub guideline: frontline_core::RuleId,
+    pub policy: frontline_core::RuleId,
+    pub principle: frontline_core::RuleId,
 }
 
 impl Drop for TestApp {

@@ -4,7 +4,9 @@
 
 pub mod case_changes;
 pub mod cases;
+pub mod decisions;
 pub mod events;
+pub mod guidelines;
 pub mod me;
 pub mod messages;
 pub mod outcomes;

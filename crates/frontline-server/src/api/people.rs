@@ -372,3 +372,90 @@ pub async fn create_token(
     let label = label(&body.label)?;
     issue_token(&state, &actor, person.id, label).await
 }
+
+/// A customer's profile, which the guidelines' automatic facts read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    /// e.g. standard, plus, premium.
+    pub tier: String,
+    /// What the customer has spent with us.
+    pub lifetime_value: f64,
+    /// When they became a customer (RFC 3339); default when their record was created.
+    pub customer_since: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/people/{person}/profile",
+    tag = "people",
+    summary = "A customer's profile (tier, lifetime value, customer since)",
+    params(("person" = String, Path, description = "Person id")),
+    responses((status = 200, description = "The profile; defaults when never set", body = Object)),
+)]
+pub async fn get_profile(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(raw): Path<String>,
+) -> Result<axum::Json<frontline_store::CustomerProfile>> {
+    let person = load_person(&state, &actor, &raw, Action::ReadPerson).await?;
+    if person.role != Role::Customer {
+        return Err(AppError::not_found(format!("profile of {raw}")));
+    }
+    let profile = state.store.get_customer_profile(person.id).await?;
+    Ok(axum::Json(profile.unwrap_or(
+        frontline_store::CustomerProfile {
+            person_id: person.id,
+            tier: "standard".into(),
+            lifetime_value: 0.0,
+            customer_since: person.created_at,
+        },
+    )))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/people/{person}/profile",
+    tag = "people",
+    summary = "Set a customer's profile",
+    params(("person" = String, Path, description = "Person id")),
+    request_body = ProfileBody,
+    responses((status = 200, description = "The profile as saved", body = Object)),
+)]
+pub async fn put_profile(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(raw): Path<String>,
+    Json(body): Json<ProfileBody>,
+) -> Result<axum::Json<frontline_store::CustomerProfile>> {
+    let person = load_person(&state, &actor, &raw, Action::UpdatePerson).await?;
+    if person.role != Role::Customer {
+        return Err(AppError::field("person", "only customers have a profile"));
+    }
+    let customer_since = match body.customer_since.as_deref() {
+        Some(raw) => raw
+            .parse::<frontline_core::Timestamp>()
+            .map(frontline_core::time::truncate)
+            .map_err(|_| {
+                AppError::field(
+                    "customer_since",
+                    "must be an RFC 3339 time, e.g. 2024-03-01T00:00:00Z",
+                )
+            })?,
+        None => person.created_at,
+    };
+    let profile = frontline_store::CustomerProfile {
+        person_id: person.id,
+        tier: body.tier.trim().to_lowercase(),
+        lifetime_value: body.lifetime_value,
+        customer_since,
+    };
+    profile.validate()?;
+    let saved = written(
+        state
+            .store
+            .set_customer_profile(Some(actor.person_id()), profile)
+            .await?,
+    );
+    Ok(axum::Json(saved))
+}

@@ -52,6 +52,17 @@ pub enum Action {
     SharePresence,
     /// Create, read and disable webhook subscriptions and their delivery attempts.
     ManageWebhooks,
+    /// Read decision kinds, rules, their figures, and back-test a version (staff).
+    ReadGuidelines,
+    /// Define decision kinds and draft, publish and retire rules.
+    ManageGuidelines,
+    /// Evaluate and record a decision on a case.
+    Decide,
+    /// Read the decisions taken on a case, and the review queue.
+    ReadDecisions,
+    /// Uphold, coach or reverse a decision taken with an explanation: support employees,
+    /// never on their own decision.
+    ReviewDecision,
 }
 
 impl Action {
@@ -86,6 +97,11 @@ impl Action {
         Action::ReadEvents,
         Action::SharePresence,
         Action::ManageWebhooks,
+        Action::ReadGuidelines,
+        Action::ManageGuidelines,
+        Action::Decide,
+        Action::ReadDecisions,
+        Action::ReviewDecision,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -102,6 +118,7 @@ impl Action {
                 | Action::ManageSupports
                 | Action::CreateOutcome
                 | Action::ManageWebhooks
+                | Action::ManageGuidelines
         )
     }
 }
@@ -120,6 +137,8 @@ pub enum Resource {
     Team,
     /// An outcome.
     Outcome,
+    /// A recorded decision, taken by `decided_by`.
+    Decision { decided_by: PersonId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +160,11 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
     if action.is_administration() {
         return allow_if(actor.is_admin());
     }
+    if action == Action::ReviewDecision {
+        // Accountability needs a second pair of eyes: nobody reviews their own decision.
+        let own = matches!(*resource, Resource::Decision { decided_by } if decided_by == me);
+        return allow_if(role == Role::Support && !own);
+    }
     match role {
         Role::Employee | Role::Support => Decision::Allow,
         Role::Customer => customer(me, action, resource),
@@ -157,7 +181,7 @@ fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
         // A case that would be created for someone else is not shown; it is refused below.
         Resource::Case { .. } => true,
         Resource::Person { person_id } => person_id == me,
-        Resource::Team => false,
+        Resource::Team | Resource::Decision { .. } => false,
     }
 }
 
@@ -185,6 +209,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::AddInternalNote
         | Action::ReadInternalNotes
         | Action::SharePresence
+        | Action::Decide
+        | Action::ReadDecisions
             if other_case =>
         {
             Decision::Hide
@@ -207,7 +233,12 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ManageMembers
         | Action::ManageSupports
         | Action::CreateOutcome
-        | Action::ManageWebhooks => Decision::Deny,
+        | Action::ManageWebhooks
+        | Action::ReadGuidelines
+        | Action::ManageGuidelines
+        | Action::Decide
+        | Action::ReadDecisions
+        | Action::ReviewDecision => Decision::Deny,
     }
 }
 
@@ -267,6 +298,11 @@ pub fn describe(action: Action) -> &'static str {
         Action::ReadEvents => "read events",
         Action::SharePresence => "see or share who is working on a case",
         Action::ManageWebhooks => "manage webhooks",
+        Action::ReadGuidelines => "read guidelines",
+        Action::ManageGuidelines => "define decision kinds and rules",
+        Action::Decide => "take decisions on cases",
+        Action::ReadDecisions => "read decisions",
+        Action::ReviewDecision => "review this decision",
     }
 }
 

@@ -99,6 +99,7 @@ impl Row {
                 | Action::SetPassword
                 | Action::CreateTokenFor,
             ) => Resource::Person { person_id: owner },
+            (_, Action::ReviewDecision) => Resource::Decision { decided_by: owner },
             _ => Resource::Case { customer_id: owner },
         }
     }
@@ -160,4 +161,12 @@ pub const TABLE: &[Row] = &[
     row(Action::SharePresence, Target::Own, [D, A, A, A]),
     row(Action::SharePresence, Target::Others, [H, A, A, A]),
     row(Action::ManageWebhooks, Target::Org, [D, D, D, A]),
+    row(Action::ReadGuidelines, Target::Org, [D, A, A, A]),
+    row(Action::ManageGuidelines, Target::Org, [D, D, D, A]),
+    row(Action::Decide, Target::Own, [D, A, A, A]),
+    row(Action::Decide, Target::Others, [H, A, A, A]),
+    row(Action::ReadDecisions, Target::Own, [D, A, A, A]),
+    row(Action::ReadDecisions, Target::Others, [H, A, A, A]),
+    row(Action::ReviewDecision, Target::Own, [H, D, D, D]),
+    row(Action::ReviewDecision, Target::Others, [H, D, A, A]),
 ];

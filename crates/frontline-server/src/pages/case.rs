@@ -4,16 +4,22 @@
 //! the event log. Customers get the same page with only what they may see and do; a case they
 //! may not see is a 404 like a missing one.
 //!
-//! The facts, conversation and timeline are also served together at `/cases/{n}/live`, which
-//! the script fetches when the stream reports a change.
+//! The facts, conversation, timeline and recorded decisions are also served together at
+//! `/cases/{n}/live`, which the script fetches when the stream reports a change. Staff also
+//! get the decision panel (`decide`).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use frontline_core::{Case, CaseStatus, EventKind, Role, Visibility};
 use frontline_store::{EventFilter, PageRequest, PeopleFilter};
+use serde::Deserialize;
 
-use super::layout::{Layout, PageResult, page, status_label, when};
+use super::decide::{self, Attempt, DecisionPanel};
+use super::decision_view::DecisionItem;
+use super::layout::{Layout, PageResult, page, render, status_label, when};
 use super::lookup::Names;
+use super::timeline;
 use super::viewer::Viewer;
 use crate::api::load_case;
 use crate::app::AppState;
@@ -92,6 +98,10 @@ struct CasePage {
     facts: Facts,
     conversation: Conversation,
     timeline: Vec<TimelineItem>,
+    /// The decisions recorded on the case, for those who may read them.
+    decisions: Option<Vec<DecisionItem>>,
+    /// The decision form, for those who may decide.
+    panel: Option<DecisionPanel>,
     can_reply: bool,
     can_note: bool,
 }
@@ -103,6 +113,7 @@ struct CaseLive {
     facts: Facts,
     conversation: Conversation,
     timeline: Vec<TimelineItem>,
+    decisions: Option<Vec<DecisionItem>>,
 }
 
 /// Everything the workspace shows, loaded once per request.
@@ -110,6 +121,7 @@ pub struct Loaded {
     pub facts: Facts,
     pub conversation: Conversation,
     pub timeline: Vec<TimelineItem>,
+    pub decisions: Option<Vec<DecisionItem>>,
 }
 
 fn moves_from(status: CaseStatus) -> Vec<StatusMove> {
@@ -247,7 +259,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             Some(id) => names.person(state, id).await?,
             None => "Frontline".to_owned(),
         };
-        let what = describe(state, &mut names, event).await?;
+        let what = timeline::describe(state, &mut names, event).await?;
         timeline.push(TimelineItem {
             at: when(event.at),
             at_iso: event.at.to_string(),
@@ -255,10 +267,12 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             what,
         });
     }
+    let decisions = decide::recorded(state, viewer, case, &mut names).await?;
     Ok(Loaded {
         facts,
         conversation: Conversation { items, based_on },
         timeline,
+        decisions,
     })
 }
 
@@ -267,56 +281,12 @@ pub fn is_public(payload: &serde_json::Value) -> bool {
     payload.get("visibility").and_then(|v| v.as_str()) == Some("public")
 }
 
-fn text<'a>(payload: &'a serde_json::Value, key: &str) -> &'a str {
-    payload.get(key).and_then(|v| v.as_str()).unwrap_or("")
-}
-
-fn status_words(raw: &str) -> &'static str {
-    raw.parse::<CaseStatus>().map(status_label).unwrap_or("?")
-}
-
-/// One timeline line in words.
-async fn describe(
-    state: &AppState,
-    names: &mut Names,
-    event: &frontline_core::Event,
-) -> Result<String, AppError> {
-    let p = &event.payload;
-    Ok(match event.kind {
-        EventKind::CaseCreated => format!("opened the case ({})", text(p, "channel")),
-        EventKind::CaseAssigned => {
-            let owner = text(p, "owner_id").parse().ok();
-            let routed = text(p, "by") == "routing";
-            match names.opt_person(state, owner).await? {
-                Some(name) if routed => format!("routed it to {name}"),
-                Some(name) => format!("assigned it to {name}"),
-                None => "returned it to the team queue".to_owned(),
-            }
-        }
-        EventKind::CaseStatusChanged => format!(
-            "changed the status from {} to {}",
-            status_words(text(p, "from")),
-            status_words(text(p, "to"))
-        ),
-        EventKind::CaseOutcomeSet => {
-            format!("set outcome achieved to {}", text(p, "outcome_achieved"))
-        }
-        EventKind::CaseTagsSet => {
-            let tags: Vec<&str> = p
-                .get("tags")
-                .and_then(|t| t.as_array())
-                .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
-                .unwrap_or_default();
-            if tags.is_empty() {
-                "removed all tags".to_owned()
-            } else {
-                format!("set the tags to {}", tags.join(", "))
-            }
-        }
-        EventKind::MessageAdded if is_public(p) => "wrote a message".to_owned(),
-        EventKind::MessageAdded => "wrote an internal note".to_owned(),
-        other => other.as_str().to_owned(),
-    })
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseQuery {
+    /// The decision kind whose form is open.
+    kind: Option<String>,
+    /// `decided` after a decision was recorded.
+    done: Option<String>,
 }
 
 /// `GET /cases/{case}`.
@@ -324,20 +294,50 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
+    Query(query): Query<CaseQuery>,
 ) -> PageResult {
     let case = load_case(&state, &viewer.actor, &raw, Action::ReadCase).await?;
+    let notice = (query.done.as_deref() == Some("decided")).then_some("The decision was recorded.");
+    workspace(
+        &state,
+        &viewer,
+        &case,
+        query.kind.as_deref(),
+        None,
+        notice,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The workspace page, with the decision panel open on `kind` or holding a refused attempt.
+pub async fn workspace(
+    state: &AppState,
+    viewer: &Viewer,
+    case: &Case,
+    kind: Option<&str>,
+    attempt: Option<Attempt>,
+    notice: Option<&'static str>,
+    status: StatusCode,
+) -> PageResult {
     let resource = Resource::Case {
         customer_id: case.customer_id,
     };
-    let loaded = load(&state, &viewer, &case).await?;
-    page(&CasePage {
-        layout: Layout::new(&viewer, format!("{} {}", case.number, case.subject), ""),
-        facts: loaded.facts,
-        conversation: loaded.conversation,
-        timeline: loaded.timeline,
-        can_reply: viewer.can(Action::AddPublicMessage, &resource),
-        can_note: viewer.can(Action::AddInternalNote, &resource),
-    })
+    let loaded = load(state, viewer, case).await?;
+    let panel = decide::panel(state, viewer, case, kind, attempt, notice).await?;
+    render(
+        status,
+        &CasePage {
+            layout: Layout::new(viewer, format!("{} {}", case.number, case.subject), ""),
+            facts: loaded.facts,
+            conversation: loaded.conversation,
+            timeline: loaded.timeline,
+            decisions: loaded.decisions,
+            panel,
+            can_reply: viewer.can(Action::AddPublicMessage, &resource),
+            can_note: viewer.can(Action::AddInternalNote, &resource),
+        },
+    )
 }
 
 /// `GET /cases/{case}/live`: facts, conversation and timeline, for live refresh.
@@ -353,5 +353,6 @@ pub async fn live_fragment(
         facts: loaded.facts,
         conversation: loaded.conversation,
         timeline: loaded.timeline,
+        decisions: loaded.decisions,
     })
 }

@@ -62,6 +62,12 @@ impl Layout {
         if viewer.can(Action::ListPeople, &org) && viewer.can(Action::ListTeams, &org) {
             add("/org", "Organisation");
         }
+        if viewer.can(Action::ReadGuidelines, &org) {
+            add("/guidelines", "Guidelines");
+        }
+        if viewer.can(Action::ReadDecisions, &org) {
+            add("/reviews", "Reviews");
+        }
         if viewer.can(Action::CreatePerson, &org) {
             add("/admin", "Admin");
         }

@@ -11,17 +11,24 @@
 mod admin;
 mod admin_forms;
 mod assets;
+mod backtest;
 mod case;
 mod case_forms;
 mod cockpit;
+mod decide;
+mod decision_view;
 mod form;
+mod guideline_forms;
+mod guidelines;
 mod layout;
 mod login;
 mod lookup;
 mod org;
 pub mod orgchart;
 mod portal;
+mod reviews;
 mod search;
+mod timeline;
 mod viewer;
 
 use axum::Router;
@@ -60,6 +67,27 @@ pub fn router() -> Router<AppState> {
             post(case_forms::outcome_achieved),
         )
         .route("/cases/{case}/tags", post(case_forms::set_tags))
+        .route("/cases/{case}/decisions", post(decide::decide))
+        .route("/guidelines", get(guidelines::show))
+        .route("/guidelines/rules", post(guideline_forms::create_rule))
+        .route(
+            "/guidelines/rules/{rule}/versions",
+            post(guideline_forms::create_version),
+        )
+        .route(
+            "/guidelines/rules/{rule}/versions/{version}/publish",
+            post(guideline_forms::publish),
+        )
+        .route(
+            "/guidelines/rules/{rule}/versions/{version}/retire",
+            post(guideline_forms::retire),
+        )
+        .route(
+            "/guidelines/rules/{rule}/versions/{version}/backtest",
+            get(backtest::back_test),
+        )
+        .route("/reviews", get(reviews::show))
+        .route("/reviews/{decision}", post(reviews::review))
         .route("/org", get(org::show))
         .route("/search", get(search::show))
         .route("/admin", get(admin::show))

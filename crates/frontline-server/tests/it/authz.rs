@@ -55,6 +55,33 @@ impl Walk {
         }
     }
 
+    /// A decision taken outside a guideline by `decider`, waiting for review.
+    async fn decision_by(&self, decider: frontline_core::PersonId) -> String {
+        let number = self.case(Target::Others).await;
+        let case = self
+            .app
+            .store
+            .get_case_by_number(number.parse().expect("number"))
+            .await
+            .expect("case");
+        self.app
+            .store
+            .record_decision(frontline_test_support::frontline_store::NewDecision {
+                case_id: case.id,
+                kind: frontline_core::DecisionKindKey::parse("refund").expect("kind"),
+                actor_id: decider,
+                facts: serde_json::Map::new(),
+                verdict: frontline_core::guideline::Verdict::Explain,
+                explanation: Some("The parcel was lost twice in a row.".into()),
+                findings: Vec::new(),
+            })
+            .await
+            .expect("decision")
+            .value
+            .id
+            .to_string()
+    }
+
     async fn perform(&self, who: Who, action: Action, target: Target) -> StatusCode {
         let n = self.unique();
         let (method, path, body): (Method, String, Option<Value>) = match action {
@@ -206,6 +233,36 @@ impl Walk {
                 Some(json!({ "state": "viewing" })),
             ),
             Action::ManageWebhooks => (Method::GET, "/api/v1/webhooks".into(), None),
+            Action::ReadGuidelines => (Method::GET, "/api/v1/rules".into(), None),
+            Action::ManageGuidelines => (
+                Method::PUT,
+                format!("/api/v1/decision-kinds/kind_{n}"),
+                Some(json!({ "name": "Kind", "currency": "EUR", "facts": [] })),
+            ),
+            Action::Decide => (
+                Method::POST,
+                format!("/api/v1/cases/{}/decisions", self.case(target).await),
+                Some(
+                    json!({ "kind": "refund", "facts": { "amount": 10, "reason": "late" }, "dry_run": true }),
+                ),
+            ),
+            Action::ReadDecisions => (
+                Method::GET,
+                format!("/api/v1/cases/{}/decisions", self.case(target).await),
+                None,
+            ),
+            Action::ReviewDecision => {
+                let decider = match target {
+                    Target::Own => self.actor(who).person.id,
+                    _ => self.org.ben.person.id,
+                };
+                let id = self.decision_by(decider).await;
+                (
+                    Method::POST,
+                    format!("/api/v1/decisions/{id}/review"),
+                    Some(json!({ "outcome": "uphold" })),
+                )
+            }
         };
         let mut request = self
             .app
@@ -232,6 +289,7 @@ impl Walk {
 async fn every_role_and_action_answers_over_http_as_the_authorisation_table_says() {
     let app = TestApp::spawn().await;
     let org = app.seed().await;
+    app.seed_guidelines().await;
     let walk = Walk {
         app,
         org,

@@ -5,6 +5,7 @@ mod api;
 mod authz;
 mod browser;
 mod errors;
+mod guidelines;
 mod openapi;
 mod ops;
 mod pages;

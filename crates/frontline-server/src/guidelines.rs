@@ -1,0 +1,623 @@
+//! The guidelines engine as a use case: which rules apply to a decision, the automatic facts,
+//! evaluating and recording, each rule's figures, and back-testing a version against past
+//! decisions. The API and the pages both call these functions; authorisation is checked by
+//! the callers before they get here.
+//!
+//! Compiled rules are cached by (rule, version, the kind's `updated_at`): a version's text
+//! never changes and a kind's schema changes only with its `updated_at`, so the cache is right
+//! on every node without invalidation.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use frontline_core::guideline::{
+    self, AutoFacts, CompiledRule, DecisionKind, Evaluation, Finding, RuleStatus, RuleType, Verdict,
+};
+use frontline_core::{
+    Case, CaseStatus, DecisionKindKey, OutcomeKey, PersonId, RuleId, Timestamp, Visibility, time,
+};
+use frontline_store::{
+    CaseFilter, Decision, DecisionFilter, NewDecision, PageRequest, ReviewOutcome, RuleFilter,
+    RuleVersion, Store,
+};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use utoipa::ToSchema;
+
+use crate::error::{AppError, Result};
+
+/// The key of the decision kind `customer.refunds_90d` counts.
+pub const REFUND_KIND: &str = "refund";
+
+/// Compiled rule versions, shared by every request of this node.
+#[derive(Default)]
+pub struct RuleCache {
+    compiled: Mutex<HashMap<(RuleId, u32, i64), Arc<CompiledRule>>>,
+}
+
+impl std::fmt::Debug for RuleCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleCache").finish_non_exhaustive()
+    }
+}
+
+impl RuleCache {
+    /// The compiled form of a version for a kind. A version that no longer compiles (its kind
+    /// lost a fact it reads) is an error naming the rule.
+    pub fn compiled(&self, kind: &DecisionKind, rule: &RuleVersion) -> Result<Arc<CompiledRule>> {
+        let key = (rule.rule_id, rule.version, kind.updated_at.as_millisecond());
+        if let Some(hit) = self.lock().get(&key) {
+            return Ok(hit.clone());
+        }
+        let expr = match &rule.expression {
+            Some(source) => Some(guideline::compile(source, &kind.schema()).map_err(|e| {
+                AppError::Conflict(format!(
+                    "rule {:?} version {} no longer compiles against decision kind {}: {e}",
+                    rule.name, rule.version, kind.key
+                ))
+            })?),
+            None => None,
+        };
+        let compiled = Arc::new(CompiledRule {
+            rule_id: rule.rule_id,
+            version: rule.version,
+            rule_type: rule.rule_type,
+            name: Arc::from(rule.name.as_str()),
+            text: Arc::from(rule.text.as_str()),
+            expr,
+        });
+        let mut cache = self.lock();
+        // Bounded: rules are few; a flood of edits just starts the cache afresh.
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(RuleId, u32, i64), Arc<CompiledRule>>> {
+        // A panic while holding the lock leaves a map that is still valid.
+        self.compiled.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Check an expression for a rule of `kind` (422 with the position when it does not compile).
+pub fn check_expression(
+    kind: &DecisionKind,
+    rule_type: RuleType,
+    expression: Option<&str>,
+) -> Result<Option<String>> {
+    match (rule_type.has_expression(), expression.map(str::trim)) {
+        (true, Some(source)) if !source.is_empty() => {
+            guideline::compile(source, &kind.schema()).map_err(|error| AppError::Expression {
+                field: "expression".into(),
+                error,
+            })?;
+            Ok(Some(source.to_owned()))
+        }
+        (true, _) => Err(AppError::field(
+            "expression",
+            format!(
+                "a {} needs a condition, e.g. `amount <= 200`",
+                rule_type.as_str()
+            ),
+        )),
+        (false, Some(source)) if !source.is_empty() => Err(AppError::field(
+            "expression",
+            "a principle is guidance text only; leave the expression out",
+        )),
+        (false, _) => Ok(None),
+    }
+}
+
+/// Everything `decide` needs to know about the case.
+pub struct CaseContext {
+    pub case: Case,
+    pub outcome: OutcomeKey,
+}
+
+impl CaseContext {
+    pub async fn load(store: &dyn Store, case: Case) -> Result<Self> {
+        let outcome = store.get_outcome(case.outcome_id).await?.key;
+        Ok(Self { case, outcome })
+    }
+}
+
+/// The published rules of a kind that apply to this case and actor, principles included.
+pub async fn applicable(
+    store: &dyn Store,
+    cache: &RuleCache,
+    kind: &DecisionKind,
+    ctx: &CaseContext,
+    actor: PersonId,
+) -> Result<Vec<Arc<CompiledRule>>> {
+    let published = store
+        .list_rules(RuleFilter {
+            kind: Some(kind.key.clone()),
+            status: Some(RuleStatus::Published),
+            rule_id: None,
+        })
+        .await?;
+    published
+        .iter()
+        .filter(|r| r.scope.applies(ctx.case.team_id, &ctx.outcome, actor))
+        .map(|r| cache.compiled(kind, r))
+        .collect()
+}
+
+fn days_between(from: Timestamp, to: Timestamp) -> f64 {
+    ((to.as_millisecond() - from.as_millisecond()) as f64 / 86_400_000.0)
+        .max(0.0)
+        .floor()
+}
+
+/// The facts nobody has to type: the customer's tenure, value, tier, open cases, refunds in
+/// the last 90 days and mood on this case, and the case's own.
+pub async fn auto_facts(store: &dyn Store, ctx: &CaseContext, now: Timestamp) -> Result<AutoFacts> {
+    let case = &ctx.case;
+    let customer = store.get_person(case.customer_id).await?;
+    let profile = store.get_customer_profile(customer.id).await?;
+    let (tier, lifetime_value, since) = match &profile {
+        Some(p) => (p.tier.clone(), p.lifetime_value, p.customer_since),
+        None => ("standard".to_owned(), 0.0, customer.created_at),
+    };
+    // Customers have few cases; past 200 open ones the figure saturates, which no rule
+    // distinguishes.
+    let open_cases = store
+        .list_cases(
+            CaseFilter {
+                customer_id: Some(customer.id),
+                statuses: vec![
+                    CaseStatus::New,
+                    CaseStatus::Open,
+                    CaseStatus::WaitingOnCustomer,
+                ],
+                ..CaseFilter::default()
+            },
+            PageRequest::first(PageRequest::<frontline_core::CaseNumber>::MAX_LIMIT),
+        )
+        .await?
+        .items
+        .len() as u32;
+    let refunds = match DecisionKindKey::parse(REFUND_KIND) {
+        Ok(kind) => store
+            .list_decisions(
+                DecisionFilter {
+                    customer_id: Some(customer.id),
+                    kind: Some(kind),
+                    since: Some(time::from_millis(now.as_millisecond() - 90 * 86_400_000)),
+                    ..DecisionFilter::default()
+                },
+                1000,
+            )
+            .await?
+            .iter()
+            .filter(|d| d.verdict != Verdict::Blocked && !reversed(d))
+            .count(),
+        Err(_) => 0,
+    };
+    // The mood of the customer's last three public messages on this case.
+    let messages = store.list_messages(case.id, false).await?;
+    let recent: Vec<f64> = messages
+        .iter()
+        .rev()
+        .filter(|m| m.author_id == customer.id && m.visibility == Visibility::Public)
+        .take(3)
+        .map(|m| frontline_core::sentiment::score(m.body.as_str()))
+        .collect();
+    let sentiment = if recent.is_empty() {
+        0.0
+    } else {
+        recent.iter().sum::<f64>() / recent.len() as f64
+    };
+    Ok(AutoFacts {
+        customer_tenure_days: days_between(since, now),
+        customer_lifetime_value: lifetime_value,
+        customer_open_cases: f64::from(open_cases),
+        customer_refunds_90d: refunds as f64,
+        customer_tier: tier,
+        customer_sentiment: (sentiment * 100.0).round() / 100.0,
+        case_age_days: days_between(case.created_at, now),
+        case_outcome: ctx.outcome.to_string(),
+        case_priority: case.priority.as_str().to_owned(),
+        case_channel: case.channel.as_str().to_owned(),
+        case_status: case.status.as_str().to_owned(),
+        case_tags: case.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+    })
+}
+
+fn reversed(d: &Decision) -> bool {
+    d.review
+        .as_ref()
+        .is_some_and(|r| r.outcome == ReviewOutcome::Reverse)
+}
+
+/// A decision to evaluate, as the employee sends it.
+pub struct Proposal {
+    pub kind: DecisionKindKey,
+    pub facts: Map<String, Json>,
+    pub explanation: Option<String>,
+    pub dry_run: bool,
+}
+
+/// What `decide` answers.
+pub struct Decided {
+    pub evaluation: Evaluation,
+    /// The facts as evaluated, by name (the kind's and the automatic ones).
+    pub facts: Map<String, Json>,
+    /// `None` for a dry run.
+    pub recorded: Option<Decision>,
+}
+
+/// Evaluate a decision and, unless it is a dry run, record it: `within` is recorded as is,
+/// `explain` only with an explanation of at least a sentence, `blocked` never.
+pub async fn decide(
+    store: &dyn Store,
+    cache: &RuleCache,
+    ctx: &CaseContext,
+    actor: PersonId,
+    proposal: Proposal,
+) -> Result<Decided> {
+    let kind = store
+        .get_decision_kind(&proposal.kind)
+        .await
+        .map_err(|e| match e {
+            frontline_store::StoreError::NotFound { .. } => AppError::field(
+                "kind",
+                format!("there is no decision kind {:?}", proposal.kind.as_str()),
+            ),
+            other => other.into(),
+        })?;
+    let schema = kind.schema();
+    let now = time::now();
+    let auto = auto_facts(store, ctx, now).await?;
+    let facts = schema
+        .facts(&proposal.facts, &auto)
+        .map_err(AppError::from)?;
+    let rules = applicable(store, cache, &kind, ctx, actor).await?;
+    let evaluation = guideline::evaluate(rules.iter().map(|r| &**r), &facts);
+    let facts_json = schema.to_json(&facts);
+    if proposal.dry_run {
+        return Ok(Decided {
+            evaluation,
+            facts: facts_json,
+            recorded: None,
+        });
+    }
+    let explanation = match (
+        evaluation.verdict,
+        proposal.explanation.as_deref().map(str::trim),
+    ) {
+        (Verdict::Blocked, _) => {
+            let reasons = describe_failures(&evaluation, RuleType::Policy);
+            return Err(AppError::DecisionRefused {
+                detail: format!("blocked by policy: {reasons}"),
+                evaluation: serde_json::to_value(&evaluation).unwrap_or(Json::Null),
+            });
+        }
+        (Verdict::Explain, None | Some("")) => {
+            let reasons = describe_failures(&evaluation, RuleType::Guideline);
+            return Err(AppError::DecisionRefused {
+                detail: format!(
+                    "outside the guidelines ({reasons}): you may go ahead, but say why in `explanation`"
+                ),
+                evaluation: serde_json::to_value(&evaluation).unwrap_or(Json::Null),
+            });
+        }
+        (Verdict::Explain, Some(text)) => {
+            Some(guideline::check_explanation(text).map_err(AppError::from)?)
+        }
+        // An explanation given when none was needed is kept: it is still the employee's words.
+        (Verdict::Within, text) => text.filter(|t| !t.is_empty()).map(str::to_owned),
+    };
+    let written = store
+        .record_decision(NewDecision {
+            case_id: ctx.case.id,
+            kind: kind.key.clone(),
+            actor_id: actor,
+            facts: facts_json.clone(),
+            verdict: evaluation.verdict,
+            explanation,
+            findings: evaluation.findings.clone(),
+        })
+        .await?;
+    Ok(Decided {
+        evaluation,
+        facts: facts_json,
+        recorded: Some(crate::api::written(written)),
+    })
+}
+
+fn describe_failures(evaluation: &Evaluation, of: RuleType) -> String {
+    evaluation
+        .failed()
+        .filter(|f| f.rule_type == of)
+        .map(|f| format!("{}: {}", f.name, f.why.join("; ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How often one rule version was met, deviated from, and how its deviations were judged.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RuleFigures {
+    #[schema(value_type = String)]
+    pub rule_id: RuleId,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub rule_type: RuleType,
+    #[schema(value_type = String)]
+    pub kind: DecisionKindKey,
+    /// Decisions it applied to.
+    pub applied: u32,
+    /// Of those, how many it held for.
+    pub met: u32,
+    /// Decisions taken outside it (with an explanation).
+    pub deviations: u32,
+    pub upheld: u32,
+    pub coached: u32,
+    pub reversed: u32,
+    /// Deviations not yet reviewed.
+    pub pending: u32,
+    /// `met / applied`, 0 when it never applied.
+    pub met_rate: f64,
+    /// Deviations consistently upheld: a candidate to widen (earned autonomy).
+    pub widen_candidate: bool,
+}
+
+/// When deviations count as consistently upheld.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+pub struct WidenThresholds {
+    /// At least this many reviewed deviations…
+    pub min_reviewed: u32,
+    /// …of which at least this share upheld (0 to 1).
+    pub upheld_share: f64,
+}
+
+impl Default for WidenThresholds {
+    fn default() -> Self {
+        Self {
+            min_reviewed: 5,
+            upheld_share: 0.8,
+        }
+    }
+}
+
+/// Figures per rule over decisions decided since `since` (all versions of a rule together),
+/// for the guidelines and policies of `rules`.
+pub fn figures(
+    rules: &[RuleVersion],
+    decisions: &[Decision],
+    thresholds: WidenThresholds,
+) -> Vec<RuleFigures> {
+    let mut by_rule: HashMap<RuleId, RuleFigures> = HashMap::new();
+    let mut order = Vec::new();
+    for rule in rules.iter().filter(|r| r.rule_type != RuleType::Principle) {
+        let entry = by_rule.entry(rule.rule_id).or_insert_with(|| {
+            order.push(rule.rule_id);
+            RuleFigures {
+                rule_id: rule.rule_id,
+                name: String::new(),
+                rule_type: rule.rule_type,
+                kind: rule.kind.clone(),
+                applied: 0,
+                met: 0,
+                deviations: 0,
+                upheld: 0,
+                coached: 0,
+                reversed: 0,
+                pending: 0,
+                met_rate: 0.0,
+                widen_candidate: false,
+            }
+        });
+        // Versions come oldest first, so the newest version names the rule.
+        entry.name = rule.name.clone();
+    }
+    for decision in decisions {
+        for finding in &decision.findings {
+            let Some(fig) = by_rule.get_mut(&finding.rule_id) else {
+                continue;
+            };
+            let Some(held) = finding.held else { continue };
+            fig.applied += 1;
+            if held {
+                fig.met += 1;
+                continue;
+            }
+            if decision.verdict != Verdict::Explain {
+                continue;
+            }
+            fig.deviations += 1;
+            match decision.review.as_ref().map(|r| r.outcome) {
+                Some(ReviewOutcome::Uphold) => fig.upheld += 1,
+                Some(ReviewOutcome::Coach) => fig.coached += 1,
+                Some(ReviewOutcome::Reverse) => fig.reversed += 1,
+                None => fig.pending += 1,
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|id| by_rule.remove(&id))
+        .map(|mut fig| {
+            fig.met_rate = if fig.applied == 0 {
+                0.0
+            } else {
+                f64::from(fig.met) / f64::from(fig.applied)
+            };
+            let reviewed = fig.upheld + fig.coached + fig.reversed;
+            fig.widen_candidate = fig.rule_type == RuleType::Guideline
+                && reviewed >= thresholds.min_reviewed
+                && f64::from(fig.upheld) >= thresholds.upheld_share * f64::from(reviewed);
+            fig
+        })
+        .collect()
+}
+
+/// One past decision whose verdict the candidate version would change.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ChangedVerdict {
+    #[schema(value_type = String)]
+    pub decision_id: frontline_core::DecisionId,
+    #[schema(value_type = String)]
+    pub case_id: frontline_core::CaseId,
+    #[schema(format = DateTime)]
+    pub decided_at: String,
+    #[schema(value_type = String)]
+    pub before: Verdict,
+    #[schema(value_type = String)]
+    pub after: Verdict,
+    /// Why the candidate does not hold, when it does not.
+    pub why: Vec<String>,
+}
+
+/// What a back-test found.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct BackTest {
+    pub days: u32,
+    /// Past decisions of the kind in the window.
+    pub decisions: u32,
+    /// Decisions the candidate applies to.
+    pub applicable: u32,
+    pub changed: Vec<ChangedVerdict>,
+    /// Decisions that could not be re-evaluated (the kind gained a fact since), with why.
+    pub skipped: Vec<String>,
+}
+
+/// Re-evaluate `candidate` on the recorded facts of the last `days` days of decisions of its
+/// kind. Every other rule's recorded finding stands (the facts did not change); the candidate
+/// replaces any version of the same rule, so the new verdict is exactly what would have been
+/// answered had the candidate been published instead.
+pub async fn back_test(
+    store: &dyn Store,
+    kind: &DecisionKind,
+    candidate: &RuleVersion,
+    days: u32,
+) -> Result<BackTest> {
+    let schema = kind.schema();
+    let expr = match &candidate.expression {
+        Some(source) => {
+            Some(
+                guideline::compile(source, &schema).map_err(|error| AppError::Expression {
+                    field: "expression".into(),
+                    error,
+                })?,
+            )
+        }
+        None => None,
+    };
+    let since = time::from_millis(time::now().as_millisecond() - i64::from(days) * 86_400_000);
+    let decisions = store
+        .list_decisions(
+            DecisionFilter {
+                kind: Some(kind.key.clone()),
+                since: Some(since),
+                ..DecisionFilter::default()
+            },
+            20_000,
+        )
+        .await?;
+    let mut teams: HashMap<frontline_core::CaseId, Option<frontline_core::TeamId>> = HashMap::new();
+    let mut result = BackTest {
+        days,
+        decisions: decisions.len() as u32,
+        applicable: 0,
+        changed: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for decision in &decisions {
+        let outcome = decision
+            .facts
+            .get("case.outcome")
+            .and_then(Json::as_str)
+            .and_then(|k| OutcomeKey::parse(k).ok());
+        let team = match teams.get(&decision.case_id) {
+            Some(team) => *team,
+            None => {
+                let team = store.get_case(decision.case_id).await?.team_id;
+                teams.insert(decision.case_id, team);
+                team
+            }
+        };
+        let applies = outcome.is_some_and(|o| candidate.scope.applies(team, &o, decision.actor_id));
+        let others = decision
+            .findings
+            .iter()
+            .filter(|f| f.rule_id != candidate.rule_id);
+        let mut before_without = Verdict::Within;
+        for f in others {
+            before_without = before_without.max(verdict_of(f));
+        }
+        let mut after = before_without;
+        let mut why = Vec::new();
+        if applies {
+            result.applicable += 1;
+            if let Some(expr) = &expr {
+                let facts = match schema.recorded(&decision.facts) {
+                    Ok(facts) => facts,
+                    Err(reason) => {
+                        result
+                            .skipped
+                            .push(format!("decision {}: {reason}", decision.id));
+                        continue;
+                    }
+                };
+                let held = expr.holds(&facts).unwrap_or(false);
+                if !held {
+                    why = expr.why_not(&facts);
+                    after = after.max(match candidate.rule_type {
+                        RuleType::Policy => Verdict::Blocked,
+                        _ => Verdict::Explain,
+                    });
+                }
+            }
+        }
+        if after != decision.verdict {
+            result.changed.push(ChangedVerdict {
+                decision_id: decision.id,
+                case_id: decision.case_id,
+                decided_at: decision.decided_at.to_string(),
+                before: decision.verdict,
+                after,
+                why,
+            });
+        }
+    }
+    Ok(result)
+}
+
+fn verdict_of(f: &Finding) -> Verdict {
+    match (f.held, f.rule_type) {
+        (Some(false), RuleType::Policy) => Verdict::Blocked,
+        (Some(false), _) => Verdict::Explain,
+        _ => Verdict::Within,
+    }
+}
+
+/// Refuse a kind change that would break a draft or published rule (a fact it reads was
+/// dropped or changed type), naming the first such rule.
+pub async fn check_kind_change(store: &dyn Store, kind: &DecisionKind) -> Result<()> {
+    let rules = store
+        .list_rules(RuleFilter {
+            kind: Some(kind.key.clone()),
+            ..RuleFilter::default()
+        })
+        .await?;
+    let schema = kind.schema();
+    let mut seen = HashSet::new();
+    for rule in rules.iter().filter(|r| r.status != RuleStatus::Retired) {
+        let Some(source) = &rule.expression else {
+            continue;
+        };
+        if !seen.insert(source.as_str()) {
+            continue;
+        }
+        if let Err(e) = guideline::compile(source, &schema) {
+            return Err(AppError::Conflict(format!(
+                "rule {:?} (version {}) would no longer work: {e}; retire or change it first",
+                rule.name, rule.version
+            )));
+        }
+    }
+    Ok(())
+}
