@@ -1,7 +1,8 @@
 // Frontline web console: small progressive enhancements. Every page works without this
-// file; with it, pages follow the live event stream, show who else is on a case, and warn
-// when a new message arrives while you are writing. No inline script is allowed (CSP), so
-// pages pass data through data- attributes.
+// file; with it, pages follow the live event stream, show who else is on a case, warn
+// when a new message arrives while you are writing, and show a decision's verdict while you
+// type its facts. No inline script is allowed (CSP), so pages pass data through data-
+// attributes.
 (function () {
   'use strict';
 
@@ -177,6 +178,139 @@
       if (reply) { reply.focus(); }
     }
   });
+
+  // ----- the decision panel: the verdict as you type -----
+  // The form posts and records without this; here each change asks the API for a dry run
+  // and draws the verdict with text nodes only (rule names and reasons are not markup).
+  var HEADLINES = {
+    within: 'Within the guidelines: go ahead.',
+    explain: 'Outside a guideline: you may go ahead, but say why.',
+    blocked: 'Blocked by a policy: this cannot be done.'
+  };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function paintVerdict(form, view) {
+    var box = form.querySelector('[data-verdict]');
+    var explanation = form.querySelector('[data-explanation]');
+    var submit = form.querySelector('[data-decide-submit]');
+    if (!box) { return; }
+    box.textContent = '';
+    var verdict = view && view.verdict;
+    if (view) {
+      var panel = el('div', 'verdict verdict-' + (verdict || 'pending'));
+      var head = el('p', 'verdict-head');
+      head.appendChild(el('strong', '', verdict ? HEADLINES[verdict] : view.message));
+      panel.appendChild(head);
+      var failed = (view.findings || []).filter(function (f) { return f.held === false; });
+      if (failed.length) {
+        var list = el('ul', 'verdict-rules');
+        failed.forEach(function (f) {
+          var item = el('li');
+          item.appendChild(el('strong', '', f.name));
+          item.appendChild(document.createTextNode(' '));
+          item.appendChild(el('span', 'badge rule-' + f.rule_type, f.rule_type));
+          if (f.why && f.why.length) {
+            var why = el('ul', 'why');
+            f.why.forEach(function (w) { why.appendChild(el('li', '', w)); });
+            item.appendChild(why);
+          }
+          if (f.text) { item.appendChild(el('p', 'muted small', f.text)); }
+          list.appendChild(item);
+        });
+        panel.appendChild(list);
+      }
+      box.appendChild(panel);
+    }
+    if (explanation) {
+      var needed = verdict === 'explain';
+      var typed = explanation.querySelector('textarea');
+      explanation.hidden = !needed && !(typed && typed.value.trim());
+      if (typed) { typed.required = needed; }
+    }
+    if (submit) { submit.disabled = verdict === 'blocked'; }
+  }
+
+  function factsOf(form) {
+    var facts = {};
+    var complete = true;
+    form.querySelectorAll('[data-fact]').forEach(function (input) {
+      var name = input.getAttribute('data-fact');
+      var type = input.getAttribute('data-type');
+      if (type === 'bool') { facts[name] = input.checked; return; }
+      var value = input.value.trim();
+      if (!value) { complete = false; return; }
+      facts[name] = (type === 'money' || type === 'number') ? Number(value) : value;
+      if ((type === 'money' || type === 'number') && !isFinite(facts[name])) { complete = false; }
+    });
+    return complete ? facts : null;
+  }
+
+  function followDecision(form, caseNumber) {
+    var kind = form.getAttribute('data-decide-form');
+    var timer = null;
+    var asked = 0;
+    var evaluate = function () {
+      var facts = factsOf(form);
+      if (!facts) { paintVerdict(form, null); return; }
+      var mine = ++asked;
+      fetch('/api/v1/cases/' + encodeURIComponent(caseNumber) + '/decisions', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ kind: kind, facts: facts, dry_run: true })
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (answer) {
+        if (mine !== asked) { return; }
+        var stale = form.querySelector('[data-server-error]');
+        if (stale) { stale.remove(); }
+        if (answer.ok) {
+          paintVerdict(form, answer.body);
+          announce(HEADLINES[answer.body.verdict] || '');
+        } else {
+          paintVerdict(form, { message: (answer.body && answer.body.detail) || 'The verdict could not be worked out.' });
+        }
+      }).catch(function () { /* offline: the form still records and answers with the verdict */ });
+    };
+    var schedule = function () {
+      clearTimeout(timer);
+      timer = setTimeout(evaluate, 250);
+    };
+    form.addEventListener('input', function (event) {
+      if (event.target.closest('[data-explanation]')) { return; }
+      schedule();
+    });
+    form.addEventListener('change', function (event) {
+      if (event.target.closest('[data-explanation]')) { return; }
+      schedule();
+    });
+    return evaluate;
+  }
+
+  var chooser = document.querySelector('[data-kind-chooser]');
+  if (casePage && window.fetch && document.querySelector('[data-decide-form]')) {
+    var decideCase = casePage.getAttribute('data-case');
+    var evaluators = {};
+    document.querySelectorAll('[data-decide-form]').forEach(function (form) {
+      evaluators[form.getAttribute('data-decide-form')] = followDecision(form, decideCase);
+    });
+    if (chooser) {
+      document.querySelectorAll('[data-without-script]').forEach(function (b) { b.hidden = true; });
+      chooser.addEventListener('change', function () {
+        document.querySelectorAll('[data-decide-form]').forEach(function (form) {
+          form.hidden = form.getAttribute('data-decide-form') !== chooser.value;
+        });
+        var evaluate = evaluators[chooser.value];
+        if (evaluate) { evaluate(); }
+      });
+    }
+  }
 
   if (casePage && window.fetch) {
     var number = casePage.getAttribute('data-case');

@@ -1,7 +1,9 @@
 //! The web console without a browser: which pages render for whom, redirects to login, the
 //! security headers, CSRF on forms, escaping, logout, the stale-reply prompt and the HTML
-//! error pages. Helpers here; tests in `security` and `work`.
+//! error pages, and the guidelines console. Helpers here; tests in `security`, `work` and
+//! `guidelines`.
 
+mod guidelines;
 mod security;
 mod work;
 
