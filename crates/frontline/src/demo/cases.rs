@@ -32,6 +32,8 @@ pub struct Written {
     pub by_status: BTreeMap<CaseStatus, usize>,
     /// When the store-stamped parts of the cases really happened.
     pub retimer: Retimer,
+    /// Every case as it ended, with its plan, oldest first (the order of the plans).
+    pub stored: Vec<(CasePlan, Case)>,
 }
 
 /// Write every plan, at most `concurrency` cases in flight, and stop at the first error.
@@ -61,7 +63,12 @@ pub async fn write_all(
         written.messages += case.messages;
         *written.by_status.entry(case.status).or_default() += 1;
         written.retimer.merge(case.retimer);
+        written.stored.push((case.plan, case.case));
     }
+    // Tasks finish in any order; keep the plans' order so what follows is deterministic.
+    written
+        .stored
+        .sort_by_key(|(plan, _)| (plan.created_at, plan.index));
     Ok(written)
 }
 
@@ -70,6 +77,8 @@ struct CaseWritten {
     status: CaseStatus,
     messages: usize,
     retimer: Retimer,
+    plan: CasePlan,
+    case: Case,
 }
 
 /// Write one case and its conversation.
@@ -95,14 +104,15 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
     retimer.events(&created, plan.created_at);
     let mut case = created.value.case;
     let (mut messages, mut updated_at, mut resolved_at) = (1, plan.created_at, None);
-    for Step { at, action } in plan.steps {
+    for Step { at, action } in &plan.steps {
+        let at = *at;
         match action {
             Action::Message {
                 author,
                 body,
                 internal,
             } => {
-                let (author_id, assigned) = match author {
+                let (author_id, assigned) = match *author {
                     Author::Customer => (customer, None),
                     Author::Owner => owner(store, context, &mut case, plan.pick).await?,
                     Author::Supporter => match supporter(context, &case, plan.pick) {
@@ -119,7 +129,7 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
                     case_id: case.id,
                     author_id,
                     body: MessageBody::parse(&body.replace("{agent}", name))?,
-                    visibility: if internal {
+                    visibility: if *internal {
                         Visibility::Internal
                     } else {
                         Visibility::Public
@@ -136,8 +146,9 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
                 case = added.value.case;
                 messages += 1;
             }
-            Action::Status(to) if case.status == to => {}
+            Action::Status(to) if case.status == *to => {}
             Action::Status(to) => {
+                let to = *to;
                 let (actor, assigned) = owner(store, context, &mut case, plan.pick).await?;
                 let changed = store
                     .change_status(Some(actor), case.id, to)
@@ -160,7 +171,7 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
             Action::Achieved(value) => {
                 let (actor, assigned) = owner(store, context, &mut case, plan.pick).await?;
                 let set = store
-                    .set_outcome_achieved(Some(actor), case.id, value)
+                    .set_outcome_achieved(Some(actor), case.id, *value)
                     .await
                     .context("could not set outcome")?;
                 retimer.events(&set, at);
@@ -192,6 +203,8 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
         status: case.status,
         messages,
         retimer,
+        plan,
+        case,
     })
 }
 

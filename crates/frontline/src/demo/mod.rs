@@ -1,6 +1,8 @@
 //! The demo organisation: a help desk that feels lived in. A CEO and five other support
 //! employees, 25 front-line employees in six overlapping outcome teams, 300 customers and
-//! about 2,000 cases over the last 90 days with their conversations, in every status.
+//! about 2,000 cases over the last 90 days with their conversations, in every status, and the
+//! guidelines engine in use: decision kinds, rules with a history, and a few hundred decisions
+//! taken on those cases (see `guidelines`).
 //!
 //! Everything is derived from a seed, so the same organisation, cases and conversations are
 //! generated on every run; only the calendar moves with today's date. What the store decides
@@ -13,6 +15,7 @@
 
 mod cases;
 mod conversation;
+mod guidelines;
 mod names;
 mod org;
 mod outcomes;
@@ -80,6 +83,9 @@ pub struct Summary {
     pub cases: usize,
     pub messages: usize,
     pub cases_by_status: BTreeMap<CaseStatus, usize>,
+    /// Decision kinds, rules (and their versions), decisions by verdict and reviews by
+    /// outcome.
+    pub guidelines: guidelines::Seeded,
     pub elapsed: Duration,
 }
 
@@ -193,9 +199,9 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
     let written = create_customers(&store, &specs, options.concurrency).await?;
     let joined = joined_at(options.seed, &plans, specs.len(), anchor);
     let mut customers = Vec::with_capacity(written.len());
-    for (person, joined) in written.iter().zip(joined) {
-        retimer.events(person, joined);
-        retimer.person(person.value.id, joined);
+    for (person, joined) in written.iter().zip(&joined) {
+        retimer.events(person, *joined);
+        retimer.person(person.value.id, *joined);
         customers.push(person.value.id);
     }
     tracing::info!(customers = customers.len(), "demo: customers created");
@@ -227,8 +233,29 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         .filter(|s| s.role == Role::Support)
         .count();
     let context = Arc::new(cases::Context { org, customers });
-    let written = cases::write_all(store, context, plans, options.concurrency).await?;
-    retimer.merge(written.retimer);
+    let mut written =
+        cases::write_all(store.clone(), context.clone(), plans, options.concurrency).await?;
+    retimer.merge(std::mem::take(&mut written.retimer));
+    let seeded = guidelines::write(
+        &store,
+        guidelines::Input {
+            seed: options.seed,
+            anchor,
+            org: &context.org,
+            customers: &context.customers,
+            specs: &specs,
+            joined: &joined,
+            cases: &written.stored,
+            concurrency: options.concurrency,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        decisions = seeded.decisions.values().sum::<usize>(),
+        reviews = seeded.reviews.values().sum::<usize>(),
+        "demo: guidelines and decisions written"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -240,6 +267,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         cases: written.cases,
         messages: written.messages,
         cases_by_status: written.by_status,
+        guidelines: seeded,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))

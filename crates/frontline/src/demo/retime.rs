@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
-use frontline_core::{CaseId, OutcomeId, PersonId, TeamId, Timestamp};
+use frontline_core::{
+    CaseId, DecisionId, DecisionKindKey, OutcomeId, PersonId, RuleId, TeamId, Timestamp,
+};
 use frontline_store::{Record, Written};
 
 /// When a case was last touched and, if it ended resolved or closed, when it was resolved.
@@ -24,6 +26,18 @@ pub struct Retimer {
     teams: HashMap<TeamId, Timestamp>,
     outcomes: HashMap<OutcomeId, Timestamp>,
     cases: HashMap<CaseId, CaseTimes>,
+    kinds: HashMap<DecisionKindKey, Timestamp>,
+    rules: HashMap<(RuleId, u32), RuleTimes>,
+    decisions: HashMap<DecisionId, Timestamp>,
+    reviews: HashMap<DecisionId, Timestamp>,
+}
+
+/// When a rule version was drafted, published and retired; `None` leaves the stored time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RuleTimes {
+    pub created_at: Option<Timestamp>,
+    pub published_at: Option<Timestamp>,
+    pub retired_at: Option<Timestamp>,
 }
 
 impl Retimer {
@@ -54,12 +68,46 @@ impl Retimer {
         self.cases.insert(id, times);
     }
 
+    /// A decision kind was last saved at `at`.
+    pub fn kind(&mut self, key: DecisionKindKey, at: Timestamp) {
+        self.kinds.insert(key, at);
+    }
+
+    pub fn rule_created(&mut self, id: RuleId, version: u32, at: Timestamp) {
+        self.rules.entry((id, version)).or_default().created_at = Some(at);
+    }
+
+    pub fn rule_published(&mut self, id: RuleId, version: u32, at: Timestamp) {
+        self.rules.entry((id, version)).or_default().published_at = Some(at);
+    }
+
+    pub fn rule_retired(&mut self, id: RuleId, version: u32, at: Timestamp) {
+        self.rules.entry((id, version)).or_default().retired_at = Some(at);
+    }
+
+    pub fn decision(&mut self, id: DecisionId, at: Timestamp) {
+        self.decisions.insert(id, at);
+    }
+
+    pub fn review(&mut self, id: DecisionId, at: Timestamp) {
+        self.reviews.insert(id, at);
+    }
+
     pub fn merge(&mut self, other: Retimer) {
         self.events.extend(other.events);
         self.people.extend(other.people);
         self.teams.extend(other.teams);
         self.outcomes.extend(other.outcomes);
         self.cases.extend(other.cases);
+        self.kinds.extend(other.kinds);
+        for (key, times) in other.rules {
+            let entry = self.rules.entry(key).or_default();
+            entry.created_at = times.created_at.or(entry.created_at);
+            entry.published_at = times.published_at.or(entry.published_at);
+            entry.retired_at = times.retired_at.or(entry.retired_at);
+        }
+        self.decisions.extend(other.decisions);
+        self.reviews.extend(other.reviews);
     }
 
     /// Move every record this retimer knows about to its intended time.
@@ -94,7 +142,34 @@ impl Retimer {
                         event.at = *at;
                     }
                 }
+                Record::DecisionKind(kind) => {
+                    if let Some(at) = self.kinds.get(&kind.key) {
+                        kind.updated_at = *at;
+                    }
+                }
+                Record::Rule(rule) => {
+                    if let Some(times) = self.rules.get(&(rule.rule_id, rule.version)) {
+                        rule.created_at = times.created_at.unwrap_or(rule.created_at);
+                        if rule.published_at.is_some() {
+                            rule.published_at = times.published_at.or(rule.published_at);
+                        }
+                        if rule.retired_at.is_some() {
+                            rule.retired_at = times.retired_at.or(rule.retired_at);
+                        }
+                    }
+                }
+                Record::Decision(decision) => {
+                    if let Some(at) = self.decisions.get(&decision.id) {
+                        decision.decided_at = *at;
+                    }
+                    if let (Some(review), Some(at)) =
+                        (decision.review.as_mut(), self.reviews.get(&decision.id))
+                    {
+                        review.reviewed_at = *at;
+                    }
+                }
                 Record::Token { .. }
+                | Record::CustomerProfile(_)
                 | Record::Membership(_)
                 | Record::Support(_)
                 | Record::Message(_) => {}

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use frontline_core::{CaseStatus, Role, Visibility, time};
-use frontline_store::{Record, Store};
+use frontline_core::guideline::{self, CompiledRule, RuleStatus, RuleType, Verdict};
+use frontline_core::{CaseStatus, OutcomeKey, Role, Visibility, time};
+use frontline_store::{Record, ReviewOutcome, Store};
 use frontline_store_sqlite::SqliteStore;
 use jiff::SignedDuration;
 
@@ -88,6 +89,8 @@ async fn the_demo_seeds_a_realistic_organisation() {
     let records = store.export().await.unwrap();
     let mut roles = BTreeMap::new();
     let (mut cases, mut messages, mut memberships, mut supports) = (vec![], vec![], vec![], vec![]);
+    let (mut profiles, mut kinds, mut rules, mut decisions) = (vec![], vec![], vec![], vec![]);
+    let mut people = HashMap::new();
     for record in records {
         match record {
             Record::Person {
@@ -97,6 +100,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
             } => {
                 assert_eq!(password_hash.as_deref(), Some("$argon2id$demo-test"));
                 *roles.entry(person.role.as_str()).or_insert(0) += 1;
+                people.insert(person.id, person.role);
                 if person.email.as_str() == "ceo@frontline.example" {
                     assert_eq!(
                         (person.title.as_deref(), person.admin, person.role),
@@ -108,6 +112,10 @@ async fn the_demo_seeds_a_realistic_organisation() {
             Record::Message(message) => messages.push(message),
             Record::Membership(m) => memberships.push(m),
             Record::Support(s) => supports.push(s),
+            Record::CustomerProfile(p) => profiles.push(p),
+            Record::DecisionKind(k) => kinds.push(k),
+            Record::Rule(r) => rules.push(r),
+            Record::Decision(d) => decisions.push(d),
             // Everything is dated in the organisation's past, not at the moment of seeding.
             Record::Event(event) => assert!(event.at < before_seeding, "{event:?}"),
             _ => {}
@@ -186,6 +194,224 @@ async fn the_demo_seeds_a_realistic_organisation() {
     let oldest = cases.iter().map(|c| c.created_at).min().unwrap();
     assert!(time::now().duration_since(oldest) > SignedDuration::from_hours(24 * 80));
 
+    check_guidelines(&cases, &people, &profiles, &kinds, &rules, &decisions);
+
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
+}
+
+/// The guidelines engine's demo data: profiles, kinds, the refund guideline's history, and
+/// decisions whose verdicts are exactly what the engine answers for their recorded facts and
+/// the rule versions in force when they were taken.
+fn check_guidelines(
+    cases: &[frontline_core::Case],
+    people: &HashMap<frontline_core::PersonId, Role>,
+    profiles: &[frontline_store::CustomerProfile],
+    kinds: &[frontline_core::guideline::DecisionKind],
+    rules: &[frontline_store::RuleVersion],
+    decisions: &[frontline_store::Decision],
+) {
+    let now = time::now();
+    assert_eq!(profiles.len(), 300, "every customer has a profile");
+    let tier = |t: &str| profiles.iter().filter(|p| p.tier == t).count();
+    assert!(
+        (180..=240).contains(&tier("standard")),
+        "{}",
+        tier("standard")
+    );
+    assert!((40..=80).contains(&tier("plus")), "{}", tier("plus"));
+    assert!((15..=45).contains(&tier("premium")), "{}", tier("premium"));
+    assert!(
+        profiles
+            .iter()
+            .all(|p| p.customer_since < now && p.lifetime_value > 0.0)
+    );
+
+    let keys: HashSet<&str> = kinds.iter().map(|k| k.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        HashSet::from([
+            "refund",
+            "goodwill_credit",
+            "replacement",
+            "deadline_exception"
+        ])
+    );
+    let kinds: HashMap<_, _> = kinds.iter().map(|k| (k.key.clone(), k)).collect();
+    assert!(
+        kinds
+            .values()
+            .all(|k| k.updated_at < now && k.currency == "EUR")
+    );
+
+    let spot: Vec<_> = rules
+        .iter()
+        .filter(|r| r.name == "Refund on the spot")
+        .collect();
+    let status: Vec<_> = spot.iter().map(|r| (r.version, r.status)).collect();
+    assert_eq!(
+        status,
+        [
+            (1, RuleStatus::Retired),
+            (2, RuleStatus::Published),
+            (3, RuleStatus::Draft)
+        ]
+    );
+    assert_eq!(spot[0].retired_at, spot[1].published_at, "v2 replaced v1");
+    let v1_days = now.duration_since(spot[0].published_at.unwrap()).as_hours() / 24;
+    let v2_days = now.duration_since(spot[1].published_at.unwrap()).as_hours() / 24;
+    assert!((80..=90).contains(&v1_days) && (25..=35).contains(&v2_days));
+    for rule in rules {
+        assert!(rule.created_at < now);
+        assert!(
+            rule.published_at
+                .is_none_or(|p| rule.created_at < p && p < now)
+        );
+        assert!(
+            rule.retired_at
+                .is_none_or(|r| rule.published_at.unwrap() < r && r < now)
+        );
+        assert_eq!(
+            rule.expression.is_some(),
+            rule.rule_type != RuleType::Principle
+        );
+        assert_eq!(people.get(&rule.created_by.unwrap()), Some(&Role::Support));
+    }
+    let types: HashSet<_> = rules.iter().map(|r| r.rule_type).collect();
+    assert_eq!(types.len(), 3, "guidelines, policies and principles");
+    let versions: HashMap<_, _> = rules.iter().map(|r| ((r.rule_id, r.version), r)).collect();
+
+    let by_verdict = |v: Verdict| decisions.iter().filter(|d| d.verdict == v).count();
+    let (within, explain) = (by_verdict(Verdict::Within), by_verdict(Verdict::Explain));
+    assert!(
+        decisions.len() >= 200,
+        "a few hundred decisions: {}",
+        decisions.len()
+    );
+    assert_eq!(
+        by_verdict(Verdict::Blocked),
+        0,
+        "blocked decisions are never recorded"
+    );
+    assert!(within * 10 > decisions.len() * 6, "mostly within: {within}");
+    assert!(
+        explain * 10 > decisions.len() * 15 / 10,
+        "some explained: {explain}"
+    );
+
+    let cases: HashMap<_, _> = cases.iter().map(|c| (c.id, c)).collect();
+    let mut compiled: HashMap<_, Arc<CompiledRule>> = HashMap::new();
+    let mut reviews: HashMap<ReviewOutcome, usize> = HashMap::new();
+    for d in decisions {
+        let case = cases[&d.case_id];
+        assert!(
+            d.decided_at > case.created_at && d.decided_at < now,
+            "{d:?}"
+        );
+        assert_eq!(
+            (Some(d.actor_id), d.customer_id),
+            (case.owner_id, case.customer_id)
+        );
+        assert_eq!(d.explanation.is_some(), d.verdict == Verdict::Explain);
+        if let Some(review) = &d.review {
+            assert_eq!(d.verdict, Verdict::Explain);
+            assert_ne!(review.reviewer_id, d.actor_id);
+            assert_eq!(people.get(&review.reviewer_id), Some(&Role::Support));
+            assert!(review.reviewed_at > d.decided_at && review.reviewed_at < now);
+            assert!(review.comment.is_some() || review.outcome == ReviewOutcome::Uphold);
+            *reviews.entry(review.outcome).or_default() += 1;
+        }
+
+        // Re-evaluate the recorded facts against the recorded versions.
+        let kind = kinds[&d.kind];
+        let schema = kind.schema();
+        let facts = schema.recorded(&d.facts).unwrap();
+        let rules: Vec<Arc<CompiledRule>> = d
+            .findings
+            .iter()
+            .map(|f| {
+                let version = versions[&(f.rule_id, f.version)];
+                assert!(
+                    version.published_at.is_some_and(|p| p <= d.decided_at)
+                        && version.retired_at.is_none_or(|r| d.decided_at < r),
+                    "{} v{} was in force when the decision was taken",
+                    version.name,
+                    version.version
+                );
+                compiled
+                    .entry((f.rule_id, f.version))
+                    .or_insert_with(|| {
+                        Arc::new(CompiledRule {
+                            rule_id: version.rule_id,
+                            version: version.version,
+                            rule_type: version.rule_type,
+                            name: Arc::from(version.name.as_str()),
+                            text: Arc::from(version.text.as_str()),
+                            expr: version
+                                .expression
+                                .as_ref()
+                                .map(|e| guideline::compile(e, &schema).unwrap()),
+                        })
+                    })
+                    .clone()
+            })
+            .collect();
+        let evaluation = guideline::evaluate(rules.iter().map(|r| &**r), &facts);
+        assert_eq!(evaluation.verdict, d.verdict, "{d:?}");
+        assert_eq!(evaluation.findings, d.findings, "{d:?}");
+        // Every version in force that applies to the case and the decider was evaluated.
+        let outcome = OutcomeKey::parse(d.facts["case.outcome"].as_str().unwrap()).unwrap();
+        let in_force = rules_in_force(versions.values().copied(), d)
+            .filter(|r| r.scope.applies(case.team_id, &outcome, d.actor_id))
+            .count();
+        assert_eq!(in_force, d.findings.len(), "{d:?}");
+    }
+    for outcome in [
+        ReviewOutcome::Uphold,
+        ReviewOutcome::Coach,
+        ReviewOutcome::Reverse,
+    ] {
+        assert!(
+            reviews.get(&outcome).copied().unwrap_or(0) > 0,
+            "{reviews:?}"
+        );
+    }
+    let reviewed_week_old = decisions
+        .iter()
+        .filter(|d| d.verdict == Verdict::Explain)
+        .filter(|d| now.duration_since(d.decided_at) > SignedDuration::from_hours(24 * 8));
+    let (old, reviewed) = reviewed_week_old.fold((0, 0), |(n, r), d| {
+        (n + 1, r + usize::from(d.review.is_some()))
+    });
+    assert!(
+        reviewed * 10 >= old * 6,
+        "most older deviations are reviewed: {reviewed} of {old}"
+    );
+
+    // Earned autonomy: deviations from the first refund guideline were upheld.
+    let v1_deviations: Vec<_> = decisions
+        .iter()
+        .filter(|d| {
+            d.findings
+                .iter()
+                .any(|f| f.rule_id == spot[0].rule_id && f.version == 1 && f.held == Some(false))
+        })
+        .filter_map(|d| d.review.as_ref())
+        .collect();
+    let upheld = v1_deviations
+        .iter()
+        .filter(|r| r.outcome == ReviewOutcome::Uphold)
+        .count();
+    assert!(v1_deviations.len() >= 5 && upheld * 10 >= v1_deviations.len() * 8);
+}
+
+fn rules_in_force<'a>(
+    versions: impl Iterator<Item = &'a frontline_store::RuleVersion>,
+    d: &'a frontline_store::Decision,
+) -> impl Iterator<Item = &'a frontline_store::RuleVersion> {
+    versions.filter(move |r| {
+        r.kind == d.kind
+            && r.published_at.is_some_and(|p| p <= d.decided_at)
+            && r.retired_at.is_none_or(|t| d.decided_at < t)
+    })
 }
