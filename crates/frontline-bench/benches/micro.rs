@@ -1,0 +1,202 @@
+//! Micro-benchmarks of the pure hot paths: guideline evaluation (20 applicable rules, the
+//! issue's < 2 µs target), routing, the case lifecycle, sentiment scoring and SSE event
+//! encoding. Run: `cargo bench -p frontline-bench --bench micro` (figures in BENCHMARKS.md).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use frontline_core::guideline::{
+    self, AutoFacts, CompiledRule, DecisionKind, FactDef, FactType, RuleType,
+};
+use frontline_core::routing::{self, Candidate};
+use frontline_core::{
+    Audience, CaseStatus, DecisionKindKey, Event, EventKind, PersonId, RuleId, TeamId, time,
+};
+use serde_json::json;
+
+fn refund_kind() -> DecisionKind {
+    DecisionKind {
+        key: DecisionKindKey::parse("refund").unwrap(),
+        name: "Refund".into(),
+        description: String::new(),
+        currency: "EUR".into(),
+        facts: vec![
+            FactDef {
+                name: "amount".into(),
+                label: "Amount".into(),
+                fact_type: FactType::Money,
+            },
+            FactDef {
+                name: "reason".into(),
+                label: "Reason".into(),
+                fact_type: FactType::Choice {
+                    options: vec!["damaged".into(), "late".into()],
+                },
+            },
+            FactDef {
+                name: "repeat".into(),
+                label: "Repeat".into(),
+                fact_type: FactType::Bool,
+            },
+        ],
+        updated_at: time::now(),
+    }
+}
+
+/// Twenty rules of the shapes real organisations write: thresholds, tiers, lists, arithmetic
+/// on automatic facts, a ternary. All hold for the facts below, the common case.
+const RULES: [&str; 20] = [
+    "amount <= 200 && customer.tenure_days > 30",
+    "amount <= 1000",
+    "customer.refunds_90d < 3",
+    "!(customer.tier in [\"blocked\", \"fraud_watch\"])",
+    "amount <= customer.lifetime_value * 0.5",
+    "reason in [\"damaged\", \"late\"] || amount <= 50",
+    "customer.open_cases <= 5",
+    "case.age_days < 90",
+    "case.channel != \"api\"",
+    "(customer.tier == \"premium\" ? 500 : 250) >= amount",
+    "!repeat || amount <= 100",
+    "customer.sentiment > -0.9",
+    "size(case.tags) < 15",
+    "!(\"legal\" in case.tags)",
+    "case.priority in [\"low\", \"normal\", \"high\", \"urgent\"]",
+    "amount / 2 + 10 < 1000",
+    "customer.tenure_days >= 0 && customer.lifetime_value >= 0",
+    "case.outcome.startsWith(\"order\")",
+    "amount % 1 >= 0",
+    "customer.tier.size() > 0",
+];
+
+fn guidelines(c: &mut Criterion) {
+    let kind = refund_kind();
+    let schema = kind.schema();
+    let rules: Vec<CompiledRule> = RULES
+        .iter()
+        .enumerate()
+        .map(|(i, source)| CompiledRule {
+            rule_id: RuleId::new(),
+            version: 1,
+            rule_type: if i % 5 == 1 {
+                RuleType::Policy
+            } else {
+                RuleType::Guideline
+            },
+            name: Arc::from(format!("rule {i}")),
+            text: Arc::from("why"),
+            expr: Some(guideline::compile(source, &schema).expect(source)),
+        })
+        .collect();
+    let auto = AutoFacts {
+        customer_tenure_days: 400.0,
+        customer_lifetime_value: 1200.0,
+        customer_open_cases: 1.0,
+        customer_refunds_90d: 0.0,
+        customer_tier: "plus".into(),
+        customer_sentiment: -0.2,
+        case_age_days: 3.0,
+        case_outcome: "order_arrives".into(),
+        case_priority: "normal".into(),
+        case_channel: "email".into(),
+        case_status: "open".into(),
+        case_tags: vec!["vip".into(), "carrier:dhl".into()],
+    };
+    let supplied = json!({"amount": 120, "reason": "damaged", "repeat": false});
+    let facts = schema.facts(supplied.as_object().unwrap(), &auto).unwrap();
+    assert_eq!(
+        guideline::evaluate(&rules, &facts).verdict,
+        guideline::Verdict::Within
+    );
+
+    c.bench_function("guidelines/evaluate 20 rules, all hold", |b| {
+        b.iter(|| guideline::evaluate(black_box(&rules), black_box(&facts)))
+    });
+    let over = json!({"amount": 900, "reason": "damaged", "repeat": true});
+    let over = schema.facts(over.as_object().unwrap(), &auto).unwrap();
+    c.bench_function(
+        "guidelines/evaluate 20 rules, several fail (with reasons)",
+        |b| b.iter(|| guideline::evaluate(black_box(&rules), black_box(&over))),
+    );
+    c.bench_function("guidelines/facts from JSON + evaluate 20 rules", |b| {
+        b.iter(|| {
+            let facts = schema
+                .facts(black_box(supplied.as_object().unwrap()), &auto)
+                .unwrap();
+            guideline::evaluate(&rules, &facts)
+        })
+    });
+    c.bench_function("guidelines/compile one rule", |b| {
+        b.iter(|| guideline::compile(black_box(RULES[0]), &schema))
+    });
+}
+
+fn routing_and_lifecycle(c: &mut Criterion) {
+    let teams: Vec<TeamId> = (0..3).map(|_| TeamId::new()).collect();
+    let candidates: Vec<Candidate> = (0..30)
+        .map(|i| Candidate {
+            person_id: PersonId::new(),
+            team_id: teams[i % 3],
+            open_cases: (i * 7 % 12) as u32,
+            capacity: 12,
+            available: i % 9 != 0,
+            last_assigned_at: Some(time::from_millis(1_700_000_000_000 + i as i64 * 1000)),
+        })
+        .collect();
+    c.bench_function("routing/route among 30 candidates in 3 teams", |b| {
+        b.iter(|| routing::route(black_box(&teams), black_box(&candidates)))
+    });
+    c.bench_function("lifecycle/can_become over every pair", |b| {
+        let all = [
+            CaseStatus::New,
+            CaseStatus::Open,
+            CaseStatus::WaitingOnCustomer,
+            CaseStatus::Resolved,
+            CaseStatus::Closed,
+        ];
+        b.iter(|| {
+            let mut n = 0;
+            for from in all {
+                for to in all {
+                    n += usize::from(black_box(from).can_become(black_box(to)));
+                }
+            }
+            n
+        })
+    });
+}
+
+fn sentiment(c: &mut Criterion) {
+    let message = "This is the third time my parcel is late. I am really disappointed, \
+                   please just refund me or send a new one today.";
+    frontline_core::sentiment::score("warm up the lexicon");
+    c.bench_function("sentiment/score a 25-word message", |b| {
+        b.iter(|| frontline_core::sentiment::score(black_box(message)))
+    });
+}
+
+fn event_encoding(c: &mut Criterion) {
+    let event = Event {
+        seq: 123_456,
+        at: time::now(),
+        kind: EventKind::MessageAdded,
+        actor_id: Some(PersonId::new()),
+        case_id: Some(frontline_core::CaseId::new()),
+        audience: Audience::Customer {
+            customer_id: PersonId::new(),
+        },
+        payload: json!({"message_id": uuid::Uuid::now_v7(), "visibility": "public", "body": "Thanks, that works."}),
+    };
+    c.bench_function("stream/encode one SSE frame", |b| {
+        b.iter(|| frontline_server::stream::hub::Shared::new(black_box(event.clone())))
+    });
+}
+
+criterion_group!(
+    benches,
+    guidelines,
+    routing_and_lifecycle,
+    sentiment,
+    event_encoding
+);
+criterion_main!(benches);
