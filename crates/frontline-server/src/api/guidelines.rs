@@ -143,24 +143,48 @@ pub async fn put_kind(
     Path(raw): Path<String>,
     Json(body): Json<KindBody>,
 ) -> Result<axum::Json<DecisionKind>> {
-    manage(&actor)?;
+    let saved = save_kind(
+        &state,
+        &actor,
+        &raw,
+        &body.name,
+        &body.description,
+        &body.currency,
+        body.facts,
+    )
+    .await?;
+    Ok(axum::Json(saved))
+}
+
+/// Create or replace a decision kind, for the API and the guidelines page alike: the actor
+/// must manage guidelines, the kind must be valid (`DecisionKind::validate`) and no draft or
+/// published rule may stop compiling against it (`check_kind_change`, a 409).
+pub async fn save_kind(
+    state: &AppState,
+    actor: &Actor,
+    key: &str,
+    name: &str,
+    description: &str,
+    currency: &str,
+    facts: Vec<FactDef>,
+) -> Result<DecisionKind> {
+    manage(actor)?;
     let kind = DecisionKind {
-        key: kind_key(&raw)?,
-        name: body.name.trim().to_owned(),
-        description: body.description.trim().to_owned(),
-        currency: body.currency.trim().to_owned(),
-        facts: body.facts,
+        key: kind_key(key)?,
+        name: name.trim().to_owned(),
+        description: description.trim().to_owned(),
+        currency: currency.trim().to_owned(),
+        facts,
         updated_at: time::now(),
     };
     kind.validate()?;
     guidelines::check_kind_change(&*state.store, &kind).await?;
-    let saved = written(
+    Ok(written(
         state
             .store
             .save_decision_kind(Some(actor.person_id()), kind)
             .await?,
-    );
-    Ok(axum::Json(saved))
+    ))
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

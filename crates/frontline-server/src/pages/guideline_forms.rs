@@ -11,7 +11,7 @@ use frontline_core::{OutcomeKey, PersonId, RuleId, TeamId};
 use frontline_store::RuleVersion;
 
 use super::form::FormData;
-use super::guidelines::render_page;
+use super::guidelines::{Refusal, render_page};
 use super::layout::{PageResult, see_other};
 use super::viewer::Viewer;
 use crate::api::guidelines::{
@@ -167,11 +167,11 @@ async fn refused(
         viewer,
         None,
         None,
-        Some(Rejected {
+        Some(Refusal::Rule(Rejected {
             target,
             values,
             problem,
-        }),
+        })),
         status,
     )
     .await

@@ -1,7 +1,8 @@
 //! The guidelines page (staff): every decision kind with its facts and the automatic ones,
 //! every rule with its versions (draft, published, retired), scope, condition and text, and
 //! each rule's figures (how often met, deviations and how they were judged, whether it is a
-//! candidate to widen). Administrators also get the forms of `guideline_forms`. Every version
+//! candidate to widen). Administrators also get the forms of `guideline_forms` (rules) and
+//! `kind_forms` (decision kinds and their facts). Every version
 //! links to its back-test page (`backtest`): which past verdicts it would change.
 //!
 //! Reads go through the same functions as the API (`rule_figures`, `run_back_test`), with the
@@ -18,6 +19,7 @@ use frontline_store::{PageRequest, PeopleFilter};
 use serde::Deserialize;
 
 use super::guideline_forms::{DraftValues, FormProblem, Rejected, Target, draft_of};
+use super::kind_forms::{KindForm, KindRejected, KindTarget};
 use super::layout::{Layout, PageResult, render, when};
 use super::lookup::Names;
 use super::viewer::Viewer;
@@ -97,6 +99,14 @@ pub struct KindSection {
     pub currency: String,
     pub facts: Vec<FactRow>,
     pub rules: Vec<RuleRow>,
+    /// The edit form, for administrators.
+    pub edit: Option<KindForm>,
+}
+
+/// A refused form of the page, shown again in place.
+pub enum Refusal {
+    Rule(Rejected),
+    Kind(KindRejected),
 }
 
 pub struct DayOption {
@@ -137,6 +147,8 @@ struct GuidelinesPage {
     scopes: Vec<ScopeOption>,
     new_rule: DraftValues,
     new_problem: Option<FormProblem>,
+    /// The new-kind form, for administrators.
+    new_kind: Option<KindForm>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +162,8 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
         "drafted" => "The draft was saved. Back-test it, then publish it when it is right.",
         "published" => "The version was published; the version published before it retired.",
         "retired" => "The version was retired.",
+        "kind_created" => "The decision kind was created. Draft its rules on this page.",
+        "kind_saved" => "The decision kind was saved.",
         _ => return None,
     })
 }
@@ -219,7 +233,7 @@ pub async fn render_page(
     viewer: &Viewer,
     days: Option<u32>,
     notice: Option<&'static str>,
-    rejected: Option<Rejected>,
+    rejected: Option<Refusal>,
     status: StatusCode,
 ) -> PageResult {
     authz::require(
@@ -310,20 +324,21 @@ pub async fn render_page(
         ..DraftValues::default()
     };
     let mut new_problem = None;
+    let mut kind_refusal = None;
     match rejected.take() {
-        Some(Rejected {
+        Some(Refusal::Rule(Rejected {
             target: Target::NewRule,
             values,
             problem,
-        }) => {
+        })) => {
             new_rule = values;
             new_problem = Some(problem);
         }
-        Some(Rejected {
+        Some(Refusal::Rule(Rejected {
             target: Target::Rule(id),
             values,
             problem,
-        }) => {
+        })) => {
             if let Some((_, row)) = rows.iter_mut().find(|(_, r)| r.id == id.to_string()) {
                 row.draft = values;
                 row.problem = Some(problem);
@@ -331,7 +346,19 @@ pub async fn render_page(
                 new_problem = Some(problem);
             }
         }
+        Some(Refusal::Kind(refused)) => kind_refusal = Some(refused),
         None => {}
+    }
+    let mut new_kind = can_manage.then(KindForm::new_kind);
+    let mut edits: HashMap<String, KindForm> = HashMap::new();
+    if let Some(refused) = kind_refusal.filter(|_| can_manage) {
+        match &refused.target {
+            KindTarget::Kind(key) => {
+                let key = key.clone();
+                edits.insert(key, KindForm::refused(refused));
+            }
+            KindTarget::New => new_kind = Some(KindForm::refused(refused)),
+        }
     }
     let sections = kinds
         .iter()
@@ -353,6 +380,11 @@ pub async fn render_page(
                 .extract_if(.., |(kind, _)| kind == k.key.as_str())
                 .map(|(_, r)| r)
                 .collect(),
+            edit: can_manage.then(|| {
+                edits
+                    .remove(k.key.as_str())
+                    .unwrap_or_else(|| KindForm::edit(k))
+            }),
         })
         .collect();
     let scopes = if can_manage {
@@ -373,6 +405,7 @@ pub async fn render_page(
             scopes,
             new_rule,
             new_problem,
+            new_kind,
         },
     )
 }

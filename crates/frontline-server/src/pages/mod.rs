@@ -20,6 +20,7 @@ mod decision_view;
 mod form;
 mod guideline_forms;
 mod guidelines;
+mod kind_forms;
 mod layout;
 mod login;
 mod lookup;
@@ -69,6 +70,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{case}/tags", post(case_forms::set_tags))
         .route("/cases/{case}/decisions", post(decide::decide))
         .route("/guidelines", get(guidelines::show))
+        .route("/guidelines/kinds", post(kind_forms::create_kind))
+        .route("/guidelines/kinds/{kind}", post(kind_forms::update_kind))
         .route("/guidelines/rules", post(guideline_forms::create_rule))
         .route(
             "/guidelines/rules/{rule}/versions",

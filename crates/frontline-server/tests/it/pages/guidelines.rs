@@ -515,3 +515,449 @@ async fn markup_in_rules_facts_and_explanations_is_shown_as_text() {
         }
     }
 }
+
+/// A posted decision-kind form: its fields, then fact rows (name, label, type, options).
+fn kind_fields(
+    csrf: &str,
+    fields: &[(&str, &str)],
+    facts: &[(&str, &str, &str, &str)],
+) -> Vec<(String, String)> {
+    let mut form = vec![("csrf".to_owned(), csrf.to_owned())];
+    form.extend(
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    for (i, (name, label, fact_type, options)) in facts.iter().enumerate() {
+        for (part, value) in [
+            ("name", name),
+            ("label", label),
+            ("type", fact_type),
+            ("options", options),
+        ] {
+            form.push((format!("fact-{i}-{part}"), (*value).to_owned()));
+        }
+    }
+    form
+}
+
+async fn post_kind(
+    app: &TestApp,
+    session: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+    facts: &[(&str, &str, &str, &str)],
+) -> reqwest::Response {
+    let form = kind_fields(&session.csrf, fields, facts);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    post(app, session, path, &pairs).await
+}
+
+#[tokio::test]
+async fn administrators_define_a_decision_kind_on_the_page_and_employees_decide_with_it() {
+    let (app, org, _) = setup().await;
+    let case = app.case_for(&org, org.carol.person.id, "Late parcel").await;
+    let ada = login(&app, "ada@frontline.test").await;
+    let ann = login(&app, "ann@frontline.test").await;
+
+    let page = text(get(&app, &ada, "/guidelines").await).await;
+    for expected in [
+        "New decision kind",
+        "action=\"/guidelines/kinds#define-kind\"",
+        "action=\"/guidelines/kinds/refund#kind-refund\"",
+        "name=\"fact-0-name\" value=\"amount\"",
+        "value=\"damaged, late, changed_mind\"",
+        "<option value=\"money\" selected>",
+        "<option value=\"choice\" selected>",
+    ] {
+        assert!(page.contains(expected), "{expected} missing for an admin");
+    }
+    let mut ids: Vec<&str> = page
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "element ids are unique");
+
+    let created = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "goodwill"),
+            ("name", "Goodwill credit"),
+            ("description", "A credit to say sorry"),
+            ("currency", "GBP"),
+        ],
+        &[
+            ("credit", "Credit amount", "money", ""),
+            (
+                "cause",
+                "What went wrong",
+                "choice",
+                "delay, damage , ,rude",
+            ),
+            ("", "A label without a name is dropped", "text", ""),
+            ("", "", "number", ""),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        created.headers()[LOCATION],
+        "/guidelines?done=kind_created#kind-goodwill"
+    );
+    let kind: Value = app
+        .get("/api/v1/decision-kinds/goodwill", &org.ann.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kind["currency"], "GBP");
+    assert_eq!(
+        kind["facts"],
+        json!([
+            { "name": "credit", "label": "Credit amount", "type": "money" },
+            { "name": "cause", "label": "What went wrong", "type": "choice",
+              "options": ["delay", "damage", "rude"] },
+        ]),
+        "{kind}"
+    );
+    let page = text(get(&app, &ada, "/guidelines?done=kind_created").await).await;
+    for expected in [
+        "The decision kind was created.",
+        "id=\"kind-goodwill\"",
+        "money (GBP)",
+        "one of: delay, damage, rude",
+        "action=\"/guidelines/kinds/goodwill#kind-goodwill\"",
+    ] {
+        assert!(page.contains(expected), "{expected} missing after creating");
+    }
+
+    // Usable at once: the case page's decision panel asks for its facts.
+    let workspace = text(get(&app, &ann, &format!("/cases/{case}?kind=goodwill")).await).await;
+    for expected in [
+        "data-decide-form=\"goodwill\"",
+        "A credit to say sorry",
+        "Credit amount",
+        "<span class=\"currency\" aria-hidden=\"true\">GBP</span>",
+        "<option value=\"rude\">rude</option>",
+    ] {
+        assert!(
+            workspace.contains(expected),
+            "{expected} missing on the case page"
+        );
+    }
+    let decided = post(
+        &app,
+        &ann,
+        &format!("/cases/{case}/decisions"),
+        &[
+            ("csrf", ann.csrf.as_str()),
+            ("kind", "goodwill"),
+            ("fact.credit", "15"),
+            ("fact.cause", "delay"),
+            ("explanation", ""),
+        ],
+    )
+    .await;
+    assert_eq!(decided.status(), StatusCode::SEE_OTHER);
+
+    // Edit: rename, add a fact, change a choice's options.
+    let edited = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds/goodwill",
+        &[
+            ("name", "Goodwill"),
+            ("description", ""),
+            ("currency", "gbp"),
+        ],
+        &[
+            ("credit", "Credit amount", "money", ""),
+            ("cause", "What went wrong", "choice", "delay, damage"),
+            ("repeat", "Has it happened before?", "bool", ""),
+        ],
+    )
+    .await;
+    assert_eq!(edited.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        edited.headers()[LOCATION],
+        "/guidelines?done=kind_saved#kind-goodwill"
+    );
+    let kind: Value = app
+        .get("/api/v1/decision-kinds/goodwill", &org.ann.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kind["name"], "Goodwill");
+    assert_eq!(kind["currency"], "GBP", "typed in lower case, kept upper");
+    assert_eq!(kind["facts"].as_array().unwrap().len(), 3, "{kind}");
+    assert_eq!(kind["facts"][1]["options"], json!(["delay", "damage"]));
+    assert_eq!(kind["facts"][2]["type"], "bool");
+}
+
+#[tokio::test]
+async fn a_refused_kind_form_keeps_what_was_typed_and_says_why_in_place() {
+    let (app, org, _) = setup().await;
+    let ada = login(&app, "ada@frontline.test").await;
+
+    let currency = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "goodwill"),
+            ("name", "Goodwill credit"),
+            ("description", "Typed description"),
+            ("currency", "EURO"),
+        ],
+        &[("credit", "Credit amount", "money", "")],
+    )
+    .await;
+    assert_eq!(currency.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(currency).await;
+    for expected in [
+        "role=\"alert\"",
+        "Not saved. The currency:",
+        "is not a three-letter currency code such as EUR",
+        "aria-invalid=\"true\" aria-describedby=\"define-kind-currency-error\"",
+        "id=\"define-kind-currency-error\"",
+        "value=\"goodwill\"",
+        "value=\"Goodwill credit\"",
+        ">Typed description</textarea>",
+        "value=\"EURO\"",
+        "name=\"fact-0-name\" value=\"credit\"",
+        "value=\"Credit amount\"",
+        "name=\"fact-1-name\" value=\"\"",
+    ] {
+        assert!(
+            page.contains(expected),
+            "{expected} missing after a bad currency"
+        );
+    }
+
+    let twice = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "goodwill"),
+            ("name", "Goodwill"),
+            ("currency", "EUR"),
+        ],
+        &[
+            ("credit", "Credit amount", "money", ""),
+            ("credit", "Credit again", "number", ""),
+        ],
+    )
+    .await;
+    assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(twice).await;
+    assert!(page.contains(&html("\"credit\" is named twice")), "{page}");
+    assert!(page.contains("id=\"define-kind-facts-error\""));
+    assert!(page.contains("value=\"Credit again\""));
+
+    let no_options = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "goodwill"),
+            ("name", "Goodwill"),
+            ("currency", "EUR"),
+        ],
+        &[("cause", "Cause", "choice", " , ")],
+    )
+    .await;
+    assert_eq!(no_options.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(no_options).await.contains("needs 1 to 50 options"));
+
+    let taken = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "refund"),
+            ("name", "Another refund"),
+            ("currency", "EUR"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(taken).await;
+    assert!(page.contains("exists already") && page.contains("id=\"define-kind-key-error\""));
+
+    // Dropping a fact a published rule reads: 409, the rule named, nothing saved.
+    let breaking = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds/refund",
+        &[
+            ("name", "Refund (renamed)"),
+            ("description", "Money back"),
+            ("currency", "EUR"),
+        ],
+        &[("reason", "Reason", "choice", "damaged, late")],
+    )
+    .await;
+    assert_eq!(breaking.status(), StatusCode::CONFLICT);
+    let page = text(breaking).await;
+    for expected in [
+        "Not saved, because the change would break a rule:",
+        &html(
+            "rule \"Small refunds\" (version 1) would no longer work: unknown fact `amount` \
+             (line 1, column 1); retire or change it first.",
+        ),
+        "value=\"Refund (renamed)\"",
+        "value=\"damaged, late\"",
+    ] {
+        assert!(
+            page.contains(expected),
+            "{expected} missing after a breaking change"
+        );
+    }
+    let edit = page
+        .split("<details class=\"draft\" open>")
+        .nth(1)
+        .expect("the refused edit form is open");
+    assert!(edit.contains("action=\"/guidelines/kinds/refund#kind-refund\""));
+    let kind: Value = app
+        .get("/api/v1/decision-kinds/refund", &org.ann.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kind["name"], "Refund");
+    assert_eq!(kind["facts"].as_array().unwrap().len(), 2, "unchanged");
+}
+
+#[tokio::test]
+async fn only_administrators_define_decision_kinds() {
+    let (app, org, _) = setup().await;
+    let sue = login(&app, "sue@frontline.test").await;
+    let ann = login(&app, "ann@frontline.test").await;
+    let ada = login(&app, "ada@frontline.test").await;
+
+    let page = text(get(&app, &sue, "/guidelines").await).await;
+    assert!(!page.contains("New decision kind") && !page.contains("action=\"/guidelines/kinds"));
+    let fields = [
+        ("key", "goodwill"),
+        ("name", "Goodwill"),
+        ("currency", "EUR"),
+    ];
+    let facts = [("credit", "Credit", "money", "")];
+    for session in [&sue, &ann] {
+        for path in ["/guidelines/kinds", "/guidelines/kinds/refund"] {
+            let refused = post_kind(&app, session, path, &fields, &facts).await;
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+    }
+    let forged = post(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("csrf", "not-the-token"),
+            ("key", "goodwill"),
+            ("name", "Goodwill"),
+            ("currency", "EUR"),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let unknown = post_kind(&app, &ada, "/guidelines/kinds/nothing", &fields, &facts).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let kinds: Value = app
+        .get("/api/v1/decision-kinds", &org.ann.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds["items"].as_array().unwrap().len(),
+        1,
+        "nothing was made"
+    );
+}
+
+#[tokio::test]
+async fn markup_in_a_kind_typed_on_the_page_is_shown_as_text() {
+    let (app, org, _) = setup().await;
+    let case = app
+        .case_for(&org, org.carol.person.id, "Broken kettle")
+        .await;
+    let ada = login(&app, "ada@frontline.test").await;
+    let created = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "voucher"),
+            ("name", "<b>Voucher</b>"),
+            ("description", "<i>sorry</i>"),
+            ("currency", "EUR"),
+        ],
+        &[
+            ("worth", "<script>alert(3)</script>", "money", ""),
+            ("shop", "Shop", "choice", "<u>online</u>, store"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    for path in [
+        "/guidelines".to_owned(),
+        format!("/cases/{case}?kind=voucher"),
+    ] {
+        let body = text(get(&app, &ada, &path).await).await;
+        for raw in ["<script>alert(3)", "<b>Voucher", "<i>sorry", "<u>online"] {
+            assert!(!body.contains(raw), "{raw} unescaped on {path}");
+        }
+        for shown in [
+            "<script>alert(3)</script>",
+            "<b>Voucher</b>",
+            "<i>sorry</i>",
+            "<u>online</u>",
+        ] {
+            assert!(body.contains(&html(shown)), "{shown} missing on {path}");
+        }
+    }
+
+    // A refused form gives back what was typed, escaped, attributes included.
+    let refused = post_kind(
+        &app,
+        &ada,
+        "/guidelines/kinds",
+        &[
+            ("key", "other"),
+            ("name", "\"><img src=x onerror=alert(4)>"),
+            ("currency", "??"),
+        ],
+        &[("bad name", "\"><svg onload=alert(5)>", "text", "")],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = text(refused).await;
+    assert!(!body.contains("<img src=x") && !body.contains("<svg onload"));
+    assert!(body.contains(&html("\"><img src=x onerror=alert(4)>")));
+}
+
+#[tokio::test]
+async fn without_kinds_administrators_are_pointed_at_the_new_kind_form() {
+    let (app, org) = seeded().await;
+    let case = app
+        .case_for(&org, org.carol.person.id, "Broken kettle")
+        .await;
+    let ada = login(&app, "ada@frontline.test").await;
+    let page = text(get(&app, &ada, "/guidelines").await).await;
+    assert!(page.contains("No decision kinds are defined yet."));
+    assert!(page.contains("href=\"#define-kind\"") && page.contains("id=\"define-kind\""));
+    assert!(!page.contains("PUT /api/v1/decision-kinds"));
+    let workspace = text(get(&app, &ada, &format!("/cases/{case}")).await).await;
+    assert!(workspace.contains("href=\"/guidelines#define-kind\""));
+}
