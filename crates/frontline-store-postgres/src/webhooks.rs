@@ -5,7 +5,8 @@
 use frontline_core::time::{now, truncate};
 use frontline_core::{EventKind, NewEvent, PersonId, Webhook, WebhookId};
 use frontline_store::{
-    DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult, Written,
+    DELIVERY_ATTEMPTS_KEPT, DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult,
+    Written,
 };
 use serde_json::json;
 use sqlx::postgres::PgRow;
@@ -170,6 +171,17 @@ impl PgStore {
         .bind(attempt.status.map(i32::from))
         .bind(attempt.error)
         .bind(i64::from(attempt.duration_ms))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        // Keep the newest KEPT, in the order the list uses (same index).
+        sqlx::query(
+            "DELETE FROM webhook_attempts WHERE webhook_id = $1 AND id IN (
+                 SELECT id FROM webhook_attempts WHERE webhook_id = $1
+                 ORDER BY at DESC, id DESC OFFSET $2)",
+        )
+        .bind(id.0)
+        .bind(DELIVERY_ATTEMPTS_KEPT)
         .execute(&mut *tx)
         .await
         .map_err(classify)?;

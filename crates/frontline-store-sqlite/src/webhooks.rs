@@ -3,7 +3,8 @@
 
 use frontline_core::{EventKind, NewEvent, PersonId, Webhook, WebhookId, time};
 use frontline_store::{
-    DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult, Written,
+    DELIVERY_ATTEMPTS_KEPT, DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult,
+    Written,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::json;
@@ -247,6 +248,17 @@ pub(crate) fn record(
             attempt.error,
             attempt.duration_ms
         ])
+        .db()?;
+    // Keep the newest KEPT (the order the list uses); the subquery walks the same index, so
+    // this costs a few hundred index entries per attempt, nothing next to an HTTP call.
+    w.conn
+        .prepare_cached(
+            "DELETE FROM webhook_attempts WHERE webhook_id = ?1 AND id IN (
+                 SELECT id FROM webhook_attempts WHERE webhook_id = ?1
+                 ORDER BY at DESC, id DESC LIMIT -1 OFFSET ?2)",
+        )
+        .db()?
+        .execute(params![id.to_string(), DELIVERY_ATTEMPTS_KEPT])
         .db()?;
     Ok(())
 }

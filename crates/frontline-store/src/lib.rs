@@ -247,7 +247,9 @@ pub trait Store: Send + Sync + 'static {
     async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>>;
     async fn get_webhook(&self, id: WebhookId) -> StoreResult<Webhook>;
     /// Record one delivery attempt and its effect on the subscription, in one transaction.
-    /// No event: attempts are operational data. `NotFound` for an unknown subscription.
+    /// No event: attempts are operational data, and only about the newest
+    /// `DELIVERY_ATTEMPTS_KEPT` per subscription are kept. `NotFound` for an unknown
+    /// subscription.
     async fn record_delivery(
         &self,
         id: WebhookId,
@@ -360,6 +362,10 @@ pub trait Store: Send + Sync + 'static {
     /// Load records into an empty store. `Conflict` if the store is not empty.
     async fn import(&self, records: Vec<Record>) -> StoreResult<()>;
 }
+
+/// Delivery attempts kept per webhook subscription: operational rows, pruned as each new one
+/// is recorded, so a receiver that is down for days cannot grow the table without bound.
+pub const DELIVERY_ATTEMPTS_KEPT: i64 = 500;
 
 /// The largest ephemeral message (PostgreSQL's NOTIFY payload limit is 8,000 bytes).
 pub const MAX_BROADCAST_BYTES: usize = 7_000;

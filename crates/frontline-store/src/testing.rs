@@ -36,6 +36,7 @@ macro_rules! conformance_tests {
             deliveries_advance_the_cursor_and_failures_are_recorded,
             disabling_a_webhook_appends_its_event,
             delivery_attempts_list_newest_first,
+            old_delivery_attempts_are_pruned,
             one_node_at_a_time_holds_a_webhook_lease,
             customer_profiles_are_set_replaced_and_only_for_customers,
             decision_kinds_are_saved_by_key_and_listed_in_key_order,

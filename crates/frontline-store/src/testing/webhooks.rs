@@ -254,3 +254,56 @@ pub async fn one_node_at_a_time_holds_a_webhook_lease<F: Future<Output = Arc<dyn
         "a disabled subscription is not delivered"
     );
 }
+
+/// Only the newest `DELIVERY_ATTEMPTS_KEPT` attempts of a subscription are kept; another
+/// subscription's attempts are untouched.
+pub async fn old_delivery_attempts_are_pruned<F: Future<Output = Arc<dyn Store>>>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let hook = store
+        .create_webhook(None, new_webhook("http://hooks.example/a", Vec::new()))
+        .await
+        .unwrap()
+        .value;
+    let other = store
+        .create_webhook(None, new_webhook("http://hooks.example/b", Vec::new()))
+        .await
+        .unwrap()
+        .value;
+    let failed = DeliveryOutcome::Failed {
+        next_attempt_at: time::from_millis(9_000_000),
+        failing_since: time::from_millis(1_000),
+    };
+    store
+        .record_delivery(other.id, attempt(1, 500, None), failed)
+        .await
+        .unwrap();
+    let total = crate::DELIVERY_ATTEMPTS_KEPT + 20;
+    for i in 1..=total {
+        store
+            .record_delivery(hook.id, attempt(1, 1_000 * i, None), failed)
+            .await
+            .unwrap();
+    }
+    let kept = store.list_delivery_attempts(hook.id, 10_000).await.unwrap();
+    assert_eq!(kept.len() as i64, crate::DELIVERY_ATTEMPTS_KEPT);
+    assert_eq!(
+        kept[0].at.as_millisecond(),
+        1_000 * total,
+        "the newest is kept"
+    );
+    assert_eq!(
+        kept.last().unwrap().at.as_millisecond(),
+        1_000 * 21,
+        "exactly the oldest 20 went"
+    );
+    assert_eq!(
+        store
+            .list_delivery_attempts(other.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
