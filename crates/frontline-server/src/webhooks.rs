@@ -77,6 +77,37 @@ pub struct Settings {
     pub give_up_after: Duration,
 }
 
+/// The webhook client's resolver: it refuses a name that resolves to an internal address
+/// when the connection is made. `check_url` runs before every attempt too, but a name can
+/// resolve differently a moment later (DNS rebinding); checking inside the resolver closes
+/// that gap, because the addresses it returns are the only ones the client connects to. (IP
+/// literals never reach a resolver; `check_url` decides those, and they cannot change.)
+struct PublicOnly {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            // The port is replaced by the URL's; 0 only satisfies the lookup.
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow_private
+                && let Some(internal) = addrs
+                    .iter()
+                    .find(|a| crate::api::webhooks::is_internal(a.ip()))
+            {
+                return Err(
+                    format!("{host} resolves to the internal address {}", internal.ip()).into(),
+                );
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// The running supervisor. Dropping this handle does not stop it: `stop` does.
 #[derive(Debug)]
 pub struct Deliverer {
@@ -90,6 +121,10 @@ impl Deliverer {
             .timeout(TIMEOUT)
             // A redirect could lead to an address the URL check refused.
             .redirect(reqwest::redirect::Policy::none())
+            // The addresses checked are the addresses connected to (see `PublicOnly`).
+            .dns_resolver(PublicOnly {
+                allow_private: settings.allow_private,
+            })
             .build()
             .unwrap_or_default();
         let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -387,6 +422,26 @@ async fn post(client: &reqwest::Client, hook: &Webhook, event: &Event) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_resolver_refuses_internal_addresses_at_connect_time() {
+        use reqwest::dns::Resolve;
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().expect("name");
+        let refused = PublicOnly {
+            allow_private: false,
+        }
+        .resolve(name("localhost"))
+        .await;
+        let error = refused.err().expect("localhost is internal").to_string();
+        assert!(error.contains("internal address"), "{error}");
+        let allowed = PublicOnly {
+            allow_private: true,
+        }
+        .resolve(name("localhost"))
+        .await
+        .expect("allowed when private destinations are");
+        assert!(allowed.into_iter().all(|a| a.ip().is_loopback()));
+    }
 
     #[test]
     fn a_taken_over_failing_subscription_continues_its_backoff() {
