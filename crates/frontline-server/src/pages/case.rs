@@ -297,7 +297,11 @@ pub async fn show(
     Query(query): Query<CaseQuery>,
 ) -> PageResult {
     let case = load_case(&state, &viewer.actor, &raw, Action::ReadCase).await?;
-    let notice = (query.done.as_deref() == Some("decided")).then_some("The decision was recorded.");
+    let notice = match query.done.as_deref() {
+        Some("decided") => Some("The decision was recorded."),
+        Some("reviewed") => Some("Your review was recorded; the employee sees it."),
+        _ => None,
+    };
     workspace(
         &state,
         &viewer,

@@ -134,9 +134,20 @@ pub async fn recorded(
         )
         .await?;
     let kinds = decision_view::kinds_by_key(state).await?;
-    decision_view::items(state, names, &kinds, &decisions, viewer.actor.person_id())
-        .await
-        .map(Some)
+    let mut items =
+        decision_view::items(state, names, &kinds, &decisions, viewer.actor.person_id()).await?;
+    // A support employee can review a pending decision right here, beside the conversation.
+    for (d, item) in decisions.iter().zip(items.iter_mut()) {
+        item.return_to = Some(case.number.to_string());
+        item.reviewable = item.pending
+            && viewer.can(
+                Action::ReviewDecision,
+                &Resource::Decision {
+                    decided_by: d.actor_id,
+                },
+            );
+    }
+    Ok(Some(items))
 }
 
 /// The panel for this case, or `None` when the viewer may not decide on it.

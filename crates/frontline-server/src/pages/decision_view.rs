@@ -116,6 +116,8 @@ pub struct DecisionItem {
     pub own: bool,
     /// Whether the page offers the review form for it.
     pub reviewable: bool,
+    /// The case page to come back to after a review made there (`None`: the review queue).
+    pub return_to: Option<String>,
     /// Said instead of the review form (e.g. why the viewer may not review it).
     pub note: Option<&'static str>,
     /// A refused review of this decision, in words, and the comment that was typed.
@@ -251,6 +253,7 @@ pub async fn items(
             own: d.actor_id == me,
             review,
             reviewable: false,
+            return_to: None,
             note: None,
             problem: None,
             comment: String::new(),

@@ -219,7 +219,15 @@ pub async fn review(
     let error = match api_review(&state, &viewer.actor, &raw, body).await {
         Ok(decision) => {
             let outcome = decision.review.map_or("", |r| r.outcome.as_str());
-            return Ok(see_other(&format!("/reviews?done={outcome}")));
+            // Back to the case when the review was made there; only a case number is
+            // accepted, so the redirect cannot be pointed elsewhere.
+            let back = form
+                .get("return_to")
+                .and_then(|n| n.parse::<frontline_core::CaseNumber>().ok());
+            return Ok(see_other(&match back {
+                Some(number) => format!("/cases/{number}?done=reviewed#d-{}", decision.id),
+                None => format!("/reviews?done={outcome}"),
+            }));
         }
         Err(error) => error,
     };

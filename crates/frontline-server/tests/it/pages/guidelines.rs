@@ -337,6 +337,76 @@ async fn a_support_employee_reviews_others_decisions_but_not_their_own() {
 }
 
 #[tokio::test]
+async fn a_pending_decision_is_reviewed_from_the_case_page_and_the_reviewer_returns_there() {
+    let (app, org, _) = setup().await;
+    let case = app.case_for(&org, org.carol.person.id, "Torn sofa").await;
+    let decision = decide_api(
+        &app,
+        &org.ann.token,
+        &case,
+        320.0,
+        "Sofa arrived torn; the replacement is months out.",
+    )
+    .await;
+    let id = decision["id"].as_str().unwrap().to_owned();
+    let sue = login(&app, "sue@frontline.test").await;
+    let ann = login(&app, "ann@frontline.test").await;
+
+    let page = text(get(&app, &sue, &format!("/cases/{case}")).await).await;
+    assert!(page.contains(&format!("action=\"/reviews/{id}#d-{id}\"")));
+    assert!(page.contains(&format!("name=\"return_to\" value=\"{case}\"")));
+    // The employee who decided sees no review form on the case.
+    let own = text(get(&app, &ann, &format!("/cases/{case}")).await).await;
+    assert!(!own.contains(&format!("action=\"/reviews/{id}#")));
+
+    let upheld = post(
+        &app,
+        &sue,
+        &format!("/reviews/{id}"),
+        &[
+            ("csrf", sue.csrf.as_str()),
+            ("outcome", "uphold"),
+            ("return_to", case.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(upheld.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        upheld.headers()[LOCATION],
+        format!("/cases/{case}?done=reviewed#d-{id}").as_str()
+    );
+    let after = text(get(&app, &sue, &format!("/cases/{case}?done=reviewed")).await).await;
+    assert!(after.contains("Your review was recorded"));
+    assert!(
+        !after.contains(&format!("action=\"/reviews/{id}#")),
+        "reviewed once"
+    );
+
+    // Anything but a case number is ignored: the redirect cannot be pointed elsewhere.
+    let other = decide_api(
+        &app,
+        &org.ann.token,
+        &case,
+        330.0,
+        "Same sofa, second leg torn.",
+    )
+    .await;
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let hijack = post(
+        &app,
+        &sue,
+        &format!("/reviews/{other_id}"),
+        &[
+            ("csrf", sue.csrf.as_str()),
+            ("outcome", "uphold"),
+            ("return_to", "//evil.example/"),
+        ],
+    )
+    .await;
+    assert_eq!(hijack.headers()[LOCATION], "/reviews?done=uphold");
+}
+
+#[tokio::test]
 async fn administrators_draft_back_test_and_publish_and_see_compile_errors_in_place() {
     let (app, org, guidelines) = setup().await;
     let case = app
