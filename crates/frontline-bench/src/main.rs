@@ -4,7 +4,14 @@
 //! `frontline-bench store`: durable case creation straight through the `Store` (routing,
 //! event log, load counters, all in the same transaction), N concurrent writers, for a fixed
 //! time. `--max-batch 1` turns SQLite's group commit off to show what it buys.
+//!
+//! `frontline-bench stream`: live stream fan-out (commit-to-client latency, server memory).
+//!
+//! `frontline-bench http`: HTTP/1.1 keep-alive load (closed or open loop) against a server
+//! process over a preloaded database: throughput, latency, errors, server CPU and memory,
+//! cold start.
 
+mod http;
 mod store;
 mod stream;
 
@@ -23,7 +30,9 @@ enum Command {
     Store(store::Args),
     /// Live stream fan-out: N subscribers, commit-to-client latency, server memory.
     Stream(stream::Args),
-    /// (internal) The server process the stream benchmark measures.
+    /// HTTP load: closed or open loop, one scenario after another against one server.
+    Http(http::Args),
+    /// (internal) The server process the stream and HTTP benchmarks measure.
     #[command(hide = true)]
     ServeForBench(stream::ServeArgs),
 }
@@ -32,6 +41,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Store(args) => runtime()?.block_on(store::run(args)),
         Command::Stream(args) => runtime()?.block_on(stream::run(args)),
+        Command::Http(args) => runtime()?.block_on(http::run(args)),
         Command::ServeForBench(args) => runtime()?.block_on(stream::serve(args)),
     }
 }

@@ -102,7 +102,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
 
-    let cpu_before = process_cpu_seconds();
+    let cpu_before = process_cpu_seconds("self");
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -138,7 +138,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = process_cpu_seconds() - cpu_before;
+    let cpu = process_cpu_seconds("self") - cpu_before;
     let created = total.len();
     let rate = created as f64 / elapsed;
     let ms = |q: f64| total.value_at_quantile(q) as f64 / 1000.0;
@@ -171,9 +171,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// User + system CPU time of this process so far, from /proc (0 where /proc is missing).
-fn process_cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+/// User + system CPU time so far of process `pid` (`self` for this one), from /proc (0 where
+/// /proc is missing). Assumes the usual 100 clock ticks per second.
+pub(crate) fn process_cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
     // Fields after the command name (which may contain spaces) start after the last ')'.

@@ -76,7 +76,7 @@ fn now_micros() -> i64 {
         .map_or(0, |d| d.as_micros() as i64)
 }
 
-fn rss_kib(pid: u32, field: &str) -> u64 {
+pub(crate) fn rss_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -121,7 +121,7 @@ async fn setup(store: &dyn Store) -> anyhow::Result<(String, String)> {
 }
 
 /// Start one `serve-for-bench` process and return it with its base URL.
-fn start_server(serve_args: &[String]) -> anyhow::Result<(std::process::Child, String)> {
+pub(crate) fn start_server(serve_args: &[String]) -> anyhow::Result<(std::process::Child, String)> {
     let mut server = Command::new(std::env::current_exe()?)
         .arg("serve-for-bench")
         .args(serve_args)

@@ -1,0 +1,518 @@
+//! HTTP load generator: HTTP/1.1 keep-alive requests against a Frontline server in its own
+//! process (`serve-for-bench`: the real router and store, rate limits off) on 127.0.0.1.
+//!
+//! - Closed loop (`--clients N`): N connections, each sending its next request when the
+//!   previous one has answered. Latency is send-to-answer.
+//! - Open loop (`--rate R`): requests due on a fixed schedule (R per second), sent over
+//!   `--clients` connections; latency is measured from the *intended* send time, so time spent
+//!   queueing for a connection counts (no coordinated omission). A request due while
+//!   `--max-in-flight` are outstanding is not sent and counts as an error (`in_flight_bound`).
+//!
+//! Before the server starts, the organisation, customers with tokens, a `refund` kind with 20
+//! published rules and `--preload` cases are written straight through the store. The server's
+//! time from spawn to `/readyz` answering 200 and its idle RSS are measured once; each scenario
+//! then reports throughput, latency quantiles, errors by kind, server CPU (utime + stime over
+//! the run) and RSS, as a JSON line and a Markdown row.
+
+mod client;
+mod fixture;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use frontline_store::Store;
+use frontline_store_postgres::PgStore;
+use frontline_store_sqlite::SqliteStore;
+use hdrhistogram::Histogram;
+
+use crate::store::process_cpu_seconds;
+use crate::stream::{rss_kib, start_server};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// POST /api/v1/cases as customers with tokens (routed, durable).
+    CreateCase,
+    /// POST /api/v1/cases/{case}/messages: a staff reply on a preloaded case.
+    Reply,
+    /// GET /api/v1/cases/{case} of a preloaded case.
+    GetCase,
+    /// GET /api/v1/cases?limit=50 as staff.
+    ListFirstPage,
+    /// GET /api/v1/cases?status=new,open&team=…&limit=50 as staff.
+    ListFiltered,
+    /// POST /api/v1/cases/{case}/decisions, a dry run against 20 published rules.
+    Decide,
+    /// GET /healthz: the ceiling of what the HTTP stack does here.
+    Empty,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::CreateCase => "create-case",
+            Scenario::Reply => "reply",
+            Scenario::GetCase => "get-case",
+            Scenario::ListFirstPage => "list-first-page",
+            Scenario::ListFiltered => "list-filtered",
+            Scenario::Decide => "decide",
+            Scenario::Empty => "empty",
+        }
+    }
+
+    fn expected_status(self) -> u16 {
+        match self {
+            Scenario::CreateCase | Scenario::Reply => 201,
+            _ => 200,
+        }
+    }
+
+    fn needs_cases(self) -> bool {
+        matches!(self, Scenario::Reply | Scenario::GetCase | Scenario::Decide)
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenarios, comma-separated, run one after another against the same server.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "empty")]
+    scenario: Vec<Scenario>,
+    /// Connections. Closed loop: each sends its next request when the previous one answered.
+    /// Open loop: the connections the scheduled requests share. Comma-separated: every
+    /// scenario runs at each count in turn.
+    #[arg(long, value_delimiter = ',', default_value = "32")]
+    clients: Vec<usize>,
+    /// Open loop: requests per second on a fixed schedule (omit for closed loop).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Open loop: most requests outstanding (sent or waiting for a connection); a request due
+    /// beyond it is not sent and counts as an error.
+    #[arg(long, default_value_t = 4096)]
+    max_in_flight: usize,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Most requests per scenario.
+    #[arg(long, default_value_t = 5_000_000)]
+    max_requests: u64,
+    /// Cases written through the store before the server starts.
+    #[arg(long, default_value_t = 1000)]
+    preload: u64,
+    /// Concurrent writers for the preload (SQLite commits them in groups).
+    #[arg(long, default_value_t = 256)]
+    preload_writers: usize,
+    /// Customers, each with an API token (create-case spreads over them).
+    #[arg(long, default_value_t = 1000)]
+    customers: usize,
+    /// Per-request timeout, seconds (a timed-out request counts as an error).
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+    /// PostgreSQL (`postgres://…`) instead of a SQLite file in a temp dir; each run writes
+    /// into a new schema (printed; drop it when done).
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+/// The server child process, killed however the run ends.
+struct Server {
+    child: std::process::Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one scenario measured, merged from every connection or request.
+struct Tally {
+    latency: Histogram<u64>,
+    errors: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            // 1 µs .. 10 min, 3 significant digits.
+            latency: Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds"),
+            errors: BTreeMap::new(),
+        }
+    }
+
+    fn record(&mut self, result: Result<u16, client::Failure>, expected: u16, micros: u64) {
+        match result {
+            Ok(status) if status == expected => self.latency.saturating_record(micros.max(1)),
+            Ok(status) => self.error(&format!("status_{status}")),
+            Err(failure) => self.error(failure.as_str()),
+        }
+    }
+
+    fn error(&mut self, kind: &str) {
+        *self.errors.entry(kind.to_owned()).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        let _ = self.latency.add(&other.latency);
+        for (kind, n) in &other.errors {
+            *self.errors.entry(kind.clone()).or_default() += n;
+        }
+    }
+}
+
+/// Everything a request needs, shared by all connections.
+struct Plan {
+    scenario: Scenario,
+    fixture: Arc<fixture::Fixture>,
+    host: String,
+    address: SocketAddr,
+    timeout: Duration,
+}
+
+impl Plan {
+    /// Request number `n` of the scenario (which case, which customer: spread by a hash of n).
+    fn request(&self, n: u64) -> Vec<u8> {
+        let f = &self.fixture;
+        let pick = |len: usize| (mix(n) % len.max(1) as u64) as usize;
+        let case = || f.cases[pick(f.cases.len())].as_str();
+        let host = self.host.as_str();
+        let staff = Some(f.staff_token.as_str());
+        match self.scenario {
+            Scenario::CreateCase => {
+                let token = &f.customer_tokens[n as usize % f.customer_tokens.len()];
+                let outcome = &f.outcome_keys[n as usize % f.outcome_keys.len()];
+                let body = format!(
+                    r#"{{"subject":"Where is my parcel? ({n})","body":"It should have arrived on Monday and the tracking has not moved since.","outcome":"{outcome}"}}"#
+                );
+                client::request("POST", host, "/api/v1/cases", Some(token), Some(&body))
+            }
+            Scenario::Reply => client::request(
+                "POST",
+                host,
+                &format!("/api/v1/cases/{}/messages", case()),
+                staff,
+                Some(r#"{"body":"Thanks for waiting: a new parcel left our warehouse today."}"#),
+            ),
+            Scenario::GetCase => client::request(
+                "GET",
+                host,
+                &format!("/api/v1/cases/{}", case()),
+                staff,
+                None,
+            ),
+            Scenario::ListFirstPage => {
+                client::request("GET", host, "/api/v1/cases?limit=50", staff, None)
+            }
+            Scenario::ListFiltered => client::request(
+                "GET",
+                host,
+                &format!("/api/v1/cases?status=new,open&team={}&limit=50", f.team_id),
+                staff,
+                None,
+            ),
+            Scenario::Decide => client::request(
+                "POST",
+                host,
+                &format!("/api/v1/cases/{}/decisions", case()),
+                staff,
+                Some(
+                    r#"{"kind":"refund","facts":{"amount":120,"reason":"damaged","repeat":false},"dry_run":true}"#,
+                ),
+            ),
+            Scenario::Empty => client::request("GET", host, "/healthz", None, None),
+        }
+    }
+}
+
+/// SplitMix64: request numbers to well-spread picks, without shared RNG state.
+fn mix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    if args.scenario.iter().any(|s| s.needs_cases()) && args.preload == 0 {
+        bail!("reply, get-case and decide need preloaded cases: give --preload 1 or more");
+    }
+    anyhow::ensure!(
+        !args.clients.is_empty() && args.clients.iter().all(|c| *c > 0),
+        "--clients must be at least 1"
+    );
+    anyhow::ensure!(args.customers > 0, "--customers must be at least 1");
+    let dir = tempfile::tempdir()?;
+    let (store, serve_args, backend): (Arc<dyn Store>, Vec<String>, &str) = match &args.database_url
+    {
+        Some(url) => {
+            let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
+            let store = PgStore::connect_in_schema(url, &schema)
+                .await
+                .with_context(|| format!("could not connect to {url}"))?;
+            eprintln!("writing into schema {schema} (drop it when done)");
+            let serve = vec!["--postgres".into(), url.clone(), "--schema".into(), schema];
+            (Arc::new(store), serve, "postgres")
+        }
+        None => {
+            let db = dir.path().join("http.db");
+            let store = SqliteStore::open(&db).context("could not open sqlite")?;
+            let serve = vec!["--db".into(), db.display().to_string()];
+            (Arc::new(store), serve, "sqlite")
+        }
+    };
+    if args.preload >= 10_000 {
+        eprintln!(
+            "preloading {} cases with {} writers…",
+            args.preload, args.preload_writers
+        );
+    }
+    let fixture = fixture::write(
+        store.clone(),
+        args.customers,
+        args.preload,
+        args.preload_writers,
+    )
+    .await?;
+    if args.preload >= 10_000 {
+        eprintln!(
+            "preloaded {} cases in {:.1} s ({:.0}/s)",
+            fixture.cases.len(),
+            fixture.preload_seconds,
+            fixture.cases.len() as f64 / fixture.preload_seconds
+        );
+    }
+    // Close the store so the server process is the only one using the database.
+    drop(store);
+
+    let spawned = Instant::now();
+    let (child, base) = start_server(&serve_args)?;
+    let server = Server { child };
+    let pid = server.child.id();
+    let address: SocketAddr = base
+        .trim_start_matches("http://")
+        .parse()
+        .context("server address")?;
+    let host = address.to_string();
+    let readyz = client::request("GET", &host, "/readyz", None, None);
+    loop {
+        let mut conn = None;
+        if let Ok(200) = client::exchange(&mut conn, address, &readyz, Duration::from_secs(5)).await
+        {
+            break;
+        }
+        if spawned.elapsed() > Duration::from_secs(60) {
+            bail!("the server was not ready within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let cold_start_ms = spawned.elapsed().as_secs_f64() * 1000.0;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss_kib = rss_kib(pid, "VmRSS:");
+
+    let fixture = Arc::new(fixture);
+    let mut cases_in_db = fixture.cases.len() as u64;
+    let runs: Vec<(Scenario, usize)> = args
+        .scenario
+        .iter()
+        .flat_map(|s| args.clients.iter().map(move |c| (*s, *c)))
+        .collect();
+    for (scenario, clients) in runs {
+        let plan = Arc::new(Plan {
+            scenario,
+            fixture: fixture.clone(),
+            host: host.clone(),
+            address,
+            timeout: Duration::from_secs_f64(args.timeout),
+        });
+        let pid_text = pid.to_string();
+        let server_cpu_before = process_cpu_seconds(&pid_text);
+        let own_cpu_before = process_cpu_seconds("self");
+        let (tally, elapsed) = match args.rate {
+            Some(rate) => open_loop(&args, clients, plan, rate).await?,
+            None => closed_loop(&args, clients, plan).await?,
+        };
+        let server_cpu = process_cpu_seconds(&pid_text) - server_cpu_before;
+        let own_cpu = process_cpu_seconds("self") - own_cpu_before;
+        let (rss, hwm) = (rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"));
+        let ok = tally.latency.len();
+        if scenario == Scenario::CreateCase {
+            cases_in_db += ok;
+        }
+        let errors: u64 = tally.errors.values().sum();
+        let per_second = ok as f64 / elapsed;
+        let h = &tally.latency;
+        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+        let max_ms = h.max() as f64 / 1000.0;
+        let mode = match args.rate {
+            Some(rate) => format!("open {rate}/s"),
+            None => format!("closed {clients}"),
+        };
+        println!(
+            "{}",
+            serde_json::json!({
+                "scenario": format!("http_{}", scenario.name()), "backend": backend,
+                "mode": if args.rate.is_some() { "open" } else { "closed" },
+                "clients": clients, "rate_per_s": args.rate,
+                "cases_preloaded": fixture.cases.len(), "cases_in_db": cases_in_db,
+                "preload_seconds": fixture.preload_seconds,
+                "seconds": elapsed, "ok": ok, "errors": errors, "errors_by_kind": tally.errors,
+                "per_second": per_second.round(),
+                "p50_ms": ms(0.5), "p90_ms": ms(0.9), "p99_ms": ms(0.99), "p999_ms": ms(0.999), "max_ms": max_ms,
+                "server_cpu_seconds": server_cpu, "server_cores": server_cpu / elapsed,
+                "server_cpu_us_per_request": (server_cpu * 1e6 / ok.max(1) as f64).round(),
+                "loadgen_cpu_seconds": own_cpu,
+                "server_rss_mib": rss / 1024, "server_rss_peak_mib": hwm / 1024,
+                "server_rss_idle_mib": idle_rss_kib as f64 / 1024.0, "cold_start_ms": cold_start_ms,
+            })
+        );
+        println!(
+            "| {} | {} | {} | {} | **{:.0}/s** | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} cores, {:.0} µs/req | {} / {} MiB | {} |",
+            scenario.name(),
+            backend,
+            mode,
+            cases_in_db,
+            per_second,
+            ms(0.5),
+            ms(0.9),
+            ms(0.99),
+            ms(0.999),
+            max_ms,
+            server_cpu / elapsed,
+            server_cpu * 1e6 / ok.max(1) as f64,
+            rss / 1024,
+            hwm / 1024,
+            errors
+        );
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "scenario": "http_server_start", "backend": backend,
+            "cases_preloaded": fixture.cases.len(), "preload_seconds": fixture.preload_seconds,
+            "cold_start_ms": cold_start_ms, "server_rss_idle_mib": idle_rss_kib as f64 / 1024.0,
+        })
+    );
+    drop(server);
+    Ok(())
+}
+
+/// `--clients` connections, each sending its next request as soon as the previous answered.
+async fn closed_loop(args: &Args, clients: usize, plan: Arc<Plan>) -> anyhow::Result<(Tally, f64)> {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(args.duration);
+    let issued = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (plan, issued, cap) = (plan.clone(), issued.clone(), args.max_requests);
+        let expected = plan.scenario.expected_status();
+        tasks.spawn(async move {
+            let mut tally = Tally::new();
+            let mut conn = None;
+            while Instant::now() < deadline {
+                let n = issued.fetch_add(1, Ordering::Relaxed);
+                if n >= cap {
+                    break;
+                }
+                let request = plan.request(n);
+                let begin = Instant::now();
+                let result =
+                    client::exchange(&mut conn, plan.address, &request, plan.timeout).await;
+                tally.record(result, expected, begin.elapsed().as_micros() as u64);
+            }
+            tally
+        });
+    }
+    let mut total = Tally::new();
+    while let Some(tally) = tasks.join_next().await {
+        total.merge(&tally?);
+    }
+    Ok((total, started.elapsed().as_secs_f64()))
+}
+
+/// Requests due every 1/rate seconds whatever the server does; each waits for a free
+/// connection (FIFO) and its latency runs from when it was due.
+async fn open_loop(
+    args: &Args,
+    clients: usize,
+    plan: Arc<Plan>,
+    rate: f64,
+) -> anyhow::Result<(Tally, f64)> {
+    anyhow::ensure!(rate > 0.0, "--rate must be positive");
+    const SHARDS: usize = 16;
+    let tallies: Arc<Vec<Mutex<Tally>>> =
+        Arc::new((0..SHARDS).map(|_| Mutex::new(Tally::new())).collect());
+    let connections: Arc<Mutex<Vec<Option<client::Conn>>>> =
+        Arc::new(Mutex::new((0..clients).map(|_| None).collect()));
+    let free = Arc::new(tokio::sync::Semaphore::new(clients));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let expected = plan.scenario.expected_status();
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs_f64(args.duration);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut n: u64 = 0;
+    'schedule: loop {
+        let now = Instant::now();
+        while n < args.max_requests {
+            let due = started + period.mul_f64(n as f64);
+            if due > now {
+                break;
+            }
+            if due >= deadline {
+                break 'schedule;
+            }
+            let shard = n as usize % SHARDS;
+            if in_flight.load(Ordering::Relaxed) >= args.max_in_flight {
+                tallies[shard]
+                    .lock()
+                    .expect("tally")
+                    .error("in_flight_bound");
+                n += 1;
+                continue;
+            }
+            in_flight.fetch_add(1, Ordering::Relaxed);
+            let request = plan.request(n);
+            let (plan, tallies, connections, free, in_flight) = (
+                plan.clone(),
+                tallies.clone(),
+                connections.clone(),
+                free.clone(),
+                in_flight.clone(),
+            );
+            tasks.spawn(async move {
+                let permit = free.acquire_owned().await.expect("semaphore open");
+                let mut conn = connections.lock().expect("pool").pop().flatten();
+                let result =
+                    client::exchange(&mut conn, plan.address, &request, plan.timeout).await;
+                let micros = due.elapsed().as_micros() as u64;
+                connections.lock().expect("pool").push(conn);
+                drop(permit);
+                tallies[shard]
+                    .lock()
+                    .expect("tally")
+                    .record(result, expected, micros);
+                in_flight.fetch_sub(1, Ordering::Relaxed);
+            });
+            n += 1;
+        }
+        if n >= args.max_requests || Instant::now() >= deadline {
+            break;
+        }
+        // Reap finished tasks so the set stays small.
+        while tasks.try_join_next().is_some() {}
+        let next_due = started + period.mul_f64(n as f64);
+        tokio::time::sleep_until(next_due.min(deadline).into()).await;
+    }
+    while let Some(done) = tasks.join_next().await {
+        done?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut total = Tally::new();
+    for shard in tallies.iter() {
+        total.merge(&shard.lock().expect("tally"));
+    }
+    Ok((total, elapsed))
+}

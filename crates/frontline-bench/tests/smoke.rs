@@ -1,0 +1,78 @@
+//! Seconds-long smoke run of `frontline-bench http`: every scenario for about a second at tiny
+//! scale against a debug server, in closed and open loop. It asserts only that each run
+//! completes with zero errors and some throughput; speed targets live in BENCHMARKS.md.
+
+use std::process::Command;
+
+const SCENARIOS: [&str; 7] = [
+    "empty",
+    "get-case",
+    "list-first-page",
+    "list-filtered",
+    "decide",
+    "reply",
+    "create-case",
+];
+
+/// Run the benchmark with `extra` arguments; its JSON lines, one per scenario.
+fn run(extra: &[&str]) -> Vec<serde_json::Value> {
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
+        .args([
+            "http",
+            "--duration",
+            "1",
+            "--preload",
+            "50",
+            "--customers",
+            "10",
+            "--preload-writers",
+            "8",
+            "--clients",
+            "4",
+        ])
+        .args(extra)
+        .output()
+        .expect("run frontline-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "frontline-bench failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn check(lines: &[serde_json::Value], scenarios: &[&str]) {
+    for scenario in scenarios {
+        let name = format!("http_{scenario}");
+        let line = lines
+            .iter()
+            .find(|l| l["scenario"] == name.as_str())
+            .unwrap_or_else(|| panic!("no result for {name}: {lines:?}"));
+        assert_eq!(line["errors"], 0, "{line}");
+        assert!(line["ok"].as_u64().unwrap() > 0, "{line}");
+        assert!(line["per_second"].as_f64().unwrap() > 0.0, "{line}");
+    }
+    let start = lines
+        .iter()
+        .find(|l| l["scenario"] == "http_server_start")
+        .expect("the server start line");
+    assert!(start["cold_start_ms"].as_f64().unwrap() > 0.0, "{start}");
+}
+
+#[test]
+fn every_scenario_completes_without_errors_in_closed_loop() {
+    let lines = run(&["--scenario", &SCENARIOS.join(",")]);
+    check(&lines, &SCENARIOS);
+}
+
+#[test]
+fn open_loop_completes_without_errors() {
+    let scenarios = ["empty", "get-case", "create-case"];
+    let lines = run(&["--rate", "100", "--scenario", &scenarios.join(",")]);
+    check(&lines, &scenarios);
+}
