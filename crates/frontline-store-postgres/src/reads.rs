@@ -123,4 +123,16 @@ impl PgStore {
             .ok_or_else(|| StoreError::not_found("person"))?;
         get_u32(&row, "open_cases")
     }
+
+    pub(crate) async fn count_open_cases_impl(&self, customer: PersonId) -> StoreResult<u32> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM cases WHERE customer_id = $1
+             AND status IN ('new', 'open', 'waiting_on_customer')",
+        )
+        .bind(customer.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
 }

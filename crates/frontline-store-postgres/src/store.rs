@@ -294,6 +294,10 @@ impl Store for PgStore {
         self.open_load_impl(person_id).await
     }
 
+    async fn count_open_cases(&self, customer_id: PersonId) -> StoreResult<u32> {
+        self.count_open_cases_impl(customer_id).await
+    }
+
     async fn events_after(
         &self,
         after: i64,

@@ -61,6 +61,18 @@ pub(crate) fn open_load(conn: &Connection, id: PersonId) -> StoreResult<u32> {
     found(load, || format!("person {id}"))
 }
 
+pub(crate) fn count_open_cases(conn: &Connection, customer: PersonId) -> StoreResult<u32> {
+    let count = conn
+        .prepare_cached(
+            "SELECT count(*) FROM cases WHERE customer_id = ?1
+             AND status IN ('new', 'open', 'waiting_on_customer')",
+        )
+        .db()?
+        .query_row([customer.to_string()], |r| r.get::<_, u32>(0))
+        .db()?;
+    Ok(count)
+}
+
 /// `%text%` for LIKE, with the wildcard characters in `text` taken literally.
 pub(crate) fn like_pattern(text: &str) -> String {
     let escaped = text

@@ -339,6 +339,11 @@ impl Store for SqliteStore {
         self.read(move |c| reads::open_load(c, person_id)).await
     }
 
+    async fn count_open_cases(&self, customer_id: PersonId) -> StoreResult<u32> {
+        self.read(move |c| reads::count_open_cases(c, customer_id))
+            .await
+    }
+
     async fn events_after(
         &self,
         after: i64,

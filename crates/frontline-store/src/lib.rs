@@ -222,6 +222,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Message>>;
     /// The open-case counter routing uses for a person (maintained on every write).
     async fn open_load(&self, person_id: PersonId) -> StoreResult<u32>;
+    /// How many of a customer's cases are not yet resolved or closed (new, open, waiting on
+    /// the customer); 0 for an unknown person. Counted, not loaded.
+    async fn count_open_cases(&self, customer_id: PersonId) -> StoreResult<u32>;
 
     // ----- the event log -----
 

@@ -29,6 +29,7 @@ macro_rules! conformance_tests {
             case_lists_page_stably_and_filter,
             tokens_and_sessions_resolve_to_their_person,
             assigning_checks_the_new_owner,
+            a_customers_open_cases_are_counted,
             people_list_pages_and_filters,
             export_then_import_reproduces_the_store,
             broadcasts_reach_every_subscriber_and_are_bounded,

@@ -165,24 +165,7 @@ pub async fn auto_facts(store: &dyn Store, ctx: &CaseContext, now: Timestamp) ->
         Some(p) => (p.tier.clone(), p.lifetime_value, p.customer_since),
         None => ("standard".to_owned(), 0.0, customer.created_at),
     };
-    // Customers have few cases; past 200 open ones the figure saturates, which no rule
-    // distinguishes.
-    let open_cases = store
-        .list_cases(
-            CaseFilter {
-                customer_id: Some(customer.id),
-                statuses: vec![
-                    CaseStatus::New,
-                    CaseStatus::Open,
-                    CaseStatus::WaitingOnCustomer,
-                ],
-                ..CaseFilter::default()
-            },
-            PageRequest::first(PageRequest::<frontline_core::CaseNumber>::MAX_LIMIT),
-        )
-        .await?
-        .items
-        .len() as u32;
+    let open_cases = store.count_open_cases(customer.id).await?;
     let refunds = match DecisionKindKey::parse(REFUND_KIND) {
         Ok(kind) => store
             .list_decisions(

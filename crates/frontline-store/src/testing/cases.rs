@@ -656,3 +656,45 @@ pub async fn assigning_checks_the_new_owner<F: Future<Output = Arc<dyn Store>>>(
     assert_eq!((queued.owner_id, queued.team_id), (None, Some(o.team_a)));
     assert_eq!(store.open_load(holder).await.unwrap(), 0);
 }
+
+/// A customer's open cases are counted by status: new, open and waiting count; resolved and
+/// closed do not; other customers' cases never do.
+pub async fn a_customers_open_cases_are_counted<F: Future<Output = Arc<dyn Store>>>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    assert_eq!(store.count_open_cases(o.carol.id).await.unwrap(), 0);
+    let mut ids = Vec::new();
+    for subject in ["One", "Two", "Three"] {
+        let case = store
+            .create_case(None, new_case(o.carol.id, o.outcome.id, subject))
+            .await
+            .unwrap()
+            .value
+            .case;
+        ids.push(case.id);
+    }
+    store
+        .create_case(None, new_case(o.dave.id, o.outcome.id, "Not Carol's"))
+        .await
+        .unwrap();
+    assert_eq!(store.count_open_cases(o.carol.id).await.unwrap(), 3);
+    store
+        .change_status(Some(o.ann.id), ids[0], CaseStatus::WaitingOnCustomer)
+        .await
+        .unwrap();
+    store
+        .change_status(Some(o.ann.id), ids[1], CaseStatus::Resolved)
+        .await
+        .unwrap();
+    assert_eq!(store.count_open_cases(o.carol.id).await.unwrap(), 2);
+    assert_eq!(store.count_open_cases(o.dave.id).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count_open_cases(frontline_core::PersonId::new())
+            .await
+            .unwrap(),
+        0
+    );
+}
