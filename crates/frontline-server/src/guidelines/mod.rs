@@ -14,11 +14,10 @@ use frontline_core::guideline::{
     self, AutoFacts, CompiledRule, DecisionKind, Evaluation, RuleStatus, RuleType, Verdict,
 };
 use frontline_core::{
-    Case, CaseStatus, DecisionKindKey, OutcomeKey, PersonId, RuleId, Timestamp, Visibility, time,
+    Case, DecisionKindKey, OutcomeKey, PersonId, RuleId, Timestamp, Visibility, time,
 };
 use frontline_store::{
-    CaseFilter, Decision, DecisionFilter, NewDecision, PageRequest, ReviewOutcome, RuleFilter,
-    RuleVersion, Store,
+    Decision, DecisionFilter, NewDecision, ReviewOutcome, RuleFilter, RuleVersion, Store,
 };
 use serde_json::{Map, Value as Json};
 
