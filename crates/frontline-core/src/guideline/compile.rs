@@ -274,8 +274,11 @@ impl Lowering<'_> {
     /// An identifier or a dotted name such as `customer.tenure_days`.
     fn fact(&self, e: &IdedExpr) -> Lowered {
         let mut parts = Vec::new();
+        let mut span = self.span(e);
         let mut at = e;
         loop {
+            let (start, stop) = self.span(at);
+            span = (span.0.min(start), span.1.max(stop));
             match &at.expr {
                 Expr::Ident(name) => {
                     parts.push(name.as_str());
@@ -291,11 +294,19 @@ impl Lowering<'_> {
         parts.reverse();
         let name = parts.join(".");
         match self.schema.slot(&name) {
-            Some((index, slot)) => Ok((self.node(e, Op::Fact(index)), slot.ty)),
+            // The whole dotted name, not just the last `.field` the parser placed it at.
+            Some((index, slot)) => Ok((
+                Node {
+                    op: Op::Fact(index),
+                    span,
+                },
+                slot.ty,
+            )),
             None => {
                 let known: Vec<&str> = self.schema.names().collect();
-                Err(self.error(
-                    e,
+                Err(CompileError::at(
+                    self.source,
+                    span.0 as usize,
                     format!("unknown fact `{name}`; the facts are: {}", known.join(", ")),
                 ))
             }

@@ -177,7 +177,7 @@ struct Explainer<'a> {
 
 impl Explainer<'_> {
     fn snippet(&self, node: &Node) -> String {
-        let (start, stop) = node.span;
+        let (start, stop) = extent(node);
         let text: String = self
             .expr
             .source
@@ -301,6 +301,26 @@ impl Explainer<'_> {
             _ => out.push(format!("`{}` is {actual}", self.snippet(node))),
         }
     }
+}
+
+/// The source range a node covers. The parser places an operator's node at the operator
+/// itself (`*` in `a * b`), so the range is the union of the node's and its operands'.
+fn extent(node: &Node) -> (u32, u32) {
+    let children: Vec<&Node> = match &node.op {
+        Op::Not(x) | Op::Neg(x) | Op::Size(x) => vec![x],
+        Op::And(l, r)
+        | Op::Or(l, r)
+        | Op::Cmp(_, l, r)
+        | Op::Arith(_, l, r)
+        | Op::In(l, r)
+        | Op::Str(_, l, r) => vec![l, r],
+        Op::Cond(c, t, f) => vec![c, t, f],
+        _ => Vec::new(),
+    };
+    children
+        .into_iter()
+        .map(extent)
+        .fold(node.span, |(a, b), (c, d)| (a.min(c), b.max(d)))
 }
 
 /// Numbers as people write them: 250, 12.5, 0.25 (no trailing zeros, no exponent below 1e15).

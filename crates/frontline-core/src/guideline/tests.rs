@@ -128,6 +128,16 @@ fn a_failed_rule_says_why_in_words() {
         vec!["none of the alternatives held: repeat is false; amount 75.5 EUR is above 50"]
     );
 
+    let expr = compile(
+        "amount <= customer.lifetime_value * 0.1",
+        &refund_kind().schema(),
+    )
+    .unwrap();
+    assert_eq!(
+        expr.why_not(&facts(500.0)),
+        vec!["amount 500 EUR is above `customer.lifetime_value * 0.1` (120)"]
+    );
+
     let expr = compile("case.priority == \"urgent\"", &refund_kind().schema()).unwrap();
     assert_eq!(
         expr.why_not(&facts(1.0)),
@@ -185,6 +195,17 @@ fn bad_expressions_are_refused_with_a_position() {
     let e = refused("amount <= ");
     assert!(e.message.starts_with("syntax error"), "{e:?}");
     assert_eq!(e.line, 1);
+
+    let e = refused("amount <= 1 && customer.tenure > 3");
+    assert!(
+        e.message.contains("unknown fact `customer.tenure`"),
+        "{e:?}"
+    );
+    assert_eq!(
+        (e.line, e.column),
+        (1, 16),
+        "points at the start of the name"
+    );
 
     let e = refused("amout <= 200");
     assert!(e.message.contains("unknown fact `amout`"), "{e:?}");
