@@ -295,9 +295,15 @@ pub async fn create_rule(
     actor: Actor,
     Json(body): Json<NewRuleBody>,
 ) -> Result<(StatusCode, axum::Json<RuleVersion>)> {
-    manage(&actor)?;
+    let version = draft_rule(&state, &actor, body).await?;
+    Ok((StatusCode::CREATED, axum::Json(version)))
+}
+
+/// Draft a new rule's first version (shared by the API and the pages).
+pub async fn draft_rule(state: &AppState, actor: &Actor, body: NewRuleBody) -> Result<RuleVersion> {
+    manage(actor)?;
     let rule_type = RuleType::parse(&body.rule_type)?;
-    let kind = load_kind(&state, &kind_key(&body.kind)?)
+    let kind = load_kind(state, &kind_key(&body.kind)?)
         .await
         .map_err(|e| match e {
             AppError::NotFound(_) => {
@@ -308,7 +314,7 @@ pub async fn create_rule(
     let (name, text) = check_name_and_text(&body.name, &body.text, rule_type)?;
     let expression = guidelines::check_expression(&kind, rule_type, body.expression.as_deref())?;
     let scope = body.scope.unwrap_or(Scope::Organisation);
-    check_scope(&state, &scope).await?;
+    check_scope(state, &scope).await?;
     let new = NewRuleVersion {
         rule_id: None,
         kind: kind.key,
@@ -318,13 +324,12 @@ pub async fn create_rule(
         expression,
         text,
     };
-    let version = written(
+    Ok(written(
         state
             .store
             .create_rule_version(Some(actor.person_id()), new)
             .await?,
-    );
-    Ok((StatusCode::CREATED, axum::Json(version)))
+    ))
 }
 
 pub(crate) fn rule_id(raw: &str) -> Result<RuleId> {

@@ -1,7 +1,7 @@
 //! The guidelines page's forms, for administrators (`ManageGuidelines`): draft a new rule,
 //! draft the next version of a rule, publish a version (the one published before retires),
 //! retire a version. Each checks the CSRF token and goes through the same functions as the
-//! API (`create_rule`, `draft_version`, `move_version`), so a condition is compiled against
+//! API (`draft_rule`, `draft_version`, `move_version`), so a condition is compiled against
 //! the kind's facts before it is saved. A refused form comes back in place (422 or 409) with
 //! what was typed and the reason; for a condition, the line and column with a caret.
 
@@ -15,13 +15,11 @@ use super::guidelines::{Refusal, render_page};
 use super::layout::{PageResult, see_other};
 use super::viewer::Viewer;
 use crate::api::guidelines::{
-    NewRuleBody, NewVersionBody, create_rule as api_create_rule, draft_version, move_version,
-    rule_id,
+    NewRuleBody, NewVersionBody, draft_rule, draft_version, move_version, rule_id,
 };
 use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
-use crate::extract::Json;
 
 /// What a rule form holds: the newest version's values, or what was typed when refused.
 #[derive(Clone, Debug, Default)]
@@ -203,8 +201,8 @@ pub async fn create_rule(
         expression: Some(values.expression.clone()).filter(|e| !e.is_empty()),
         text: values.text.clone(),
     };
-    match api_create_rule(State(state.clone()), viewer.actor.clone(), Json(body)).await {
-        Ok((_, axum::Json(version))) => Ok(see_other(&format!(
+    match draft_rule(&state, &viewer.actor, body).await {
+        Ok(version) => Ok(see_other(&format!(
             "/guidelines?done=drafted#rule-{}",
             version.rule_id
         ))),
