@@ -63,6 +63,16 @@ event_kinds! {
     RuleRetired => "rule.retired",
     DecisionRecorded => "decision.recorded",
     DecisionReviewed => "decision.reviewed",
+    AskRaised => "ask.raised",
+    AskClaimed => "ask.claimed",
+    AskAnswered => "ask.answered",
+    AskFollowedUp => "ask.followed_up",
+    AskResolved => "ask.resolved",
+    AskWithdrawn => "ask.withdrawn",
+    AskReopened => "ask.reopened",
+    AskRated => "ask.rated",
+    AskEscalated => "ask.escalated",
+    AskOverdue => "ask.overdue",
 }
 
 impl fmt::Display for EventKind {

@@ -74,3 +74,7 @@ id_type!(
     /// A recorded decision.
     DecisionId
 );
+id_type!(
+    /// An ask from an employee to a support employee.
+    AskId
+);

@@ -5,6 +5,7 @@
 //! ask these functions what should change, and persist the answer in one transaction, so both
 //! backends make the same decisions.
 
+pub mod ask;
 pub mod case;
 pub mod event;
 pub mod guideline;
@@ -16,13 +17,16 @@ pub mod time;
 pub mod values;
 pub mod webhook;
 
+pub use ask::{Ask, AskChange, AskKind, AskMessage, AskStatus, Urgency};
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
 pub use event::{Audience, Event, EventKind, NewEvent};
-pub use ids::{CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, TeamId, WebhookId};
+pub use ids::{
+    AskId, CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, TeamId, WebhookId,
+};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
 pub use time::Timestamp;
 pub use values::{
-    CaseNumber, DecisionKindKey, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags,
+    AskText, CaseNumber, DecisionKindKey, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags,
     ValueError,
 };
 pub use webhook::Webhook;

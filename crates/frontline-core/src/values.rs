@@ -93,6 +93,10 @@ text_value!(
     /// The text of a message.
     MessageBody, "body", 50_000
 );
+text_value!(
+    /// What an employee asks a support employee for.
+    AskText, "text", 4_000
+);
 
 /// An email address, lower-cased. Deliberately loose (one `@`, no spaces, a dot in the
 /// domain): the only real check of an address is mail reaching it.

@@ -60,6 +60,8 @@ fn conflict_message(constraint: &str) -> String {
         "decisions_pkey" => "this decision already exists".into(),
         "decision_kinds_pkey" => "a decision kind with this key already exists".into(),
         "customer_profiles_pkey" => "this customer already has a profile".into(),
+        "asks_pkey" => "this ask already exists".into(),
+        "ask_messages_pkey" => "this ask message already exists".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }
@@ -75,7 +77,9 @@ fn missing_row(constraint: &str) -> String {
         .and_then(|c| c.rsplit('_').next())
         .unwrap_or("");
     match column {
-        "person" | "author" | "support" | "actor" | "reviewer" => "person".into(),
+        "person" | "author" | "support" | "actor" | "reviewer" | "asker" | "assignee"
+        | "claimer" => "person".into(),
+        "ask" => "ask".into(),
         "customer" => "customer".into(),
         "owner" => "owner".into(),
         "team" => "team".into(),

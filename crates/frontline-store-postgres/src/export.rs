@@ -5,18 +5,20 @@
 //! (byte order), teams by id, memberships and support links by (person, team, from, to),
 //! outcomes by id, cases by number, messages by (created_at, id), customer profiles by
 //! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
-//! (decided_at, id), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
+//! (decided_at, id), asks and their messages by (created_at, id), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
 //! collations cannot change it.
 
 use frontline_core::time::now;
 use frontline_core::{
-    Event, Membership, Message, Person, PersonId, SupportLink, Team, TeamId, Timestamp, ValueError,
+    Ask, AskMessage, Event, Membership, Message, Person, PersonId, SupportLink, Team, TeamId,
+    Timestamp, ValueError,
 };
 use frontline_store::{Record, StoreError, StoreResult};
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgConnection;
 
 use crate::PgStore;
+use crate::asks::{self, ASK_COLUMNS, ASK_MESSAGE_COLUMNS};
 use crate::cases::{insert_case, insert_message};
 use crate::error::classify;
 use crate::events::insert as insert_events;
@@ -34,7 +36,7 @@ const EVENT_BATCH: usize = 1000;
 /// Tables an import fills; all are locked for its duration.
 const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports, outcomes, \
                       outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
-                      decisions, events, idempotency, event_counter";
+                      decisions, asks, ask_messages, events, idempotency, event_counter";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -156,6 +158,24 @@ impl PgStore {
 
         records.extend(guidelines::export_records(&mut tx).await?);
 
+        let mut asks: Vec<Ask> = fetch(&mut tx, &format!("SELECT {ASK_COLUMNS} FROM asks"))
+            .await?
+            .iter()
+            .map(asks::ask_row)
+            .collect::<StoreResult<_>>()?;
+        asks.sort_by_key(|a| (a.created_at, a.id));
+        records.extend(asks.into_iter().map(Record::Ask));
+        let mut ask_messages: Vec<AskMessage> = fetch(
+            &mut tx,
+            &format!("SELECT {ASK_MESSAGE_COLUMNS} FROM ask_messages"),
+        )
+        .await?
+        .iter()
+        .map(asks::message_row)
+        .collect::<StoreResult<_>>()?;
+        ask_messages.sort_by_key(|m| (m.created_at, m.id));
+        records.extend(ask_messages.into_iter().map(Record::AskMessage));
+
         let mut log: Vec<Event> = fetch(&mut tx, &format!("SELECT {EVENT_COLUMNS} FROM events"))
             .await?
             .iter()
@@ -261,6 +281,8 @@ impl PgStore {
                 Record::DecisionKind(kind) => write_kind(&mut tx, &kind, SameKey::Refuse).await?,
                 Record::Rule(rule) => insert_rule(&mut tx, &rule).await?,
                 Record::Decision(decision) => insert_decision(&mut tx, &decision).await?,
+                Record::Ask(ask) => asks::upsert_ask(&mut tx, &ask).await?,
+                Record::AskMessage(message) => asks::insert_message(&mut tx, &message).await?,
                 Record::Event(event) => log.push(event),
             }
         }

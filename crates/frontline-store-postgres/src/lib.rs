@@ -15,6 +15,7 @@
 //! profiles, decision kinds, rule versions, decisions and reviews), `export`, `store` (the
 //! trait impl, forwarding to the others).
 
+mod asks;
 mod cases;
 mod doorbell;
 mod error;

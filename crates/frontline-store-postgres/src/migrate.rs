@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "guidelines",
         include_str!("../migrations/0003_guidelines.sql"),
     ),
+    (4, "asks", include_str!("../migrations/0004_asks.sql")),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

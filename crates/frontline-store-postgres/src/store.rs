@@ -1,18 +1,20 @@
 //! `impl Store for PgStore`: the trait's methods, each forwarding to the module that owns the
-//! use case (`people`, `org`, `cases`, `reads`, `events`, `webhooks`, `guidelines`, `export`).
+//! use case (`people`, `org`, `cases`, `reads`, `events`, `webhooks`, `guidelines`, `asks`,
+//! `export`).
 //! Nothing else lives here.
 
 use async_trait::async_trait;
+use frontline_core::ask::{AskChange, NewAskSpec};
 use frontline_core::guideline::{DecisionKind, RuleStatus};
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey, Email, Event, Membership,
-    Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, RuleId,
-    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
+    Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey,
+    Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
+    Person, PersonId, RuleId, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter, DeliveryAttempt,
-    DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage, NewOutcome,
-    NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter,
+    DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage,
+    NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
     PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, Store, StoreResult,
     Written, tokio_watch,
 };
@@ -444,6 +446,36 @@ impl Store for PgStore {
         limit: u32,
     ) -> StoreResult<Vec<Decision>> {
         self.list_decisions_impl(filter, limit).await
+    }
+
+    async fn raise_ask(
+        &self,
+        spec: NewAskSpec,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<Ask>> {
+        self.raise_ask_impl(spec, at).await
+    }
+
+    async fn change_ask(
+        &self,
+        actor: PersonId,
+        id: AskId,
+        change: AskChange,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<AskChanged>> {
+        self.change_ask_impl(actor, id, change, at).await
+    }
+
+    async fn get_ask(&self, id: AskId) -> StoreResult<Ask> {
+        self.get_ask_impl(id).await
+    }
+
+    async fn list_ask_messages(&self, id: AskId) -> StoreResult<Vec<AskMessage>> {
+        self.list_ask_messages_impl(id).await
+    }
+
+    async fn list_asks(&self, filter: AskFilter, limit: u32) -> StoreResult<Vec<Ask>> {
+        self.list_asks_impl(filter, limit).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

@@ -4,6 +4,7 @@
 use frontline_store::{Record, StoreError, StoreResult};
 use rusqlite::{Connection, params};
 
+use crate::asks::{self, ASK_COLUMNS};
 use crate::decisions::{self, DECISION_COLUMNS};
 use crate::guidelines::{self, KIND_COLUMNS, PROFILE_COLUMNS, RULE_COLUMNS};
 use crate::reads;
@@ -134,6 +135,25 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     out.extend(
         all(
             conn,
+            &format!("SELECT {ASK_COLUMNS} FROM asks ORDER BY created_at, id"),
+            asks::ask_row,
+        )?
+        .into_iter()
+        .map(Record::Ask),
+    );
+    out.extend(
+        all(
+            conn,
+            "SELECT id, ask_id, author_id, body, created_at FROM ask_messages
+             ORDER BY created_at, id",
+            asks::message_row,
+        )?
+        .into_iter()
+        .map(Record::AskMessage),
+    );
+    out.extend(
+        all(
+            conn,
             &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"),
             rows::event,
         )?
@@ -230,6 +250,14 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             }
             Record::Decision(d) => {
                 decisions::insert_decision(c, &d)?;
+                1
+            }
+            Record::Ask(a) => {
+                asks::upsert_ask(c, &a)?;
+                1
+            }
+            Record::AskMessage(m) => {
+                asks::insert_message(c, &m)?;
                 1
             }
             Record::Event(e) => c

@@ -5,6 +5,7 @@
 //!
 //! Nothing outside this crate sees rusqlite types.
 
+mod asks;
 mod cases;
 mod decisions;
 mod export;

@@ -5,23 +5,24 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use frontline_core::ask::{AskChange, NewAskSpec};
 use frontline_core::guideline::{DecisionKind, RuleStatus};
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey, Email, Event, Membership,
-    Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, RuleId,
-    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
+    Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey,
+    Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
+    Person, PersonId, RuleId, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter, DeliveryAttempt,
-    DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage, NewOutcome,
-    NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
+    AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter,
+    DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage,
+    NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
     PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, Store, StoreError,
     StoreResult, Written, tokio_watch,
 };
 use rusqlite::{OptionalExtension, params};
 
 use crate::rows::{self, Db, ms};
-use crate::{SqliteStore, cases, decisions, export, guidelines, org, reads, webhooks};
+use crate::{SqliteStore, asks, cases, decisions, export, guidelines, org, reads, webhooks};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -501,6 +502,37 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<Decision>> {
         self.read(move |c| decisions::decisions(c, &filter, limit))
             .await
+    }
+
+    async fn raise_ask(
+        &self,
+        spec: NewAskSpec,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<Ask>> {
+        self.write(move |w| asks::raise(w, spec, at)).await
+    }
+
+    async fn change_ask(
+        &self,
+        actor: PersonId,
+        id: AskId,
+        change: AskChange,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<AskChanged>> {
+        self.write(move |w| asks::change(w, actor, id, change, at))
+            .await
+    }
+
+    async fn get_ask(&self, id: AskId) -> StoreResult<Ask> {
+        self.read(move |c| asks::ask(c, id)).await
+    }
+
+    async fn list_ask_messages(&self, id: AskId) -> StoreResult<Vec<AskMessage>> {
+        self.read(move |c| asks::messages(c, id)).await
+    }
+
+    async fn list_asks(&self, filter: AskFilter, limit: u32) -> StoreResult<Vec<Ask>> {
+        self.read(move |c| asks::asks(c, &filter, limit)).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

@@ -13,6 +13,7 @@
 //!
 //! This crate knows no database driver and nothing of HTTP.
 
+mod asks;
 mod error;
 mod guidelines;
 mod model;
@@ -21,11 +22,12 @@ pub mod testing;
 
 use async_trait::async_trait;
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership, Message, Outcome,
-    OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags, Team, TeamId,
-    Webhook, WebhookId,
+    Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership,
+    Message, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags,
+    Team, TeamId, Webhook, WebhookId,
 };
 
+pub use asks::*;
 pub use error::{StoreError, StoreResult};
 pub use guidelines::*;
 pub use model::*;
@@ -357,6 +359,32 @@ pub trait Store: Send + Sync + 'static {
         filter: DecisionFilter,
         limit: u32,
     ) -> StoreResult<Vec<Decision>>;
+
+    // ----- asks -----
+
+    /// Raise an ask, open and with `spec.assignee_id` (`Invalid` unless that is a support
+    /// employee other than the asker; `NotFound` for an unknown person or case); appends
+    /// `ask.raised`. `at: None` is now (a time is given only by the demo and imports).
+    async fn raise_ask(
+        &self,
+        spec: frontline_core::ask::NewAskSpec,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<Ask>>;
+    /// Apply a change by `actor` (`frontline_core::ask::Ask::apply`): `Conflict` for what the
+    /// lifecycle refuses, `Invalid` when an escalation names someone who is not a support
+    /// employee. Appends the change's event and keeps its message, in one transaction.
+    async fn change_ask(
+        &self,
+        actor: PersonId,
+        id: AskId,
+        change: frontline_core::ask::AskChange,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<AskChanged>>;
+    async fn get_ask(&self, id: AskId) -> StoreResult<Ask>;
+    /// The messages of an ask, oldest first.
+    async fn list_ask_messages(&self, id: AskId) -> StoreResult<Vec<AskMessage>>;
+    /// Asks, newest first (`created_at`, then id), at most `limit`.
+    async fn list_asks(&self, filter: AskFilter, limit: u32) -> StoreResult<Vec<Ask>>;
 
     // ----- export and import -----
 

@@ -221,6 +221,8 @@ pub enum Record {
     DecisionKind(frontline_core::guideline::DecisionKind),
     Rule(crate::RuleVersion),
     Decision(crate::Decision),
+    Ask(frontline_core::Ask),
+    AskMessage(frontline_core::AskMessage),
     Event(Event),
 }
 
@@ -240,7 +242,9 @@ impl Record {
             Record::DecisionKind(_) => 9,
             Record::Rule(_) => 10,
             Record::Decision(_) => 11,
-            Record::Event(_) => 12,
+            Record::Ask(_) => 12,
+            Record::AskMessage(_) => 13,
+            Record::Event(_) => 14,
         }
     }
 }

@@ -48,6 +48,9 @@ macro_rules! conformance_tests {
             decisions_are_recorded_on_cases_for_staff_eyes_only,
             only_explained_decisions_are_reviewed_and_only_once,
             decisions_list_newest_first_filter_and_page_through_equal_times,
+            asks_go_to_support_employees_and_keep_every_change,
+            unanswered_asks_come_due_and_climb_one_step_at_a_time,
+            asks_list_newest_first_and_filter,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -185,6 +188,7 @@ macro_rules! assert_err {
     };
 }
 
+mod asks;
 mod cases;
 mod decisions;
 mod guidelines;
@@ -192,6 +196,7 @@ mod log;
 mod org;
 mod rules;
 mod webhooks;
+pub use asks::*;
 pub use cases::*;
 pub use decisions::*;
 pub use guidelines::*;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use frontline_core::{CaseStatus, EventKind, Visibility, time};
 
-use super::{guidelines_story, new_case, new_message, next_rule_version, org};
+use super::{asks_story, guidelines_story, new_case, new_message, next_rule_version, org};
 use crate::*;
 
 pub async fn the_event_log_is_gap_free_and_filtered_by_audience<
@@ -177,6 +177,7 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         }
     }
     guidelines_story(&*store, &o).await;
+    asks_story(&*store, &o).await;
     let exported = store.export().await.unwrap();
     assert!(
         exported.windows(2).all(|w| w[0].rank() <= w[1].rank()),
@@ -187,6 +188,8 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         (9, "decision kinds"),
         (10, "rule versions"),
         (11, "decisions"),
+        (12, "asks"),
+        (13, "ask messages"),
     ] {
         assert!(
             exported.iter().any(|r| r.rank() == rank),

@@ -1,0 +1,617 @@
+//! Asks: an employee asks a support employee for help: to unblock them, approve something,
+//! find a resource, advise. Support employees exist to serve the front line, so every ask is
+//! measured (time to first response, time to unblock) against targets set by its urgency, and
+//! an ask nobody has responded to by its target climbs the support chain, one layer at a time,
+//! up to the top.
+//!
+//! Lifecycle: `open → claimed → resolved`; `open | claimed → withdrawn` (the asker no longer
+//! needs it); `resolved → open | claimed` (the asker reopens it: it did not unblock them).
+//! Answers and the asker's follow-ups are messages on the ask. The first claim, answer or
+//! resolution is the first response. Every change returns the event to append, so both stores
+//! apply the same rules.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::case::text_enum;
+use crate::event::{Audience, EventKind, NewEvent};
+use crate::ids::{AskId, CaseId, MessageId, PersonId};
+use crate::org::{Membership, SupportLink, in_force};
+use crate::time::Timestamp;
+use crate::values::{AskText, MessageBody, ValueError};
+
+text_enum!(
+    /// What the asker needs.
+    AskKind, "kind" {
+        Unblock => "unblock",
+        Approval => "approval",
+        Resource => "resource",
+        Advice => "advice",
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// How soon the asker needs help; sets the response and unblock targets.
+    Urgency, "urgency" { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" }
+);
+
+text_enum!(
+    /// Where an ask stands.
+    AskStatus, "status" {
+        Open => "open",
+        Claimed => "claimed",
+        Resolved => "resolved",
+        Withdrawn => "withdrawn",
+    }
+);
+
+impl Urgency {
+    /// How long the ask may wait for a first response before it climbs the support chain.
+    /// Clock time, not working hours: the front line works around the clock, and so does a
+    /// customer waiting behind a blocked employee.
+    pub fn respond_within(self) -> SignedDuration {
+        match self {
+            Urgency::Urgent => SignedDuration::from_mins(15),
+            Urgency::High => SignedDuration::from_hours(1),
+            Urgency::Normal => SignedDuration::from_hours(4),
+            Urgency::Low => SignedDuration::from_hours(24),
+        }
+    }
+
+    /// How long from raising to unblocked (resolved) counts as on target.
+    pub fn unblock_within(self) -> SignedDuration {
+        match self {
+            Urgency::Urgent => SignedDuration::from_hours(2),
+            Urgency::High => SignedDuration::from_hours(8),
+            Urgency::Normal => SignedDuration::from_hours(48),
+            Urgency::Low => SignedDuration::from_hours(5 * 24),
+        }
+    }
+}
+
+impl AskStatus {
+    /// Still waiting for help.
+    pub fn is_active(self) -> bool {
+        matches!(self, AskStatus::Open | AskStatus::Claimed)
+    }
+}
+
+/// One word for how the help felt ("relieved", "ignored"): letters, hyphens and apostrophes,
+/// at most 30 characters, lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct FeelingWord(String);
+
+impl FeelingWord {
+    pub const MAX_CHARS: usize = 30;
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let word = raw.trim().to_lowercase();
+        if word.is_empty() {
+            return Err(ValueError::new("word", "must not be empty"));
+        }
+        if word.chars().count() > Self::MAX_CHARS {
+            return Err(ValueError::new(
+                "word",
+                format!("is longer than {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if !word
+            .chars()
+            .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+        {
+            return Err(ValueError::new(
+                "word",
+                "must be one word (letters, hyphens or apostrophes), such as \"relieved\"",
+            ));
+        }
+        Ok(Self(word))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for FeelingWord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A score from 1 (it felt awful) to 5 (it felt great).
+pub fn parse_score(score: i64) -> Result<u8, ValueError> {
+    u8::try_from(score)
+        .ok()
+        .filter(|s| (1..=5).contains(s))
+        .ok_or_else(|| ValueError::new("score", format!("{score} is not between 1 and 5")))
+}
+
+/// How the asker felt about the help they got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskFeeling {
+    pub score: u8,
+    pub word: FeelingWord,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ask {
+    pub id: AskId,
+    pub asker_id: PersonId,
+    pub kind: AskKind,
+    pub urgency: Urgency,
+    pub text: AskText,
+    pub case_id: Option<CaseId>,
+    /// The support employee the ask is with now: the one it was addressed to, then each one
+    /// it climbed to, then whoever claimed it.
+    pub assignee_id: PersonId,
+    pub claimed_by: Option<PersonId>,
+    pub status: AskStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    /// Steps climbed up the support chain.
+    pub escalations: u32,
+    /// When the ask climbs if nobody has responded by then.
+    pub respond_by: Timestamp,
+    pub feeling: Option<AskFeeling>,
+}
+
+/// A message on an ask: a support employee's answer or the asker's follow-up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskMessage {
+    pub id: MessageId,
+    pub ask_id: AskId,
+    pub author_id: PersonId,
+    pub body: MessageBody,
+    pub created_at: Timestamp,
+}
+
+/// What to raise; the assignee is already resolved (named, or found through "my support").
+#[derive(Clone, Debug)]
+pub struct NewAskSpec {
+    pub asker_id: PersonId,
+    pub kind: AskKind,
+    pub urgency: Urgency,
+    pub text: AskText,
+    pub case_id: Option<CaseId>,
+    pub assignee_id: PersonId,
+}
+
+/// A change to an ask. Who may ask for which is checked twice: by the server's authorisation
+/// (support employees work asks, the asker owns theirs) and here, where the lifecycle is.
+#[derive(Clone, Debug)]
+pub enum AskChange {
+    /// A support employee takes the ask (also from a colleague).
+    Claim,
+    /// A support employee answers; answering an open ask claims it.
+    Answer { body: MessageBody },
+    /// The asker adds to the ask.
+    FollowUp { body: MessageBody },
+    /// A support employee marks the asker unblocked, optionally with a last message.
+    Resolve { note: Option<MessageBody> },
+    /// The asker no longer needs help.
+    Withdraw,
+    /// The asker was not unblocked after all.
+    Reopen { reason: MessageBody },
+    /// The asker says how the help felt, once, after it was resolved.
+    Rate { score: u8, word: FeelingWord },
+    /// Nobody responded in time: move the ask one layer up (`to`), or, at the top of the chain
+    /// (`None`), mark it overdue and start a new window. `from_step` must equal the ask's
+    /// `escalations`, so two nodes escalating at once move it only once.
+    Escalate {
+        from_step: u32,
+        to: Option<PersonId>,
+    },
+}
+
+/// A lifecycle rule an ask change broke.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AskError {
+    #[error("the ask is {0}; only an open or claimed ask can change like that")]
+    NotActive(AskStatus),
+    #[error("you already hold this ask")]
+    AlreadyClaimed,
+    #[error("only the person who raised the ask can do that")]
+    NotAsker,
+    #[error("you cannot work your own ask; it is with a support employee")]
+    OwnAsk,
+    #[error("only a resolved ask can be {0}")]
+    NotResolved(&'static str),
+    #[error("the asker has already said how the help felt")]
+    AlreadyRated,
+    #[error("the ask has moved since (it was answered or already climbed)")]
+    Stale,
+}
+
+/// An ask change's result: the new state, its event, and the message it added, if any.
+#[derive(Clone, Debug)]
+pub struct AskEffects {
+    pub ask: Ask,
+    pub event: NewEvent,
+    pub message: Option<AskMessage>,
+}
+
+impl Ask {
+    /// A new open ask and its `ask.raised` event.
+    pub fn raise(spec: NewAskSpec, at: Timestamp) -> (Ask, NewEvent) {
+        let ask = Ask {
+            id: AskId::new(),
+            asker_id: spec.asker_id,
+            kind: spec.kind,
+            urgency: spec.urgency,
+            text: spec.text,
+            case_id: spec.case_id,
+            assignee_id: spec.assignee_id,
+            claimed_by: None,
+            status: AskStatus::Open,
+            created_at: at,
+            updated_at: at,
+            first_response_at: None,
+            resolved_at: None,
+            escalations: 0,
+            respond_by: at + spec.urgency.respond_within(),
+            feeling: None,
+        };
+        let event = ask.event(EventKind::AskRaised, spec.asker_id, json!({}));
+        (ask, event)
+    }
+
+    /// When the asker should be unblocked by.
+    pub fn unblock_by(&self) -> Timestamp {
+        self.created_at + self.urgency.unblock_within()
+    }
+
+    /// Open, unanswered and past its response window: time to climb.
+    pub fn is_due(&self, now: Timestamp) -> bool {
+        self.status == AskStatus::Open && self.first_response_at.is_none() && now >= self.respond_by
+    }
+
+    pub fn time_to_first_response(&self) -> Option<SignedDuration> {
+        self.first_response_at
+            .map(|t| t.duration_since(self.created_at))
+    }
+
+    pub fn time_to_unblock(&self) -> Option<SignedDuration> {
+        match self.status {
+            AskStatus::Resolved => self.resolved_at.map(|t| t.duration_since(self.created_at)),
+            _ => None,
+        }
+    }
+
+    /// Whether the ask was resolved within its unblock target.
+    pub fn unblocked_on_target(&self) -> Option<bool> {
+        self.time_to_unblock()
+            .map(|took| took <= self.urgency.unblock_within())
+    }
+
+    /// Apply `change` by `actor` at `at`.
+    pub fn apply(
+        &self,
+        actor: PersonId,
+        change: AskChange,
+        at: Timestamp,
+    ) -> Result<AskEffects, AskError> {
+        let mut next = self.clone();
+        next.updated_at = at;
+        let mut message = None;
+        let mut say = |body: MessageBody| {
+            message = Some(AskMessage {
+                id: MessageId::new(),
+                ask_id: self.id,
+                author_id: actor,
+                body,
+                created_at: at,
+            });
+        };
+        let (kind, extra) = match change {
+            AskChange::Claim => {
+                self.worked_by(actor)?;
+                if self.claimed_by == Some(actor) {
+                    return Err(AskError::AlreadyClaimed);
+                }
+                next.take(actor, at);
+                (EventKind::AskClaimed, json!({ "from": self.claimed_by }))
+            }
+            AskChange::Answer { body } => {
+                self.worked_by(actor)?;
+                if self.status == AskStatus::Open {
+                    next.take(actor, at);
+                }
+                say(body);
+                (EventKind::AskAnswered, json!({}))
+            }
+            AskChange::FollowUp { body } => {
+                self.owned_by(actor)?;
+                self.active()?;
+                say(body);
+                (EventKind::AskFollowedUp, json!({}))
+            }
+            AskChange::Resolve { note } => {
+                self.worked_by(actor)?;
+                next.first_response_at.get_or_insert(at);
+                next.claimed_by.get_or_insert(actor);
+                next.assignee_id = next.claimed_by.unwrap_or(actor);
+                next.status = AskStatus::Resolved;
+                next.resolved_at = Some(at);
+                if let Some(note) = note {
+                    say(note);
+                }
+                let took = at.duration_since(self.created_at);
+                (
+                    EventKind::AskResolved,
+                    json!({ "minutes_to_unblock": took.as_secs() / 60,
+                            "on_target": took <= self.urgency.unblock_within() }),
+                )
+            }
+            AskChange::Withdraw => {
+                self.owned_by(actor)?;
+                self.active()?;
+                next.status = AskStatus::Withdrawn;
+                (EventKind::AskWithdrawn, json!({}))
+            }
+            AskChange::Reopen { reason } => {
+                self.owned_by(actor)?;
+                if self.status != AskStatus::Resolved {
+                    return Err(AskError::NotResolved("reopened"));
+                }
+                next.status = if self.claimed_by.is_some() {
+                    AskStatus::Claimed
+                } else {
+                    AskStatus::Open
+                };
+                next.resolved_at = None;
+                next.feeling = None;
+                next.respond_by = at + self.urgency.respond_within();
+                say(reason);
+                (EventKind::AskReopened, json!({}))
+            }
+            AskChange::Rate { score, word } => {
+                self.owned_by(actor)?;
+                if self.status != AskStatus::Resolved {
+                    return Err(AskError::NotResolved("rated"));
+                }
+                if self.feeling.is_some() {
+                    return Err(AskError::AlreadyRated);
+                }
+                let extra = json!({ "score": score, "word": word });
+                next.feeling = Some(AskFeeling { score, word, at });
+                (EventKind::AskRated, extra)
+            }
+            AskChange::Escalate { from_step, to } => {
+                if !self.is_due(at) || self.escalations != from_step {
+                    return Err(AskError::Stale);
+                }
+                next.respond_by = at + self.urgency.respond_within();
+                match to {
+                    Some(to) => {
+                        next.assignee_id = to;
+                        next.escalations += 1;
+                        (
+                            EventKind::AskEscalated,
+                            json!({ "from": self.assignee_id, "to": to }),
+                        )
+                    }
+                    None => (EventKind::AskOverdue, json!({ "top_of_chain": true })),
+                }
+            }
+        };
+        let event = next.event(kind, actor, extra);
+        Ok(AskEffects {
+            ask: next,
+            event,
+            message,
+        })
+    }
+
+    fn take(&mut self, actor: PersonId, at: Timestamp) {
+        self.claimed_by = Some(actor);
+        self.assignee_id = actor;
+        self.status = AskStatus::Claimed;
+        self.first_response_at.get_or_insert(at);
+    }
+
+    fn active(&self) -> Result<(), AskError> {
+        if self.status.is_active() {
+            Ok(())
+        } else {
+            Err(AskError::NotActive(self.status))
+        }
+    }
+
+    fn worked_by(&self, actor: PersonId) -> Result<(), AskError> {
+        if actor == self.asker_id {
+            return Err(AskError::OwnAsk);
+        }
+        self.active()
+    }
+
+    fn owned_by(&self, actor: PersonId) -> Result<(), AskError> {
+        if actor == self.asker_id {
+            Ok(())
+        } else {
+            Err(AskError::NotAsker)
+        }
+    }
+
+    /// Ask events are staff business and carry no text: every employee's stream sees them,
+    /// while the ask itself is readable only by its asker and support employees.
+    fn event(&self, kind: EventKind, actor: PersonId, mut extra: serde_json::Value) -> NewEvent {
+        let mut payload = json!({
+            "ask_id": self.id,
+            "asker_id": self.asker_id,
+            "assignee_id": self.assignee_id,
+            "kind": self.kind,
+            "urgency": self.urgency,
+            "status": self.status,
+            "escalations": self.escalations,
+        });
+        if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object_mut()) {
+            payload.append(extra);
+        }
+        let event = NewEvent::new(kind, Some(actor), payload);
+        match self.case_id {
+            Some(case_id) => event.about_case(case_id, Audience::Staff),
+            None => event,
+        }
+    }
+}
+
+/// The support employees serving `person` at `at`: those supporting a team the person is a
+/// current member of, longest-serving first, never the person themselves.
+pub fn supporters_of(
+    person: PersonId,
+    memberships: &[Membership],
+    supports: &[SupportLink],
+    at: Timestamp,
+) -> Vec<PersonId> {
+    let teams: HashSet<_> = memberships
+        .iter()
+        .filter(|m| m.person_id == person && in_force(m.from, m.to, at))
+        .map(|m| m.team_id)
+        .collect();
+    let mut links: Vec<&SupportLink> = supports
+        .iter()
+        .filter(|s| teams.contains(&s.team_id) && in_force(s.from, s.to, at))
+        .filter(|s| s.support_id != person)
+        .collect();
+    links.sort_by_key(|s| (s.from, s.support_id));
+    let mut seen = HashSet::new();
+    links
+        .into_iter()
+        .map(|s| s.support_id)
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
+/// Of several supporters, the one with the fewest active asks; ties go to the first listed.
+pub fn least_loaded(candidates: &[PersonId], load: impl Fn(PersonId) -> usize) -> Option<PersonId> {
+    candidates
+        .iter()
+        .enumerate()
+        .min_by_key(|(i, id)| (load(**id), *i))
+        .map(|(_, id)| *id)
+}
+
+/// Each support employee's layer at `at`: one more than the highest layer among the members
+/// of the teams they support, where members who support nobody are the front line (layer 0).
+/// A support employee of a team without members is in layer 1. A cycle (someone ultimately
+/// supporting themselves) is cut off: no layer exceeds the number of support links.
+pub fn support_layers(
+    memberships: &[Membership],
+    supports: &[SupportLink],
+    at: Timestamp,
+) -> HashMap<PersonId, u32> {
+    let members: Vec<&Membership> = memberships
+        .iter()
+        .filter(|m| in_force(m.from, m.to, at))
+        .collect();
+    let links: Vec<&SupportLink> = supports
+        .iter()
+        .filter(|s| in_force(s.from, s.to, at))
+        .collect();
+    let mut layers: HashMap<PersonId, u32> = links.iter().map(|s| (s.support_id, 1)).collect();
+    let ceiling = u32::try_from(links.len()).unwrap_or(u32::MAX);
+    for _ in 0..links.len() {
+        let mut changed = false;
+        for link in &links {
+            let below = members
+                .iter()
+                .filter(|m| m.team_id == link.team_id)
+                .filter_map(|m| layers.get(&m.person_id).copied())
+                .max()
+                .unwrap_or(0);
+            let layer = (below + 1).min(ceiling);
+            let entry = layers.entry(link.support_id).or_insert(1);
+            if layer > *entry {
+                *entry = layer;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    layers
+}
+
+/// How a support employee (or a layer of them) served the asks they handled.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AskFigures {
+    /// Asks resolved.
+    pub handled: usize,
+    /// Of those, resolved within the unblock target.
+    pub on_target: usize,
+    pub median_minutes_to_first_response: Option<i64>,
+    pub median_minutes_to_unblock: Option<i64>,
+    /// How many askers said how the help felt, and their mean score.
+    pub feelings: usize,
+    pub mean_feeling: Option<f64>,
+    /// The most frequent words, most frequent first (ties alphabetical), at most three.
+    pub words: Vec<String>,
+}
+
+impl AskFigures {
+    /// Figures over the resolved asks among `asks`.
+    pub fn of<'a>(asks: impl IntoIterator<Item = &'a Ask>) -> AskFigures {
+        let resolved: Vec<&Ask> = asks
+            .into_iter()
+            .filter(|a| a.status == AskStatus::Resolved)
+            .collect();
+        let minutes = |d: Option<SignedDuration>| d.map(|d| d.as_secs() / 60);
+        let first: Vec<i64> = resolved
+            .iter()
+            .filter_map(|a| minutes(a.time_to_first_response()))
+            .collect();
+        let unblock: Vec<i64> = resolved
+            .iter()
+            .filter_map(|a| minutes(a.time_to_unblock()))
+            .collect();
+        let feelings: Vec<&AskFeeling> =
+            resolved.iter().filter_map(|a| a.feeling.as_ref()).collect();
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for f in &feelings {
+            *counts.entry(f.word.as_str()).or_default() += 1;
+        }
+        let mut words: Vec<(&str, usize)> = counts.into_iter().collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        AskFigures {
+            handled: resolved.len(),
+            on_target: resolved
+                .iter()
+                .filter(|a| a.unblocked_on_target() == Some(true))
+                .count(),
+            median_minutes_to_first_response: median(first),
+            median_minutes_to_unblock: median(unblock),
+            feelings: feelings.len(),
+            mean_feeling: (!feelings.is_empty()).then(|| {
+                feelings.iter().map(|f| f64::from(f.score)).sum::<f64>() / feelings.len() as f64
+            }),
+            words: words
+                .into_iter()
+                .take(3)
+                .map(|(w, _)| w.to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// The median (the lower middle of an even count, so it is always a value that occurred).
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    Some(values[(values.len() - 1) / 2])
+}
+
+#[cfg(test)]
+mod tests;
