@@ -160,9 +160,23 @@ pub struct Ask {
     pub resolved_at: Option<Timestamp>,
     /// Steps climbed up the support chain.
     pub escalations: u32,
-    /// When the ask climbs if nobody has responded by then.
-    pub respond_by: Timestamp,
+    /// When the ask climbs if nobody has responded by then; `None` once someone has, or
+    /// when it has reached the top of the chain and been marked overdue there.
+    pub respond_by: Option<Timestamp>,
     pub feeling: Option<AskFeeling>,
+    /// What happened to the ask, oldest first (messages are kept apart): raised, claimed,
+    /// climbed, resolved... so the asker sees each step. Bounded: climbing stops at the top.
+    pub history: Vec<AskStep>,
+}
+
+/// One step in an ask's life.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskStep {
+    pub at: Timestamp,
+    pub what: EventKind,
+    pub by: PersonId,
+    /// Who the ask went to, for a climb or a claim.
+    pub to: Option<PersonId>,
 }
 
 /// A message on an ask: a support employee's answer or the asker's follow-up.
@@ -258,8 +272,14 @@ impl Ask {
             first_response_at: None,
             resolved_at: None,
             escalations: 0,
-            respond_by: at + spec.urgency.respond_within(),
+            respond_by: Some(at + spec.urgency.respond_within()),
             feeling: None,
+            history: vec![AskStep {
+                at,
+                what: EventKind::AskRaised,
+                by: spec.asker_id,
+                to: Some(spec.assignee_id),
+            }],
         };
         let event = ask.event(EventKind::AskRaised, spec.asker_id, json!({}));
         (ask, event)
@@ -272,7 +292,9 @@ impl Ask {
 
     /// Open, unanswered and past its response window: time to climb.
     pub fn is_due(&self, now: Timestamp) -> bool {
-        self.status == AskStatus::Open && self.first_response_at.is_none() && now >= self.respond_by
+        self.status == AskStatus::Open
+            && self.first_response_at.is_none()
+            && self.respond_by.is_some_and(|by| now >= by)
     }
 
     pub fn time_to_first_response(&self) -> Option<SignedDuration> {
@@ -342,6 +364,7 @@ impl Ask {
                 next.assignee_id = next.claimed_by.unwrap_or(actor);
                 next.status = AskStatus::Resolved;
                 next.resolved_at = Some(at);
+                next.respond_by = None;
                 if let Some(note) = note {
                     say(note);
                 }
@@ -356,6 +379,7 @@ impl Ask {
                 self.owned_by(actor)?;
                 self.active()?;
                 next.status = AskStatus::Withdrawn;
+                next.respond_by = None;
                 (EventKind::AskWithdrawn, json!({}))
             }
             AskChange::Reopen { reason } => {
@@ -370,7 +394,8 @@ impl Ask {
                 };
                 next.resolved_at = None;
                 next.feeling = None;
-                next.respond_by = at + self.urgency.respond_within();
+                next.respond_by =
+                    (next.status == AskStatus::Open).then(|| at + self.urgency.respond_within());
                 say(reason);
                 (EventKind::AskReopened, json!({}))
             }
@@ -390,20 +415,37 @@ impl Ask {
                 if !self.is_due(at) || self.escalations != from_step {
                     return Err(AskError::Stale);
                 }
-                next.respond_by = at + self.urgency.respond_within();
                 match to {
                     Some(to) => {
                         next.assignee_id = to;
                         next.escalations += 1;
+                        next.respond_by = Some(at + self.urgency.respond_within());
                         (
                             EventKind::AskEscalated,
                             json!({ "from": self.assignee_id, "to": to }),
                         )
                     }
-                    None => (EventKind::AskOverdue, json!({ "top_of_chain": true })),
+                    None => {
+                        // Nobody is left to climb to: flag it once, and it stays in the top
+                        // support employee's inbox as overdue.
+                        next.respond_by = None;
+                        (EventKind::AskOverdue, json!({ "top_of_chain": true }))
+                    }
                 }
             }
         };
+        if kind != EventKind::AskAnswered && kind != EventKind::AskFollowedUp {
+            let to = match kind {
+                EventKind::AskClaimed | EventKind::AskEscalated => Some(next.assignee_id),
+                _ => None,
+            };
+            next.history.push(AskStep {
+                at,
+                what: kind,
+                by: actor,
+                to,
+            });
+        }
         let event = next.event(kind, actor, extra);
         Ok(AskEffects {
             ask: next,
@@ -417,6 +459,7 @@ impl Ask {
         self.assignee_id = actor;
         self.status = AskStatus::Claimed;
         self.first_response_at.get_or_insert(at);
+        self.respond_by = None;
     }
 
     fn active(&self) -> Result<(), AskError> {

@@ -17,11 +17,14 @@ CREATE TABLE asks (
     first_response_at timestamptz,
     resolved_at       timestamptz,
     escalations       integer NOT NULL CHECK (escalations >= 0),
-    respond_by        timestamptz NOT NULL,
+    -- NULL once responded to, or flagged overdue at the top of the support chain.
+    respond_by        timestamptz,
     -- How the help felt: all three set, or none.
     feeling_score     smallint CHECK (feeling_score BETWEEN 1 AND 5),
     feeling_word      text,
     felt_at           timestamptz,
+    -- [AskStep]: raised, claimed, climbed, resolved...
+    history           jsonb NOT NULL,
     CONSTRAINT asks_feeling_whole CHECK (
         (feeling_score IS NULL) = (feeling_word IS NULL)
         AND (feeling_score IS NULL) = (felt_at IS NULL)

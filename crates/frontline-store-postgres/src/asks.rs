@@ -7,16 +7,18 @@ use frontline_core::time::{now, truncate};
 use frontline_core::{AskId, AskText, CaseId, MessageBody, MessageId, Person, PersonId, Timestamp};
 use frontline_store::{AskChanged, AskFilter, StoreError, StoreResult, Written, check_ask_people};
 use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::classify;
+use crate::guidelines::from_jsonb;
 use crate::rows::{self, PERSON_COLUMNS, get, get_opt_time, get_time, opt_to_db, parse, to_db};
 
 pub(crate) const ASK_COLUMNS: &str = "id, asker_id, kind, urgency, text, case_id, assignee_id, \
      claimed_by, status, created_at, updated_at, first_response_at, resolved_at, escalations, \
-     respond_by, feeling_score, feeling_word, felt_at";
+     respond_by, feeling_score, feeling_word, felt_at, history";
 
 pub(crate) const ASK_MESSAGE_COLUMNS: &str = "id, ask_id, author_id, body, created_at";
 
@@ -47,8 +49,9 @@ pub(crate) fn ask_row(row: &PgRow) -> StoreResult<Ask> {
         resolved_at: get_opt_time(row, "resolved_at")?,
         escalations: u32::try_from(escalations)
             .map_err(|e| crate::error::corrupt("escalations", e))?,
-        respond_by: get_time(row, "respond_by")?,
+        respond_by: get_opt_time(row, "respond_by")?,
         feeling,
+        history: from_jsonb(row, "history")?,
     })
 }
 
@@ -67,13 +70,14 @@ pub(crate) async fn upsert_ask(conn: &mut PgConnection, a: &Ask) -> StoreResult<
     let feeling = a.feeling.as_ref();
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO asks ({ASK_COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT (id) DO UPDATE SET assignee_id = excluded.assignee_id,
              claimed_by = excluded.claimed_by, status = excluded.status,
              updated_at = excluded.updated_at, first_response_at = excluded.first_response_at,
              resolved_at = excluded.resolved_at, escalations = excluded.escalations,
              respond_by = excluded.respond_by, feeling_score = excluded.feeling_score,
-             feeling_word = excluded.feeling_word, felt_at = excluded.felt_at"
+             feeling_word = excluded.feeling_word, felt_at = excluded.felt_at,
+             history = excluded.history"
     )))
     .bind(a.id.0)
     .bind(a.asker_id.0)
@@ -89,10 +93,11 @@ pub(crate) async fn upsert_ask(conn: &mut PgConnection, a: &Ask) -> StoreResult<
     .bind(opt_to_db(a.first_response_at))
     .bind(opt_to_db(a.resolved_at))
     .bind(i32::try_from(a.escalations).unwrap_or(i32::MAX))
-    .bind(to_db(a.respond_by))
+    .bind(opt_to_db(a.respond_by))
     .bind(feeling.map(|f| i16::from(f.score)))
     .bind(feeling.map(|f| f.word.as_str()))
     .bind(opt_to_db(feeling.map(|f| f.at)))
+    .bind(Json(&a.history))
     .execute(conn)
     .await
     .map_err(classify)?;

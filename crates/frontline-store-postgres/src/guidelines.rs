@@ -55,7 +55,7 @@ fn kind(row: &PgRow) -> StoreResult<DecisionKind> {
 }
 
 /// A `jsonb` column decoded through serde; a value that does not fit is a corrupt row.
-fn from_jsonb<T>(row: &PgRow, column: &str) -> StoreResult<T>
+pub(crate) fn from_jsonb<T>(row: &PgRow, column: &str) -> StoreResult<T>
 where
     Json<T>: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {

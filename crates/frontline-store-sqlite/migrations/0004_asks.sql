@@ -15,10 +15,13 @@ CREATE TABLE asks (
     first_response_at INTEGER,
     resolved_at       INTEGER,
     escalations       INTEGER NOT NULL,
-    respond_by        INTEGER NOT NULL,
+    -- NULL once responded to, or flagged overdue at the top of the support chain.
+    respond_by        INTEGER,
     feeling_score     INTEGER,
     feeling_word      TEXT,
-    felt_at           INTEGER
+    felt_at           INTEGER,
+    -- [AskStep] as JSON: raised, claimed, climbed, resolved...
+    history           TEXT NOT NULL
 );
 CREATE INDEX asks_by_created ON asks (created_at, id);
 CREATE INDEX asks_by_asker ON asks (asker_id, created_at);

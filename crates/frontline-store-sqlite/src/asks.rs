@@ -14,7 +14,7 @@ use crate::writer::WriteTx;
 
 pub(crate) const ASK_COLUMNS: &str = "id, asker_id, kind, urgency, text, case_id, assignee_id, \
      claimed_by, status, created_at, updated_at, first_response_at, resolved_at, escalations, \
-     respond_by, feeling_score, feeling_word, felt_at";
+     respond_by, feeling_score, feeling_word, felt_at, history";
 
 pub(crate) fn ask_row(row: &Row<'_>) -> rusqlite::Result<Ask> {
     let score: Option<u8> = row.get("feeling_score")?;
@@ -41,8 +41,9 @@ pub(crate) fn ask_row(row: &Row<'_>) -> rusqlite::Result<Ask> {
         first_response_at: rows::ts_opt(row, "first_response_at")?,
         resolved_at: rows::ts_opt(row, "resolved_at")?,
         escalations: row.get("escalations")?,
-        respond_by: rows::ts(row, "respond_by")?,
+        respond_by: rows::ts_opt(row, "respond_by")?,
         feeling,
+        history: rows::json(row, "history")?,
     })
 }
 
@@ -137,13 +138,14 @@ pub(crate) fn upsert_ask(conn: &Connection, a: &Ask) -> StoreResult<()> {
     // messages' foreign key refuses.
     conn.prepare_cached(&format!(
         "INSERT INTO asks ({ASK_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
          ON CONFLICT (id) DO UPDATE SET assignee_id = excluded.assignee_id,
              claimed_by = excluded.claimed_by, status = excluded.status,
              updated_at = excluded.updated_at, first_response_at = excluded.first_response_at,
              resolved_at = excluded.resolved_at, escalations = excluded.escalations,
              respond_by = excluded.respond_by, feeling_score = excluded.feeling_score,
-             feeling_word = excluded.feeling_word, felt_at = excluded.felt_at"
+             feeling_word = excluded.feeling_word, felt_at = excluded.felt_at,
+             history = excluded.history"
     ))
     .db()?
     .execute(params![
@@ -161,10 +163,11 @@ pub(crate) fn upsert_ask(conn: &Connection, a: &Ask) -> StoreResult<()> {
         a.first_response_at.map(ms),
         a.resolved_at.map(ms),
         a.escalations,
-        ms(a.respond_by),
+        a.respond_by.map(ms),
         feeling.map(|f| f.score),
         feeling.map(|f| f.word.as_str()),
         feeling.map(|f| ms(f.at)),
+        rows::to_json(&a.history)?,
     ])
     .db()?;
     Ok(())

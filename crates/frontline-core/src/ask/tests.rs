@@ -41,7 +41,7 @@ fn targets_tighten_with_urgency() {
         previous = now;
     }
     let (ask, _, _) = raised(Urgency::High);
-    assert_eq!(ask.respond_by, t(60));
+    assert_eq!(ask.respond_by, Some(t(60)));
     assert_eq!(ask.unblock_by(), t(8 * 60));
 }
 
@@ -169,7 +169,7 @@ fn reopening_clears_the_resolution_and_starts_a_new_window() {
         .unwrap();
     assert_eq!(reopened.ask.status, AskStatus::Claimed);
     assert_eq!(reopened.ask.resolved_at, None);
-    assert_eq!(reopened.ask.respond_by, t(35));
+    assert_eq!(reopened.ask.respond_by, None, "claimed: nothing to climb");
     assert_eq!(reopened.ask.time_to_unblock(), None);
 }
 
@@ -209,7 +209,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
             climbed.ask.escalations,
             climbed.ask.respond_by
         ),
-        (boss, 1, t(30))
+        (boss, 1, Some(t(30)))
     );
     assert_eq!(
         climbed
@@ -238,7 +238,18 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
         )
         .unwrap();
     assert_eq!(top.event.kind, EventKind::AskOverdue);
-    assert_eq!((top.ask.assignee_id, top.ask.respond_by), (boss, t(45)));
+    assert_eq!((top.ask.assignee_id, top.ask.respond_by), (boss, None));
+    assert!(!top.ask.is_due(t(10_000)), "flagged once at the top");
+    let steps: Vec<EventKind> = top.ask.history.iter().map(|s| s.what).collect();
+    assert_eq!(
+        steps,
+        [
+            EventKind::AskRaised,
+            EventKind::AskEscalated,
+            EventKind::AskOverdue
+        ]
+    );
+    assert_eq!(top.ask.history[1].to, Some(boss));
     let answered = top
         .ask
         .apply(

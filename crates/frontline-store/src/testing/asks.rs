@@ -110,7 +110,7 @@ pub async fn asks_go_to_support_employees_and_keep_every_change<
         "an ask about a case shows in its timeline, for staff only"
     );
     assert_eq!(ask.created_at, minutes(0));
-    assert_eq!(ask.respond_by, minutes(60));
+    assert_eq!(ask.respond_by, Some(minutes(60)));
     assert_eq!(store.get_ask(ask.id).await.unwrap(), ask);
 
     assert_err!(
