@@ -174,7 +174,8 @@ pub struct Ask {
 pub struct AskStep {
     pub at: Timestamp,
     pub what: EventKind,
-    pub by: PersonId,
+    /// `None`: the escalation sweep.
+    pub by: Option<PersonId>,
     /// Who the ask went to, for a climb or a claim.
     pub to: Option<PersonId>,
 }
@@ -244,6 +245,8 @@ pub enum AskError {
     AlreadyRated,
     #[error("the ask has moved since (it was answered or already climbed)")]
     Stale,
+    #[error("a person must make this change")]
+    NoActor,
 }
 
 /// An ask change's result: the new state, its event, and the message it added, if any.
@@ -277,11 +280,11 @@ impl Ask {
             history: vec![AskStep {
                 at,
                 what: EventKind::AskRaised,
-                by: spec.asker_id,
+                by: Some(spec.asker_id),
                 to: Some(spec.assignee_id),
             }],
         };
-        let event = ask.event(EventKind::AskRaised, spec.asker_id, json!({}));
+        let event = ask.event(EventKind::AskRaised, Some(spec.asker_id), json!({}));
         (ask, event)
     }
 
@@ -315,13 +318,21 @@ impl Ask {
             .map(|took| took <= self.urgency.unblock_within())
     }
 
-    /// Apply `change` by `actor` at `at`.
+    /// Apply `change` by `actor` at `at`. Only an escalation is made by nobody (the sweep);
+    /// every other change is a person's.
     pub fn apply(
         &self,
-        actor: PersonId,
+        by: Option<PersonId>,
         change: AskChange,
         at: Timestamp,
     ) -> Result<AskEffects, AskError> {
+        let actor = match (&change, by) {
+            (_, Some(actor)) => actor,
+            // Nobody's id can match the asker's: the person checks below refuse nothing
+            // an escalation does not need.
+            (AskChange::Escalate { .. }, None) => PersonId(uuid::Uuid::nil()),
+            (_, None) => return Err(AskError::NoActor),
+        };
         let mut next = self.clone();
         next.updated_at = at;
         let mut message = None;
@@ -442,11 +453,11 @@ impl Ask {
             next.history.push(AskStep {
                 at,
                 what: kind,
-                by: actor,
+                by,
                 to,
             });
         }
-        let event = next.event(kind, actor, extra);
+        let event = next.event(kind, by, extra);
         Ok(AskEffects {
             ask: next,
             event,
@@ -487,7 +498,12 @@ impl Ask {
 
     /// Ask events are staff business and carry no text: every employee's stream sees them,
     /// while the ask itself is readable only by its asker and support employees.
-    fn event(&self, kind: EventKind, actor: PersonId, mut extra: serde_json::Value) -> NewEvent {
+    fn event(
+        &self,
+        kind: EventKind,
+        actor: Option<PersonId>,
+        mut extra: serde_json::Value,
+    ) -> NewEvent {
         let mut payload = json!({
             "ask_id": self.id,
             "asker_id": self.asker_id,
@@ -500,7 +516,7 @@ impl Ask {
         if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object_mut()) {
             payload.append(extra);
         }
-        let event = NewEvent::new(kind, Some(actor), payload);
+        let event = NewEvent::new(kind, actor, payload);
         match self.case_id {
             Some(case_id) => event.about_case(case_id, Audience::Staff),
             None => event,

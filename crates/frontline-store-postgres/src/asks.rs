@@ -155,7 +155,7 @@ impl PgStore {
 
     pub(crate) async fn change_ask_impl(
         &self,
-        actor: PersonId,
+        actor: Option<PersonId>,
         id: AskId,
         change: AskChange,
         at: Option<Timestamp>,

@@ -458,7 +458,7 @@ impl Store for PgStore {
 
     async fn change_ask(
         &self,
-        actor: PersonId,
+        actor: Option<PersonId>,
         id: AskId,
         change: AskChange,
         at: Option<Timestamp>,

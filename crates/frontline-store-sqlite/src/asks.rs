@@ -215,7 +215,7 @@ pub(crate) fn raise(
 
 pub(crate) fn change(
     w: &mut WriteTx<'_>,
-    actor: frontline_core::PersonId,
+    actor: Option<frontline_core::PersonId>,
     id: AskId,
     change: AskChange,
     at: Option<Timestamp>,

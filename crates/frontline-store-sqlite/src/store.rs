@@ -514,7 +514,7 @@ impl Store for SqliteStore {
 
     async fn change_ask(
         &self,
-        actor: PersonId,
+        actor: Option<PersonId>,
         id: AskId,
         change: AskChange,
         at: Option<Timestamp>,

@@ -370,12 +370,13 @@ pub trait Store: Send + Sync + 'static {
         spec: frontline_core::ask::NewAskSpec,
         at: Option<frontline_core::Timestamp>,
     ) -> StoreResult<Written<Ask>>;
-    /// Apply a change by `actor` (`frontline_core::ask::Ask::apply`): `Conflict` for what the
+    /// Apply a change by `actor` (`frontline_core::ask::Ask::apply`; `None` only for the
+    /// escalation sweep): `Conflict` for what the
     /// lifecycle refuses, `Invalid` when an escalation names someone who is not a support
     /// employee. Appends the change's event and keeps its message, in one transaction.
     async fn change_ask(
         &self,
-        actor: PersonId,
+        actor: Option<PersonId>,
         id: AskId,
         change: frontline_core::ask::AskChange,
         at: Option<frontline_core::Timestamp>,

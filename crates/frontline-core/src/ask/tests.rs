@@ -50,7 +50,7 @@ fn an_answer_claims_the_ask_and_is_its_first_response() {
     let (ask, asker, support) = raised(Urgency::Normal);
     let answered = ask
         .apply(
-            support,
+            Some(support),
             AskChange::Answer {
                 body: body("Yes, go ahead."),
             },
@@ -63,7 +63,7 @@ fn an_answer_claims_the_ask_and_is_its_first_response() {
     assert_eq!(answered.message.as_ref().unwrap().author_id, support);
     let resolved = answered
         .ask
-        .apply(support, AskChange::Resolve { note: None }, t(90))
+        .apply(Some(support), AskChange::Resolve { note: None }, t(90))
         .unwrap()
         .ask;
     assert_eq!(
@@ -73,7 +73,7 @@ fn an_answer_claims_the_ask_and_is_its_first_response() {
     assert_eq!(resolved.unblocked_on_target(), Some(true));
     let rated = resolved
         .apply(
-            asker,
+            Some(asker),
             AskChange::Rate {
                 score: 5,
                 word: FeelingWord::parse("Relieved").unwrap(),
@@ -86,7 +86,7 @@ fn an_answer_claims_the_ask_and_is_its_first_response() {
         rated
             .ask
             .apply(
-                asker,
+                Some(asker),
                 AskChange::Rate {
                     score: 1,
                     word: FeelingWord::parse("changed").unwrap()
@@ -102,37 +102,45 @@ fn an_answer_claims_the_ask_and_is_its_first_response() {
 fn each_side_may_only_do_its_own_part() {
     let (ask, asker, support) = raised(Urgency::Low);
     assert_eq!(
-        ask.apply(asker, AskChange::Claim, t(1)).unwrap_err(),
+        ask.apply(Some(asker), AskChange::Claim, t(1)).unwrap_err(),
         AskError::OwnAsk
     );
     assert_eq!(
-        ask.apply(support, AskChange::Withdraw, t(1)).unwrap_err(),
+        ask.apply(Some(support), AskChange::Withdraw, t(1))
+            .unwrap_err(),
         AskError::NotAsker
     );
-    let claimed = ask.apply(support, AskChange::Claim, t(1)).unwrap().ask;
+    let claimed = ask
+        .apply(Some(support), AskChange::Claim, t(1))
+        .unwrap()
+        .ask;
     assert_eq!(
-        claimed.apply(support, AskChange::Claim, t(2)).unwrap_err(),
+        claimed
+            .apply(Some(support), AskChange::Claim, t(2))
+            .unwrap_err(),
         AskError::AlreadyClaimed
     );
     let colleague = PersonId::new();
-    let taken = claimed.apply(colleague, AskChange::Claim, t(3)).unwrap();
+    let taken = claimed
+        .apply(Some(colleague), AskChange::Claim, t(3))
+        .unwrap();
     assert_eq!(taken.ask.claimed_by, Some(colleague));
     assert_eq!(taken.event.payload["from"], json!(support));
     let withdrawn = taken
         .ask
-        .apply(asker, AskChange::Withdraw, t(4))
+        .apply(Some(asker), AskChange::Withdraw, t(4))
         .unwrap()
         .ask;
     assert_eq!(
         withdrawn
-            .apply(colleague, AskChange::Resolve { note: None }, t(5))
+            .apply(Some(colleague), AskChange::Resolve { note: None }, t(5))
             .unwrap_err(),
         AskError::NotActive(AskStatus::Withdrawn)
     );
     assert_eq!(
         withdrawn
             .apply(
-                asker,
+                Some(asker),
                 AskChange::Rate {
                     score: 3,
                     word: FeelingWord::parse("fine").unwrap()
@@ -149,7 +157,7 @@ fn reopening_clears_the_resolution_and_starts_a_new_window() {
     let (ask, asker, support) = raised(Urgency::Urgent);
     let resolved = ask
         .apply(
-            support,
+            Some(support),
             AskChange::Resolve {
                 note: Some(body("Done")),
             },
@@ -160,7 +168,7 @@ fn reopening_clears_the_resolution_and_starts_a_new_window() {
     assert_eq!(resolved.first_response_at, Some(t(10)));
     let reopened = resolved
         .apply(
-            asker,
+            Some(asker),
             AskChange::Reopen {
                 reason: body("Still blocked: the refund button is greyed out."),
             },
@@ -181,7 +189,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
     assert!(ask.is_due(t(15)));
     assert_eq!(
         ask.apply(
-            support,
+            Some(support),
             AskChange::Escalate {
                 from_step: 0,
                 to: Some(boss)
@@ -194,7 +202,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
     );
     let climbed = ask
         .apply(
-            support,
+            Some(support),
             AskChange::Escalate {
                 from_step: 0,
                 to: Some(boss),
@@ -215,7 +223,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
         climbed
             .ask
             .apply(
-                support,
+                Some(support),
                 AskChange::Escalate {
                     from_step: 0,
                     to: Some(boss)
@@ -229,7 +237,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
     let top = climbed
         .ask
         .apply(
-            boss,
+            Some(boss),
             AskChange::Escalate {
                 from_step: 1,
                 to: None,
@@ -253,7 +261,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
     let answered = top
         .ask
         .apply(
-            boss,
+            Some(boss),
             AskChange::Answer {
                 body: body("On it"),
             },
@@ -356,11 +364,11 @@ fn figures_count_resolved_asks_with_medians_and_words() {
     ] {
         let (ask, asker, support) = raised(Urgency::Normal);
         let resolved = ask
-            .apply(support, AskChange::Resolve { note: None }, t(minutes))
+            .apply(Some(support), AskChange::Resolve { note: None }, t(minutes))
             .unwrap()
             .ask
             .apply(
-                asker,
+                Some(asker),
                 AskChange::Rate {
                     score,
                     word: FeelingWord::parse(word).unwrap(),

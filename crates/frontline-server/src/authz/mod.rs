@@ -63,6 +63,18 @@ pub enum Action {
     /// Uphold, coach or reverse a decision taken with an explanation: support employees,
     /// never on their own decision.
     ReviewDecision,
+    /// Ask a support employee for help, and list one's own asks (staff).
+    RaiseAsk,
+    /// Read an ask: its asker, and every support employee.
+    ReadAsk,
+    /// List every ask (the support side: inboxes, what others handle).
+    ReadAllAsks,
+    /// Claim, answer and resolve an ask: support employees, never their own ask.
+    WorkAsk,
+    /// The asker's part: follow up, withdraw, reopen, say how the help felt.
+    FollowUpAsk,
+    /// How support employees and layers serve asks: visible to all staff.
+    ReadAskFigures,
 }
 
 impl Action {
@@ -102,6 +114,12 @@ impl Action {
         Action::Decide,
         Action::ReadDecisions,
         Action::ReviewDecision,
+        Action::RaiseAsk,
+        Action::ReadAsk,
+        Action::ReadAllAsks,
+        Action::WorkAsk,
+        Action::FollowUpAsk,
+        Action::ReadAskFigures,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -139,6 +157,8 @@ pub enum Resource {
     Outcome,
     /// A recorded decision, taken by `decided_by`.
     Decision { decided_by: PersonId },
+    /// An ask raised by `asker_id`.
+    Ask { asker_id: PersonId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +180,20 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
     if action.is_administration() {
         return allow_if(actor.is_admin());
     }
+    if let Resource::Ask { asker_id } = *resource {
+        // Seeing it was settled above (its asker and support employees); what they may do
+        // depends on which side of the ask they are on.
+        let own = asker_id == me;
+        return match action {
+            Action::ReadAsk => Decision::Allow,
+            Action::WorkAsk => allow_if(role == Role::Support && !own),
+            Action::FollowUpAsk => allow_if(own),
+            _ => Decision::Deny,
+        };
+    }
+    if action == Action::ReadAllAsks {
+        return allow_if(role == Role::Support);
+    }
     if action == Action::ReviewDecision {
         // Accountability needs a second pair of eyes: nobody reviews their own decision.
         let own = matches!(*resource, Resource::Decision { decided_by } if decided_by == me);
@@ -173,6 +207,10 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
 
 /// Whether the resource's existence may be revealed to this person at all.
 fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
+    if let Resource::Ask { asker_id } = *resource {
+        // An ask is between its asker and the support side; colleagues do not read it.
+        return asker_id == me && role.is_staff() || role == Role::Support;
+    }
     if role.is_staff() {
         return true;
     }
@@ -181,7 +219,7 @@ fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
         // A case that would be created for someone else is not shown; it is refused below.
         Resource::Case { .. } => true,
         Resource::Person { person_id } => person_id == me,
-        Resource::Team | Resource::Decision { .. } => false,
+        Resource::Team | Resource::Decision { .. } | Resource::Ask { .. } => false,
     }
 }
 
@@ -238,7 +276,13 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ManageGuidelines
         | Action::Decide
         | Action::ReadDecisions
-        | Action::ReviewDecision => Decision::Deny,
+        | Action::ReviewDecision
+        | Action::RaiseAsk
+        | Action::ReadAsk
+        | Action::ReadAllAsks
+        | Action::WorkAsk
+        | Action::FollowUpAsk
+        | Action::ReadAskFigures => Decision::Deny,
     }
 }
 
@@ -303,6 +347,12 @@ pub fn describe(action: Action) -> &'static str {
         Action::Decide => "take decisions on cases",
         Action::ReadDecisions => "read decisions",
         Action::ReviewDecision => "review this decision",
+        Action::RaiseAsk => "raise asks",
+        Action::ReadAsk => "read this ask",
+        Action::ReadAllAsks => "list everyone's asks",
+        Action::WorkAsk => "work this ask (support employees work asks; nobody works their own)",
+        Action::FollowUpAsk => "do that to someone else's ask",
+        Action::ReadAskFigures => "read the asks figures",
     }
 }
 

@@ -100,6 +100,9 @@ impl Row {
                 | Action::CreateTokenFor,
             ) => Resource::Person { person_id: owner },
             (_, Action::ReviewDecision) => Resource::Decision { decided_by: owner },
+            (_, Action::ReadAsk | Action::WorkAsk | Action::FollowUpAsk) => {
+                Resource::Ask { asker_id: owner }
+            }
             _ => Resource::Case { customer_id: owner },
         }
     }
@@ -169,4 +172,13 @@ pub const TABLE: &[Row] = &[
     row(Action::ReadDecisions, Target::Others, [H, A, A, A]),
     row(Action::ReviewDecision, Target::Own, [H, D, D, D]),
     row(Action::ReviewDecision, Target::Others, [H, D, A, A]),
+    row(Action::RaiseAsk, Target::Org, [D, A, A, A]),
+    row(Action::ReadAsk, Target::Own, [H, A, A, A]),
+    row(Action::ReadAsk, Target::Others, [H, H, A, A]),
+    row(Action::ReadAllAsks, Target::Org, [D, D, A, A]),
+    row(Action::WorkAsk, Target::Own, [H, D, D, D]),
+    row(Action::WorkAsk, Target::Others, [H, H, A, A]),
+    row(Action::FollowUpAsk, Target::Own, [H, A, A, A]),
+    row(Action::FollowUpAsk, Target::Others, [H, H, D, D]),
+    row(Action::ReadAskFigures, Target::Org, [D, A, A, A]),
 ];

@@ -53,7 +53,10 @@ pub async fn asks_story(store: &dyn Store, o: &Org) {
             },
         ),
     ] {
-        store.change_ask(actor, ask.id, change, None).await.unwrap();
+        store
+            .change_ask(Some(actor), ask.id, change, None)
+            .await
+            .unwrap();
     }
     let other = store
         .raise_ask(spec(&o.ben, &o.sue, "Never mind"), None)
@@ -61,7 +64,7 @@ pub async fn asks_story(store: &dyn Store, o: &Org) {
         .unwrap()
         .value;
     store
-        .change_ask(o.ben.id, other.id, AskChange::Withdraw, None)
+        .change_ask(Some(o.ben.id), other.id, AskChange::Withdraw, None)
         .await
         .unwrap();
 }
@@ -115,13 +118,13 @@ pub async fn asks_go_to_support_employees_and_keep_every_change<
 
     assert_err!(
         store
-            .change_ask(o.ann.id, ask.id, AskChange::Claim, None)
+            .change_ask(Some(o.ann.id), ask.id, AskChange::Claim, None)
             .await,
         StoreError::Conflict { .. }
     );
     let answered = store
         .change_ask(
-            o.sue.id,
+            Some(o.sue.id),
             ask.id,
             AskChange::Answer {
                 body: body("Yes: it is within your guideline."),
@@ -135,7 +138,7 @@ pub async fn asks_go_to_support_employees_and_keep_every_change<
     assert_eq!(store.get_ask(ask.id).await.unwrap(), answered.value.ask);
     store
         .change_ask(
-            o.ann.id,
+            Some(o.ann.id),
             ask.id,
             AskChange::FollowUp {
                 body: body("Thanks, doing it now."),
@@ -146,7 +149,7 @@ pub async fn asks_go_to_support_employees_and_keep_every_change<
         .unwrap();
     let resolved = store
         .change_ask(
-            o.sue.id,
+            Some(o.sue.id),
             ask.id,
             AskChange::Resolve { note: None },
             Some(minutes(30)),
@@ -160,7 +163,7 @@ pub async fn asks_go_to_support_employees_and_keep_every_change<
     assert_eq!(resolved.resolved_at, Some(minutes(30)));
     let rated = store
         .change_ask(
-            o.ann.id,
+            Some(o.ann.id),
             ask.id,
             AskChange::Rate {
                 score: 4,
@@ -188,7 +191,7 @@ pub async fn asks_go_to_support_employees_and_keep_every_change<
     assert_err!(
         store
             .change_ask(
-                o.sue.id,
+                Some(o.sue.id),
                 frontline_core::AskId::new(),
                 AskChange::Claim,
                 None
@@ -224,7 +227,12 @@ pub async fn unanswered_asks_come_due_and_climb_one_step_at_a_time<
         .unwrap()
         .value;
     store
-        .change_ask(o.sue.id, answered.id, AskChange::Claim, Some(minutes(5)))
+        .change_ask(
+            Some(o.sue.id),
+            answered.id,
+            AskChange::Claim,
+            Some(minutes(5)),
+        )
         .await
         .unwrap();
     let due = |at| {
@@ -250,7 +258,7 @@ pub async fn unanswered_asks_come_due_and_climb_one_step_at_a_time<
     assert_err!(
         store
             .change_ask(
-                o.sue.id,
+                None,
                 ask.id,
                 AskChange::Escalate {
                     from_step: 0,
@@ -264,7 +272,7 @@ pub async fn unanswered_asks_come_due_and_climb_one_step_at_a_time<
     let escalate = |store: Arc<dyn Store>| async move {
         store
             .change_ask(
-                o.sue.id,
+                None,
                 ask.id,
                 AskChange::Escalate {
                     from_step: 0,
@@ -309,7 +317,7 @@ pub async fn asks_list_newest_first_and_filter<F: Future<Output = Arc<dyn Store>
         ids.push(ask);
     }
     store
-        .change_ask(o.sue.id, ids[0].id, AskChange::Claim, None)
+        .change_ask(Some(o.sue.id), ids[0].id, AskChange::Claim, None)
         .await
         .unwrap();
     let list = |filter: AskFilter| {
