@@ -358,6 +358,12 @@ impl Ask {
                 self.worked_by(actor)?;
                 if self.status == AskStatus::Open {
                     next.take(actor, at);
+                    next.history.push(AskStep {
+                        at,
+                        what: EventKind::AskClaimed,
+                        by,
+                        to: Some(actor),
+                    });
                 }
                 say(body);
                 (EventKind::AskAnswered, json!({}))

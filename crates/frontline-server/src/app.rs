@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    case_changes, cases, decisions, events, guidelines, me, messages, outcomes, people, session,
-    teams,
+    asks, case_changes, cases, decisions, events, guidelines, me, messages, outcomes, people,
+    session, teams,
 };
 use crate::extract::MAX_BODY_BYTES;
 use crate::ratelimit::{Limits, RateLimitConfig};
@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub webhook_retry_base: Duration,
     /// A webhook failing for longer than this is disabled.
     pub webhook_give_up_after: Duration,
+    /// How often unanswered asks are checked for climbing the support chain.
+    pub ask_sweep_every: Duration,
 }
 
 impl ServerConfig {
@@ -50,6 +52,7 @@ impl ServerConfig {
             allow_private_webhooks: false,
             webhook_retry_base: frontline_core::webhook::RETRY_BASE,
             webhook_give_up_after: frontline_core::webhook::GIVE_UP_AFTER,
+            ask_sweep_every: crate::asks::SWEEP_EVERY,
         }
     }
 }
@@ -84,6 +87,7 @@ pub struct AppState {
     presence: Arc<OnceLock<Arc<crate::presence::Presence>>>,
     /// The webhook deliverer (see `webhooks`), started once by `start_background`.
     webhooks: Arc<OnceLock<crate::webhooks::Deliverer>>,
+    escalator: Arc<OnceLock<crate::asks::Escalator>>,
     /// Compiled guideline versions (see `guidelines`).
     pub rules: Arc<crate::guidelines::RuleCache>,
 }
@@ -98,6 +102,7 @@ impl AppState {
             hub: Arc::new(tokio::sync::OnceCell::new()),
             presence: Arc::new(OnceLock::new()),
             webhooks: Arc::new(OnceLock::new()),
+            escalator: Arc::new(OnceLock::new()),
             rules: Arc::new(crate::guidelines::RuleCache::default()),
         }
     }
@@ -115,12 +120,22 @@ impl AppState {
                 },
             )
         });
+        self.escalator.get_or_init(|| {
+            crate::asks::Escalator::start(
+                self.store.clone(),
+                self.config.ask_sweep_every,
+                Arc::new(frontline_core::time::now),
+            )
+        });
     }
 
     /// Stop what `start_background` started (at shutdown).
     pub fn stop_background(&self) {
         if let Some(deliverer) = self.webhooks.get() {
             deliverer.stop();
+        }
+        if let Some(escalator) = self.escalator.get() {
+            escalator.stop();
         }
     }
 
@@ -192,6 +207,15 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decisions::list_decisions))
         .routes(routes!(decisions::get_decision))
         .routes(routes!(decisions::review_decision))
+        .routes(routes!(asks::list_asks, asks::raise_ask))
+        .routes(routes!(asks::figures))
+        .routes(routes!(asks::get_ask))
+        .routes(routes!(asks::claim))
+        .routes(routes!(asks::add_message))
+        .routes(routes!(asks::resolve))
+        .routes(routes!(asks::withdraw))
+        .routes(routes!(asks::reopen))
+        .routes(routes!(asks::feeling))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

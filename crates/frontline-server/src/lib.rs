@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod app;
+pub mod asks;
 pub mod auth;
 pub mod authz;
 mod docs_page;

@@ -4,7 +4,7 @@ use frontline_core::ask::{Ask, AskMessage, AskStatus};
 use frontline_core::{AskId, CaseId, PersonId, Timestamp};
 
 /// A change's result: the ask as it now stands and the message the change added, if any.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AskChanged {
     pub ask: Ask,
     pub message: Option<AskMessage>,

@@ -82,6 +82,37 @@ impl Walk {
             .to_string()
     }
 
+    /// An open ask raised by `asker` (to Sue, or to Ada when Sue asks).
+    async fn ask_by(&self, asker: &User) -> String {
+        let to = if asker.person.id == self.org.sue.person.id {
+            &self.org.ada
+        } else {
+            &self.org.sue
+        };
+        let response = self
+            .app
+            .post(
+                "/api/v1/asks",
+                &asker.token,
+                &json!({ "kind": "advice", "text": "How do I read this invoice?", "to": to.id() }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        crate::json(response).await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// An ask of the actor's own (a customer has none: Ben's stands in) or Ben's.
+    async fn ask(&self, who: Who, target: Target) -> String {
+        match (target, who) {
+            (Target::Own, Who::Customer) | (Target::Others, _) => self.ask_by(&self.org.ben).await,
+            (Target::Own, _) => self.ask_by(self.actor(who)).await,
+            _ => unreachable!("asks are own or others'"),
+        }
+    }
+
     async fn perform(&self, who: Who, action: Action, target: Target) -> StatusCode {
         let n = self.unique();
         let (method, path, body): (Method, String, Option<Value>) = match action {
@@ -263,6 +294,33 @@ impl Walk {
                     Some(json!({ "outcome": "uphold" })),
                 )
             }
+            Action::RaiseAsk => (
+                Method::POST,
+                "/api/v1/asks".into(),
+                Some(
+                    json!({ "kind": "approval", "text": "May I?", "to": match who {
+                    Who::SupportAdmin => self.org.sue.id(),
+                    _ => self.org.ada.id(),
+                } }),
+                ),
+            ),
+            Action::ReadAsk => (
+                Method::GET,
+                format!("/api/v1/asks/{}", self.ask(who, target).await),
+                None,
+            ),
+            Action::ReadAllAsks => (Method::GET, "/api/v1/asks?view=all".into(), None),
+            Action::WorkAsk => (
+                Method::POST,
+                format!("/api/v1/asks/{}/claim", self.ask(who, target).await),
+                None,
+            ),
+            Action::FollowUpAsk => (
+                Method::POST,
+                format!("/api/v1/asks/{}/withdraw", self.ask(who, target).await),
+                None,
+            ),
+            Action::ReadAskFigures => (Method::GET, "/api/v1/asks/figures".into(), None),
         };
         let mut request = self
             .app

@@ -2,6 +2,7 @@
 //! SQLite database) over HTTP.
 
 mod api;
+mod asks;
 mod authz;
 mod browser;
 mod errors;

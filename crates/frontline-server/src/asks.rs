@@ -1,0 +1,257 @@
+//! Asks, the server's part: finding "my support" (the least-loaded support employee of the
+//! asker's teams), the sweep that moves unanswered asks up the support chain, and the figures
+//! per support employee and per layer. The rules themselves are in `frontline_core::ask`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontline_core::ask::{
+    Ask, AskChange, AskFigures, AskStatus, least_loaded, support_layers, supporters_of,
+};
+use frontline_core::{Membership, PersonId, SupportLink, Timestamp};
+use frontline_store::{AskFilter, Store, StoreError, StoreResult};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// How often the sweep looks for asks past their response window. The tightest window is
+/// 15 minutes, so an ask climbs at most this late.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// Asks moved per sweep round; a larger backlog continues in the next round at once.
+const SWEEP_BATCH: u32 = 100;
+
+/// Every dated membership and support link, current and past (the pure functions pick what is
+/// in force at a time).
+pub async fn org_links(store: &dyn Store) -> StoreResult<(Vec<Membership>, Vec<SupportLink>)> {
+    Ok((
+        store.list_memberships(None, None).await?,
+        store.list_supports(None).await?,
+    ))
+}
+
+/// Active asks with each support employee now.
+async fn active_load(store: &dyn Store, person: PersonId) -> StoreResult<usize> {
+    let filter = AskFilter {
+        assignee_id: Some(person),
+        statuses: vec![AskStatus::Open, AskStatus::Claimed],
+        ..AskFilter::default()
+    };
+    Ok(store.list_asks(filter, 10_000).await?.len())
+}
+
+/// The support employee serving `person` now, if anyone does: of those supporting the
+/// person's current teams, the one with the fewest active asks, never `except`.
+pub async fn support_for(
+    store: &dyn Store,
+    person: PersonId,
+    except: PersonId,
+    at: Timestamp,
+) -> StoreResult<Option<PersonId>> {
+    let memberships = store.list_memberships(None, Some(person)).await?;
+    let mut supports = Vec::new();
+    for m in memberships
+        .iter()
+        .filter(|m| frontline_core::org::in_force(m.from, m.to, at))
+    {
+        supports.extend(store.list_supports(Some(m.team_id)).await?);
+    }
+    let candidates: Vec<PersonId> = supporters_of(person, &memberships, &supports, at)
+        .into_iter()
+        .filter(|p| *p != except)
+        .collect();
+    let mut loads = HashMap::new();
+    for candidate in &candidates {
+        loads.insert(*candidate, active_load(store, *candidate).await?);
+    }
+    Ok(least_loaded(&candidates, |p| {
+        loads.get(&p).copied().unwrap_or(0)
+    }))
+}
+
+/// Move every ask past its response window one layer up: to the support of the support
+/// employee it is with, or, at the top, mark it overdue once. Returns how many moved. Safe on
+/// several nodes at once: each move names the step it expects, and a second move of the same
+/// step is refused (`Conflict`) and skipped.
+pub async fn escalate_due(store: &dyn Store, now: Timestamp) -> StoreResult<usize> {
+    let mut moved = 0;
+    loop {
+        let filter = AskFilter {
+            due_at: Some(now),
+            ..AskFilter::default()
+        };
+        let due = store.list_asks(filter, SWEEP_BATCH).await?;
+        let round = due.len();
+        for ask in due {
+            let to = support_for(store, ask.assignee_id, ask.asker_id, now).await?;
+            let change = AskChange::Escalate {
+                from_step: ask.escalations,
+                to,
+            };
+            match store.change_ask(None, ask.id, change, Some(now)).await {
+                Ok(_) => moved += 1,
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if round < SWEEP_BATCH as usize {
+            return Ok(moved);
+        }
+    }
+}
+
+/// What time it is, for the sweep: the wall clock in the server, a clock driven by paused
+/// tokio time in tests.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The sweep, running until stopped.
+pub struct Escalator {
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Escalator {
+    pub fn start(store: Arc<dyn Store>, every: Duration, clock: Clock) -> Escalator {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = stopped.changed() => return,
+                }
+                match escalate_due(&*store, clock()).await {
+                    Ok(0) => {}
+                    Ok(moved) => tracing::info!(moved, "asks climbed the support chain"),
+                    // The next tick tries again; nothing is lost, the asks are still due.
+                    Err(e) => tracing::warn!(error = %e, "ask escalation sweep failed"),
+                }
+            }
+        });
+        Escalator { stop }
+    }
+
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// One support employee's service.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SupporterFigures {
+    #[schema(value_type = String)]
+    pub person_id: PersonId,
+    pub name: String,
+    pub title: Option<String>,
+    /// Layers above the front line (1: serves front-line teams).
+    pub layer: u32,
+    /// Active asks with them now.
+    pub active: usize,
+    #[schema(value_type = Object)]
+    pub figures: AskFigures,
+}
+
+/// A layer's service, over the asks its support employees handled.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct LayerFigures {
+    pub layer: u32,
+    pub people: usize,
+    #[schema(value_type = Object)]
+    pub figures: AskFigures,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AskBoard {
+    /// Asks raised since this time are counted.
+    #[schema(value_type = String)]
+    pub since: Timestamp,
+    pub supporters: Vec<SupporterFigures>,
+    pub layers: Vec<LayerFigures>,
+    /// All resolved asks together.
+    #[schema(value_type = Object)]
+    pub overall: AskFigures,
+}
+
+/// The most asks the figures read (newest first); beyond, the oldest are left out and
+/// `since` says from when the figures count.
+pub const FIGURES_SCAN: u32 = 20_000;
+
+/// Figures per support employee and per layer for asks raised since `since`. Each resolved
+/// ask counts for whoever held it when it was resolved.
+pub async fn board(store: &dyn Store, since: Timestamp, now: Timestamp) -> StoreResult<AskBoard> {
+    let asks = store
+        .list_asks(
+            AskFilter {
+                since: Some(since),
+                ..AskFilter::default()
+            },
+            FIGURES_SCAN,
+        )
+        .await?;
+    let since = if asks.len() == FIGURES_SCAN as usize {
+        asks.last().map_or(since, |a| a.created_at)
+    } else {
+        since
+    };
+    let (memberships, supports) = org_links(store).await?;
+    let layers = support_layers(&memberships, &supports, now);
+    let mut by_handler: HashMap<PersonId, Vec<&Ask>> = HashMap::new();
+    let mut active: HashMap<PersonId, usize> = HashMap::new();
+    for ask in &asks {
+        if ask.status.is_active() {
+            *active.entry(ask.assignee_id).or_default() += 1;
+        }
+        if let (AskStatus::Resolved, Some(handler)) = (ask.status, ask.claimed_by) {
+            by_handler.entry(handler).or_default().push(ask);
+        }
+    }
+    let mut people: Vec<PersonId> = layers.keys().copied().collect();
+    people.extend(by_handler.keys().copied());
+    people.extend(active.keys().copied());
+    people.sort();
+    people.dedup();
+    let mut supporters = Vec::new();
+    for id in people {
+        let person = match store.get_person(id).await {
+            Ok(p) => p,
+            Err(StoreError::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let handled = by_handler.get(&id).map(Vec::as_slice).unwrap_or_default();
+        supporters.push(SupporterFigures {
+            person_id: id,
+            name: person.name.to_string(),
+            title: person.title.clone(),
+            // Someone who handled asks but supports no team now sits outside the layers.
+            layer: layers.get(&id).copied().unwrap_or(0),
+            active: active.get(&id).copied().unwrap_or(0),
+            figures: AskFigures::of(handled.iter().copied()),
+        });
+    }
+    supporters.sort_by(|a, b| b.layer.cmp(&a.layer).then_with(|| a.name.cmp(&b.name)));
+    let mut layer_list: Vec<u32> = supporters.iter().map(|s| s.layer).collect();
+    layer_list.sort_unstable();
+    layer_list.dedup();
+    let layers = layer_list
+        .into_iter()
+        .map(|layer| {
+            let members: Vec<&SupporterFigures> =
+                supporters.iter().filter(|s| s.layer == layer).collect();
+            let handled = members
+                .iter()
+                .flat_map(|s| by_handler.get(&s.person_id).into_iter().flatten())
+                .copied();
+            LayerFigures {
+                layer,
+                people: members.len(),
+                figures: AskFigures::of(handled),
+            }
+        })
+        .collect();
+    Ok(AskBoard {
+        since,
+        overall: AskFigures::of(&asks),
+        supporters,
+        layers,
+    })
+}
