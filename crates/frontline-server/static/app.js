@@ -100,7 +100,13 @@
     // about me, my teams, or a case already on screen.
     var teams = live.hasAttribute('data-teams')
       ? live.getAttribute('data-teams').split(/\s+/).filter(Boolean) : null;
+    // The asks page refreshes for asks I raised or that are with me (before or after).
+    var mineOnly = live.hasAttribute('data-mine');
     var relevant = function (data) {
+      if (mineOnly) {
+        var a = data.payload || {};
+        return a.asker_id === me || a.assignee_id === me || a.from === me;
+      }
       if (!teams) { return true; }
       var p = data.payload || {};
       if (p.owner_id === me || p.previous_owner_id === me) { return true; }

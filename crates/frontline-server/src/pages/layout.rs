@@ -68,6 +68,9 @@ impl Layout {
         if viewer.can(Action::ReadDecisions, &org) {
             add("/reviews", "Reviews");
         }
+        if viewer.can(Action::RaiseAsk, &org) {
+            add("/asks", "Asks");
+        }
         if viewer.can(Action::CreatePerson, &org) {
             add("/admin", "Admin");
         }

@@ -10,6 +10,7 @@
 
 mod admin;
 mod admin_forms;
+mod asks;
 mod assets;
 mod backtest;
 mod case;
@@ -89,6 +90,11 @@ pub fn router() -> Router<AppState> {
             "/guidelines/rules/{rule}/versions/{version}/backtest",
             get(backtest::back_test),
         )
+        .route("/asks", get(asks::show).post(asks::create))
+        .route("/asks/live", get(asks::live_fragment))
+        .route("/asks/figures", get(asks::figures))
+        .route("/asks/{ask}", get(asks::show_ask))
+        .route("/asks/{ask}/{action}", post(asks::act_on))
         .route("/reviews", get(reviews::show))
         .route("/reviews/{decision}", post(reviews::review))
         .route("/org", get(org::show))

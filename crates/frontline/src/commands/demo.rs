@@ -19,10 +19,11 @@ pub async fn run(url: &DatabaseUrl, args: DemoArgs) -> Result<()> {
     options.concurrency = args.concurrency;
     let summary = seed(store, &options).await?;
     eprintln!(
-        "seeded the demo organisation into {url}: {} cases, {} messages, {} decisions in {:.1} s",
+        "seeded the demo organisation into {url}: {} cases, {} messages, {} decisions, {} asks in {:.1} s",
         summary.cases,
         summary.messages,
         summary.guidelines.decisions.values().sum::<usize>(),
+        summary.asks.by_status.values().sum::<usize>(),
         summary.elapsed.as_secs_f64()
     );
     super::print_lines(login_lines())

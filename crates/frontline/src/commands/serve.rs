@@ -48,10 +48,11 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
             ),
         };
         eprintln!(
-            "seeded the demo organisation: {} cases, {} messages, {} decisions in {:.1} s",
+            "seeded the demo organisation: {} cases, {} messages, {} decisions, {} asks in {:.1} s",
             summary.cases,
             summary.messages,
             summary.guidelines.decisions.values().sum::<usize>(),
+            summary.asks.by_status.values().sum::<usize>(),
             summary.elapsed.as_secs_f64()
         );
         true

@@ -13,6 +13,7 @@
 //! store, whose group commits make 17,000 small writes quick), then moved back in time and
 //! imported into the real database, so it works the same on PostgreSQL.
 
+mod asks;
 mod cases;
 mod conversation;
 mod guidelines;
@@ -86,6 +87,8 @@ pub struct Summary {
     /// Decision kinds, rules (and their versions), decisions by verdict and reviews by
     /// outcome.
     pub guidelines: guidelines::Seeded,
+    /// Asks by status, how many climbed the support chain and how many were rated.
+    pub asks: asks::Seeded,
     pub elapsed: Duration,
 }
 
@@ -256,6 +259,25 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         reviews = seeded.reviews.values().sum::<usize>(),
         "demo: guidelines and decisions written"
     );
+    let mut askers: Vec<PersonId> = context.org.members.iter().flatten().copied().collect();
+    askers.sort();
+    askers.dedup();
+    let asks = asks::write(
+        &*store,
+        asks::Input {
+            seed: options.seed,
+            anchor,
+            askers: &askers,
+            cases: &written.stored,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        asks = asks.by_status.values().sum::<usize>(),
+        escalated = asks.escalated,
+        "demo: asks written"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -268,6 +290,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         messages: written.messages,
         cases_by_status: written.by_status,
         guidelines: seeded,
+        asks,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))

@@ -172,7 +172,10 @@ impl Retimer {
                 | Record::CustomerProfile(_)
                 | Record::Membership(_)
                 | Record::Support(_)
-                | Record::Message(_) => {}
+                | Record::Message(_)
+                // Asks are written with their own times already.
+                | Record::Ask(_)
+                | Record::AskMessage(_) => {}
             }
         }
     }

@@ -91,6 +91,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     let (mut cases, mut messages, mut memberships, mut supports) = (vec![], vec![], vec![], vec![]);
     let (mut profiles, mut kinds, mut rules, mut decisions) = (vec![], vec![], vec![], vec![]);
     let mut people = HashMap::new();
+    let mut asks = Vec::new();
     for record in records {
         match record {
             Record::Person {
@@ -116,6 +117,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
             Record::DecisionKind(k) => kinds.push(k),
             Record::Rule(r) => rules.push(r),
             Record::Decision(d) => decisions.push(d),
+            Record::Ask(a) => asks.push(a),
             // Everything is dated in the organisation's past, not at the moment of seeding.
             Record::Event(event) => assert!(event.at < before_seeding, "{event:?}"),
             _ => {}
@@ -195,6 +197,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     assert!(time::now().duration_since(oldest) > SignedDuration::from_hours(24 * 80));
 
     check_guidelines(&cases, &people, &profiles, &kinds, &rules, &decisions);
+    check_asks(&asks, &people, &summary.asks);
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -414,4 +417,39 @@ fn rules_in_force<'a>(
             && r.published_at.is_some_and(|p| p <= d.decided_at)
             && r.retired_at.is_none_or(|t| d.decided_at < t)
     })
+}
+
+/// Asks: employees ask support employees; every status is there, some climbed, many were
+/// rated, and every time is in order and in the past.
+fn check_asks(
+    asks: &[frontline_core::Ask],
+    people: &HashMap<frontline_core::PersonId, Role>,
+    seeded: &super::asks::Seeded,
+) {
+    use frontline_core::ask::AskStatus;
+    assert!(asks.len() >= 100, "{} asks", asks.len());
+    let statuses: HashSet<_> = asks.iter().map(|a| a.status).collect();
+    assert_eq!(statuses.len(), AskStatus::ALL.len(), "{statuses:?}");
+    assert!(seeded.escalated >= 5 && seeded.rated >= 40, "{seeded:?}");
+    let now = time::now();
+    for a in asks {
+        assert_eq!(people[&a.asker_id], Role::Employee);
+        assert_eq!(people[&a.assignee_id], Role::Support);
+        assert!(a.created_at <= now);
+        if let Some(first) = a.first_response_at {
+            assert!(first >= a.created_at && first <= now);
+        }
+        if let Some(resolved) = a.resolved_at {
+            assert!(resolved >= a.first_response_at.unwrap());
+        }
+        assert!(a.history.windows(2).all(|w| w[0].at <= w[1].at), "{a:?}");
+    }
+    let resolved = asks.iter().filter(|a| a.status == AskStatus::Resolved);
+    let on_target = resolved
+        .clone()
+        .filter(|a| a.unblocked_on_target() == Some(true));
+    assert!(
+        on_target.count() * 10 >= resolved.count() * 6,
+        "most asks are unblocked on target"
+    );
 }

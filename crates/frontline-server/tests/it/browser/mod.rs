@@ -8,6 +8,7 @@
 //!
 //! Screenshots go to `target/screenshots/` at 1280 and 375 pixels wide.
 
+mod asks;
 mod decisions;
 mod flows;
 
