@@ -63,6 +63,8 @@ event_kinds! {
     RuleRetired => "rule.retired",
     DecisionRecorded => "decision.recorded",
     DecisionReviewed => "decision.reviewed",
+    TeamRetired => "team.retired",
+    RoleChanged => "person.role_changed",
 }
 
 impl fmt::Display for EventKind {

@@ -20,6 +20,7 @@ pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Vi
 pub use event::{Audience, Event, EventKind, NewEvent};
 pub use ids::{CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, TeamId, WebhookId};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
+pub use org::{RolePeriod, history::OrgHistory};
 pub use time::Timestamp;
 pub use values::{
     CaseNumber, DecisionKindKey, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags,
