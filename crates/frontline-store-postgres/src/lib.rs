@@ -21,6 +21,7 @@ mod error;
 mod events;
 mod export;
 mod guidelines;
+mod history;
 mod idempotency;
 mod migrate;
 mod org;

@@ -28,6 +28,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "guidelines",
         include_str!("../migrations/0003_guidelines.sql"),
     ),
+    (
+        5,
+        "org_history",
+        include_str!("../migrations/0005_org_history.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -222,6 +222,9 @@ pub enum Record {
     Rule(crate::RuleVersion),
     Decision(crate::Decision),
     Event(Event),
+    /// A person's role and title over a period (absent from exports made before role
+    /// history: import then starts one period per person at their creation).
+    RolePeriod(frontline_core::RolePeriod),
 }
 
 impl Record {
@@ -241,6 +244,8 @@ impl Record {
             Record::Rule(_) => 10,
             Record::Decision(_) => 11,
             Record::Event(_) => 12,
+            // Refers to a person only.
+            Record::RolePeriod(_) => 1,
         }
     }
 }

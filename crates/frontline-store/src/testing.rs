@@ -48,6 +48,10 @@ macro_rules! conformance_tests {
             decisions_are_recorded_on_cases_for_staff_eyes_only,
             only_explained_decisions_are_reviewed_and_only_once,
             decisions_list_newest_first_filter_and_page_through_equal_times,
+            role_and_title_changes_keep_their_history,
+            retiring_a_team_ends_its_links_and_closes_it,
+            the_org_history_is_read_in_one_call,
+            org_history_survives_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -188,6 +192,7 @@ macro_rules! assert_err {
 mod cases;
 mod decisions;
 mod guidelines;
+mod history;
 mod log;
 mod org;
 mod rules;
@@ -195,6 +200,7 @@ mod webhooks;
 pub use cases::*;
 pub use decisions::*;
 pub use guidelines::*;
+pub use history::*;
 pub use log::*;
 pub use org::*;
 pub use rules::*;
