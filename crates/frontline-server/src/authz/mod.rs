@@ -63,6 +63,10 @@ pub enum Action {
     /// Uphold, coach or reverse a decision taken with an explanation: support employees,
     /// never on their own decision.
     ReviewDecision,
+    /// Read the organisation's history: as of a date, diffs, the timeline (staff).
+    ReadOrgHistory,
+    /// Retire a team (administration).
+    RetireTeam,
 }
 
 impl Action {
@@ -102,6 +106,8 @@ impl Action {
         Action::Decide,
         Action::ReadDecisions,
         Action::ReviewDecision,
+        Action::ReadOrgHistory,
+        Action::RetireTeam,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -119,6 +125,7 @@ impl Action {
                 | Action::CreateOutcome
                 | Action::ManageWebhooks
                 | Action::ManageGuidelines
+                | Action::RetireTeam
         )
     }
 }
@@ -238,7 +245,9 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ManageGuidelines
         | Action::Decide
         | Action::ReadDecisions
-        | Action::ReviewDecision => Decision::Deny,
+        | Action::ReviewDecision
+        | Action::ReadOrgHistory
+        | Action::RetireTeam => Decision::Deny,
     }
 }
 
@@ -303,6 +312,8 @@ pub fn describe(action: Action) -> &'static str {
         Action::Decide => "take decisions on cases",
         Action::ReadDecisions => "read decisions",
         Action::ReviewDecision => "review this decision",
+        Action::ReadOrgHistory => "read the organisation's history",
+        Action::RetireTeam => "retire teams",
     }
 }
 

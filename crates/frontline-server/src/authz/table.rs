@@ -169,4 +169,6 @@ pub const TABLE: &[Row] = &[
     row(Action::ReadDecisions, Target::Others, [H, A, A, A]),
     row(Action::ReviewDecision, Target::Own, [H, D, D, D]),
     row(Action::ReviewDecision, Target::Others, [H, D, A, A]),
+    row(Action::ReadOrgHistory, Target::Org, [D, A, A, A]),
+    row(Action::RetireTeam, Target::Team, [H, D, D, A]),
 ];

@@ -263,6 +263,23 @@ impl Walk {
                     Some(json!({ "outcome": "uphold" })),
                 )
             }
+            Action::ReadOrgHistory => (Method::GET, "/api/v1/org".into(), None),
+            Action::RetireTeam => {
+                let team = self
+                    .app
+                    .store
+                    .create_team(
+                        None,
+                        frontline_core::Name::parse(&format!("Retiring {n}")).expect("name"),
+                    )
+                    .await
+                    .expect("team");
+                (
+                    Method::POST,
+                    format!("/api/v1/teams/{}/retire", team.value.id),
+                    Some(json!({})),
+                )
+            }
         };
         let mut request = self
             .app
