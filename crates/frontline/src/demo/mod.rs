@@ -16,6 +16,7 @@
 mod cases;
 mod conversation;
 mod guidelines;
+mod history;
 mod names;
 mod org;
 mod outcomes;
