@@ -381,8 +381,10 @@ fn diff_section(diff: &OrgDiff) -> DiffSection {
     }
 }
 
-async fn customers(state: &AppState) -> Result<usize, AppError> {
-    Ok(everyone(state, Role::Customer).await?.len())
+/// Customers by then (people are never deleted, so those created by `at`).
+async fn customers(state: &AppState, at: Timestamp) -> Result<usize, AppError> {
+    let all = everyone(state, Role::Customer).await?;
+    Ok(all.iter().filter(|c| c.created_at <= at).count())
 }
 
 /// `GET /org`.
@@ -400,8 +402,8 @@ pub async fn show(
         to - SignedDuration::from_hours(365 * 24),
     )?;
     let history = load_history(&state, &viewer.actor).await?;
-    let customers = customers(&state).await?;
-    let asof = as_of_view(&history.as_of(at), customers);
+    let asof = as_of_view(&history.as_of(at), customers(&state, at).await?);
+    let customers = customers(&state, now).await?;
     let slider = slider(&history, at, now)?;
     let start = beginning(&history, now);
     let points = timeline(&history, start, now)?;
@@ -452,8 +454,7 @@ pub async fn chart_fragment(
     let now = frontline_core::time::now();
     let at = instant_or("as_of", query.as_of.as_deref(), now)?.min(now);
     let history = load_history(&state, &viewer.actor).await?;
-    let customers = customers(&state).await?;
     page(&AsOfFragment {
-        asof: as_of_view(&history.as_of(at), customers),
+        asof: as_of_view(&history.as_of(at), customers(&state, at).await?),
     })
 }

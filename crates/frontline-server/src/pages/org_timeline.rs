@@ -94,7 +94,13 @@ pub fn layout(points: &[MonthPoint]) -> TimelineChart {
     let x_mid = |i: usize| f64::from(LEFT) + slot * (i as f64 + 0.5);
     let panel = |k: u32| TOP + k * (PANEL_H + PANEL_GAP);
     let ticks = |top: u32, max: u32| {
-        [0, max / 2, max]
+        // Small scales (layers) get every whole number; others the ends and the middle.
+        let values: Vec<u32> = if max <= 5 {
+            (0..=max).collect()
+        } else {
+            vec![0, max / 2, max]
+        };
+        values
             .iter()
             .map(|v| Tick {
                 y: f(f64::from(top + PANEL_H) - f64::from(*v) / f64::from(max) * f64::from(PANEL_H)),
@@ -183,11 +189,11 @@ pub fn layout(points: &[MonthPoint]) -> TimelineChart {
         .iter()
         .enumerate()
         .filter(|(i, p)| {
-            if every == 1 {
-                true
-            } else {
-                p.month.ends_with("-01") || *i == 0
-            }
+            // Every January; the first month too unless a January follows within a quarter
+            // (the labels would overlap).
+            every == 1
+                || p.month.ends_with("-01")
+                || (*i == 0 && !points.iter().take(4).any(|q| q.month.ends_with("-01")))
         })
         .map(|(i, p)| XLabel {
             x: f(x_mid(i)),
@@ -305,6 +311,20 @@ mod tests {
         let chart = layout(&points);
         let labels: Vec<&str> = chart.x_labels.iter().map(|l| l.label.as_str()).collect();
         assert_eq!(labels, ["2022", "2023", "2024", "2025"]);
+        // A timeline starting in November labels its first January, not its first month.
+        let late_start = layout(&points[10..]);
+        let labels: Vec<&str> = late_start
+            .x_labels
+            .iter()
+            .map(|l| l.label.as_str())
+            .collect();
+        assert_eq!(labels, ["2023", "2024", "2025"]);
+        let layer_ticks: Vec<&str> = chart.panels[2]
+            .ticks
+            .iter()
+            .map(|t| t.label.as_str())
+            .collect();
+        assert_eq!(layer_ticks, ["0", "1", "2"], "every layer is labelled");
         let empty = layout(&[]);
         assert_eq!(empty.summary, "No history yet.");
         assert_eq!(nice_max(0), 1);

@@ -27,15 +27,17 @@ fn at(date: &str) -> Timestamp {
     format!("{date}T00:00:00Z").parse().expect("date")
 }
 
-struct Dated {
-    app: TestApp,
-    employee: User,
-    customer: User,
-    admin: User,
-    sue: PersonId,
+pub struct Dated {
+    pub app: TestApp,
+    pub employee: User,
+    pub customer: User,
+    pub admin: User,
+    pub sue: PersonId,
 }
 
-async fn dated_org() -> Dated {
+/// The org above, imported into a fresh app, with an employee, a customer and an
+/// administrator (none in a team) to ask.
+pub async fn dated_org() -> Dated {
     let app = TestApp::spawn().await;
     let mut records = Vec::new();
     let mut ids = std::collections::HashMap::new();

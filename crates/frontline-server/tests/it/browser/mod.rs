@@ -10,6 +10,7 @@
 
 mod decisions;
 mod flows;
+mod org;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
