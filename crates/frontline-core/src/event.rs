@@ -73,6 +73,8 @@ event_kinds! {
     AskRated => "ask.rated",
     AskEscalated => "ask.escalated",
     AskOverdue => "ask.overdue",
+    TeamRetired => "team.retired",
+    RoleChanged => "person.role_changed",
 }
 
 impl fmt::Display for EventKind {

@@ -24,6 +24,7 @@ pub use ids::{
     AskId, CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, TeamId, WebhookId,
 };
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
+pub use org::{RolePeriod, history::OrgHistory};
 pub use time::Timestamp;
 pub use values::{
     AskText, CaseNumber, DecisionKindKey, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags,

@@ -221,6 +221,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::metrics))
         .routes(routes!(openapi::openapi_json))
         .routes(routes!(openapi::docs_page))
+        .routes(routes!(crate::api::org_history::org_as_of))
+        .routes(routes!(crate::api::org_history::org_diff))
+        .routes(routes!(crate::api::org_history::org_timeline))
+        .routes(routes!(crate::api::org_history::role_history))
+        .routes(routes!(crate::api::org_history::retire_team))
 }
 
 /// The whole HTTP application over `state`.

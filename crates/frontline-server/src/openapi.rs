@@ -30,6 +30,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "session", description = "Web sign-in"),
         (name = "people", description = "Customers, employees and support employees"),
         (name = "teams", description = "Outcome teams, members and supports"),
+        (name = "org", description = "The organisation's history: as of any date, diffs, a monthly timeline"),
         (name = "outcomes", description = "Successful Customer Outcomes"),
         (name = "cases", description = "Cases and their conversations"),
         (name = "events", description = "The event log"),

@@ -63,6 +63,9 @@ pub struct TeamView {
     pub name: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// When the team was retired; `null` while it works.
+    #[schema(format = DateTime)]
+    pub retired_at: Option<String>,
 }
 
 impl From<&Team> for TeamView {
@@ -71,6 +74,7 @@ impl From<&Team> for TeamView {
             id: t.id.0,
             name: t.name.to_string(),
             created_at: time(t.created_at),
+            retired_at: t.retired_at.map(time),
         }
     }
 }

@@ -345,4 +345,43 @@
       });
     }
   }
+
+  // ----- the org page: a month slider redraws the org as it was -----
+  // The server renders the chart for any date (GET /org/chart?as_of=YYYY-MM-DD); the slider
+  // only picks the date and swaps the fragment in. Without script the date form does it.
+  var asofSlider = document.querySelector('[data-asof-slider]');
+  if (asofSlider && window.fetch) {
+    var range = asofSlider.querySelector('input[type=range]');
+    var monthOut = asofSlider.querySelector('output');
+    var dateInput = document.getElementById('asof-date');
+    var monthList = (range.getAttribute('data-months') || '').split(' ');
+    var endList = (range.getAttribute('data-ends') || '').split(' ');
+    var pending = null;
+    asofSlider.hidden = false;
+    var showMonth = function () {
+      var i = Number(range.value);
+      if (monthOut) { monthOut.textContent = monthList[i] || ''; }
+      return endList[i];
+    };
+    var load = function () {
+      var day = showMonth();
+      if (!day) { return; }
+      if (dateInput) { dateInput.value = day; }
+      var url = new URL(window.location.href);
+      url.searchParams.set('as_of', day);
+      history.replaceState(null, '', url.pathname + url.search + url.hash);
+      refresh('/org/chart?as_of=' + encodeURIComponent(day))
+        .then(function () { announce('Organisation as of ' + day); })
+        .catch(function () { /* keep the chart shown */ });
+    };
+    range.addEventListener('input', function () {
+      showMonth();
+      clearTimeout(pending);
+      pending = setTimeout(load, 150);
+    });
+    range.addEventListener('change', function () {
+      clearTimeout(pending);
+      load();
+    });
+  }
 })();

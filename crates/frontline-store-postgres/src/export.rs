@@ -2,7 +2,7 @@
 //!
 //! The export order is part of the contract, since an export imported into another backend
 //! must export identically: records by `Record::rank()`, then people by id, tokens by hash
-//! (byte order), teams by id, memberships and support links by (person, team, from, to),
+//! (byte order), role periods by (person, from, to; open last), teams by id, memberships and support links by (person, team, from, to),
 //! outcomes by id, cases by number, messages by (created_at, id), customer profiles by
 //! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
 //! (decided_at, id), asks and their messages by (created_at, id), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
@@ -36,7 +36,8 @@ const EVENT_BATCH: usize = 1000;
 /// Tables an import fills; all are locked for its duration.
 const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports, outcomes, \
                       outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
-                      decisions, asks, ask_messages, events, idempotency, event_counter";
+                      decisions, asks, ask_messages, events, idempotency, event_counter, \
+                      role_periods";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -93,11 +94,21 @@ impl PgStore {
                 }),
         );
 
-        let mut teams: Vec<Team> = fetch(&mut tx, "SELECT id, name, created_at FROM teams")
-            .await?
-            .iter()
-            .map(rows::team)
-            .collect::<StoreResult<_>>()?;
+        records.extend(
+            crate::history::all_role_periods(&mut tx)
+                .await?
+                .into_iter()
+                .map(Record::RolePeriod),
+        );
+
+        let mut teams: Vec<Team> = fetch(
+            &mut tx,
+            &format!("SELECT {} FROM teams", crate::history::TEAM_COLUMNS),
+        )
+        .await?
+        .iter()
+        .map(rows::team)
+        .collect::<StoreResult<_>>()?;
         teams.sort_by_key(|t| t.id);
         records.extend(teams.into_iter().map(Record::Team));
 
@@ -240,13 +251,20 @@ impl PgStore {
                     .map_err(classify)?;
                 }
                 Record::Team(team) => {
-                    sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
-                        .bind(team.id.0)
-                        .bind(team.name.as_str())
-                        .bind(to_db(team.created_at))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(classify)?;
+                    sqlx::query(
+                        "INSERT INTO teams (id, name, created_at, retired_at)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(team.id.0)
+                    .bind(team.name.as_str())
+                    .bind(to_db(team.created_at))
+                    .bind(opt_to_db(team.retired_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                }
+                Record::RolePeriod(period) => {
+                    crate::history::insert_role_period(&mut tx, &period).await?
                 }
                 Record::Membership(m) => {
                     insert_link(
@@ -304,6 +322,8 @@ impl PgStore {
             insert_events(&mut tx, batch).await?;
         }
 
+        // Exports made before role history carry no periods: one from each person's creation.
+        crate::history::backfill_role_periods(&mut tx).await?;
         // Loads are derived state: recount them rather than trust the file.
         sqlx::query(
             "UPDATE people p SET open_cases = (SELECT count(*) FROM cases c

@@ -22,6 +22,7 @@ mod error;
 mod events;
 mod export;
 mod guidelines;
+mod history;
 mod idempotency;
 mod migrate;
 mod org;

@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0003_guidelines.sql"),
     ),
     (4, "asks", include_str!("../migrations/0004_asks.sql")),
+    (
+        5,
+        "org_history",
+        include_str!("../migrations/0005_org_history.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -13,6 +13,7 @@ use sqlx::postgres::PgRow;
 
 use crate::PgStore;
 use crate::error::classify;
+use crate::history::TEAM_COLUMNS;
 use crate::rows::{self, get, get_opt_time, get_time, parse, to_db};
 
 /// Memberships and support links share a shape; this names the table and its person column.
@@ -89,6 +90,7 @@ impl PgStore {
             id: TeamId::new(),
             name,
             created_at: now(),
+            retired_at: None,
         };
         let mut tx = self.pool.begin().await.map_err(classify)?;
         sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
@@ -112,22 +114,26 @@ impl PgStore {
 
     /// By name (byte order, as on every backend), then id.
     pub(crate) async fn list_teams_impl(&self) -> StoreResult<Vec<Team>> {
-        sqlx::query("SELECT id, name, created_at FROM teams ORDER BY name COLLATE \"C\", id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?
-            .iter()
-            .map(rows::team)
-            .collect()
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TEAM_COLUMNS} FROM teams ORDER BY name COLLATE \"C\", id"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?
+        .iter()
+        .map(rows::team)
+        .collect()
     }
 
     pub(crate) async fn get_team_impl(&self, id: TeamId) -> StoreResult<Team> {
-        let row = sqlx::query("SELECT id, name, created_at FROM teams WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(classify)?
-            .ok_or_else(|| StoreError::not_found("team"))?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TEAM_COLUMNS} FROM teams WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?
+        .ok_or_else(|| StoreError::not_found("team"))?;
         rows::team(&row)
     }
 
@@ -144,6 +150,17 @@ impl PgStore {
         // Stored to the millisecond, so the value returned must be too.
         let from = truncate(from);
         let mut tx = self.pool.begin().await.map_err(classify)?;
+        // A retired team takes nobody new; the share lock waits for a retirement in flight.
+        let team = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TEAM_COLUMNS} FROM teams WHERE id = $1 FOR SHARE"
+        )))
+        .bind(team_id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify)?;
+        if let Some(row) = team {
+            frontline_store::history::refuse_retired(&rows::team(&row)?)?;
+        }
         if let Link::Support = link {
             let row = sqlx::query("SELECT role FROM people WHERE id = $1")
                 .bind(person_id.0)

@@ -81,6 +81,7 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
+        crate::history::open_role_period(&mut tx, &person, person.created_at).await?;
         let event = NewEvent::new(EventKind::PersonCreated, actor, person_payload(&person));
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
@@ -99,6 +100,16 @@ impl PgStore {
             check_capacity(capacity)?;
         }
         let mut tx = self.pool.begin().await.map_err(classify)?;
+        // The person as they were, locked, so a role change ends the right period.
+        let before = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 FOR UPDATE"
+        )))
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(classify)?
+        .ok_or_else(person_not_found)?;
+        let before = rows::person(&before)?;
         let sql = format!(
             "UPDATE people SET
                  name = COALESCE($2, name),
@@ -129,6 +140,9 @@ impl PgStore {
             actor,
             person_payload(&person),
         )];
+        // A new role or title ends the current period and opens the next one.
+        let at = now();
+        events.extend(crate::history::change_role(&mut tx, actor, &before, &person, at).await?);
         // More room, or back from away: the person takes queued cases at once.
         events.extend(crate::queue::fill(&mut tx, id, now(), None).await?);
         let events = self.finish(tx, events).await?;

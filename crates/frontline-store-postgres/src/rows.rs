@@ -116,6 +116,7 @@ pub(crate) fn team(row: &PgRow) -> StoreResult<Team> {
         id: TeamId(get(row, "id")?),
         name: parse(row, "name", Name::parse)?,
         created_at: get_time(row, "created_at")?,
+        retired_at: get_opt_time(row, "retired_at")?,
     })
 }
 

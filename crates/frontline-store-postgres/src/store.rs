@@ -196,6 +196,26 @@ impl Store for PgStore {
         self.list_supports_impl(team_id).await
     }
 
+    async fn retire_team(
+        &self,
+        actor: Option<PersonId>,
+        team_id: TeamId,
+        at: Timestamp,
+    ) -> StoreResult<Written<Team>> {
+        self.retire_team_impl(actor, team_id, at).await
+    }
+
+    async fn list_role_periods(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Vec<frontline_core::RolePeriod>> {
+        self.list_role_periods_impl(person_id).await
+    }
+
+    async fn org_history(&self) -> StoreResult<frontline_core::OrgHistory> {
+        self.org_history_impl().await
+    }
+
     async fn create_outcome(
         &self,
         actor: Option<PersonId>,

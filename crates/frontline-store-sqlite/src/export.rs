@@ -52,9 +52,14 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
         },
     )?);
     out.extend(
+        crate::history::all_role_periods(conn)?
+            .into_iter()
+            .map(Record::RolePeriod),
+    );
+    out.extend(
         all(
             conn,
-            "SELECT id, name, created_at FROM teams ORDER BY id",
+            "SELECT id, name, created_at, retired_at FROM teams ORDER BY id",
             rows::team,
         )?
         .into_iter()
@@ -191,8 +196,12 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 )
                 .db()?,
             Record::Team(t) => c
-                .execute("INSERT INTO teams (id, name, created_at) VALUES (?1, ?2, ?3)", params![t.id.to_string(), t.name.as_str(), ms(t.created_at)])
+                .execute("INSERT INTO teams (id, name, created_at, retired_at) VALUES (?1, ?2, ?3, ?4)", params![t.id.to_string(), t.name.as_str(), ms(t.created_at), t.retired_at.map(ms)])
                 .db()?,
+            Record::RolePeriod(r) => {
+                crate::history::insert_role_period(c, &r)?;
+                1
+            }
             Record::Membership(m) => c
                 .execute(
                     "INSERT INTO memberships (person_id, team_id, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4)",
@@ -268,6 +277,8 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 .db()?,
         };
     }
+    // Exports made before role history carry no periods: start one at each person's creation.
+    crate::history::backfill_role_periods(c)?;
     // Load counters are derived state: recount them once here instead of trusting the file.
     c.execute(
         &format!(

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_webhooks.sql")),
     (3, include_str!("../migrations/0003_guidelines.sql")),
     (4, include_str!("../migrations/0004_asks.sql")),
+    (5, include_str!("../migrations/0005_org_history.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
@@ -37,4 +38,49 @@ pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
         tx.commit().db()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_org_history_migration_backfills_everyone_present() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A database as it was before role history: migrations up to 3, and two people.
+        for (_, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= 3) {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+             INSERT INTO schema_migrations VALUES (1, 0), (2, 0), (3, 0);
+             INSERT INTO people (id, email, name, role, title, capacity, created_at)
+             VALUES ('01900000-0000-7000-8000-000000000001', 'ceo@x.test', 'Cleo', 'support', 'CEO', 5, 1000),
+                    ('01900000-0000-7000-8000-000000000002', 'ann@x.test', 'Ann', 'employee', NULL, 5, 2000);
+             INSERT INTO teams (id, name, created_at) VALUES ('01900000-0000-7000-8000-0000000000aa', 'Orders', 500);",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT role, title, valid_from, valid_to FROM role_periods ORDER BY valid_from",
+            )
+            .unwrap();
+        let periods: Vec<(String, Option<String>, i64, Option<i64>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            periods,
+            [
+                ("support".into(), Some("CEO".into()), 1000, None),
+                ("employee".into(), None, 2000, None)
+            ]
+        );
+        let retired: Option<i64> = conn
+            .query_row("SELECT retired_at FROM teams", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(retired, None, "teams keep working");
+    }
 }

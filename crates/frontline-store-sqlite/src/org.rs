@@ -12,6 +12,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 use crate::cases;
+use crate::history;
 use crate::reads;
 use crate::rows::{Db, ms};
 use crate::writer::WriteTx;
@@ -73,6 +74,7 @@ pub(crate) fn create_person(
             person.email
         )));
     }
+    history::open_role_period(w.conn, &person, at)?;
     let events = w.append(
         vec![NewEvent::new(
             EventKind::PersonCreated,
@@ -94,6 +96,7 @@ pub(crate) fn update_person(
     update: PersonUpdate,
 ) -> StoreResult<Written<Person>> {
     let mut person = reads::person(w.conn, id)?;
+    let before = person.clone();
     if let Some(capacity) = update.capacity {
         check_capacity(capacity)?;
         person.capacity = capacity;
@@ -127,14 +130,14 @@ pub(crate) fn update_person(
         ])
         .db()?;
     let at = w.now();
-    let mut events = w.append(
-        vec![NewEvent::new(
-            EventKind::PersonUpdated,
-            actor,
-            person_payload(&person),
-        )],
-        at,
-    )?;
+    let mut news = vec![NewEvent::new(
+        EventKind::PersonUpdated,
+        actor,
+        person_payload(&person),
+    )];
+    // A new role or title ends the current period and opens the next one.
+    news.extend(history::change_role(w.conn, actor, &before, &person, at)?);
+    let mut events = w.append(news, at)?;
     // More room (or back from away) may let this person take queued cases now.
     events.extend(cases::refill(w, id, at)?);
     Ok(Written {
@@ -219,6 +222,7 @@ pub(crate) fn create_team(
         id: TeamId::new(),
         name,
         created_at: at,
+        retired_at: None,
     };
     let inserted = w
         .conn
@@ -252,6 +256,7 @@ pub(crate) fn add_membership(
 ) -> StoreResult<Written<Membership>> {
     let person = reads::person(w.conn, person_id)?;
     let team = reads::team(w.conn, team_id)?;
+    history::refuse_retired(&team)?;
     let inserted = w
         .conn
         .prepare_cached(
@@ -338,6 +343,7 @@ pub(crate) fn add_support(
 ) -> StoreResult<Written<SupportLink>> {
     let person = reads::person(w.conn, support_id)?;
     let team = reads::team(w.conn, team_id)?;
+    history::refuse_retired(&team)?;
     if person.role != Role::Support {
         return Err(ValueError::new(
             "support",

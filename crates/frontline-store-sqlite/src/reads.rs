@@ -129,7 +129,7 @@ fn paged<T>(
 
 pub(crate) fn team(conn: &Connection, id: TeamId) -> StoreResult<Team> {
     let t = conn
-        .prepare_cached("SELECT id, name, created_at FROM teams WHERE id = ?1")
+        .prepare_cached("SELECT id, name, created_at, retired_at FROM teams WHERE id = ?1")
         .db()?
         .query_row([id.to_string()], rows::team)
         .optional()
@@ -139,7 +139,7 @@ pub(crate) fn team(conn: &Connection, id: TeamId) -> StoreResult<Team> {
 
 pub(crate) fn teams(conn: &Connection) -> StoreResult<Vec<Team>> {
     let mut stmt = conn
-        .prepare_cached("SELECT id, name, created_at FROM teams ORDER BY name, id")
+        .prepare_cached("SELECT id, name, created_at, retired_at FROM teams ORDER BY name, id")
         .db()?;
     let teams = stmt
         .query_map([], rows::team)

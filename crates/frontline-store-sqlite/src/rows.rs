@@ -137,6 +137,7 @@ pub(crate) fn team(row: &Row<'_>) -> rusqlite::Result<Team> {
         id: parsed(row, "id")?,
         name: value("name", row.get("name")?, Name::parse)?,
         created_at: ts(row, "created_at")?,
+        retired_at: ts_opt(row, "retired_at")?,
     })
 }
 

@@ -12,6 +12,7 @@ use frontline_core::{
     Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
     Person, PersonId, RuleId, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
+use frontline_core::{OrgHistory, RolePeriod};
 use frontline_store::{
     AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter,
     DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage,
@@ -22,7 +23,9 @@ use frontline_store::{
 use rusqlite::{OptionalExtension, params};
 
 use crate::rows::{self, Db, ms};
-use crate::{SqliteStore, asks, cases, decisions, export, guidelines, org, reads, webhooks};
+use crate::{
+    SqliteStore, asks, cases, decisions, export, guidelines, history, org, reads, webhooks,
+};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -230,6 +233,25 @@ impl Store for SqliteStore {
 
     async fn list_supports(&self, team_id: Option<TeamId>) -> StoreResult<Vec<SupportLink>> {
         self.read(move |c| reads::supports(c, team_id)).await
+    }
+
+    async fn retire_team(
+        &self,
+        actor: Option<PersonId>,
+        team_id: TeamId,
+        at: Timestamp,
+    ) -> StoreResult<Written<Team>> {
+        self.write(move |w| history::retire_team(w, actor, team_id, at))
+            .await
+    }
+
+    async fn list_role_periods(&self, person_id: PersonId) -> StoreResult<Vec<RolePeriod>> {
+        self.read(move |c| history::list_role_periods(c, person_id))
+            .await
+    }
+
+    async fn org_history(&self) -> StoreResult<OrgHistory> {
+        self.read(history::org_history).await
     }
 
     async fn create_outcome(

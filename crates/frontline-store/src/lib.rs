@@ -16,6 +16,7 @@
 mod asks;
 mod error;
 mod guidelines;
+pub mod history;
 mod model;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -386,6 +387,32 @@ pub trait Store: Send + Sync + 'static {
     async fn list_ask_messages(&self, id: AskId) -> StoreResult<Vec<AskMessage>>;
     /// Asks, newest first (`created_at`, then id), at most `limit`.
     async fn list_asks(&self, filter: AskFilter, limit: u32) -> StoreResult<Vec<Ask>>;
+    // ----- org history -----
+
+    /// Retire a team at `at`: its current memberships and support links end at `at`, the
+    /// team keeps `retired_at = at` and appends `team.retired` (after one `membership.ended`
+    /// / `support.ended` per link). `NotFound` for an unknown team; `Conflict` if it is
+    /// already retired, still owns outcomes (routing would send cases to nobody: give them to
+    /// another team first) or has unassigned open cases in its queue; `Invalid` if `at` is
+    /// before the start of one of its current links. A retired team takes no new members or
+    /// supporters (`Conflict`).
+    async fn retire_team(
+        &self,
+        actor: Option<PersonId>,
+        team_id: TeamId,
+        at: frontline_core::Timestamp,
+    ) -> StoreResult<Written<Team>>;
+    /// A person's role and title periods, oldest first (the last one is current). `NotFound`
+    /// for an unknown person.
+    async fn list_role_periods(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Vec<frontline_core::RolePeriod>>;
+    /// Every dated row of the organisation in one read: all teams (retired included), all
+    /// memberships and support links, the staff role periods (customers' are left out) and
+    /// the names of the people they belong to. `frontline_core::org::history` computes the
+    /// org as of any date, diffs and timelines from it. Ordered by id, then start.
+    async fn org_history(&self) -> StoreResult<frontline_core::OrgHistory>;
 
     // ----- export and import -----
 

@@ -224,6 +224,9 @@ pub enum Record {
     Ask(frontline_core::Ask),
     AskMessage(frontline_core::AskMessage),
     Event(Event),
+    /// A person's role and title over a period (absent from exports made before role
+    /// history: import then starts one period per person at their creation).
+    RolePeriod(frontline_core::RolePeriod),
 }
 
 impl Record {
@@ -245,6 +248,8 @@ impl Record {
             Record::Ask(_) => 12,
             Record::AskMessage(_) => 13,
             Record::Event(_) => 14,
+            // Refers to a person only.
+            Record::RolePeriod(_) => 1,
         }
     }
 }

@@ -51,6 +51,10 @@ macro_rules! conformance_tests {
             asks_go_to_support_employees_and_keep_every_change,
             unanswered_asks_come_due_and_climb_one_step_at_a_time,
             asks_list_newest_first_and_filter,
+            role_and_title_changes_keep_their_history,
+            retiring_a_team_ends_its_links_and_closes_it,
+            the_org_history_is_read_in_one_call,
+            org_history_survives_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -192,6 +196,7 @@ mod asks;
 mod cases;
 mod decisions;
 mod guidelines;
+mod history;
 mod log;
 mod org;
 mod rules;
@@ -200,6 +205,7 @@ pub use asks::*;
 pub use cases::*;
 pub use decisions::*;
 pub use guidelines::*;
+pub use history::*;
 pub use log::*;
 pub use org::*;
 pub use rules::*;

@@ -10,6 +10,7 @@ pub mod events;
 pub mod guidelines;
 pub mod me;
 pub mod messages;
+pub mod org_history;
 pub mod outcomes;
 pub mod people;
 pub mod presence;
@@ -38,6 +39,7 @@ pub const TAG_OUTCOMES: &str = "outcomes";
 pub const TAG_CASES: &str = "cases";
 pub const TAG_EVENTS: &str = "events";
 pub const TAG_OPERATIONS: &str = "operations";
+pub const TAG_ORG: &str = "org";
 
 /// Take a write's value, counting the events it appended.
 pub fn written<T>(written: Written<T>) -> T {

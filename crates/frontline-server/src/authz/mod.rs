@@ -75,6 +75,10 @@ pub enum Action {
     FollowUpAsk,
     /// How support employees and layers serve asks: visible to all staff.
     ReadAskFigures,
+    /// Read the organisation's history: as of a date, diffs, the timeline (staff).
+    ReadOrgHistory,
+    /// Retire a team (administration).
+    RetireTeam,
 }
 
 impl Action {
@@ -120,6 +124,8 @@ impl Action {
         Action::WorkAsk,
         Action::FollowUpAsk,
         Action::ReadAskFigures,
+        Action::ReadOrgHistory,
+        Action::RetireTeam,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -137,6 +143,7 @@ impl Action {
                 | Action::CreateOutcome
                 | Action::ManageWebhooks
                 | Action::ManageGuidelines
+                | Action::RetireTeam
         )
     }
 }
@@ -283,6 +290,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::WorkAsk
         | Action::FollowUpAsk
         | Action::ReadAskFigures => Decision::Deny,
+        Action::ReadOrgHistory | Action::RetireTeam => Decision::Deny,
     }
 }
 
@@ -353,6 +361,8 @@ pub fn describe(action: Action) -> &'static str {
         Action::WorkAsk => "work this ask (support employees work asks; nobody works their own)",
         Action::FollowUpAsk => "do that to someone else's ask",
         Action::ReadAskFigures => "read the asks figures",
+        Action::ReadOrgHistory => "read the organisation's history",
+        Action::RetireTeam => "retire teams",
     }
 }
 

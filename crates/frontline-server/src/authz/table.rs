@@ -181,4 +181,6 @@ pub const TABLE: &[Row] = &[
     row(Action::FollowUpAsk, Target::Own, [H, A, A, A]),
     row(Action::FollowUpAsk, Target::Others, [H, H, D, D]),
     row(Action::ReadAskFigures, Target::Org, [D, A, A, A]),
+    row(Action::ReadOrgHistory, Target::Org, [D, A, A, A]),
+    row(Action::RetireTeam, Target::Team, [H, D, D, A]),
 ];

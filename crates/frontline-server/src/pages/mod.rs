@@ -26,6 +26,7 @@ mod layout;
 mod login;
 mod lookup;
 mod org;
+pub mod org_timeline;
 pub mod orgchart;
 mod portal;
 mod reviews;
@@ -98,6 +99,7 @@ pub fn router() -> Router<AppState> {
         .route("/reviews", get(reviews::show))
         .route("/reviews/{decision}", post(reviews::review))
         .route("/org", get(org::show))
+        .route("/org/chart", get(org::chart_fragment))
         .route("/search", get(search::show))
         .route("/admin", get(admin::show))
         .route("/admin/people", post(admin_forms::create_person))

@@ -1,7 +1,13 @@
 //! The org chart drawn upside down: customers on top, the front line (outcome teams) next,
-//! support employees below them and the CEO at the bottom, as an inverted pyramid. This is
-//! a pure function from counts and names to coordinates; the template
-//! `templates/pages/orgchart.html` turns the result into SVG, so no markup is built here.
+//! then one row per layer of support, the top of the support chain (the CEO) at the bottom,
+//! as an inverted pyramid. This is a pure function from counts and names to coordinates; the
+//! template `templates/pages/orgchart.html` turns the result into SVG, so no markup is built
+//! here. `from_org` builds the input from the organisation as of any date.
+
+use std::collections::HashMap;
+
+use frontline_core::org::history::{OrgAsOf, PersonAsOf, TeamAsOf, TeamKind};
+use frontline_core::{PersonId, Role, TeamId};
 
 /// Boxes are this wide and tall; rows are this far apart.
 const NODE_W: u32 = 156;
@@ -21,26 +27,32 @@ pub struct TeamNode {
     pub members: usize,
 }
 
-/// A support employee and the teams (indexes into `ChartInput::teams`) they serve.
-#[derive(Clone, Debug)]
+/// A support employee: the front-line teams (indexes into `ChartInput::teams`) they serve,
+/// and the support employees they serve through a support team (a `(row, index)` into
+/// `ChartInput::levels`, always a row above their own).
+#[derive(Clone, Debug, Default)]
 pub struct SupportNode {
     pub name: String,
     pub title: Option<String>,
     pub teams: Vec<usize>,
+    pub serves: Vec<(usize, usize)>,
+    /// Drawn as the top of the organisation (the CEO).
+    pub top: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct ChartInput {
     pub customers: usize,
     pub teams: Vec<TeamNode>,
-    pub supports: Vec<SupportNode>,
-    pub ceo: Option<SupportNode>,
+    /// Support employees by layer: `levels[0]` serve the front line directly, the last row
+    /// is the top of the chain.
+    pub levels: Vec<Vec<SupportNode>>,
 }
 
 /// One layer of the pyramid, as a trapezoid behind its row.
 #[derive(Clone, Debug)]
 pub struct Band {
-    pub label: &'static str,
+    pub label: String,
     pub label_x: u32,
     pub label_y: u32,
     /// SVG polygon points.
@@ -68,8 +80,8 @@ pub struct Edge {
     pub y1: u32,
     pub x2: u32,
     pub y2: u32,
-    /// `serves` (customers and teams), `supports` (a recorded support link) or `leads`
-    /// (the CEO under the support layer).
+    /// `serves` (customers and teams), `supports` (a support link to a front-line team) or
+    /// `leads` (a support link to a support team, drawn to each of its members).
     pub kind: &'static str,
 }
 
@@ -80,6 +92,84 @@ pub struct Chart {
     pub bands: Vec<Band>,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+}
+
+/// The chart's input from the organisation as of a date: front-line teams on the front line,
+/// each support employee in the row of their level (those whose support reaches no
+/// front-line team in the first support row), the CEO (the support employee titled "CEO",
+/// else the highest level) drawn as the top.
+pub fn from_org(org: &OrgAsOf, customers: usize) -> ChartInput {
+    let front: Vec<&TeamAsOf> = org
+        .teams
+        .iter()
+        .filter(|t| t.kind == TeamKind::FrontLine)
+        .collect();
+    let team_index: HashMap<TeamId, usize> =
+        front.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    let supporters: Vec<&PersonAsOf> = org
+        .people
+        .iter()
+        .filter(|p| p.role == Role::Support)
+        .collect();
+    let rows = org.layers.max(1) as usize;
+    let row_of = |p: &PersonAsOf| (p.level.unwrap_or(1).max(1) as usize - 1).min(rows - 1);
+    let is_ceo = |p: &PersonAsOf| {
+        p.title
+            .as_deref()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("ceo"))
+    };
+    let has_ceo = supporters.iter().any(|p| is_ceo(p));
+    let mut levels: Vec<Vec<&PersonAsOf>> = vec![Vec::new(); rows];
+    for p in &supporters {
+        levels[row_of(p)].push(p);
+    }
+    let position: HashMap<PersonId, (usize, usize)> = levels
+        .iter()
+        .enumerate()
+        .flat_map(|(r, row)| row.iter().enumerate().map(move |(i, p)| (p.id, (r, i))))
+        .collect();
+    let levels = levels
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            row.iter()
+                .map(|p| SupportNode {
+                    name: p.name.clone(),
+                    title: p.title.clone(),
+                    teams: p
+                        .supports
+                        .iter()
+                        .filter_map(|t| team_index.get(t).copied())
+                        .collect(),
+                    serves: p
+                        .supports
+                        .iter()
+                        .filter_map(|t| org.team(*t))
+                        .filter(|t| t.kind == TeamKind::Support)
+                        .flat_map(|t| t.members.iter())
+                        .filter_map(|m| position.get(m).copied())
+                        .filter(|(row, _)| *row < r)
+                        .collect(),
+                    top: if has_ceo {
+                        is_ceo(p)
+                    } else {
+                        rows > 1 && r == rows - 1
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    ChartInput {
+        customers,
+        teams: front
+            .iter()
+            .map(|t| TeamNode {
+                name: t.name.clone(),
+                members: t.members.len(),
+            })
+            .collect(),
+        levels,
+    }
 }
 
 fn shorten(text: &str) -> String {
@@ -120,9 +210,23 @@ fn node((x, y): (u32, u32), label: &str, detail: String, kind: &'static str) -> 
 
 /// Compute the inverted chart.
 pub fn layout(input: &ChartInput) -> Chart {
-    let widest = input.teams.len().max(input.supports.len()).max(1) as u32;
+    // Trailing empty rows draw nothing.
+    let levels: Vec<&Vec<SupportNode>> = {
+        let used = input
+            .levels
+            .iter()
+            .rposition(|row| !row.is_empty())
+            .map_or(0, |i| i + 1);
+        input.levels.iter().take(used).collect()
+    };
+    let widest = levels
+        .iter()
+        .map(|row| row.len())
+        .chain([input.teams.len(), 1])
+        .max()
+        .unwrap_or(1) as u32;
     let width = (widest * NODE_W + (widest - 1) * GAP + 2 * MARGIN).max(MIN_WIDTH);
-    let rows = if input.ceo.is_some() { 4 } else { 3 };
+    let rows = 2 + levels.len() as u32;
     let height = TOP + rows * ROW_H;
     let row_y = |i: u32| TOP + i * ROW_H;
 
@@ -133,14 +237,30 @@ pub fn layout(input: &ChartInput) -> Chart {
         (full * (1.0 - 0.62 * t)).round() as u32
     };
     let mid = width / 2;
-    let labels = ["Customers", "Front line", "Support", "CEO"];
+    let label = |i: u32| -> String {
+        match i {
+            0 => "Customers".to_owned(),
+            1 => "Front line".to_owned(),
+            _ => {
+                let level = (i - 1) as usize;
+                let row = levels[level - 1];
+                if level == levels.len() && row.iter().all(|s| s.top) {
+                    "CEO".to_owned()
+                } else if levels.len() > 1 {
+                    format!("Support, layer {level}")
+                } else {
+                    "Support".to_owned()
+                }
+            }
+        }
+    };
     let bands = (0..rows)
         .map(|i| {
             let top = row_y(i) - 34;
             let bottom = row_y(i) + NODE_H + 30;
             let (ht, hb) = (half_at(top), half_at(bottom));
             Band {
-                label: labels[i as usize],
+                label: label(i),
                 label_x: mid - ht + 12,
                 label_y: top + 20,
                 points: format!(
@@ -177,56 +297,51 @@ pub fn layout(input: &ChartInput) -> Chart {
             kind: "serves",
         });
     }
-    let support_nodes: Vec<Node> = row(width, input.supports.len(), row_y(2))
-        .into_iter()
-        .zip(&input.supports)
-        .map(|(at, s)| {
-            let detail = s
-                .title
-                .clone()
-                .unwrap_or_else(|| plural(s.teams.len(), "team", "teams"));
-            node(at, &s.name, detail, "support")
+    let support_rows: Vec<Vec<Node>> = levels
+        .iter()
+        .enumerate()
+        .map(|(r, people)| {
+            row(width, people.len(), row_y(2 + r as u32))
+                .into_iter()
+                .zip(people.iter())
+                .map(|(at, s)| {
+                    let detail = s
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| plural(s.teams.len(), "team", "teams"));
+                    let kind = if s.top { "ceo" } else { "support" };
+                    node(at, &s.name, detail, kind)
+                })
+                .collect()
         })
         .collect();
-    for (s, input_s) in support_nodes.iter().zip(&input.supports) {
-        for t in input_s.teams.iter().filter_map(|&i| team_nodes.get(i)) {
-            edges.push(Edge {
-                x1: s.cx,
-                y1: s.y,
-                x2: t.cx,
-                y2: t.y + NODE_H,
-                kind: "supports",
-            });
-        }
-    }
-    let ceo_node = input.ceo.as_ref().map(|c| {
-        let detail = c.title.clone().unwrap_or_else(|| "CEO".to_owned());
-        node(row(width, 1, row_y(3))[0], &c.name, detail, "ceo")
-    });
-    if let (Some(ceo), Some(input_ceo)) = (&ceo_node, &input.ceo) {
-        for t in input_ceo.teams.iter().filter_map(|&i| team_nodes.get(i)) {
-            edges.push(Edge {
-                x1: ceo.cx,
-                y1: ceo.y,
-                x2: t.cx,
-                y2: t.y + NODE_H,
-                kind: "supports",
-            });
-        }
-        for s in &support_nodes {
-            edges.push(Edge {
-                x1: ceo.cx,
-                y1: ceo.y,
-                x2: s.cx,
-                y2: s.y + NODE_H,
-                kind: "leads",
-            });
+    for (row_nodes, people) in support_rows.iter().zip(&levels) {
+        for (s, spec) in row_nodes.iter().zip(people.iter()) {
+            for t in spec.teams.iter().filter_map(|&i| team_nodes.get(i)) {
+                edges.push(Edge {
+                    x1: s.cx,
+                    y1: s.y,
+                    x2: t.cx,
+                    y2: t.y + NODE_H,
+                    kind: "supports",
+                });
+            }
+            for (r, i) in &spec.serves {
+                if let Some(below) = support_rows.get(*r).and_then(|row| row.get(*i)) {
+                    edges.push(Edge {
+                        x1: s.cx,
+                        y1: s.y,
+                        x2: below.cx,
+                        y2: below.y + NODE_H,
+                        kind: "leads",
+                    });
+                }
+            }
         }
     }
     nodes.push(customers);
     nodes.extend(team_nodes);
-    nodes.extend(support_nodes);
-    nodes.extend(ceo_node);
+    nodes.extend(support_rows.into_iter().flatten());
     Chart {
         width,
         height,
@@ -253,16 +368,21 @@ mod tests {
                     members: 1,
                 },
             ],
-            supports: vec![SupportNode {
-                name: "Sue".into(),
-                title: Some("Team lead".into()),
-                teams: vec![0, 1],
-            }],
-            ceo: Some(SupportNode {
-                name: "Cleo".into(),
-                title: Some("CEO".into()),
-                teams: vec![],
-            }),
+            levels: vec![
+                vec![SupportNode {
+                    name: "Sue".into(),
+                    title: Some("Team lead".into()),
+                    teams: vec![0, 1],
+                    ..Default::default()
+                }],
+                vec![SupportNode {
+                    name: "Cleo".into(),
+                    title: Some("CEO".into()),
+                    serves: vec![(0, 0)],
+                    top: true,
+                    ..Default::default()
+                }],
+            ],
         }
     }
 
@@ -288,6 +408,8 @@ mod tests {
         assert!(chart.nodes.iter().all(|n| n.y + n.h <= chart.height));
         assert!(chart.nodes.iter().all(|n| n.x + n.w <= chart.width));
         assert_eq!(chart.bands.len(), 4);
+        assert_eq!(chart.bands[3].label, "CEO");
+        assert_eq!(chart.bands[2].label, "Support, layer 1");
         assert_eq!(chart.nodes[0].label, "300 customers");
     }
 
@@ -312,6 +434,6 @@ mod tests {
         );
         let empty = layout(&ChartInput::default());
         assert_eq!(empty.nodes.len(), 1);
-        assert_eq!(empty.bands.len(), 3);
+        assert_eq!(empty.bands.len(), 2);
     }
 }

@@ -321,6 +321,23 @@ impl Walk {
                 None,
             ),
             Action::ReadAskFigures => (Method::GET, "/api/v1/asks/figures".into(), None),
+            Action::ReadOrgHistory => (Method::GET, "/api/v1/org".into(), None),
+            Action::RetireTeam => {
+                let team = self
+                    .app
+                    .store
+                    .create_team(
+                        None,
+                        frontline_core::Name::parse(&format!("Retiring {n}")).expect("name"),
+                    )
+                    .await
+                    .expect("team");
+                (
+                    Method::POST,
+                    format!("/api/v1/teams/{}/retire", team.value.id),
+                    Some(json!({})),
+                )
+            }
         };
         let mut request = self
             .app

@@ -9,6 +9,7 @@ mod errors;
 mod guidelines;
 mod openapi;
 mod ops;
+mod org_history;
 mod pages;
 mod session;
 mod stream;

@@ -17,6 +17,7 @@ mod asks;
 mod cases;
 mod conversation;
 mod guidelines;
+mod history;
 mod names;
 mod org;
 mod outcomes;

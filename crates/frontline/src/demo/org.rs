@@ -1,7 +1,7 @@
 //! The demo organisation's shape: support employees (the CEO first), outcome teams that
 //! overlap, who supports which team, and the outcomes the teams own, plus writing it all to a
-//! store. Membership and support dates are offsets from the anchor, so the org history has a
-//! past (people who moved teams) whenever the demo is seeded.
+//! store. Membership and support dates are offsets from the anchor; `history` adds the four
+//! years before today (teams founded and retired, people hired, promoted, moving, leaving).
 
 use std::collections::HashMap;
 
@@ -10,6 +10,7 @@ use frontline_core::{Email, Name, OutcomeId, OutcomeKey, PersonId, Role, TeamId,
 use frontline_store::{NewOutcome, NewPerson, Store};
 use jiff::SignedDuration;
 
+use super::history::{self, FOUNDED_DAYS_AGO, TEAM_CREATED};
 use super::outcomes::OUTCOMES;
 use super::retime::Retimer;
 
@@ -154,7 +155,9 @@ fn current_link_start(email: &str, team: usize) -> i64 {
         ("yuki.tanaka", 3) => 60,
         ("zara.qureshi", 1) => 120,
         ("julia.santos", _) => 30,
-        _ => 400,
+        // Promoted to support Billing when Leadership began.
+        ("ingrid.solberg", 1) => 1000,
+        _ => history::first_day(email).min(TEAM_CREATED[team]),
     }
 }
 
@@ -176,9 +179,6 @@ pub fn staff_email(local: &str) -> String {
     format!("{local}@{STAFF_DOMAIN}")
 }
 
-/// How long ago the company started: before the oldest membership in `PAST_LINKS`.
-const FOUNDED_DAYS_AGO: i64 = 430;
-
 pub fn days_before(anchor: Timestamp, days: i64) -> Timestamp {
     anchor - SignedDuration::from_hours(24 * days)
 }
@@ -186,32 +186,36 @@ pub fn days_before(anchor: Timestamp, days: i64) -> Timestamp {
 /// Write staff, teams, memberships, supports and outcomes. Sequential: about a hundred small
 /// writes whose order makes the event log read like the org being set up.
 pub async fn create(store: &dyn Store, anchor: Timestamp, retimer: &mut Retimer) -> Result<OrgIds> {
-    // The company was founded a little before the oldest link in its history.
+    // The company was founded four years ago; teams came later (see `history`).
     let founded = days_before(anchor, FOUNDED_DAYS_AGO);
     let mut team_ids = Vec::new();
-    for name in TEAMS {
+    for (name, created) in TEAMS.iter().zip(TEAM_CREATED) {
         let team = store
             .create_team(None, Name::parse(name)?)
             .await
             .with_context(|| format!("could not create team {name}"))?;
-        retimer.events(&team, founded);
-        retimer.team(team.value.id, founded);
+        let created = days_before(anchor, created);
+        retimer.events(&team, created);
+        retimer.team(team.value.id, created);
         team_ids.push(team.value.id);
     }
+    let history_ids = history::create_teams(store, anchor, retimer).await?;
     let mut staff = Vec::new();
     let mut first_names = HashMap::new();
     let mut members = vec![Vec::new(); TEAMS.len()];
     let mut supporters = vec![Vec::new(); TEAMS.len()];
     for spec in STAFF {
         let email = staff_email(spec.email);
+        // Someone promoted is created in their first role and changed later.
+        let (role, title) = history::first_role(spec.email).unwrap_or((spec.role, spec.title));
         let written = store
             .create_person(
                 None,
                 NewPerson {
                     email: Email::parse(&email)?,
                     name: Name::parse(spec.name)?,
-                    role: spec.role,
-                    title: spec.title.map(str::to_owned),
+                    role,
+                    title: title.map(str::to_owned),
                     admin: spec.admin,
                     capacity: spec.capacity,
                 },
@@ -229,11 +233,13 @@ pub async fn create(store: &dyn Store, anchor: Timestamp, retimer: &mut Retimer)
                     .iter()
                     .map(|t| current_link_start(spec.email, *t)),
             )
+            .chain(history::earliest_history_link(spec.email))
             .max()
             .unwrap_or(FOUNDED_DAYS_AGO);
         let hired = days_before(anchor, first_link + 1);
         retimer.events(&written, hired);
         retimer.person(person.id, hired);
+        history::change_roles(store, anchor, spec.email, person.id, retimer).await?;
         let first = spec.name.split(' ').next().unwrap_or(spec.name);
         first_names.insert(person.id, first.to_owned());
         for (_, team, from, to) in PAST_LINKS.iter().filter(|l| l.0 == spec.email) {
@@ -281,10 +287,18 @@ pub async fn create(store: &dyn Store, anchor: Timestamp, retimer: &mut Retimer)
             )
             .await
             .with_context(|| format!("could not create outcome {}", spec.key))?;
-        retimer.events(&outcome, founded);
-        retimer.outcome(outcome.value.id, founded);
+        // Defined when the youngest of its owning teams was created.
+        let defined = spec
+            .teams
+            .iter()
+            .map(|t| TEAM_CREATED[*t])
+            .min()
+            .map_or(founded, |days| days_before(anchor, days));
+        retimer.events(&outcome, defined);
+        retimer.outcome(outcome.value.id, defined);
         outcome_ids.push(outcome.value.id);
     }
+    history::write(store, anchor, &history_ids, &team_ids, retimer).await?;
     let team_index = team_ids.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     Ok(OrgIds {
         staff,

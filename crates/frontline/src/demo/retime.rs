@@ -30,6 +30,9 @@ pub struct Retimer {
     rules: HashMap<(RuleId, u32), RuleTimes>,
     decisions: HashMap<DecisionId, Timestamp>,
     reviews: HashMap<DecisionId, Timestamp>,
+    /// When each of a person's role periods began, oldest first: their creation, then each
+    /// role or title change.
+    role_starts: HashMap<PersonId, Vec<Timestamp>>,
 }
 
 /// When a rule version was drafted, published and retired; `None` leaves the stored time.
@@ -50,6 +53,16 @@ impl Retimer {
 
     pub fn person(&mut self, id: PersonId, at: Timestamp) {
         self.people.insert(id, at);
+        let starts = self.role_starts.entry(id).or_default();
+        match starts.first_mut() {
+            Some(first) => *first = at,
+            None => starts.push(at),
+        }
+    }
+
+    /// The person's role or title changed at `at` (after their creation and earlier changes).
+    pub fn role_changed(&mut self, id: PersonId, at: Timestamp) {
+        self.role_starts.entry(id).or_default().push(at);
     }
 
     pub fn person_created_at(&self, id: PersonId) -> Option<Timestamp> {
@@ -108,10 +121,12 @@ impl Retimer {
         }
         self.decisions.extend(other.decisions);
         self.reviews.extend(other.reviews);
+        self.role_starts.extend(other.role_starts);
     }
 
     /// Move every record this retimer knows about to its intended time.
     pub fn apply(&self, records: &mut [Record]) {
+        self.apply_role_periods(records);
         for record in records {
             match record {
                 Record::Person { person, .. } => {
@@ -169,6 +184,7 @@ impl Retimer {
                     }
                 }
                 Record::Token { .. }
+                | Record::RolePeriod(_)
                 | Record::CustomerProfile(_)
                 | Record::Membership(_)
                 | Record::Support(_)
@@ -176,6 +192,36 @@ impl Retimer {
                 // Asks are written with their own times already.
                 | Record::Ask(_)
                 | Record::AskMessage(_) => {}
+            }
+        }
+    }
+
+    /// A person's role periods, in order, take the recorded starts: each ends where the next
+    /// begins, the last stays open. A person whose periods and starts do not match in number
+    /// keeps the stored times.
+    fn apply_role_periods(&self, records: &mut [Record]) {
+        let mut by_person: HashMap<PersonId, Vec<usize>> = HashMap::new();
+        for (i, record) in records.iter().enumerate() {
+            if let Record::RolePeriod(p) = record {
+                by_person.entry(p.person_id).or_default().push(i);
+            }
+        }
+        for (person, mut indexes) in by_person {
+            let Some(starts) = self.role_starts.get(&person) else {
+                continue;
+            };
+            if starts.len() != indexes.len() {
+                continue;
+            }
+            indexes.sort_by_key(|i| match &records[*i] {
+                Record::RolePeriod(p) => Some((p.from, p.to.is_none(), p.to)),
+                _ => None,
+            });
+            for (k, i) in indexes.into_iter().enumerate() {
+                if let Record::RolePeriod(p) = &mut records[i] {
+                    p.from = starts[k];
+                    p.to = starts.get(k + 1).copied();
+                }
             }
         }
     }

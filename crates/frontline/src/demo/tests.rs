@@ -99,7 +99,12 @@ async fn the_demo_seeds_a_realistic_organisation() {
                 password_hash,
                 ..
             } => {
-                assert_eq!(password_hash.as_deref(), Some("$argon2id$demo-test"));
+                // Former staff left before today: they cannot sign in.
+                let former = history::FORMER_STAFF
+                    .iter()
+                    .any(|f| person.email.as_str() == org::staff_email(f.1));
+                let expected = (!former).then_some("$argon2id$demo-test");
+                assert_eq!(password_hash.as_deref(), expected, "{}", person.email);
                 *roles.entry(person.role.as_str()).or_insert(0) += 1;
                 people.insert(person.id, person.role);
                 if person.email.as_str() == "ceo@frontline.example" {
@@ -123,9 +128,10 @@ async fn the_demo_seeds_a_realistic_organisation() {
             _ => {}
         }
     }
+    // Today's staff plus those who left over the four years (4 employees, 1 support).
     assert_eq!(
         roles,
-        BTreeMap::from([("customer", 300), ("employee", 25), ("support", 6)])
+        BTreeMap::from([("customer", 300), ("employee", 29), ("support", 7)])
     );
     assert_eq!(cases.len(), 2000);
     assert!(
@@ -180,7 +186,8 @@ async fn the_demo_seeds_a_realistic_organisation() {
     for s in supports.iter().filter(|s| s.to.is_none()) {
         *supporters_per_team.entry(s.team_id).or_default() += 1;
     }
-    assert_eq!(supporters_per_team.len(), 6);
+    // The six outcome teams and Leadership (the CEO).
+    assert_eq!(supporters_per_team.len(), 7);
     assert!(supporters_per_team.values().all(|n| (1..=2).contains(n)));
 
     // Conversations: the opening message at the case's creation, then strictly later ones.
@@ -198,6 +205,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
 
     check_guidelines(&cases, &people, &profiles, &kinds, &rules, &decisions);
     check_asks(&asks, &people, &summary.asks);
+    check_history(&*store).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -452,4 +460,110 @@ fn check_asks(
         on_target.count() * 10 >= resolved.count() * 6,
         "most asks are unblocked on target"
     );
+}
+
+/// Four years of org history: today is the organisation of `org::STAFF` under a Leadership
+/// team, and the years before show it mutate (layers 1 → 2 → 3 → 2, teams founded and
+/// retired, people hired, promoted, moving and leaving).
+async fn check_history(store: &dyn Store) {
+    use frontline_core::org::history::TeamKind;
+
+    let history = store.org_history().await.unwrap();
+    let now = time::now();
+    let today = history.as_of(now);
+    let headcount = today.headcount();
+    assert_eq!((headcount.employee, headcount.support), (25, 6));
+    assert_eq!(today.layers, 2, "front line -> leads -> CEO");
+    assert_eq!(today.teams.len(), 7);
+    let leadership = today
+        .teams
+        .iter()
+        .find(|t| t.name == "Leadership")
+        .expect("a Leadership team");
+    assert_eq!(leadership.kind, TeamKind::Support);
+    assert_eq!(
+        leadership.members.len(),
+        5,
+        "every support employee but the CEO"
+    );
+    let ceo = today
+        .people
+        .iter()
+        .find(|p| p.title.as_deref() == Some("CEO"))
+        .unwrap();
+    assert_eq!(leadership.supporters, [ceo.id]);
+    assert_eq!(ceo.level, Some(2));
+    // An ask climbs from the front line to a lead, and from the lead to the CEO.
+    let lena = today
+        .people
+        .iter()
+        .find(|p| p.name == "Lena Fischer")
+        .unwrap();
+    let leads = today.supporters_of(lena.id);
+    assert!(!leads.is_empty() && !leads.contains(&ceo.id));
+    assert_eq!(today.supporters_of(leads[0]), [ceo.id]);
+
+    let founded = org::days_before(now, history::FOUNDED_DAYS_AGO);
+    let started = std::time::Instant::now();
+    let months = history.timeline(founded, now).unwrap();
+    eprintln!(
+        "timeline of {} months computed in {:?}",
+        months.len(),
+        started.elapsed()
+    );
+    assert!(months.len() >= 48);
+    let layers: Vec<u32> = months.iter().map(|m| m.layers).collect();
+    assert_eq!(layers[0], 1, "founded with the CEO serving the front line");
+    assert_eq!(layers.iter().max(), Some(&3), "an operations layer came");
+    assert_eq!(*layers.last().unwrap(), 2, "and went again");
+    let teams: Vec<u32> = months.iter().map(|m| m.teams).collect();
+    assert_eq!(teams[0], 3);
+    assert!(
+        teams.iter().max().unwrap() > teams.last().unwrap(),
+        "teams retired"
+    );
+    assert!(
+        months[0].headcount.total() < headcount.total(),
+        "the company grew"
+    );
+
+    // Three years ago the catch-all team still worked and three people who later left were
+    // on the front line.
+    let diff = history.diff(org::days_before(now, 3 * 365), now);
+    let retired: Vec<&str> = diff.teams_retired.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(retired, ["Customer questions"]);
+    assert!(diff.teams_created.len() >= 5);
+    assert!(!diff.left.is_empty() && !diff.joined.is_empty() && !diff.moved.is_empty());
+    let promoted = diff
+        .role_changes
+        .iter()
+        .find(|r| r.name == "Ingrid Solberg")
+        .expect("Ingrid was promoted");
+    assert_eq!(
+        (
+            promoted.from_role,
+            promoted.to_role,
+            promoted.to_title.as_deref()
+        ),
+        (Role::Employee, Role::Support, Some("Head of Billing"))
+    );
+    // Every team retired over the four years: the catch-all, Operations, Weekend crew.
+    let ever_retired = history
+        .teams
+        .iter()
+        .filter(|t| t.retired_at.is_some())
+        .count();
+    assert_eq!(ever_retired, history::PAST_TEAMS.len());
+    // Role periods were moved to their intended dates, like everything else.
+    let ingrid = store
+        .get_person_by_email(
+            &frontline_core::Email::parse(&org::staff_email("ingrid.solberg")).unwrap(),
+        )
+        .await
+        .unwrap();
+    let periods = store.list_role_periods(ingrid.id).await.unwrap();
+    assert_eq!(periods.len(), 2);
+    assert_eq!(periods[0].from, ingrid.created_at);
+    assert_eq!(periods[0].to, Some(periods[1].from));
+    assert!(now.duration_since(periods[1].from) > SignedDuration::from_hours(24 * 990));
 }

@@ -4,6 +4,7 @@
 //! `guidelines`.
 
 mod guidelines;
+mod org;
 mod security;
 mod work;
 

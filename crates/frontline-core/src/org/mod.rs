@@ -1,5 +1,10 @@
 //! The organisation: people, outcome teams with dated (overlapping) memberships, who supports
-//! whom, and the outcomes teams own.
+//! whom, dated roles and titles, and the outcomes teams own. `history` computes the
+//! organisation as of any date, the difference between two dates and a monthly timeline.
+
+pub mod history;
+#[cfg(test)]
+mod history_tests;
 
 use std::fmt;
 use std::str::FromStr;
@@ -83,6 +88,17 @@ pub struct Team {
     pub id: TeamId,
     pub name: Name,
     pub created_at: Timestamp,
+    /// When the team was retired (its memberships and support links ended then); `None`
+    /// while it works. Absent in exports made before teams could retire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<Timestamp>,
+}
+
+impl Team {
+    /// Whether the team existed at `at`: created, not yet retired.
+    pub fn in_force(&self, at: Timestamp) -> bool {
+        in_force(self.created_at, self.retired_at, at)
+    }
 }
 
 /// A person's membership of a team over a period; `to: None` means current. Memberships are
@@ -100,6 +116,18 @@ pub struct Membership {
 pub struct SupportLink {
     pub support_id: PersonId,
     pub team_id: TeamId,
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+}
+
+/// A person's role and title over a period; `to: None` means current. Creating a person opens
+/// the first period; changing the role or title ends the current one and opens the next, so
+/// promotions stay in the history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolePeriod {
+    pub person_id: PersonId,
+    pub role: Role,
+    pub title: Option<String>,
     pub from: Timestamp,
     pub to: Option<Timestamp>,
 }
