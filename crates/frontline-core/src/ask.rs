@@ -566,48 +566,6 @@ pub fn least_loaded(candidates: &[PersonId], load: impl Fn(PersonId) -> usize) -
         .map(|(_, id)| *id)
 }
 
-/// Each support employee's layer at `at`: one more than the highest layer among the members
-/// of the teams they support, where members who support nobody are the front line (layer 0).
-/// A support employee of a team without members is in layer 1. A cycle (someone ultimately
-/// supporting themselves) is cut off: no layer exceeds the number of support links.
-pub fn support_layers(
-    memberships: &[Membership],
-    supports: &[SupportLink],
-    at: Timestamp,
-) -> HashMap<PersonId, u32> {
-    let members: Vec<&Membership> = memberships
-        .iter()
-        .filter(|m| in_force(m.from, m.to, at))
-        .collect();
-    let links: Vec<&SupportLink> = supports
-        .iter()
-        .filter(|s| in_force(s.from, s.to, at))
-        .collect();
-    let mut layers: HashMap<PersonId, u32> = links.iter().map(|s| (s.support_id, 1)).collect();
-    let ceiling = u32::try_from(links.len()).unwrap_or(u32::MAX);
-    for _ in 0..links.len() {
-        let mut changed = false;
-        for link in &links {
-            let below = members
-                .iter()
-                .filter(|m| m.team_id == link.team_id)
-                .filter_map(|m| layers.get(&m.person_id).copied())
-                .max()
-                .unwrap_or(0);
-            let layer = (below + 1).min(ceiling);
-            let entry = layers.entry(link.support_id).or_insert(1);
-            if layer > *entry {
-                *entry = layer;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    layers
-}
-
 /// How a support employee (or a layer of them) served the asks they handled.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AskFigures {

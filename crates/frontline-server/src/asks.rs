@@ -6,10 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontline_core::ask::{
-    Ask, AskChange, AskFigures, AskStatus, least_loaded, support_layers, supporters_of,
-};
-use frontline_core::{Membership, PersonId, SupportLink, Timestamp};
+use frontline_core::ask::{Ask, AskChange, AskFigures, AskStatus, least_loaded, supporters_of};
+use frontline_core::{PersonId, Timestamp};
 use frontline_store::{AskFilter, Store, StoreError, StoreResult};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,15 +18,6 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// Asks moved per sweep round; a larger backlog continues in the next round at once.
 const SWEEP_BATCH: u32 = 100;
-
-/// Every dated membership and support link, current and past (the pure functions pick what is
-/// in force at a time).
-pub async fn org_links(store: &dyn Store) -> StoreResult<(Vec<Membership>, Vec<SupportLink>)> {
-    Ok((
-        store.list_memberships(None, None).await?,
-        store.list_supports(None).await?,
-    ))
-}
 
 /// Active asks with each support employee now.
 async fn active_load(store: &dyn Store, person: PersonId) -> StoreResult<usize> {
@@ -193,8 +182,13 @@ pub async fn board(store: &dyn Store, since: Timestamp, now: Timestamp) -> Store
     } else {
         since
     };
-    let (memberships, supports) = org_links(store).await?;
-    let layers = support_layers(&memberships, &supports, now);
+    // Layers as the organisation's history defines them (`frontline_core::org::history`).
+    let org = store.org_history().await?.as_of(now);
+    let layers: HashMap<PersonId, u32> = org
+        .people
+        .iter()
+        .filter_map(|p| p.level.map(|level| (p.id, level)))
+        .collect();
     let mut by_handler: HashMap<PersonId, Vec<&Ask>> = HashMap::new();
     let mut active: HashMap<PersonId, usize> = HashMap::new();
     for ask in &asks {
