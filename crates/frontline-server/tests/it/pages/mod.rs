@@ -3,6 +3,7 @@
 //! error pages, and the guidelines console. Helpers here; tests in `security`, `work` and
 //! `guidelines`.
 
+mod asks;
 mod guidelines;
 mod org;
 mod security;
