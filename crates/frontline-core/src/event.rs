@@ -73,6 +73,10 @@ event_kinds! {
     AskRated => "ask.rated",
     AskEscalated => "ask.escalated",
     AskOverdue => "ask.overdue",
+    StandardWorkItemCreated => "standard_work.item_created",
+    StandardWorkItemRetired => "standard_work.item_retired",
+    StandardWorkTicked => "standard_work.ticked",
+    StandardWorkUnticked => "standard_work.unticked",
 }
 
 impl fmt::Display for EventKind {
