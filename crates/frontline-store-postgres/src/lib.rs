@@ -23,6 +23,7 @@ mod events;
 mod export;
 mod guidelines;
 mod idempotency;
+mod leaders;
 mod migrate;
 mod org;
 mod outcomes;

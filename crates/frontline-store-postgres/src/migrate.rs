@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0003_guidelines.sql"),
     ),
     (4, "asks", include_str!("../migrations/0004_asks.sql")),
+    (6, "leaders", include_str!("../migrations/0006_leaders.sql")),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -10,6 +10,7 @@ mod cases;
 mod decisions;
 mod export;
 mod guidelines;
+mod leaders;
 mod migrate;
 mod org;
 mod reads;

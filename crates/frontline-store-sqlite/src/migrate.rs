@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_webhooks.sql")),
     (3, include_str!("../migrations/0003_guidelines.sql")),
     (4, include_str!("../migrations/0004_asks.sql")),
+    (6, include_str!("../migrations/0006_leaders.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {

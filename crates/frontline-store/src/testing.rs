@@ -51,6 +51,10 @@ macro_rules! conformance_tests {
             asks_go_to_support_employees_and_keep_every_change,
             unanswered_asks_come_due_and_climb_one_step_at_a_time,
             asks_list_newest_first_and_filter,
+            staff_activity_reads_public_replies_of_staff_by_person_and_time,
+            staff_activity_counts_owned_resolutions_reviews_and_asks_handled,
+            standard_work_belongs_to_support_employees_and_is_ticked_once_a_period,
+            concurrent_ticks_of_one_period_leave_one_tick,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -192,6 +196,7 @@ mod asks;
 mod cases;
 mod decisions;
 mod guidelines;
+mod leaders;
 mod log;
 mod org;
 mod rules;
@@ -200,6 +205,7 @@ pub use asks::*;
 pub use cases::*;
 pub use decisions::*;
 pub use guidelines::*;
+pub use leaders::*;
 pub use log::*;
 pub use org::*;
 pub use rules::*;
