@@ -99,6 +99,13 @@ impl Row {
                 | Action::SetPassword
                 | Action::CreateTokenFor,
             ) => Resource::Person { person_id: owner },
+            (
+                _,
+                Action::ReadLedger
+                | Action::ReadStandardWork
+                | Action::ManageStandardWork
+                | Action::TickStandardWork,
+            ) => Resource::Person { person_id: owner },
             (_, Action::ReviewDecision) => Resource::Decision { decided_by: owner },
             (_, Action::ReadAsk | Action::WorkAsk | Action::FollowUpAsk) => {
                 Resource::Ask { asker_id: owner }
@@ -181,4 +188,13 @@ pub const TABLE: &[Row] = &[
     row(Action::FollowUpAsk, Target::Own, [H, A, A, A]),
     row(Action::FollowUpAsk, Target::Others, [H, H, D, D]),
     row(Action::ReadAskFigures, Target::Org, [D, A, A, A]),
+    row(Action::ReadLedger, Target::Org, [D, A, A, A]),
+    row(Action::ReadLedger, Target::Own, [D, A, A, A]),
+    row(Action::ReadLedger, Target::Others, [H, A, A, A]),
+    row(Action::ReadStandardWork, Target::Own, [D, A, A, A]),
+    row(Action::ReadStandardWork, Target::Others, [H, A, A, A]),
+    row(Action::ManageStandardWork, Target::Own, [D, D, A, A]),
+    row(Action::ManageStandardWork, Target::Others, [H, D, D, A]),
+    row(Action::TickStandardWork, Target::Own, [D, D, A, A]),
+    row(Action::TickStandardWork, Target::Others, [H, D, D, D]),
 ];
