@@ -1,6 +1,7 @@
 //! The organisation page: the inverted org chart (server-rendered SVG), the teams with their
 //! current members (people in several teams are marked as such: teams overlap) and the
-//! support employees serving them, the people directory and the outcomes.
+//! support employees serving them, the people directory, the outcomes, and the leaders'
+//! customer-time ledger (`leaders::ledger_table`).
 
 use std::collections::HashMap;
 
@@ -55,6 +56,8 @@ struct OrgPage {
     people: Vec<PersonRow>,
     customers: usize,
     outcomes: Vec<OutcomeRow>,
+    /// Leaders on the tools (`templates/pages/ledger_table.html`).
+    ledger: super::leaders::LedgerTable,
 }
 
 /// Every person with `role`, all pages.
@@ -230,6 +233,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         people,
         customers,
         outcomes,
+        ledger: super::leaders::ledger_table(&state, now).await?,
     })
 }
 

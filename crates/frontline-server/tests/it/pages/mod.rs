@@ -4,6 +4,7 @@
 //! `guidelines`.
 
 mod guidelines;
+mod leaders;
 mod security;
 mod work;
 
