@@ -35,7 +35,7 @@ pub struct LedgerRow {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerSort {
-    /// Top layer first (the CEO), then by name.
+    /// Top layer first, the CEO first within a layer, then by name.
     Layer,
     /// Furthest from customers first (never served first), then by name.
     Distance,
@@ -166,10 +166,19 @@ pub async fn board(
             ledger: ledger_from(&activity.of(p.id), last.get(&p.id).copied(), goal, now),
         })
         .collect();
+    // Within a layer the CEO comes first, as on the org chart.
+    let not_ceo = |r: &LedgerRow| {
+        !r.title
+            .as_deref()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("ceo"))
+    };
     match sort {
-        LedgerSort::Layer => {
-            rows.sort_by(|a, b| b.layer.cmp(&a.layer).then_with(|| a.name.cmp(&b.name)))
-        }
+        LedgerSort::Layer => rows.sort_by(|a, b| {
+            b.layer
+                .cmp(&a.layer)
+                .then_with(|| not_ceo(a).cmp(&not_ceo(b)))
+                .then_with(|| a.name.cmp(&b.name))
+        }),
         LedgerSort::Distance => rows.sort_by(|a, b| {
             // Never served (None) is the furthest of all.
             let far = |r: &LedgerRow| r.ledger.distance_days.map_or(u64::MAX, u64::from);
