@@ -47,6 +47,11 @@ pub fn distance_words(ledger: &Ledger) -> String {
     }
 }
 
+/// A count with its noun: "1 session", "3 sessions".
+pub fn count_words(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// One line of a ledger, ready to show.
 pub struct LedgerLine {
     pub id: String,
@@ -57,6 +62,8 @@ pub struct LedgerLine {
     pub replies: u32,
     pub minutes: String,
     pub distance: String,
+    /// "3 cases worked, 5 public replies" for sentences.
+    pub summary: String,
     /// No reply for longer than the goal's period (or never): shown as far.
     pub far: bool,
     pub met: bool,
@@ -74,6 +81,11 @@ impl LedgerLine {
             replies: l.public_replies,
             minutes: minutes_words(l.minutes_with_customers),
             distance: distance_words(l),
+            summary: format!(
+                "{}, {}",
+                count_words(l.cases_worked, "case worked", "cases worked"),
+                count_words(l.public_replies, "public reply", "public replies")
+            ),
             far: l.distance_days.is_none_or(|d| d > l.goal.days),
             met: l.goal_met,
         }
@@ -214,7 +226,7 @@ struct ProfilePage {
     goal: String,
     ledger: LedgerLine,
     since: String,
-    sessions: u32,
+    sessions: String,
     last_served: String,
     has_standard_work: bool,
     items: Vec<ItemLine>,
@@ -268,7 +280,7 @@ pub async fn profile(
             role: role_words(&person),
             goal: goal_words(row.ledger.goal),
             since: when(row.ledger.since),
-            sessions: row.ledger.sessions,
+            sessions: count_words(row.ledger.sessions, "session", "sessions"),
             last_served: row.ledger.last_served_at.map(when).unwrap_or_default(),
             ledger: LedgerLine::of(&row),
             has_standard_work: checklist.is_some(),

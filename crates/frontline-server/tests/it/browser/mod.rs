@@ -11,6 +11,7 @@
 mod asks;
 mod decisions;
 mod flows;
+mod leaders;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
