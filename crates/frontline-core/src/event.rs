@@ -75,6 +75,10 @@ event_kinds! {
     AskOverdue => "ask.overdue",
     TeamRetired => "team.retired",
     RoleChanged => "person.role_changed",
+    StandardWorkItemCreated => "standard_work.item_created",
+    StandardWorkItemRetired => "standard_work.item_retired",
+    StandardWorkTicked => "standard_work.ticked",
+    StandardWorkUnticked => "standard_work.unticked",
 }
 
 impl fmt::Display for EventKind {

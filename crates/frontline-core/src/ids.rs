@@ -78,3 +78,7 @@ id_type!(
     /// An ask from an employee to a support employee.
     AskId
 );
+id_type!(
+    /// A recurring item of a support employee's leader standard work.
+    StandardWorkItemId
+);

@@ -1,5 +1,6 @@
 //! Frontline's domain: identifiers, validated values, and the rules of the help desk
-//! (case lifecycle, routing, who sees which event) as plain functions over plain types.
+//! (case lifecycle, routing, who sees which event, the customer-time ledger and leader standard
+//! work) as plain functions over plain types.
 //!
 //! This crate does no IO and depends on no other workspace crate. Storage backends load state,
 //! ask these functions what should change, and persist the answer in one transaction, so both
@@ -10,9 +11,11 @@ pub mod case;
 pub mod event;
 pub mod guideline;
 pub mod ids;
+pub mod ledger;
 pub mod org;
 pub mod routing;
 pub mod sentiment;
+pub mod standard_work;
 pub mod time;
 pub mod values;
 pub mod webhook;
@@ -21,10 +24,13 @@ pub use ask::{Ask, AskChange, AskKind, AskMessage, AskStatus, Urgency};
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
 pub use event::{Audience, Event, EventKind, NewEvent};
 pub use ids::{
-    AskId, CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, TeamId, WebhookId,
+    AskId, CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, StandardWorkItemId, TeamId,
+    WebhookId,
 };
+pub use ledger::{Ledger, LedgerGoal};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
 pub use org::{RolePeriod, history::OrgHistory};
+pub use standard_work::{Cadence, Metric, StandardWorkItem, StandardWorkTick};
 pub use time::Timestamp;
 pub use values::{
     AskText, CaseNumber, DecisionKindKey, Email, MessageBody, Name, OutcomeKey, Subject, Tag, Tags,

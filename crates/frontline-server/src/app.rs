@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    asks, case_changes, cases, decisions, events, guidelines, me, messages, outcomes, people,
-    session, teams,
+    asks, case_changes, cases, decisions, events, guidelines, leaders, me, messages, outcomes,
+    people, session, teams,
 };
 use crate::extract::MAX_BODY_BYTES;
 use crate::ratelimit::{Limits, RateLimitConfig};
@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub webhook_give_up_after: Duration,
     /// How often unanswered asks are checked for climbing the support chain.
     pub ask_sweep_every: Duration,
+    /// The time with customers expected of everyone on the customer-time ledger.
+    pub ledger_goal: frontline_core::LedgerGoal,
 }
 
 impl ServerConfig {
@@ -53,6 +55,7 @@ impl ServerConfig {
             webhook_retry_base: frontline_core::webhook::RETRY_BASE,
             webhook_give_up_after: frontline_core::webhook::GIVE_UP_AFTER,
             ask_sweep_every: crate::asks::SWEEP_EVERY,
+            ledger_goal: frontline_core::LedgerGoal::default(),
         }
     }
 }
@@ -66,6 +69,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("request_timeout", &self.request_timeout)
             .field("rate_limit", &self.rate_limit)
             .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .field("ledger_goal", &self.ledger_goal)
             .finish()
     }
 }
@@ -216,6 +220,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(asks::withdraw))
         .routes(routes!(asks::reopen))
         .routes(routes!(asks::feeling))
+        .routes(routes!(leaders::ledger_board))
+        .routes(routes!(leaders::person_ledger))
+        .routes(routes!(leaders::standard_work, leaders::create_item))
+        .routes(routes!(leaders::retire_item))
+        .routes(routes!(leaders::tick_item, leaders::untick_item))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

@@ -19,6 +19,20 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// Asks moved per sweep round; a larger backlog continues in the next round at once.
 const SWEEP_BATCH: u32 = 100;
 
+/// Each support employee's layer at `now`, as the organisation's history defines it
+/// (`frontline_core::org::history`): one definition for the asks figures and the ledger.
+pub async fn support_levels(
+    store: &dyn Store,
+    now: Timestamp,
+) -> StoreResult<HashMap<PersonId, u32>> {
+    let org = store.org_history().await?.as_of(now);
+    Ok(org
+        .people
+        .iter()
+        .filter_map(|p| p.level.map(|level| (p.id, level)))
+        .collect())
+}
+
 /// Active asks with each support employee now.
 async fn active_load(store: &dyn Store, person: PersonId) -> StoreResult<usize> {
     let filter = AskFilter {
@@ -182,13 +196,7 @@ pub async fn board(store: &dyn Store, since: Timestamp, now: Timestamp) -> Store
     } else {
         since
     };
-    // Layers as the organisation's history defines them (`frontline_core::org::history`).
-    let org = store.org_history().await?.as_of(now);
-    let layers: HashMap<PersonId, u32> = org
-        .people
-        .iter()
-        .filter_map(|p| p.level.map(|level| (p.id, level)))
-        .collect();
+    let layers = support_levels(store, now).await?;
     let mut by_handler: HashMap<PersonId, Vec<&Ask>> = HashMap::new();
     let mut active: HashMap<PersonId, usize> = HashMap::new();
     for ask in &asks {

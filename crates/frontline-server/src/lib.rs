@@ -17,6 +17,7 @@ mod docs_page;
 pub mod error;
 pub mod extract;
 pub mod guidelines;
+pub mod leaders;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -36,6 +36,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Event log subscriptions delivered over HTTP"),
         (name = "guidelines", description = "Decision kinds, guidelines, policies and principles; decisions and their review"),
+        (name = "leaders", description = "Leaders on the tools: the customer-time ledger and leader standard work"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
     components(schemas(Problem, FieldError)),

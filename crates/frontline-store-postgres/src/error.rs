@@ -62,6 +62,8 @@ fn conflict_message(constraint: &str) -> String {
         "customer_profiles_pkey" => "this customer already has a profile".into(),
         "asks_pkey" => "this ask already exists".into(),
         "ask_messages_pkey" => "this ask message already exists".into(),
+        "standard_work_items_pkey" => "this standard work item already exists".into(),
+        "standard_work_ticks_pkey" => "this item is already ticked for this period".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }
@@ -78,8 +80,9 @@ fn missing_row(constraint: &str) -> String {
         .unwrap_or("");
     match column {
         "person" | "author" | "support" | "actor" | "reviewer" | "asker" | "assignee"
-        | "claimer" => "person".into(),
+        | "claimer" | "creator" | "ticker" => "person".into(),
         "ask" => "ask".into(),
+        "item" => "standard work item".into(),
         "customer" => "customer".into(),
         "owner" => "owner".into(),
         "team" => "team".into(),

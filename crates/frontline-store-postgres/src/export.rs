@@ -5,13 +5,14 @@
 //! (byte order), role periods by (person, from, to; open last), teams by id, memberships and support links by (person, team, from, to),
 //! outcomes by id, cases by number, messages by (created_at, id), customer profiles by
 //! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
-//! (decided_at, id), asks and their messages by (created_at, id), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
+//! (decided_at, id), asks and their messages by (created_at, id), standard-work items by id
+//! and their ticks by (item, period), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
 //! collations cannot change it.
 
 use frontline_core::time::now;
 use frontline_core::{
-    Ask, AskMessage, Event, Membership, Message, Person, PersonId, SupportLink, Team, TeamId,
-    Timestamp, ValueError,
+    Ask, AskMessage, Event, Membership, Message, Person, PersonId, StandardWorkItem,
+    StandardWorkTick, SupportLink, Team, TeamId, Timestamp, ValueError,
 };
 use frontline_store::{Record, StoreError, StoreResult};
 use sqlx::AssertSqlSafe;
@@ -23,6 +24,7 @@ use crate::cases::{insert_case, insert_message};
 use crate::error::classify;
 use crate::events::insert as insert_events;
 use crate::guidelines::{self, SameKey, insert_decision, insert_rule, write_kind, write_profile};
+use crate::leaders::{self, ITEM_COLUMNS, TICK_COLUMNS};
 use crate::outcomes::{insert_outcome, select_outcomes};
 use crate::queue::load_statuses;
 use crate::rows::{
@@ -36,8 +38,8 @@ const EVENT_BATCH: usize = 1000;
 /// Tables an import fills; all are locked for its duration.
 const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports, outcomes, \
                       outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
-                      decisions, asks, ask_messages, events, idempotency, event_counter, \
-                      role_periods";
+                      decisions, asks, ask_messages, standard_work_items, \
+                      standard_work_ticks, events, idempotency, event_counter, role_periods";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -187,6 +189,29 @@ impl PgStore {
         ask_messages.sort_by_key(|m| (m.created_at, m.id));
         records.extend(ask_messages.into_iter().map(Record::AskMessage));
 
+        let mut items: Vec<StandardWorkItem> = fetch(
+            &mut tx,
+            &format!("SELECT {ITEM_COLUMNS} FROM standard_work_items"),
+        )
+        .await?
+        .iter()
+        .map(leaders::item_row)
+        .collect::<StoreResult<_>>()?;
+        items.sort_by_key(|i| i.id);
+        records.extend(items.into_iter().map(Record::StandardWorkItem));
+        let mut ticks: Vec<StandardWorkTick> = fetch(
+            &mut tx,
+            &format!("SELECT {TICK_COLUMNS} FROM standard_work_ticks"),
+        )
+        .await?
+        .iter()
+        .map(leaders::tick_row)
+        .collect::<StoreResult<_>>()?;
+        ticks.sort_by(|a, b| {
+            (a.item_id, a.period.as_bytes()).cmp(&(b.item_id, b.period.as_bytes()))
+        });
+        records.extend(ticks.into_iter().map(Record::StandardWorkTick));
+
         let mut log: Vec<Event> = fetch(&mut tx, &format!("SELECT {EVENT_COLUMNS} FROM events"))
             .await?
             .iter()
@@ -301,6 +326,8 @@ impl PgStore {
                 Record::Decision(decision) => insert_decision(&mut tx, &decision).await?,
                 Record::Ask(ask) => asks::upsert_ask(&mut tx, &ask).await?,
                 Record::AskMessage(message) => asks::insert_message(&mut tx, &message).await?,
+                Record::StandardWorkItem(item) => leaders::upsert_item(&mut tx, &item).await?,
+                Record::StandardWorkTick(tick) => leaders::insert_tick(&mut tx, &tick).await?,
                 Record::Event(event) => log.push(event),
             }
         }

@@ -24,6 +24,7 @@ mod export;
 mod guidelines;
 mod history;
 mod idempotency;
+mod leaders;
 mod migrate;
 mod org;
 mod outcomes;

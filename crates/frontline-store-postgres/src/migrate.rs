@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "org_history",
         include_str!("../migrations/0005_org_history.sql"),
     ),
+    (6, "leaders", include_str!("../migrations/0006_leaders.sql")),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -1,22 +1,24 @@
 //! `impl Store for PgStore`: the trait's methods, each forwarding to the module that owns the
 //! use case (`people`, `org`, `cases`, `reads`, `events`, `webhooks`, `guidelines`, `asks`,
-//! `export`).
+//! `leaders`, `export`).
 //! Nothing else lives here.
 
 use async_trait::async_trait;
 use frontline_core::ask::{AskChange, NewAskSpec};
 use frontline_core::guideline::{DecisionKind, RuleStatus};
+use frontline_core::standard_work::NewStandardWorkItem;
 use frontline_core::{
     Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey,
     Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
-    Person, PersonId, RuleId, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
+    Person, PersonId, Role, RuleId, StandardWorkItem, StandardWorkItemId, StandardWorkTick,
+    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter,
-    DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage,
-    NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
-    PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, Store, StoreResult,
-    Written, tokio_watch,
+    ActivityFilter, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision,
+    DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
+    NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page,
+    PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion,
+    Session, StaffActivity, Store, StoreResult, Written, tokio_watch,
 };
 
 use crate::PgStore;
@@ -496,6 +498,78 @@ impl Store for PgStore {
 
     async fn list_asks(&self, filter: AskFilter, limit: u32) -> StoreResult<Vec<Ask>> {
         self.list_asks_impl(filter, limit).await
+    }
+
+    async fn staff_activity(&self, filter: ActivityFilter) -> StoreResult<StaffActivity> {
+        self.staff_activity_impl(filter).await
+    }
+
+    async fn last_public_replies(
+        &self,
+        person_id: Option<PersonId>,
+        role: Option<Role>,
+    ) -> StoreResult<Vec<(PersonId, Timestamp)>> {
+        self.last_public_replies_impl(person_id, role).await
+    }
+
+    async fn create_standard_work_item(
+        &self,
+        actor: Option<PersonId>,
+        new: NewStandardWorkItem,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<StandardWorkItem>> {
+        self.create_standard_work_item_impl(actor, new, at).await
+    }
+
+    async fn retire_standard_work_item(
+        &self,
+        actor: Option<PersonId>,
+        id: StandardWorkItemId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<StandardWorkItem>> {
+        self.retire_standard_work_item_impl(actor, id, at).await
+    }
+
+    async fn get_standard_work_item(
+        &self,
+        id: StandardWorkItemId,
+    ) -> StoreResult<StandardWorkItem> {
+        self.get_standard_work_item_impl(id).await
+    }
+
+    async fn list_standard_work_items(
+        &self,
+        person_id: Option<PersonId>,
+        include_retired: bool,
+    ) -> StoreResult<Vec<StandardWorkItem>> {
+        self.list_standard_work_items_impl(person_id, include_retired)
+            .await
+    }
+
+    async fn tick_standard_work(
+        &self,
+        actor: PersonId,
+        id: StandardWorkItemId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<StandardWorkTick>> {
+        self.tick_standard_work_impl(actor, id, at).await
+    }
+
+    async fn untick_standard_work(
+        &self,
+        actor: PersonId,
+        id: StandardWorkItemId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<()>> {
+        self.untick_standard_work_impl(actor, id, at).await
+    }
+
+    async fn list_standard_work_ticks(
+        &self,
+        person_id: PersonId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<StandardWorkTick>> {
+        self.list_standard_work_ticks_impl(person_id, since).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

@@ -7,6 +7,7 @@ use rusqlite::{Connection, params};
 use crate::asks::{self, ASK_COLUMNS};
 use crate::decisions::{self, DECISION_COLUMNS};
 use crate::guidelines::{self, KIND_COLUMNS, PROFILE_COLUMNS, RULE_COLUMNS};
+use crate::leaders::{self, ITEM_COLUMNS, TICK_COLUMNS};
 use crate::reads;
 use crate::rows::{
     self, CASE_COLUMNS, Db, EVENT_COLUMNS, MESSAGE_COLUMNS, OUTCOME_COLUMNS, PERSON_COLUMNS, ms,
@@ -159,6 +160,24 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     out.extend(
         all(
             conn,
+            &format!("SELECT {ITEM_COLUMNS} FROM standard_work_items ORDER BY id"),
+            leaders::item_row,
+        )?
+        .into_iter()
+        .map(Record::StandardWorkItem),
+    );
+    out.extend(
+        all(
+            conn,
+            &format!("SELECT {TICK_COLUMNS} FROM standard_work_ticks ORDER BY item_id, period"),
+            leaders::tick_row,
+        )?
+        .into_iter()
+        .map(Record::StandardWorkTick),
+    );
+    out.extend(
+        all(
+            conn,
             &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"),
             rows::event,
         )?
@@ -267,6 +286,14 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             }
             Record::AskMessage(m) => {
                 asks::insert_message(c, &m)?;
+                1
+            }
+            Record::StandardWorkItem(i) => {
+                leaders::upsert_item(c, &i)?;
+                1
+            }
+            Record::StandardWorkTick(t) => {
+                leaders::insert_tick(c, &t)?;
                 1
             }
             Record::Event(e) => c

@@ -11,6 +11,7 @@ mod decisions;
 mod export;
 mod guidelines;
 mod history;
+mod leaders;
 mod migrate;
 mod org;
 mod reads;

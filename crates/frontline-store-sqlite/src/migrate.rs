@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_guidelines.sql")),
     (4, include_str!("../migrations/0004_asks.sql")),
     (5, include_str!("../migrations/0005_org_history.sql")),
+    (6, include_str!("../migrations/0006_leaders.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {

@@ -100,6 +100,14 @@ pub(crate) fn value<T>(
     parse(&raw).map_err(|e| bad(column, e))
 }
 
+/// A value checked by the domain after reading (a failure names the column).
+pub(crate) fn checked<T>(
+    column: &str,
+    value: Result<T, frontline_core::ValueError>,
+) -> rusqlite::Result<T> {
+    value.map_err(|e| bad(column, e))
+}
+
 /// A JSON text column read through serde (fact definitions, scopes, facts, findings).
 pub(crate) fn json<T: serde::de::DeserializeOwned>(
     row: &Row<'_>,

@@ -7,24 +7,26 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontline_core::ask::{AskChange, NewAskSpec};
 use frontline_core::guideline::{DecisionKind, RuleStatus};
+use frontline_core::standard_work::NewStandardWorkItem;
 use frontline_core::{
     Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey,
     Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
-    Person, PersonId, RuleId, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
+    Person, PersonId, Role, RuleId, StandardWorkItem, StandardWorkItemId, StandardWorkTick,
+    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_core::{OrgHistory, RolePeriod};
 use frontline_store::{
-    AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision, DecisionFilter,
-    DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase, NewDecision, NewMessage,
-    NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter,
-    PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, Store, StoreError,
-    StoreResult, Written, tokio_watch,
+    ActivityFilter, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision,
+    DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
+    NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page,
+    PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion,
+    Session, StaffActivity, Store, StoreError, StoreResult, Written, tokio_watch,
 };
 use rusqlite::{OptionalExtension, params};
 
 use crate::rows::{self, Db, ms};
 use crate::{
-    SqliteStore, asks, cases, decisions, export, guidelines, history, org, reads, webhooks,
+    SqliteStore, asks, cases, decisions, export, guidelines, history, leaders, org, reads, webhooks,
 };
 
 #[async_trait]
@@ -555,6 +557,82 @@ impl Store for SqliteStore {
 
     async fn list_asks(&self, filter: AskFilter, limit: u32) -> StoreResult<Vec<Ask>> {
         self.read(move |c| asks::asks(c, &filter, limit)).await
+    }
+
+    async fn staff_activity(&self, filter: ActivityFilter) -> StoreResult<StaffActivity> {
+        self.read(move |c| leaders::staff_activity(c, &filter))
+            .await
+    }
+
+    async fn last_public_replies(
+        &self,
+        person_id: Option<PersonId>,
+        role: Option<Role>,
+    ) -> StoreResult<Vec<(PersonId, Timestamp)>> {
+        self.read(move |c| leaders::last_public_replies(c, person_id, role))
+            .await
+    }
+
+    async fn create_standard_work_item(
+        &self,
+        actor: Option<PersonId>,
+        new: NewStandardWorkItem,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<StandardWorkItem>> {
+        self.write(move |w| leaders::create(w, actor, new, at))
+            .await
+    }
+
+    async fn retire_standard_work_item(
+        &self,
+        actor: Option<PersonId>,
+        id: StandardWorkItemId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<StandardWorkItem>> {
+        self.write(move |w| leaders::retire(w, actor, id, at)).await
+    }
+
+    async fn get_standard_work_item(
+        &self,
+        id: StandardWorkItemId,
+    ) -> StoreResult<StandardWorkItem> {
+        self.read(move |c| leaders::item(c, id)).await
+    }
+
+    async fn list_standard_work_items(
+        &self,
+        person_id: Option<PersonId>,
+        include_retired: bool,
+    ) -> StoreResult<Vec<StandardWorkItem>> {
+        self.read(move |c| leaders::items(c, person_id, include_retired))
+            .await
+    }
+
+    async fn tick_standard_work(
+        &self,
+        actor: PersonId,
+        id: StandardWorkItemId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<StandardWorkTick>> {
+        self.write(move |w| leaders::tick(w, actor, id, at)).await
+    }
+
+    async fn untick_standard_work(
+        &self,
+        actor: PersonId,
+        id: StandardWorkItemId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<()>> {
+        self.write(move |w| leaders::untick(w, actor, id, at)).await
+    }
+
+    async fn list_standard_work_ticks(
+        &self,
+        person_id: PersonId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<StandardWorkTick>> {
+        self.read(move |c| leaders::ticks(c, person_id, since))
+            .await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

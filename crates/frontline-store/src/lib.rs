@@ -17,6 +17,7 @@ mod asks;
 mod error;
 mod guidelines;
 pub mod history;
+mod leaders;
 mod model;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -24,13 +25,14 @@ pub mod testing;
 use async_trait::async_trait;
 use frontline_core::{
     Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership,
-    Message, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, SupportLink, Tags,
-    Team, TeamId, Webhook, WebhookId,
+    Message, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, StandardWorkItem,
+    StandardWorkItemId, StandardWorkTick, SupportLink, Tags, Team, TeamId, Webhook, WebhookId,
 };
 
 pub use asks::*;
 pub use error::{StoreError, StoreResult};
 pub use guidelines::*;
+pub use leaders::*;
 pub use model::*;
 
 /// A place that keeps Frontline's state and its event log.
@@ -413,6 +415,70 @@ pub trait Store: Send + Sync + 'static {
     /// the names of the people they belong to. `frontline_core::org::history` computes the
     /// org as of any date, diffs and timelines from it. Ordered by id, then start.
     async fn org_history(&self) -> StoreResult<frontline_core::OrgHistory>;
+
+    // ----- leaders on the tools: the customer-time ledger and standard work -----
+
+    /// Staff activity since `filter.since` (inclusive): public replies on cases, resolutions
+    /// of cases they own, reviews they did and asks they handled that were resolved (see
+    /// `StaffActivity` for the order). Indexed by person and time on every source.
+    async fn staff_activity(&self, filter: ActivityFilter) -> StoreResult<StaffActivity>;
+    /// Each person's newest public message on a case ever, by person id; people who never
+    /// wrote one are absent. `role` keeps only people with that role.
+    async fn last_public_replies(
+        &self,
+        person_id: Option<PersonId>,
+        role: Option<frontline_core::Role>,
+    ) -> StoreResult<Vec<(PersonId, frontline_core::Timestamp)>>;
+    /// Add an item to a support employee's standard work (`Invalid` unless the person is a
+    /// support employee; `NotFound` for an unknown person); appends
+    /// `standard_work.item_created`. `at: None` is now.
+    async fn create_standard_work_item(
+        &self,
+        actor: Option<PersonId>,
+        new: frontline_core::standard_work::NewStandardWorkItem,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<StandardWorkItem>>;
+    /// Take an item off the checklist, keeping its ticks (`Conflict` if already retired);
+    /// appends `standard_work.item_retired`.
+    async fn retire_standard_work_item(
+        &self,
+        actor: Option<PersonId>,
+        id: StandardWorkItemId,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<StandardWorkItem>>;
+    async fn get_standard_work_item(&self, id: StandardWorkItemId)
+    -> StoreResult<StandardWorkItem>;
+    /// Items oldest first (`created_at`, then id), of one person or everyone's, retired ones
+    /// only when asked.
+    async fn list_standard_work_items(
+        &self,
+        person_id: Option<PersonId>,
+        include_retired: bool,
+    ) -> StoreResult<Vec<StandardWorkItem>>;
+    /// Tick a plain item done for the period of its cadence containing `at` (`None`: now).
+    /// `Invalid` for a proven item; `Conflict` if retired or already ticked for that period
+    /// (also when two ticks race). Appends `standard_work.ticked`.
+    async fn tick_standard_work(
+        &self,
+        actor: PersonId,
+        id: StandardWorkItemId,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<StandardWorkTick>>;
+    /// Remove the tick of the period containing `at` (`Conflict` if it is not ticked);
+    /// appends `standard_work.unticked`, so the log keeps that it once was.
+    async fn untick_standard_work(
+        &self,
+        actor: PersonId,
+        id: StandardWorkItemId,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<()>>;
+    /// A person's ticks of periods starting at or after `since`, oldest period first (then
+    /// item id).
+    async fn list_standard_work_ticks(
+        &self,
+        person_id: PersonId,
+        since: frontline_core::Timestamp,
+    ) -> StoreResult<Vec<StandardWorkTick>>;
 
     // ----- export and import -----
 

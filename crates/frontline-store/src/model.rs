@@ -223,6 +223,8 @@ pub enum Record {
     Decision(crate::Decision),
     Ask(frontline_core::Ask),
     AskMessage(frontline_core::AskMessage),
+    StandardWorkItem(frontline_core::StandardWorkItem),
+    StandardWorkTick(frontline_core::StandardWorkTick),
     Event(Event),
     /// A person's role and title over a period (absent from exports made before role
     /// history: import then starts one period per person at their creation).
@@ -247,7 +249,9 @@ impl Record {
             Record::Decision(_) => 11,
             Record::Ask(_) => 12,
             Record::AskMessage(_) => 13,
-            Record::Event(_) => 14,
+            Record::StandardWorkItem(_) => 14,
+            Record::StandardWorkTick(_) => 15,
+            Record::Event(_) => 16,
             // Refers to a person only.
             Record::RolePeriod(_) => 1,
         }

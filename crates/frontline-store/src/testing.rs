@@ -55,6 +55,10 @@ macro_rules! conformance_tests {
             retiring_a_team_ends_its_links_and_closes_it,
             the_org_history_is_read_in_one_call,
             org_history_survives_export_and_import,
+            staff_activity_reads_public_replies_of_staff_by_person_and_time,
+            staff_activity_counts_owned_resolutions_reviews_and_asks_handled,
+            standard_work_belongs_to_support_employees_and_is_ticked_once_a_period,
+            concurrent_ticks_of_one_period_leave_one_tick,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -197,6 +201,7 @@ mod cases;
 mod decisions;
 mod guidelines;
 mod history;
+mod leaders;
 mod log;
 mod org;
 mod rules;
@@ -206,6 +211,7 @@ pub use cases::*;
 pub use decisions::*;
 pub use guidelines::*;
 pub use history::*;
+pub use leaders::*;
 pub use log::*;
 pub use org::*;
 pub use rules::*;

@@ -84,6 +84,15 @@ pub struct ServeArgs {
     /// an administrator cannot point the server at its own network.
     #[arg(long, env = "FRONTLINE_ALLOW_PRIVATE_WEBHOOKS", value_parser = BoolishValueParser::new())]
     pub allow_private_webhooks: bool,
+    /// Minutes with customers every support employee is expected to spend in each goal
+    /// period (the customer-time ledger shows it met or not).
+    #[arg(long, env = "FRONTLINE_LEDGER_GOAL_MINUTES", default_value_t = 240,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub ledger_goal_minutes: u32,
+    /// Days of the ledger's goal period (and of the window the ledger counts).
+    #[arg(long, env = "FRONTLINE_LEDGER_GOAL_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub ledger_goal_days: u32,
 }
 
 #[derive(Debug, Args)]
@@ -297,6 +306,24 @@ mod tests {
     }
 
     #[test]
+    fn the_ledger_goal_is_set_on_the_command_line_and_bounded() {
+        let config = Config::try_parse_from([
+            "frontline",
+            "serve",
+            "--ledger-goal-minutes",
+            "120",
+            "--ledger-goal-days",
+            "7",
+        ])
+        .unwrap();
+        let Command::Serve(args) = config.command else {
+            panic!("not serve")
+        };
+        assert_eq!((args.ledger_goal_minutes, args.ledger_goal_days), (120, 7));
+        assert!(Config::try_parse_from(["frontline", "serve", "--ledger-goal-days", "0"]).is_err());
+    }
+
+    #[test]
     fn serve_needs_no_arguments() {
         let config = Config::try_parse_from(["frontline", "serve"]).unwrap();
         let Command::Serve(args) = config.command else {
@@ -304,5 +331,6 @@ mod tests {
         };
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert!(!args.no_demo);
+        assert_eq!((args.ledger_goal_minutes, args.ledger_goal_days), (240, 30));
     }
 }

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod decisions;
 pub mod events;
 pub mod guidelines;
+pub mod leaders;
 pub mod me;
 pub mod messages;
 pub mod org_history;

@@ -7,6 +7,9 @@
 //!   read the outcomes (to pick one when opening a case) and their own record.
 //! - Employees and support employees work every case, read the organisation and write
 //!   internal notes.
+//! - Every staff member reads the customer-time ledger and leader standard work of anyone;
+//!   a support employee keeps (adds, retires, ticks) their own standard work, and an
+//!   administrator may add or retire items for any support employee, never tick them.
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -79,6 +82,16 @@ pub enum Action {
     ReadOrgHistory,
     /// Retire a team (administration).
     RetireTeam,
+    /// Read a person's customer-time ledger, and the organisation's (all staff: leaders'
+    /// distance from customers is shown to the people they serve).
+    ReadLedger,
+    /// Read a person's leader standard work and its completion (all staff).
+    ReadStandardWork,
+    /// Add and retire standard-work items: a support employee their own, an administrator
+    /// anyone's.
+    ManageStandardWork,
+    /// Tick and untick one's own standard work: only the support employee doing it.
+    TickStandardWork,
 }
 
 impl Action {
@@ -126,6 +139,10 @@ impl Action {
         Action::ReadAskFigures,
         Action::ReadOrgHistory,
         Action::RetireTeam,
+        Action::ReadLedger,
+        Action::ReadStandardWork,
+        Action::ManageStandardWork,
+        Action::TickStandardWork,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -196,6 +213,19 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Action::WorkAsk => allow_if(role == Role::Support && !own),
             Action::FollowUpAsk => allow_if(own),
             _ => Decision::Deny,
+        };
+    }
+    if matches!(
+        action,
+        Action::ManageStandardWork | Action::TickStandardWork
+    ) {
+        // Standard work is a support employee's own discipline: they keep it, an
+        // administrator may set it up for them, and nobody ticks it on their behalf.
+        let own = matches!(*resource, Resource::Person { person_id } if person_id == me);
+        let support = role == Role::Support;
+        return match action {
+            Action::ManageStandardWork => allow_if(support && (own || actor.is_admin())),
+            _ => allow_if(support && own),
         };
     }
     if action == Action::ReadAllAsks {
@@ -289,7 +319,11 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ReadAllAsks
         | Action::WorkAsk
         | Action::FollowUpAsk
-        | Action::ReadAskFigures => Decision::Deny,
+        | Action::ReadAskFigures
+        | Action::ReadLedger
+        | Action::ReadStandardWork
+        | Action::ManageStandardWork
+        | Action::TickStandardWork => Decision::Deny,
         Action::ReadOrgHistory | Action::RetireTeam => Decision::Deny,
     }
 }
@@ -363,6 +397,14 @@ pub fn describe(action: Action) -> &'static str {
         Action::ReadAskFigures => "read the asks figures",
         Action::ReadOrgHistory => "read the organisation's history",
         Action::RetireTeam => "retire teams",
+        Action::ReadLedger => "read the customer-time ledger",
+        Action::ReadStandardWork => "read leader standard work",
+        Action::ManageStandardWork => {
+            "change this standard work (support employees keep their own; administrators anyone's)"
+        }
+        Action::TickStandardWork => {
+            "tick this standard work (only the support employee doing it ticks it)"
+        }
     }
 }
 

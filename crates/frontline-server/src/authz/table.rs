@@ -99,6 +99,13 @@ impl Row {
                 | Action::SetPassword
                 | Action::CreateTokenFor,
             ) => Resource::Person { person_id: owner },
+            (
+                _,
+                Action::ReadLedger
+                | Action::ReadStandardWork
+                | Action::ManageStandardWork
+                | Action::TickStandardWork,
+            ) => Resource::Person { person_id: owner },
             (_, Action::ReviewDecision) => Resource::Decision { decided_by: owner },
             (_, Action::ReadAsk | Action::WorkAsk | Action::FollowUpAsk) => {
                 Resource::Ask { asker_id: owner }
@@ -183,4 +190,13 @@ pub const TABLE: &[Row] = &[
     row(Action::ReadAskFigures, Target::Org, [D, A, A, A]),
     row(Action::ReadOrgHistory, Target::Org, [D, A, A, A]),
     row(Action::RetireTeam, Target::Team, [H, D, D, A]),
+    row(Action::ReadLedger, Target::Org, [D, A, A, A]),
+    row(Action::ReadLedger, Target::Own, [D, A, A, A]),
+    row(Action::ReadLedger, Target::Others, [H, A, A, A]),
+    row(Action::ReadStandardWork, Target::Own, [D, A, A, A]),
+    row(Action::ReadStandardWork, Target::Others, [H, A, A, A]),
+    row(Action::ManageStandardWork, Target::Own, [D, D, A, A]),
+    row(Action::ManageStandardWork, Target::Others, [H, D, D, A]),
+    row(Action::TickStandardWork, Target::Own, [D, D, A, A]),
+    row(Action::TickStandardWork, Target::Others, [H, D, D, D]),
 ];

@@ -71,6 +71,12 @@ impl Layout {
         if viewer.can(Action::RaiseAsk, &org) {
             add("/asks", "Asks");
         }
+        let me = Resource::Person {
+            person_id: viewer.actor.person_id(),
+        };
+        if viewer.can(Action::TickStandardWork, &me) {
+            add("/standard-work", "Standard work");
+        }
         if viewer.can(Action::CreatePerson, &org) {
             add("/admin", "Admin");
         }

@@ -23,6 +23,7 @@ mod guideline_forms;
 mod guidelines;
 mod kind_forms;
 mod layout;
+mod leaders;
 mod login;
 mod lookup;
 mod org;
@@ -100,6 +101,10 @@ pub fn router() -> Router<AppState> {
         .route("/reviews/{decision}", post(reviews::review))
         .route("/org", get(org::show))
         .route("/org/chart", get(org::chart_fragment))
+        .route("/people/{person}", get(leaders::profile))
+        .route("/standard-work", get(leaders::show))
+        .route("/standard-work/items", post(leaders::create))
+        .route("/standard-work/{item}/{action}", post(leaders::act))
         .route("/search", get(search::show))
         .route("/admin", get(admin::show))
         .route("/admin/people", post(admin_forms::create_person))

@@ -1,7 +1,8 @@
 //! The organisation page, as of any date: the inverted org chart (server-rendered SVG) with
 //! a month slider, the teams with their members (people in several teams are marked: teams
 //! overlap) and supporters, the people, the timeline as a chart, the diff between two chosen
-//! dates, and the outcomes. Everything dated comes from one `Store::org_history` read and
+//! dates, the outcomes, and the leaders'
+//! customer-time ledger (`leaders::ledger_table`). Everything dated comes from one `Store::org_history` read and
 //! `frontline_core::org::history` (the same functions as `GET /api/v1/org…`).
 //!
 //! `GET /org?as_of=…&from=…&to=…` is the whole page and works without JavaScript (plain GET
@@ -116,6 +117,8 @@ struct OrgPage {
     diff: DiffSection,
     customers: usize,
     outcomes: Vec<OutcomeRow>,
+    /// Leaders on the tools (`templates/pages/ledger_table.html`).
+    ledger: super::leaders::LedgerTable,
 }
 
 #[derive(Template)]
@@ -437,6 +440,7 @@ pub async fn show(
         diff,
         customers,
         outcomes,
+        ledger: super::leaders::ledger_table(&state, now).await?,
     })
 }
 

@@ -113,6 +113,43 @@ impl Walk {
         }
     }
 
+    /// Whose ledger or standard work an action is about: the actor's own, or a support
+    /// employee other than the actor (Sue, or Ada when Sue acts).
+    fn leader(&self, who: Who, target: Target) -> &User {
+        match (target, who) {
+            (Target::Own, _) => self.actor(who),
+            (_, Who::Support) => &self.org.ada,
+            _ => &self.org.sue,
+        }
+    }
+
+    /// A fresh plain item of `person`'s standard work (a made-up id when they cannot have
+    /// any: authorisation answers before the item is looked up).
+    async fn item_of(&self, person: &User) -> String {
+        if person.person.role != Role::Support {
+            return frontline_core::StandardWorkItemId::new().to_string();
+        }
+        let n = self.unique();
+        self.app
+            .store
+            .create_standard_work_item(
+                None,
+                frontline_core::standard_work::NewStandardWorkItem {
+                    person_id: person.person.id,
+                    title: frontline_core::standard_work::ItemTitle::parse(&format!("Walk {n}"))
+                        .expect("title"),
+                    cadence: frontline_core::Cadence::Daily,
+                    proof: None,
+                },
+                None,
+            )
+            .await
+            .expect("item")
+            .value
+            .id
+            .to_string()
+    }
+
     async fn perform(&self, who: Who, action: Action, target: Target) -> StatusCode {
         let n = self.unique();
         let (method, path, body): (Method, String, Option<Value>) = match action {
@@ -336,6 +373,39 @@ impl Walk {
                     Method::POST,
                     format!("/api/v1/teams/{}/retire", team.value.id),
                     Some(json!({})),
+                )
+            }
+            Action::ReadLedger if target == Target::Org => {
+                (Method::GET, "/api/v1/ledger".into(), None)
+            }
+            Action::ReadLedger => (
+                Method::GET,
+                format!("/api/v1/people/{}/ledger", self.leader(who, target).id()),
+                None,
+            ),
+            Action::ReadStandardWork => (
+                Method::GET,
+                format!(
+                    "/api/v1/people/{}/standard-work",
+                    self.leader(who, target).id()
+                ),
+                None,
+            ),
+            Action::ManageStandardWork => (
+                Method::POST,
+                format!(
+                    "/api/v1/people/{}/standard-work",
+                    self.leader(who, target).id()
+                ),
+                Some(json!({ "title": format!("Walk the floor {n}"), "cadence": "weekly" })),
+            ),
+            Action::TickStandardWork => {
+                let person = self.leader(who, target);
+                let item = self.item_of(person).await;
+                (
+                    Method::PUT,
+                    format!("/api/v1/people/{}/standard-work/{item}/tick", person.id()),
+                    None,
                 )
             }
         };

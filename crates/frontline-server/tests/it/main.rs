@@ -7,6 +7,7 @@ mod authz;
 mod browser;
 mod errors;
 mod guidelines;
+mod ledger;
 mod openapi;
 mod ops;
 mod org_history;

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use frontline_core::{CaseStatus, EventKind, Visibility, time};
 
-use super::{asks_story, guidelines_story, new_case, new_message, next_rule_version, org};
+use super::{
+    asks_story, guidelines_story, new_case, new_message, next_rule_version, org,
+    standard_work_story,
+};
 use crate::*;
 
 pub async fn the_event_log_is_gap_free_and_filtered_by_audience<
@@ -178,6 +181,7 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
     }
     guidelines_story(&*store, &o).await;
     asks_story(&*store, &o).await;
+    standard_work_story(&*store, &o).await;
     let exported = store.export().await.unwrap();
     assert!(
         exported.windows(2).all(|w| w[0].rank() <= w[1].rank()),
@@ -190,6 +194,8 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         (11, "decisions"),
         (12, "asks"),
         (13, "ask messages"),
+        (14, "standard work items"),
+        (15, "standard work ticks"),
     ] {
         assert!(
             exported.iter().any(|r| r.rank() == rank),
@@ -234,6 +240,16 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
             .await
             .unwrap(),
         decisions
+    );
+    assert_eq!(
+        target
+            .list_standard_work_items(Some(o.sue.id), true)
+            .await
+            .unwrap(),
+        store
+            .list_standard_work_items(Some(o.sue.id), true)
+            .await
+            .unwrap()
     );
     assert_err!(target.import(exported).await, StoreError::Conflict { .. });
     // The imported store goes on working: numbers and sequences continue.

@@ -69,9 +69,13 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
     }
     super::print_lines(lines)?;
 
+    let ledger_goal =
+        frontline_core::LedgerGoal::new(args.ledger_goal_minutes, args.ledger_goal_days)
+            .context("the ledger goal is out of range")?;
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
         allow_private_webhooks: args.allow_private_webhooks,
+        ledger_goal,
         ..ServerConfig::new(store)
     };
     frontline_server::serve(config, listener, stopped(stop_rx))

@@ -115,10 +115,12 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
                 let (author_id, assigned) = match *author {
                     Author::Customer => (customer, None),
                     Author::Owner => owner(store, context, &mut case, plan.pick).await?,
-                    Author::Supporter => match supporter(context, &case, plan.pick) {
-                        Some(supporter) => (supporter, None),
-                        None => owner(store, context, &mut case, plan.pick).await?,
-                    },
+                    Author::Supporter => {
+                        match replying_supporter(context, &case, plan.pick, *internal) {
+                            Some(supporter) => (supporter, None),
+                            None => owner(store, context, &mut case, plan.pick).await?,
+                        }
+                    }
                 };
                 let name = context
                     .org
@@ -244,6 +246,28 @@ async fn owner(
         .context("could not assign case")?;
     *case = assigned.value.clone();
     Ok((member, Some(assigned)))
+}
+
+/// The support employee who writes a supporter's message: for a public reply, not the CEO
+/// while the team has another supporter (her time with customers is her own shifts on the
+/// tools, see `leaders`, so her distance from customers shows); for a note, anyone.
+fn replying_supporter(
+    context: &Context,
+    case: &Case,
+    pick: usize,
+    internal: bool,
+) -> Option<PersonId> {
+    let team = context.org.team_index.get(&case.team_id?)?;
+    let ceo = context.org.staff.first();
+    let supporters: Vec<PersonId> = context.org.supporters[*team]
+        .iter()
+        .copied()
+        .filter(|p| internal || Some(p) != ceo)
+        .collect();
+    if supporters.is_empty() {
+        return supporter(context, case, pick);
+    }
+    Some(supporters[pick % supporters.len()])
 }
 
 /// One of the support employees of the case's team, if it has any.

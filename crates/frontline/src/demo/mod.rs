@@ -2,7 +2,8 @@
 //! employees, 25 front-line employees in six overlapping outcome teams, 300 customers and
 //! about 2,000 cases over the last 90 days with their conversations, in every status, and the
 //! guidelines engine in use: decision kinds, rules with a history, and a few hundred decisions
-//! taken on those cases (see `guidelines`).
+//! taken on those cases (see `guidelines`), asks, and support employees on the tools: shifts
+//! answering customers and their leader standard work (see `leaders`).
 //!
 //! Everything is derived from a seed, so the same organisation, cases and conversations are
 //! generated on every run; only the calendar moves with today's date. What the store decides
@@ -18,6 +19,7 @@ mod cases;
 mod conversation;
 mod guidelines;
 mod history;
+mod leaders;
 mod names;
 mod org;
 mod outcomes;
@@ -90,6 +92,8 @@ pub struct Summary {
     pub guidelines: guidelines::Seeded,
     /// Asks by status, how many climbed the support chain and how many were rated.
     pub asks: asks::Seeded,
+    /// Support employees' shifts on the tools (public replies each) and their standard work.
+    pub leaders: leaders::Seeded,
     pub elapsed: Duration,
 }
 
@@ -279,6 +283,25 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         escalated = asks.escalated,
         "demo: asks written"
     );
+    let leaders = leaders::write(
+        &*store,
+        leaders::Input {
+            seed: options.seed,
+            anchor,
+            staff: &context.org.staff,
+            supporters: &context.org.supporters,
+            team_index: &context.org.team_index,
+            cases: &written.stored,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        replies = leaders.replies.values().sum::<usize>(),
+        items = leaders.items,
+        ticks = leaders.ticks,
+        "demo: leaders on the tools written"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -292,6 +315,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         cases_by_status: written.by_status,
         guidelines: seeded,
         asks,
+        leaders,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))

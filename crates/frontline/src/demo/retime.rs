@@ -191,7 +191,10 @@ impl Retimer {
                 | Record::Message(_)
                 // Asks are written with their own times already.
                 | Record::Ask(_)
-                | Record::AskMessage(_) => {}
+                | Record::AskMessage(_)
+                // So are standard-work items and ticks.
+                | Record::StandardWorkItem(_)
+                | Record::StandardWorkTick(_) => {}
             }
         }
     }

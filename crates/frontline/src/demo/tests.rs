@@ -206,6 +206,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     check_guidelines(&cases, &people, &profiles, &kinds, &rules, &decisions);
     check_asks(&asks, &people, &summary.asks);
     check_history(&*store).await;
+    check_leaders(&*store, &summary.leaders, &messages).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -566,4 +567,106 @@ async fn check_history(store: &dyn Store) {
     assert_eq!(periods[0].from, ingrid.created_at);
     assert_eq!(periods[0].to, Some(periods[1].from));
     assert!(now.duration_since(periods[1].from) > SignedDuration::from_hours(24 * 990));
+}
+
+/// Leaders on the tools: every support employee served customers in shifts, the ledger comes
+/// out varied (some meet the goal, some do not, the CEO's distance is weeks), and everyone
+/// keeps standard work whose plain items were ticked in most past periods.
+async fn check_leaders(
+    store: &dyn Store,
+    seeded: &leaders::Seeded,
+    messages: &[frontline_core::Message],
+) {
+    use frontline_core::LedgerGoal;
+    use frontline_server::leaders::{LedgerSort, board, checklist_of};
+
+    assert_eq!(
+        seeded.replies.len(),
+        6,
+        "every support employee took shifts: {seeded:?}"
+    );
+    let now = time::now();
+    let ledger = board(store, LedgerGoal::default(), now, LedgerSort::Layer)
+        .await
+        .unwrap();
+    assert_eq!(ledger.people.len(), 6);
+    let figures: Vec<_> = ledger
+        .people
+        .iter()
+        .map(|p| {
+            let l = &p.ledger;
+            (
+                &p.name,
+                p.layer,
+                l.cases_worked,
+                l.public_replies,
+                l.minutes_with_customers,
+                l.distance_days,
+            )
+        })
+        .collect();
+    eprintln!("ledger (name, layer, cases, replies, minutes, distance): {figures:?}");
+    let ceo = &ledger.people[0];
+    assert_eq!(
+        ceo.title.as_deref(),
+        Some("CEO"),
+        "the CEO on top: {ledger:?}"
+    );
+    let distance = ceo
+        .ledger
+        .distance_days
+        .expect("the CEO served customers once");
+    assert!(
+        (35..=60).contains(&distance),
+        "the CEO's distance shows: {distance}"
+    );
+    assert!(!ceo.ledger.goal_met);
+    let met: Vec<&str> = ledger
+        .people
+        .iter()
+        .filter(|p| p.ledger.goal_met)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert!(
+        (2..=4).contains(&met.len()),
+        "some meet the goal, some do not: {figures:?}"
+    );
+    assert!(met.contains(&"Priya Raman"));
+    // The ledger is made of real public replies by support employees on cases.
+    let support: HashSet<_> = ledger.people.iter().map(|p| p.person_id).collect();
+    let public_by_support = messages
+        .iter()
+        .filter(|m| m.visibility == Visibility::Public && support.contains(&m.author_id))
+        .count();
+    assert!(public_by_support >= seeded.replies.values().sum::<usize>());
+
+    let (mut plain_done, mut plain_missed) = (0, 0);
+    for row in &ledger.people {
+        let person = store.get_person(row.person_id).await.unwrap();
+        let checklist = checklist_of(store, &person, now).await.unwrap();
+        assert!(
+            checklist.items.len() >= 2,
+            "{} keeps standard work",
+            person.name
+        );
+        for status in &checklist.items {
+            assert!(
+                status.history.len() >= 2,
+                "{} has history",
+                status.item.title
+            );
+            if status.item.proof.is_none() {
+                plain_done += status.history.iter().filter(|p| p.done).count();
+                plain_missed += status.history.iter().filter(|p| !p.done).count();
+            } else {
+                assert!(status.history.iter().all(|p| p.value.is_some()));
+            }
+        }
+    }
+    assert!(
+        plain_done > plain_missed,
+        "mostly kept: {plain_done} done, {plain_missed} missed"
+    );
+    assert!(plain_missed > 0, "but not always");
+    assert_eq!(seeded.items, 15);
 }

@@ -11,6 +11,7 @@
 mod asks;
 mod decisions;
 mod flows;
+mod leaders;
 mod org;
 
 use std::net::{TcpListener, TcpStream};

@@ -5,6 +5,7 @@
 
 mod asks;
 mod guidelines;
+mod leaders;
 mod org;
 mod security;
 mod work;
