@@ -25,12 +25,7 @@ pub async fn support_levels(
     store: &dyn Store,
     now: Timestamp,
 ) -> StoreResult<HashMap<PersonId, u32>> {
-    let org = store.org_history().await?.as_of(now);
-    Ok(org
-        .people
-        .iter()
-        .filter_map(|p| p.level.map(|level| (p.id, level)))
-        .collect())
+    Ok(store.org_history().await?.as_of(now).levels())
 }
 
 /// Active asks with each support employee now.

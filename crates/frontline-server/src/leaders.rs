@@ -140,7 +140,14 @@ pub async fn board(
     now: Timestamp,
     sort: LedgerSort,
 ) -> StoreResult<LedgerBoard> {
-    let people = everyone(store, Role::Support).await?;
+    let history = store.org_history().await?;
+    let left = history.left_by(now);
+    // Former support employees (every team link ended) are history, not leaders to measure.
+    let people: Vec<_> = everyone(store, Role::Support)
+        .await?
+        .into_iter()
+        .filter(|p| !left.contains(&p.id))
+        .collect();
     let activity = store
         .staff_activity(ActivityFilter {
             person_id: None,
@@ -153,7 +160,7 @@ pub async fn board(
         .await?
         .into_iter()
         .collect();
-    let layers = layers(store, now).await?;
+    let layers = history.as_of(now).levels();
     let mut rows: Vec<LedgerRow> = people
         .iter()
         .map(|p| LedgerRow {

@@ -273,6 +273,12 @@ fn tick_path(person: &User, item: &str) -> String {
 
 #[tokio::test]
 async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
+    // Periods are real ISO weeks: start clear of Monday 00:00 UTC, so the whole test runs
+    // inside one week (at most one minute's wait, once a week).
+    let soon = time::now() + SignedDuration::from_secs(60);
+    if Cadence::Weekly.period_at(soon).key != Cadence::Weekly.period_at(time::now()).key {
+        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+    }
     let app = TestApp::spawn().await;
     let org = app.seed().await;
     let walk = add(

@@ -138,6 +138,14 @@ impl OrgAsOf {
         self.teams.iter().find(|t| t.id == id)
     }
 
+    /// Each support employee's level (layer), for those who have one.
+    pub fn levels(&self) -> std::collections::HashMap<PersonId, u32> {
+        self.people
+            .iter()
+            .filter_map(|p| p.level.map(|level| (p.id, level)))
+            .collect()
+    }
+
     pub fn headcount(&self) -> Headcount {
         let mut count = Headcount::default();
         for person in &self.people {
@@ -230,6 +238,27 @@ fn staff(role: Role) -> bool {
 
 impl OrgHistory {
     /// The organisation at `at`.
+    /// People who had team links (memberships or support) and have none in force at `at`:
+    /// they have left the organisation. Someone never linked to a team has not left.
+    pub fn left_by(&self, at: Timestamp) -> std::collections::HashSet<PersonId> {
+        let links = self
+            .memberships
+            .iter()
+            .map(|m| (m.person_id, m.from, m.to))
+            .chain(self.supports.iter().map(|s| (s.support_id, s.from, s.to)));
+        let (mut linked, mut current) = (
+            std::collections::HashSet::new(),
+            std::collections::HashSet::new(),
+        );
+        for (person, from, to) in links {
+            linked.insert(person);
+            if crate::org::in_force(from, to, at) {
+                current.insert(person);
+            }
+        }
+        &linked - &current
+    }
+
     pub fn as_of(&self, at: Timestamp) -> OrgAsOf {
         let names: HashMap<PersonId, &str> = self
             .people
