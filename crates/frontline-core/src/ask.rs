@@ -2,7 +2,7 @@
 //! find a resource, advise. Support employees exist to serve the front line, so every ask is
 //! measured (time to first response, time to unblock) against targets set by its urgency, and
 //! an ask nobody has responded to by its target climbs the support chain, one layer at a time,
-//! up to the top.
+//! up to the top (one step: `OrgAsOf::supporters_of`).
 //!
 //! Lifecycle: `open → claimed → resolved`; `open | claimed → withdrawn` (the asker no longer
 //! needs it); `resolved → open | claimed` (the asker reopens it: it did not unblock them).
@@ -10,7 +10,7 @@
 //! resolution is the first response. Every change returns the event to append, so both stores
 //! apply the same rules.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -21,7 +21,6 @@ use serde_json::json;
 use crate::case::text_enum;
 use crate::event::{Audience, EventKind, NewEvent};
 use crate::ids::{AskId, CaseId, MessageId, PersonId};
-use crate::org::{Membership, SupportLink, in_force};
 use crate::time::Timestamp;
 use crate::values::{AskText, MessageBody, ValueError};
 
@@ -326,27 +325,23 @@ impl Ask {
         change: AskChange,
         at: Timestamp,
     ) -> Result<AskEffects, AskError> {
-        let actor = match (&change, by) {
-            (_, Some(actor)) => actor,
-            // Nobody's id can match the asker's: the person checks below refuse nothing
-            // an escalation does not need.
-            (AskChange::Escalate { .. }, None) => PersonId(uuid::Uuid::nil()),
-            (_, None) => return Err(AskError::NoActor),
-        };
+        // Every change but an escalation is a person's.
+        let person = || by.ok_or(AskError::NoActor);
         let mut next = self.clone();
         next.updated_at = at;
         let mut message = None;
-        let mut say = |body: MessageBody| {
-            message = Some(AskMessage {
+        let say = |author: PersonId, body: MessageBody| {
+            Some(AskMessage {
                 id: MessageId::new(),
                 ask_id: self.id,
-                author_id: actor,
+                author_id: author,
                 body,
                 created_at: at,
-            });
+            })
         };
         let (kind, extra) = match change {
             AskChange::Claim => {
+                let actor = person()?;
                 self.worked_by(actor)?;
                 if self.claimed_by == Some(actor) {
                     return Err(AskError::AlreadyClaimed);
@@ -355,6 +350,7 @@ impl Ask {
                 (EventKind::AskClaimed, json!({ "from": self.claimed_by }))
             }
             AskChange::Answer { body } => {
+                let actor = person()?;
                 self.worked_by(actor)?;
                 if self.status == AskStatus::Open {
                     next.take(actor, at);
@@ -365,16 +361,18 @@ impl Ask {
                         to: Some(actor),
                     });
                 }
-                say(body);
+                message = say(actor, body);
                 (EventKind::AskAnswered, json!({}))
             }
             AskChange::FollowUp { body } => {
+                let actor = person()?;
                 self.owned_by(actor)?;
                 self.active()?;
-                say(body);
+                message = say(actor, body);
                 (EventKind::AskFollowedUp, json!({}))
             }
             AskChange::Resolve { note } => {
+                let actor = person()?;
                 self.worked_by(actor)?;
                 next.first_response_at.get_or_insert(at);
                 next.claimed_by.get_or_insert(actor);
@@ -383,7 +381,7 @@ impl Ask {
                 next.resolved_at = Some(at);
                 next.respond_by = None;
                 if let Some(note) = note {
-                    say(note);
+                    message = say(actor, note);
                 }
                 let took = at.duration_since(self.created_at);
                 (
@@ -393,6 +391,7 @@ impl Ask {
                 )
             }
             AskChange::Withdraw => {
+                let actor = person()?;
                 self.owned_by(actor)?;
                 self.active()?;
                 next.status = AskStatus::Withdrawn;
@@ -400,6 +399,7 @@ impl Ask {
                 (EventKind::AskWithdrawn, json!({}))
             }
             AskChange::Reopen { reason } => {
+                let actor = person()?;
                 self.owned_by(actor)?;
                 if self.status != AskStatus::Resolved {
                     return Err(AskError::NotResolved("reopened"));
@@ -413,10 +413,11 @@ impl Ask {
                 next.feeling = None;
                 next.respond_by =
                     (next.status == AskStatus::Open).then(|| at + self.urgency.respond_within());
-                say(reason);
+                message = say(actor, reason);
                 (EventKind::AskReopened, json!({}))
             }
             AskChange::Rate { score, word } => {
+                let actor = person()?;
                 self.owned_by(actor)?;
                 if self.status != AskStatus::Resolved {
                     return Err(AskError::NotResolved("rated"));
@@ -528,33 +529,6 @@ impl Ask {
             None => event,
         }
     }
-}
-
-/// The support employees serving `person` at `at`: those supporting a team the person is a
-/// current member of, longest-serving first, never the person themselves.
-pub fn supporters_of(
-    person: PersonId,
-    memberships: &[Membership],
-    supports: &[SupportLink],
-    at: Timestamp,
-) -> Vec<PersonId> {
-    let teams: HashSet<_> = memberships
-        .iter()
-        .filter(|m| m.person_id == person && in_force(m.from, m.to, at))
-        .map(|m| m.team_id)
-        .collect();
-    let mut links: Vec<&SupportLink> = supports
-        .iter()
-        .filter(|s| teams.contains(&s.team_id) && in_force(s.from, s.to, at))
-        .filter(|s| s.support_id != person)
-        .collect();
-    links.sort_by_key(|s| (s.from, s.support_id));
-    let mut seen = HashSet::new();
-    links
-        .into_iter()
-        .map(|s| s.support_id)
-        .filter(|id| seen.insert(*id))
-        .collect()
 }
 
 /// Of several supporters, the one with the fewest active asks; ties go to the first listed.

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use frontline_core::ask::{Ask, AskChange, AskFigures, AskStatus, least_loaded, supporters_of};
+use frontline_core::ask::{Ask, AskChange, AskFigures, AskStatus, least_loaded};
+use frontline_core::org::history::OrgAsOf;
 use frontline_core::{PersonId, Timestamp};
 use frontline_store::{AskFilter, Store, StoreError, StoreResult};
 use serde::Serialize;
@@ -38,23 +39,28 @@ async fn active_load(store: &dyn Store, person: PersonId) -> StoreResult<usize> 
     Ok(store.list_asks(filter, 10_000).await?.len())
 }
 
-/// The support employee serving `person` now, if anyone does: of those supporting the
-/// person's current teams, the one with the fewest active asks, never `except`.
+/// The support employee serving `person` at `at`, if anyone does: of those supporting the
+/// person's teams in the organisation as of then (`OrgAsOf::supporters_of`), the one with the
+/// fewest active asks, never `except`.
 pub async fn support_for(
     store: &dyn Store,
     person: PersonId,
     except: PersonId,
     at: Timestamp,
 ) -> StoreResult<Option<PersonId>> {
-    let memberships = store.list_memberships(None, Some(person)).await?;
-    let mut supports = Vec::new();
-    for m in memberships
-        .iter()
-        .filter(|m| frontline_core::org::in_force(m.from, m.to, at))
-    {
-        supports.extend(store.list_supports(Some(m.team_id)).await?);
-    }
-    let candidates: Vec<PersonId> = supporters_of(person, &memberships, &supports, at)
+    let org = store.org_history().await?.as_of(at);
+    support_in(store, &org, person, except).await
+}
+
+/// `support_for` in an organisation already read (the sweep reads it once per round).
+async fn support_in(
+    store: &dyn Store,
+    org: &OrgAsOf,
+    person: PersonId,
+    except: PersonId,
+) -> StoreResult<Option<PersonId>> {
+    let candidates: Vec<PersonId> = org
+        .supporters_of(person)
         .into_iter()
         .filter(|p| *p != except)
         .collect();
@@ -79,20 +85,33 @@ pub async fn escalate_due(store: &dyn Store, now: Timestamp) -> StoreResult<usiz
             ..AskFilter::default()
         };
         let due = store.list_asks(filter, SWEEP_BATCH).await?;
-        let round = due.len();
-        for ask in due {
-            let to = support_for(store, ask.assignee_id, ask.asker_id, now).await?;
+        if due.is_empty() {
+            return Ok(moved);
+        }
+        let org = store.org_history().await?.as_of(now);
+        let mut moved_now = 0;
+        for ask in &due {
+            let to = support_in(store, &org, ask.assignee_id, ask.asker_id).await?;
             let change = AskChange::Escalate {
                 from_step: ask.escalations,
                 to,
             };
             match store.change_ask(None, ask.id, change, Some(now)).await {
-                Ok(_) => moved += 1,
+                Ok(_) => moved_now += 1,
+                // Another node moved it first.
                 Err(StoreError::Conflict { .. }) => {}
+                // One ask that cannot move (its next supporter is no longer a support
+                // employee) must not hold up the others.
+                Err(StoreError::Invalid(e)) => {
+                    tracing::warn!(ask = %ask.id, error = %e.reason, "an ask could not climb");
+                }
                 Err(e) => return Err(e),
             }
         }
-        if round < SWEEP_BATCH as usize {
+        moved += moved_now;
+        // A full round that moved nothing would find the same asks again: stop until the
+        // next tick.
+        if due.len() < SWEEP_BATCH as usize || moved_now == 0 {
             return Ok(moved);
         }
     }

@@ -167,80 +167,68 @@ impl PgStore {
             query.push(format_args!(" ORDER BY p.id, {time_column}{order_extra}"));
             query
         };
-        let mut query = build(
-            "p.id AS person_id, m.case_id AS case_id, m.created_at AS at",
-            "messages m ON m.author_id = p.id AND m.visibility = 'public'",
-            "m.created_at",
-            ", m.case_id",
-        );
-        let replies = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?
-            .iter()
-            .map(|r| {
+        let replies = rows_of(
+            &self.pool,
+            build(
+                "p.id AS person_id, m.case_id AS case_id, m.created_at AS at",
+                "messages m ON m.author_id = p.id AND m.visibility = 'public'",
+                "m.created_at",
+                ", m.case_id",
+            ),
+            |r| {
                 Ok(PersonReply {
                     person_id: PersonId(get(r, "person_id")?),
                     case_id: CaseId(get(r, "case_id")?),
                     at: get_time(r, "at")?,
                 })
-            })
-            .collect::<StoreResult<_>>()?;
-        let mut query = build(
-            "p.id AS person_id, c.id AS case_id, c.resolved_at AS at",
-            "cases c ON c.owner_id = p.id AND c.resolved_at IS NOT NULL",
-            "c.resolved_at",
-            ", c.id",
-        );
-        let resolutions = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?
-            .iter()
-            .map(|r| {
+            },
+        )
+        .await?;
+        let resolutions = rows_of(
+            &self.pool,
+            build(
+                "p.id AS person_id, c.id AS case_id, c.resolved_at AS at",
+                "cases c ON c.owner_id = p.id AND c.resolved_at IS NOT NULL",
+                "c.resolved_at",
+                ", c.id",
+            ),
+            |r| {
                 Ok(PersonResolution {
                     person_id: PersonId(get(r, "person_id")?),
                     case_id: CaseId(get(r, "case_id")?),
                     at: get_time(r, "at")?,
                 })
-            })
-            .collect::<StoreResult<_>>()?;
+            },
+        )
+        .await?;
         let act = |r: &PgRow| {
             Ok(PersonAct {
                 person_id: PersonId(get(r, "person_id")?),
                 at: get_time(r, "at")?,
             })
         };
-        let mut query = build(
-            "p.id AS person_id, d.reviewed_at AS at",
-            "decisions d ON d.reviewer_id = p.id AND d.reviewer_id IS NOT NULL",
-            "d.reviewed_at",
-            "",
-        );
-        let reviews = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?
-            .iter()
-            .map(act)
-            .collect::<StoreResult<_>>()?;
-        let mut query = build(
+        let reviews = rows_of(
+            &self.pool,
+            build(
+                "p.id AS person_id, d.reviewed_at AS at",
+                "decisions d ON d.reviewer_id = p.id AND d.reviewer_id IS NOT NULL",
+                "d.reviewed_at",
+                "",
+            ),
+            act,
+        )
+        .await?;
+        let asks_resolved = rows_of(
+            &self.pool,
+            build(
             "p.id AS person_id, a.resolved_at AS at",
             "asks a ON a.claimed_by = p.id AND a.resolved_at IS NOT NULL AND a.status = 'resolved'",
             "a.resolved_at",
             "",
-        );
-        let asks_resolved = query
-            .build()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?
-            .iter()
-            .map(act)
-            .collect::<StoreResult<_>>()?;
+            ),
+            act,
+        )
+        .await?;
         Ok(StaffActivity {
             replies,
             resolutions,
@@ -419,4 +407,20 @@ impl PgStore {
         .map(tick_row)
         .collect()
     }
+}
+
+/// Run a built query and map every row.
+async fn rows_of<T>(
+    pool: &sqlx::PgPool,
+    mut query: QueryBuilder<Postgres>,
+    map: impl Fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    query
+        .build()
+        .fetch_all(pool)
+        .await
+        .map_err(classify)?
+        .iter()
+        .map(map)
+        .collect()
 }

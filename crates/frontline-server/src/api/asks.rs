@@ -14,6 +14,7 @@ use frontline_store::{AskChanged, AskFilter, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::org_history::{DayEdge, parse_at};
 use super::{load_case, resolve_person, written};
 use crate::app::AppState;
 use crate::asks::{AskBoard, board, support_for};
@@ -509,30 +510,11 @@ pub struct FiguresQuery {
     pub since: Option<String>,
 }
 
-/// The start of the figures' window.
+/// The start of the figures' window: `since`, or 90 days ago.
 pub fn figures_since(raw: Option<&str>) -> Result<Timestamp> {
-    let now = time::now();
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(now - jiff::SignedDuration::from_hours(90 * 24)),
-        Some(raw) => raw
-            .parse::<Timestamp>()
-            .or_else(|_| {
-                raw.parse::<jiff::civil::Date>()
-                    .map_err(|e| e.to_string())
-                    .and_then(|d| {
-                        d.to_zoned(jiff::tz::TimeZone::UTC)
-                            .map(|z| z.timestamp())
-                            .map_err(|e| e.to_string())
-                    })
-            })
-            .map_err(|_| {
-                AppError::field(
-                    "since",
-                    format!(
-                        "{raw:?} is not a date like 2026-09-01 or a time like 2026-09-01T08:00:00Z"
-                    ),
-                )
-            }),
+        None => Ok(time::now() - jiff::SignedDuration::from_hours(90 * 24)),
+        Some(raw) => parse_at("since", raw, DayEdge::Start),
     }
 }
 

@@ -13,6 +13,7 @@ use frontline_core::{Role, time};
 use frontline_store::AskFilter;
 use serde::Deserialize;
 
+use super::decision_view::sentence;
 use super::form::FormData;
 use super::layout::{Layout, PageResult, age, page, render, see_other, when};
 use super::lookup::Names;
@@ -312,14 +313,8 @@ fn in_words(error: &AppError) -> Option<String> {
             None => detail.clone(),
         }),
         AppError::Conflict(detail) | AppError::Forbidden(detail) => {
-            let mut s = detail.clone();
-            if let Some(first) = s.get_mut(0..1) {
-                first.make_ascii_uppercase();
-            }
-            if !s.ends_with('.') {
-                s.push('.');
-            }
-            Some(s)
+            let s = sentence(detail);
+            Some(if s.ends_with('.') { s } else { s + "." })
         }
         _ => None,
     }

@@ -508,3 +508,55 @@ async fn figures_show_each_supporter_and_layer_to_all_staff() {
         422
     );
 }
+
+/// An ask that cannot climb (its next supporter is no longer a support employee) is skipped
+/// with a warning; the sweep still moves the others and does not fail.
+#[tokio::test]
+async fn one_ask_that_cannot_climb_does_not_hold_up_the_others() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    leadership(&app, &org).await;
+    let stuck = raise(
+        &app,
+        &org.ann,
+        json!({ "kind": "unblock", "urgency": "urgent", "text": "Stuck" }),
+    )
+    .await;
+    let kim = app.user("kim@frontline.test", Role::Support, false).await;
+    let moves = raise(
+        &app,
+        &org.ben,
+        json!({ "kind": "advice", "urgency": "urgent", "text": "Top", "to": kim.id() }),
+    )
+    .await;
+    // Ada, who supports Sue's Leadership team, stops being a support employee.
+    app.store
+        .update_person(
+            None,
+            org.ada.person.id,
+            frontline_store::PersonUpdate {
+                role: Some(Role::Employee),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let raised_at: jiff::Timestamp = moves["created_at"].as_str().unwrap().parse().unwrap();
+    let later = raised_at + jiff::SignedDuration::from_mins(20);
+    let moved = escalate_due(&*app.store, later).await.unwrap();
+    let get = |id: &Value| {
+        let path = format!("/api/v1/asks/{}", id.as_str().unwrap());
+        let token = org.sue.token.clone();
+        let app = &app;
+        async move { json(app.get(&path, &token).await).await }
+    };
+    let kims = get(&moves["id"]).await;
+    assert_eq!(
+        kims["ask"]["history"].as_array().unwrap().len(),
+        2,
+        "{kims}"
+    );
+    let still = get(&stuck["id"]).await;
+    assert_eq!(still["ask"]["assignee_id"], org.sue.id(), "{still}");
+    assert_eq!(moved, 1);
+}
