@@ -118,11 +118,16 @@ pub async fn write(store: &dyn Store, input: Input<'_>, retimer: &mut Retimer) -
     // A few from the last hours, so some are still open and on the clock.
     starts.extend([25, 70, 140, 300]);
     starts.sort_unstable_by(|a, b| b.cmp(a));
+    // Who supports whom is read as the organisation stands now: in the scratch store the
+    // org's own rows are stamped with the moment of seeding until the retimer moves them, so
+    // an earlier "as of" would find nobody. The few moves of the last 90 days are ignored.
+    let org_time = frontline_core::time::now();
     for (index, minutes_ago) in starts.into_iter().enumerate() {
         let mut rng = Rng::derive(input.seed, "ask", index as u64);
         let asker = *rng.pick(input.askers);
         let at = input.anchor - SignedDuration::from_mins(minutes_ago);
-        let Some(assignee) = frontline_server::asks::support_for(store, asker, asker, at).await?
+        let Some(assignee) =
+            frontline_server::asks::support_for(store, asker, asker, org_time).await?
         else {
             continue;
         };
@@ -171,7 +176,7 @@ pub async fn write(store: &dyn Store, input: Input<'_>, retimer: &mut Retimer) -
         let mut t = at;
         if climbs && after(at, window) < now {
             t = after(at, window);
-            let to = frontline_server::asks::support_for(store, assignee, asker, t).await?;
+            let to = frontline_server::asks::support_for(store, assignee, asker, org_time).await?;
             steps.push(change(None, AskChange::Escalate { from_step: 0, to }, t).await?);
             seeded.escalated += 1;
             helper = to.unwrap_or(assignee);
