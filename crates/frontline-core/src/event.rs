@@ -79,6 +79,8 @@ event_kinds! {
     StandardWorkItemRetired => "standard_work.item_retired",
     StandardWorkTicked => "standard_work.ticked",
     StandardWorkUnticked => "standard_work.unticked",
+    FeelingRecorded => "feeling.recorded",
+    FeelingPraised => "feeling.praised",
 }
 
 impl fmt::Display for EventKind {

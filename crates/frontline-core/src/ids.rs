@@ -82,3 +82,8 @@ id_type!(
     /// A recurring item of a support employee's leader standard work.
     StandardWorkItemId
 );
+id_type!(
+    /// A stated feeling: a customer's rating, an employee's observation or own feeling, a
+    /// pulse answer.
+    FeelingId
+);

@@ -9,6 +9,7 @@
 pub mod ask;
 pub mod case;
 pub mod event;
+pub mod feeling;
 pub mod guideline;
 pub mod ids;
 pub mod ledger;
@@ -23,9 +24,10 @@ pub mod webhook;
 pub use ask::{Ask, AskChange, AskKind, AskMessage, AskStatus, Urgency};
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
 pub use event::{Audience, Event, EventKind, NewEvent};
+pub use feeling::{Emotion, Feeling, FeelingKind, FeelingSource, NewFeeling, Score, Verbatim};
 pub use ids::{
-    AskId, CaseId, DecisionId, MessageId, OutcomeId, PersonId, RuleId, StandardWorkItemId, TeamId,
-    WebhookId,
+    AskId, CaseId, DecisionId, FeelingId, MessageId, OutcomeId, PersonId, RuleId,
+    StandardWorkItemId, TeamId, WebhookId,
 };
 pub use ledger::{Ledger, LedgerGoal};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};

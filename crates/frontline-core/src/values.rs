@@ -23,7 +23,11 @@ impl ValueError {
     }
 }
 
-fn bounded_text(field: &'static str, raw: &str, max_chars: usize) -> Result<String, ValueError> {
+pub(crate) fn bounded_text(
+    field: &'static str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<String, ValueError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(ValueError::new(field, "must not be empty"));

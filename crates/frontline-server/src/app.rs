@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    asks, case_changes, cases, decisions, events, guidelines, leaders, me, messages, outcomes,
-    people, session, teams,
+    asks, case_changes, cases, decisions, events, feelings, guidelines, leaders, me, messages,
+    outcomes, people, session, teams,
 };
 use crate::extract::MAX_BODY_BYTES;
 use crate::ratelimit::{Limits, RateLimitConfig};
@@ -94,6 +94,8 @@ pub struct AppState {
     escalator: Arc<OnceLock<crate::asks::Escalator>>,
     /// Compiled guideline versions (see `guidelines`).
     pub rules: Arc<crate::guidelines::RuleCache>,
+    /// The key that signs rating links, read from the store once (see `feelings::token`).
+    pub rating_key: Arc<tokio::sync::OnceCell<Arc<Vec<u8>>>>,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             webhooks: Arc::new(OnceLock::new()),
             escalator: Arc::new(OnceLock::new()),
             rules: Arc::new(crate::guidelines::RuleCache::default()),
+            rating_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 
@@ -235,6 +238,17 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api::org_history::org_timeline))
         .routes(routes!(crate::api::org_history::role_history))
         .routes(routes!(crate::api::org_history::retire_team))
+        .routes(routes!(feelings::linked_case, feelings::rate_by_link))
+        .routes(routes!(feelings::rate_case))
+        .routes(routes!(feelings::rating_link))
+        .routes(routes!(
+            feelings::case_feelings,
+            feelings::record_case_feelings
+        ))
+        .routes(routes!(feelings::my_pulse, feelings::answer_pulse))
+        .routes(routes!(feelings::figures))
+        .routes(routes!(feelings::mirror))
+        .routes(routes!(feelings::heroes))
 }
 
 /// The whole HTTP application over `state`.

@@ -94,6 +94,8 @@ pub enum AppError {
     MethodNotAllowed,
     /// 409: the request clashes with the current state (taken email, illegal status change).
     Conflict(String),
+    /// 410: the resource existed but is gone for good (an expired rating link).
+    Gone(String),
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge(String),
     /// 415: the body is not `application/json`.
@@ -165,6 +167,7 @@ impl AppError {
             AppError::NotFound(_) | AppError::NoRoute(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) | AppError::StaleReply { .. } => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid { .. }
@@ -186,6 +189,7 @@ impl AppError {
             AppError::NoRoute(_) => "no-route",
             AppError::MethodNotAllowed => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
+            AppError::Gone(_) => "gone",
             AppError::StaleReply { .. } => "stale-reply",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -207,6 +211,7 @@ impl AppError {
             AppError::NoRoute(_) => "No such endpoint",
             AppError::MethodNotAllowed => "Method not allowed",
             AppError::Conflict(_) => "Conflict with the current state",
+            AppError::Gone(_) => "No longer available",
             AppError::StaleReply { .. } => "The conversation moved on",
             AppError::PayloadTooLarge(_) => "Request body too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
@@ -227,6 +232,7 @@ impl AppError {
             | AppError::NotFound(d)
             | AppError::NoRoute(d)
             | AppError::Conflict(d)
+            | AppError::Gone(d)
             | AppError::PayloadTooLarge(d)
             | AppError::UnsupportedMediaType(d)
             | AppError::Unavailable(d) => d.clone(),
@@ -290,6 +296,7 @@ pub fn problem_kinds() -> Vec<(&'static str, &'static str, u16)> {
         AppError::NoRoute(String::new()),
         AppError::MethodNotAllowed,
         AppError::Conflict(String::new()),
+        AppError::Gone(String::new()),
         AppError::StaleReply {
             detail: String::new(),
             newer: serde_json::Value::Null,
@@ -404,6 +411,11 @@ impl Fields {
     /// Remember a problem found by hand.
     pub fn push(&mut self, field: impl Into<String>, detail: impl Into<String>) {
         self.errors.push(FieldError::new(field, detail));
+    }
+
+    /// The problems found so far, to merge with another group's (fields named with a prefix).
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
     }
 
     /// `Ok` when nothing was refused.

@@ -16,6 +16,7 @@ pub mod authz;
 mod docs_page;
 pub mod error;
 pub mod extract;
+pub mod feelings;
 pub mod guidelines;
 pub mod leaders;
 pub mod metrics;

@@ -37,6 +37,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "webhooks", description = "Event log subscriptions delivered over HTTP"),
         (name = "guidelines", description = "Decision kinds, guidelines, policies and principles; decisions and their review"),
         (name = "leaders", description = "Leaders on the tools: the customer-time ledger and leader standard work"),
+        (name = "feelings", description = "How customers and employees feel: ratings, observations, the pulse, the CX/EX mirror and the heroes feed"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
     components(schemas(Problem, FieldError)),

@@ -120,7 +120,7 @@ pub(crate) async fn insert_message(conn: &mut PgConnection, m: &AskMessage) -> S
     Ok(())
 }
 
-async fn person(conn: &mut PgConnection, id: PersonId) -> StoreResult<Person> {
+pub(crate) async fn person(conn: &mut PgConnection, id: PersonId) -> StoreResult<Person> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"
     )))

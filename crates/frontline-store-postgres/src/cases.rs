@@ -312,7 +312,7 @@ async fn owning_teams(
 }
 
 /// Read and lock a case for a change; `NotFound` if there is no such case.
-async fn lock_case(conn: &mut PgConnection, id: CaseId) -> StoreResult<Case> {
+pub(crate) async fn lock_case(conn: &mut PgConnection, id: CaseId) -> StoreResult<Case> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 FOR NO KEY UPDATE");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(id.0)

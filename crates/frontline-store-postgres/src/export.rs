@@ -211,6 +211,12 @@ impl PgStore {
             (a.item_id, a.period.as_bytes()).cmp(&(b.item_id, b.period.as_bytes()))
         });
         records.extend(ticks.into_iter().map(Record::StandardWorkTick));
+        records.extend(
+            crate::feelings::all(&mut tx)
+                .await?
+                .into_iter()
+                .map(Record::Feeling),
+        );
 
         let mut log: Vec<Event> = fetch(&mut tx, &format!("SELECT {EVENT_COLUMNS} FROM events"))
             .await?
@@ -328,6 +334,7 @@ impl PgStore {
                 Record::AskMessage(message) => asks::insert_message(&mut tx, &message).await?,
                 Record::StandardWorkItem(item) => leaders::upsert_item(&mut tx, &item).await?,
                 Record::StandardWorkTick(tick) => leaders::insert_tick(&mut tx, &tick).await?,
+                Record::Feeling(feeling) => crate::feelings::insert(&mut tx, &feeling).await?,
                 Record::Event(event) => log.push(event),
             }
         }

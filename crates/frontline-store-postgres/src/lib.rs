@@ -21,6 +21,7 @@ mod doorbell;
 mod error;
 mod events;
 mod export;
+mod feelings;
 mod guidelines;
 mod history;
 mod idempotency;

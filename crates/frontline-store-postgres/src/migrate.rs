@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0005_org_history.sql"),
     ),
     (6, "leaders", include_str!("../migrations/0006_leaders.sql")),
+    (
+        7,
+        "feelings",
+        include_str!("../migrations/0007_feelings.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -572,6 +572,26 @@ impl Store for PgStore {
         self.list_standard_work_ticks_impl(person_id, since).await
     }
 
+    async fn record_feeling(
+        &self,
+        new: frontline_core::NewFeeling,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_core::Feeling>> {
+        self.record_feeling_impl(new, at).await
+    }
+
+    async fn list_feelings(
+        &self,
+        filter: frontline_store::FeelingFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_core::Feeling>> {
+        self.list_feelings_impl(filter, limit).await
+    }
+
+    async fn signing_key(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>> {
+        self.signing_key_impl(name, candidate).await
+    }
+
     async fn export(&self) -> StoreResult<Vec<Record>> {
         self.export_impl().await
     }

@@ -175,6 +175,7 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
         .into_iter()
         .map(Record::StandardWorkTick),
     );
+    out.extend(crate::feelings::all(conn)?.into_iter().map(Record::Feeling));
     out.extend(
         all(
             conn,
@@ -294,6 +295,10 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             }
             Record::StandardWorkTick(t) => {
                 leaders::insert_tick(c, &t)?;
+                1
+            }
+            Record::Feeling(f) => {
+                crate::feelings::insert(c, &f)?;
                 1
             }
             Record::Event(e) => c

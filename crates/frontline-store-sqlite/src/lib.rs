@@ -9,6 +9,7 @@ mod asks;
 mod cases;
 mod decisions;
 mod export;
+mod feelings;
 mod guidelines;
 mod history;
 mod leaders;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_asks.sql")),
     (5, include_str!("../migrations/0005_org_history.sql")),
     (6, include_str!("../migrations/0006_leaders.sql")),
+    (7, include_str!("../migrations/0007_feelings.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {

@@ -26,7 +26,8 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::rows::{self, Db, ms};
 use crate::{
-    SqliteStore, asks, cases, decisions, export, guidelines, history, leaders, org, reads, webhooks,
+    SqliteStore, asks, cases, decisions, export, feelings, guidelines, history, leaders, org,
+    reads, webhooks,
 };
 
 #[async_trait]
@@ -632,6 +633,28 @@ impl Store for SqliteStore {
         since: Timestamp,
     ) -> StoreResult<Vec<StandardWorkTick>> {
         self.read(move |c| leaders::ticks(c, person_id, since))
+            .await
+    }
+
+    async fn record_feeling(
+        &self,
+        new: frontline_core::NewFeeling,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_core::Feeling>> {
+        self.write(move |w| feelings::record(w, new, at)).await
+    }
+
+    async fn list_feelings(
+        &self,
+        filter: frontline_store::FeelingFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_core::Feeling>> {
+        self.read(move |c| feelings::list(c, &filter, limit)).await
+    }
+
+    async fn signing_key(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>> {
+        let name = name.to_owned();
+        self.write(move |w| feelings::signing_key(w, &name, candidate))
             .await
     }
 

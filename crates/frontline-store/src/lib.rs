@@ -15,6 +15,7 @@
 
 mod asks;
 mod error;
+mod feelings;
 mod guidelines;
 pub mod history;
 mod leaders;
@@ -31,6 +32,7 @@ use frontline_core::{
 
 pub use asks::*;
 pub use error::{StoreError, StoreResult};
+pub use feelings::*;
 pub use guidelines::*;
 pub use leaders::*;
 pub use model::*;
@@ -479,6 +481,31 @@ pub trait Store: Send + Sync + 'static {
         person_id: PersonId,
         since: frontline_core::Timestamp,
     ) -> StoreResult<Vec<StandardWorkTick>>;
+
+    // ----- feelings -----
+
+    /// Record a feeling; `frontline_core::feeling::Feeling::record` decides who may say what
+    /// (`Invalid` otherwise; `NotFound` for an unknown person or case). A customer rates a
+    /// case once: a second rating is `Conflict`. An observed or own feeling replaces the same
+    /// person's earlier one on the case, and a pulse the same person's answer for that ISO
+    /// week (`Conflict` only when two replacements race). Appends `feeling.recorded`, and
+    /// `feeling.praised` for a customer's high rating with words, in one transaction.
+    /// `at: None` is now.
+    async fn record_feeling(
+        &self,
+        new: frontline_core::NewFeeling,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<frontline_core::Feeling>>;
+    /// Feelings, newest first (`created_at`, then id), at most `limit`.
+    async fn list_feelings(
+        &self,
+        filter: FeelingFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_core::Feeling>>;
+    /// The secret called `name`, stored from `candidate` the first time it is asked for, so
+    /// every node and every restart signs with the same key (the first writer wins a race).
+    /// Secrets are operational: no event, never exported.
+    async fn signing_key(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>>;
 
     // ----- export and import -----
 

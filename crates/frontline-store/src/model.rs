@@ -229,6 +229,7 @@ pub enum Record {
     /// A person's role and title over a period (absent from exports made before role
     /// history: import then starts one period per person at their creation).
     RolePeriod(frontline_core::RolePeriod),
+    Feeling(frontline_core::Feeling),
 }
 
 impl Record {
@@ -251,6 +252,7 @@ impl Record {
             Record::AskMessage(_) => 13,
             Record::StandardWorkItem(_) => 14,
             Record::StandardWorkTick(_) => 15,
+            Record::Feeling(_) => 15,
             Record::Event(_) => 16,
             // Refers to a person only.
             Record::RolePeriod(_) => 1,

@@ -59,6 +59,9 @@ macro_rules! conformance_tests {
             staff_activity_counts_owned_resolutions_reviews_and_asks_handled,
             standard_work_belongs_to_support_employees_and_is_ticked_once_a_period,
             concurrent_ticks_of_one_period_leave_one_tick,
+            feelings_follow_who_may_say_what_and_replace_rather_than_repeat,
+            concurrent_ratings_of_one_case_leave_one,
+            signing_keys_are_kept_from_the_first_request,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -199,6 +202,7 @@ macro_rules! assert_err {
 mod asks;
 mod cases;
 mod decisions;
+mod feelings;
 mod guidelines;
 mod history;
 mod leaders;
@@ -209,6 +213,7 @@ mod webhooks;
 pub use asks::*;
 pub use cases::*;
 pub use decisions::*;
+pub use feelings::*;
 pub use guidelines::*;
 pub use history::*;
 pub use leaders::*;

@@ -7,6 +7,7 @@ pub mod case_changes;
 pub mod cases;
 pub mod decisions;
 pub mod events;
+pub mod feelings;
 pub mod guidelines;
 pub mod leaders;
 pub mod me;

@@ -10,6 +10,9 @@
 //! - Every staff member reads the customer-time ledger and leader standard work of anyone;
 //!   a support employee keeps (adds, retires, ticks) their own standard work, and an
 //!   administrator may add or retire items for any support employee, never tick them.
+//! - A case is rated by its customer alone. Staff read customers' ratings and the feelings
+//!   figures; an employee's own feelings reach others only as team figures over enough people
+//!   (that rule lives in `frontline_core::feeling::figures`).
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -92,6 +95,17 @@ pub enum Action {
     ManageStandardWork,
     /// Tick and untick one's own standard work: only the support employee doing it.
     TickStandardWork,
+    /// Rate a resolved case: its customer only.
+    RateCase,
+    /// Make the signed rating link of a case, to send to its customer (staff).
+    IssueRatingLink,
+    /// Say how the customer seemed and how the case felt to oneself (staff).
+    RecordCaseFeeling,
+    /// Answer the weekly pulse (staff).
+    AnswerPulse,
+    /// Read customers' ratings, the feelings figures, the CX/EX mirror and the heroes feed
+    /// (staff; employees' own answers only ever as team figures over enough people).
+    ReadFeelings,
 }
 
 impl Action {
@@ -143,6 +157,11 @@ impl Action {
         Action::ReadStandardWork,
         Action::ManageStandardWork,
         Action::TickStandardWork,
+        Action::RateCase,
+        Action::IssueRatingLink,
+        Action::RecordCaseFeeling,
+        Action::AnswerPulse,
+        Action::ReadFeelings,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -228,6 +247,13 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             _ => allow_if(support && own),
         };
     }
+    if action == Action::RateCase {
+        // The customer's own voice: nobody rates a case on a customer's behalf.
+        return match role {
+            Role::Customer => customer(me, action, resource),
+            _ => Decision::Deny,
+        };
+    }
     if action == Action::ReadAllAsks {
         return allow_if(role == Role::Support);
     }
@@ -277,6 +303,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
             Decision::Hide
         }
         Action::ReadCase | Action::ListMessages | Action::AddPublicMessage => allow_if(own_case),
+        Action::RateCase if other_case => Decision::Hide,
+        Action::RateCase => allow_if(own_case),
         Action::ChangeStatus
         | Action::AssignCase
         | Action::SetOutcomeAchieved
@@ -286,6 +314,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::SharePresence
         | Action::Decide
         | Action::ReadDecisions
+        | Action::IssueRatingLink
+        | Action::RecordCaseFeeling
             if other_case =>
         {
             Decision::Hide
@@ -325,6 +355,10 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ManageStandardWork
         | Action::TickStandardWork => Decision::Deny,
         Action::ReadOrgHistory | Action::RetireTeam => Decision::Deny,
+        Action::IssueRatingLink
+        | Action::RecordCaseFeeling
+        | Action::AnswerPulse
+        | Action::ReadFeelings => Decision::Deny,
     }
 }
 
@@ -405,6 +439,11 @@ pub fn describe(action: Action) -> &'static str {
         Action::TickStandardWork => {
             "tick this standard work (only the support employee doing it ticks it)"
         }
+        Action::RateCase => "rate this case (only its customer rates a case)",
+        Action::IssueRatingLink => "make rating links",
+        Action::RecordCaseFeeling => "record employees' feelings about a case",
+        Action::AnswerPulse => "answer the employees' pulse",
+        Action::ReadFeelings => "read feelings and their figures",
     }
 }
 

@@ -199,4 +199,12 @@ pub const TABLE: &[Row] = &[
     row(Action::ManageStandardWork, Target::Others, [H, D, D, A]),
     row(Action::TickStandardWork, Target::Own, [D, D, A, A]),
     row(Action::TickStandardWork, Target::Others, [H, D, D, D]),
+    row(Action::RateCase, Target::Own, [A, D, D, D]),
+    row(Action::RateCase, Target::Others, [H, D, D, D]),
+    row(Action::IssueRatingLink, Target::Own, [D, A, A, A]),
+    row(Action::IssueRatingLink, Target::Others, [H, A, A, A]),
+    row(Action::RecordCaseFeeling, Target::Own, [D, A, A, A]),
+    row(Action::RecordCaseFeeling, Target::Others, [H, A, A, A]),
+    row(Action::AnswerPulse, Target::Org, [D, A, A, A]),
+    row(Action::ReadFeelings, Target::Org, [D, A, A, A]),
 ];

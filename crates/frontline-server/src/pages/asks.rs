@@ -13,9 +13,8 @@ use frontline_core::{Role, time};
 use frontline_store::AskFilter;
 use serde::Deserialize;
 
-use super::decision_view::sentence;
 use super::form::FormData;
-use super::layout::{Layout, PageResult, age, page, render, see_other, when};
+use super::layout::{Layout, PageResult, age, page, refusal_in_words, render, see_other, when};
 use super::lookup::Names;
 use super::org::everyone;
 use super::viewer::Viewer;
@@ -305,21 +304,6 @@ pub async fn live_fragment(State(state): State<AppState>, viewer: Viewer) -> Pag
     })
 }
 
-/// A refusal in words for the page (the API's message, as a sentence).
-fn in_words(error: &AppError) -> Option<String> {
-    match error {
-        AppError::Invalid { errors, detail } => Some(match errors.first() {
-            Some(e) => format!("{}: {}.", e.field, e.detail.trim_end_matches('.')),
-            None => detail.clone(),
-        }),
-        AppError::Conflict(detail) | AppError::Forbidden(detail) => {
-            let s = sentence(detail);
-            Some(if s.ends_with('.') { s } else { s + "." })
-        }
-        _ => None,
-    }
-}
-
 /// `POST /asks`.
 pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> PageResult {
     viewer.check_csrf(form.csrf())?;
@@ -333,7 +317,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
     match raise(&state, &viewer.actor, body).await {
         Ok(ask) => Ok(see_other(&format!("/asks/{}?done=raised", ask.id))),
         Err(error) => {
-            let Some(message) = in_words(&error) else {
+            let Some(message) = refusal_in_words(&error) else {
                 return Err(error.into());
             };
             let draft = Draft {
@@ -521,7 +505,7 @@ pub async fn act_on(
     match act(&state, &viewer.actor, &raw, what).await {
         Ok(changed) => Ok(see_other(&format!("/asks/{}?done={done}", changed.ask.id))),
         Err(error) => {
-            let Some(message) = in_words(&error) else {
+            let Some(message) = refusal_in_words(&error) else {
                 return Err(error.into());
             };
             ask_page(&state, &viewer, &raw, Some(message), None, error.status()).await

@@ -104,6 +104,7 @@ struct CasePage {
     panel: Option<DecisionPanel>,
     can_reply: bool,
     can_note: bool,
+    feelings: Option<super::feelings::FeelingsPanel>,
 }
 
 #[derive(Template)]
@@ -329,6 +330,7 @@ pub async fn workspace(
     };
     let loaded = load(state, viewer, case).await?;
     let panel = decide::panel(state, viewer, case, kind, attempt, notice).await?;
+    let feelings = super::feelings::panel(state, viewer, case).await?;
     render(
         status,
         &CasePage {
@@ -340,6 +342,7 @@ pub async fn workspace(
             panel,
             can_reply: viewer.can(Action::AddPublicMessage, &resource),
             can_note: viewer.can(Action::AddInternalNote, &resource),
+            feelings,
         },
     )
 }

@@ -71,6 +71,9 @@ impl Layout {
         if viewer.can(Action::RaiseAsk, &org) {
             add("/asks", "Asks");
         }
+        if viewer.can(Action::ReadFeelings, &org) {
+            add("/feelings", "Feelings");
+        }
         let me = Resource::Person {
             person_id: viewer.actor.person_id(),
         };
@@ -263,4 +266,20 @@ pub fn status_label(status: CaseStatus) -> &'static str {
 /// A redirect after a successful form post (303, so the browser GETs the page).
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+/// A refusal in words for a form's page (the API's message, as a sentence), or `None` for an
+/// error that deserves the error page instead (a missing case, the database down).
+pub fn refusal_in_words(error: &AppError) -> Option<String> {
+    match error {
+        AppError::Invalid { errors, detail } => Some(match errors.first() {
+            Some(e) => format!("{}: {}.", e.field, e.detail.trim_end_matches('.')),
+            None => detail.clone(),
+        }),
+        AppError::Conflict(detail) | AppError::Forbidden(detail) => {
+            let s = super::decision_view::sentence(detail);
+            Some(if s.ends_with('.') { s } else { s + "." })
+        }
+        _ => None,
+    }
 }

@@ -18,6 +18,7 @@ mod case_forms;
 mod cockpit;
 mod decide;
 mod decision_view;
+pub mod feelings;
 mod form;
 mod guideline_forms;
 mod guidelines;
@@ -26,6 +27,7 @@ mod layout;
 mod leaders;
 mod login;
 mod lookup;
+mod mirror;
 mod org;
 pub mod org_timeline;
 pub mod orgchart;
@@ -134,6 +136,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/teams", post(admin_forms::create_team))
         .route("/admin/outcomes", post(admin_forms::create_outcome))
+        .route(
+            "/rate/{token}",
+            get(feelings::rate_form).post(feelings::rate_submit),
+        )
+        .route("/cases/{case}/rating", post(feelings::rate_own))
+        .route("/cases/{case}/feelings", post(feelings::record))
+        .route("/pulse", get(feelings::pulse).post(feelings::answer_pulse))
+        .route("/feelings", get(mirror::show))
+        .route("/heroes", get(mirror::heroes))
         .route("/static/{file}", get(assets::serve))
 }
 

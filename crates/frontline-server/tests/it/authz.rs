@@ -46,6 +46,23 @@ impl Walk {
             .await
     }
 
+    /// A fresh resolved case of Carol's or Dave's, ready to be rated.
+    async fn resolved_case(&self, target: Target) -> String {
+        let number = self.case(target).await;
+        let case = self
+            .app
+            .store
+            .get_case_by_number(number.parse().expect("number"))
+            .await
+            .expect("case");
+        self.app
+            .store
+            .change_status(None, case.id, frontline_core::CaseStatus::Resolved)
+            .await
+            .expect("resolved");
+        number
+    }
+
     /// The person a person-action is about: the actor themselves, or someone else.
     fn person(&self, who: Who, target: Target) -> String {
         match (target, who) {
@@ -408,6 +425,30 @@ impl Walk {
                     None,
                 )
             }
+            Action::RateCase => (
+                Method::POST,
+                format!("/api/v1/cases/{}/rating", self.resolved_case(target).await),
+                Some(json!({ "score": 4, "emotion": "relieved", "text": "Quick, thanks" })),
+            ),
+            Action::IssueRatingLink => (
+                Method::POST,
+                format!(
+                    "/api/v1/cases/{}/rating-link",
+                    self.resolved_case(target).await
+                ),
+                None,
+            ),
+            Action::RecordCaseFeeling => (
+                Method::POST,
+                format!("/api/v1/cases/{}/feelings", self.case(target).await),
+                Some(json!({ "observed": { "score": 3 }, "own": { "score": 4 } })),
+            ),
+            Action::AnswerPulse => (
+                Method::PUT,
+                "/api/v1/pulse".into(),
+                Some(json!({ "score": 4 })),
+            ),
+            Action::ReadFeelings => (Method::GET, "/api/v1/feelings/figures".into(), None),
         };
         let mut request = self
             .app

@@ -6,6 +6,7 @@ mod asks;
 mod authz;
 mod browser;
 mod errors;
+mod feelings;
 mod guidelines;
 mod ledger;
 mod openapi;

@@ -17,6 +17,7 @@
 mod asks;
 mod cases;
 mod conversation;
+mod feelings;
 mod guidelines;
 mod history;
 mod leaders;
@@ -94,6 +95,8 @@ pub struct Summary {
     pub asks: asks::Seeded,
     /// Support employees' shifts on the tools (public replies each) and their standard work.
     pub leaders: leaders::Seeded,
+    /// Customers' ratings, employees' observed and own feelings, and pulses.
+    pub feelings: feelings::Seeded,
     pub elapsed: Duration,
 }
 
@@ -302,6 +305,24 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         ticks = leaders.ticks,
         "demo: leaders on the tools written"
     );
+    let feelings = feelings::write(
+        &store,
+        feelings::Input {
+            seed: options.seed,
+            anchor,
+            cases: &written.stored,
+            members: &context.org.members,
+            team_index: &context.org.team_index,
+            concurrency: options.concurrency,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        ratings = feelings.ratings,
+        pulses = feelings.pulses,
+        "demo: feelings written"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -316,6 +337,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         guidelines: seeded,
         asks,
         leaders,
+        feelings,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))

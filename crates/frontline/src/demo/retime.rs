@@ -194,7 +194,9 @@ impl Retimer {
                 | Record::AskMessage(_)
                 // So are standard-work items and ticks.
                 | Record::StandardWorkItem(_)
-                | Record::StandardWorkTick(_) => {}
+                | Record::StandardWorkTick(_)
+                // And feelings.
+                | Record::Feeling(_) => {}
             }
         }
     }

@@ -207,6 +207,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     check_asks(&asks, &people, &summary.asks);
     check_history(&*store).await;
     check_leaders(&*store, &summary.leaders, &messages).await;
+    check_feelings(&*store, &summary.feelings, &cases).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -669,4 +670,78 @@ async fn check_leaders(
     );
     assert!(plain_missed > 0, "but not always");
     assert_eq!(seeded.items, 15);
+}
+
+/// Feelings: customers rated resolved cases of their own (some in words, some praise), owners
+/// observed and felt, front-line staff answered pulses; the mirror has weeks to correlate, and
+/// the four-person team stays below the anonymity threshold in some weeks.
+async fn check_feelings(
+    store: &dyn Store,
+    seeded: &super::feelings::Seeded,
+    cases: &[frontline_core::Case],
+) {
+    use frontline_core::feeling::FeelingKind;
+    use frontline_core::feeling::figures::{self, EmployeeAnswer};
+    use frontline_core::standard_work::Cadence;
+    use frontline_store::FeelingFilter;
+
+    assert!(seeded.ratings > 200, "{seeded:?}");
+    assert!(seeded.praise > 20, "{seeded:?}");
+    assert!(seeded.observed > 300 && seeded.own > 300 && seeded.pulses > 200, "{seeded:?}");
+    let all = store
+        .list_feelings(FeelingFilter::default(), 100_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.len(),
+        seeded.ratings + seeded.observed + seeded.own + seeded.pulses
+    );
+    let by_id: HashMap<_, _> = cases.iter().map(|c| (c.id, c)).collect();
+    let now = time::now();
+    for f in &all {
+        assert!(f.created_at <= now);
+        if f.kind == FeelingKind::Customer {
+            let case = by_id[&f.case_id.unwrap()];
+            assert_eq!(case.customer_id, f.person_id);
+            assert!(case.resolved_at.is_some_and(|r| r <= f.created_at));
+        }
+    }
+    let customer: Vec<_> = all.iter().filter(|f| f.kind == FeelingKind::Customer).cloned().collect();
+    let scores: std::collections::BTreeSet<u8> = customer.iter().map(|f| f.score.get()).collect();
+    assert_eq!(scores.len(), 5, "every score from 1 to 5 is given");
+    let observed: Vec<_> = all.iter().filter(|f| f.kind == FeelingKind::Observed).cloned().collect();
+    let teams = figures::by_team(&customer, &observed, &[]);
+    let positive = teams.iter().filter(|t| t.gap.is_some_and(|g| g.gap > 0.0)).count();
+    assert!(positive >= teams.len() / 2, "employees read customers optimistically");
+
+    // The mirror over the pulses' twelve weeks, with pulses counted for the person's teams.
+    let history = store.org_history().await.unwrap();
+    let employees: Vec<EmployeeAnswer> = all
+        .iter()
+        .filter(|f| f.kind == FeelingKind::Pulse)
+        .map(|f| EmployeeAnswer {
+            person_id: f.person_id,
+            teams: history
+                .memberships
+                .iter()
+                .filter(|m| m.person_id == f.person_id && m.from <= f.created_at && m.to.is_none_or(|t| f.created_at < t))
+                .map(|m| m.team_id)
+                .collect(),
+            score: f.score.get(),
+            at: f.created_at,
+        })
+        .collect();
+    let mut weeks = Cadence::Weekly.previous_periods(now, 11);
+    weeks.reverse();
+    weeks.push(Cadence::Weekly.period_at(now));
+    let current: Vec<_> = history.teams.iter().filter(|t| t.retired_at.is_none()).map(|t| t.id).collect();
+    let mirror = figures::mirror(&current, &customer, &employees, &weeks);
+    let correlated = mirror.iter().filter(|m| m.correlation.is_some()).count();
+    assert!(correlated >= 3, "most teams have weeks to correlate: {correlated}");
+    let hidden = mirror
+        .iter()
+        .flat_map(|m| &m.weeks)
+        .filter(|w| w.employee.hidden() && w.employee.respondents > 0)
+        .count();
+    assert!(hidden > 0, "some team-weeks stay below five people");
 }

@@ -1,0 +1,661 @@
+//! Feelings as use cases, shared by the API and the pages: customers rating a case (through a
+//! signed link without signing in, or in the portal), employees saying how the customer seemed
+//! and how the case felt to them, the weekly pulse, and the figures built on them (per team
+//! and outcome, the CX/EX mirror, the heroes feed).
+//!
+//! Privacy is decided in two places only: `authz` (who may call what) and
+//! `frontline_core::feeling::figures` (employees' answers only as figures over enough people).
+//! Nothing here returns one employee's own answer to anyone but that employee.
+
+pub mod token;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use frontline_core::feeling::figures::{self, EmployeeAnswer, GroupFeelings, Mirror};
+use frontline_core::feeling::{
+    Emotion, Feeling, FeelingKind, FeelingSource, NewFeeling, Score, Verbatim,
+};
+use frontline_core::org::Membership;
+use frontline_core::standard_work::{Cadence, Period};
+use frontline_core::{Case, CaseStatus, OutcomeId, PersonId, TeamId, Timestamp, time};
+use frontline_store::{FeelingFilter, RATING_LINK_KEY};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{load_case, written};
+use crate::app::AppState;
+use crate::auth::Actor;
+use crate::authz::{self, Action, Resource};
+use crate::error::{AppError, Fields, Result};
+use token::LinkError;
+
+/// Most feelings a figure reads at once; the window is narrowed rather than read unbounded.
+const MAX_READ: u32 = 50_000;
+
+/// A customer's rating, as sent by the rating page, the portal or the API.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingBody {
+    /// 1 (awful) to 5 (great).
+    pub score: i64,
+    /// The word closest to how you feel: delighted, relieved, satisfied, indifferent,
+    /// confused, disappointed, frustrated or angry.
+    pub emotion: String,
+    /// Anything you want to tell us (optional, up to 2,000 characters).
+    pub text: Option<String>,
+}
+
+/// One employee answer: a score, and optionally a word and a comment.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    /// 1 (awful) to 5 (great).
+    pub score: i64,
+    /// One of the fixed emotion words (optional).
+    pub emotion: Option<String>,
+    /// For your own feeling: what got in the way. For the pulse: anything to add. Optional.
+    pub text: Option<String>,
+}
+
+/// What an employee says at or after the close of a case, in one step: how the customer
+/// seemed, and how the case felt to them. Either may be left out, not both.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFeelingsBody {
+    /// How the customer seemed to you during the case.
+    pub observed: Option<AnswerBody>,
+    /// How did this case feel, and what got in the way? Seen by you alone; counted only in
+    /// team figures over at least five people.
+    pub own: Option<AnswerBody>,
+}
+
+/// A link to send a customer so they can rate a case without signing in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingLink {
+    /// The path of the rating page (prefix it with this server's address).
+    pub path: String,
+    pub token: String,
+    #[schema(value_type = String)]
+    pub expires_at: Timestamp,
+}
+
+fn emotion(fields: &mut Fields, raw: Option<&str>, required: bool) -> Option<Option<Emotion>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None if required => {
+            fields.push("emotion", "choose the word closest to how you feel");
+            None
+        }
+        None => Some(None),
+        Some(raw) => fields.check(raw.parse::<Emotion>()).map(Some),
+    }
+}
+
+fn parse_answer(
+    body: &AnswerBody,
+    kind: FeelingKind,
+    source: FeelingSource,
+    person_id: PersonId,
+    case: Option<&Case>,
+    prefix: &str,
+) -> (Option<NewFeeling>, Vec<crate::error::FieldError>) {
+    let mut fields = Fields::new();
+    let score = fields.check(Score::new(body.score));
+    let emotion = emotion(&mut fields, body.emotion.as_deref(), false);
+    let text = fields.check(Verbatim::parse_optional(body.text.as_deref()));
+    let errors = fields
+        .into_errors()
+        .into_iter()
+        .map(|mut e| {
+            if !prefix.is_empty() {
+                e.field = format!("{prefix}.{}", e.field);
+            }
+            e
+        })
+        .collect::<Vec<_>>();
+    let new = (|| {
+        Some(NewFeeling {
+            kind,
+            source,
+            person_id,
+            case_id: case.map(|c| c.id),
+            score: score?,
+            emotion: emotion?,
+            text: text?,
+        })
+    })();
+    (new.filter(|_| errors.is_empty()), errors)
+}
+
+fn parse_rating(body: &RatingBody, case: &Case, source: FeelingSource) -> Result<NewFeeling> {
+    let mut fields = Fields::new();
+    let score = fields.check(Score::new(body.score));
+    let emotion = emotion(&mut fields, Some(&body.emotion), true);
+    let text = fields.check(Verbatim::parse_optional(body.text.as_deref()));
+    fields.done(|| {
+        Some(NewFeeling {
+            kind: FeelingKind::Customer,
+            source,
+            person_id: case.customer_id,
+            case_id: Some(case.id),
+            score: score?,
+            emotion: emotion?,
+            text: text?,
+        })
+    })
+}
+
+/// The key that signs rating links, read (or created) once per process.
+async fn rating_key(state: &AppState) -> Result<Arc<Vec<u8>>> {
+    state
+        .rating_key
+        .get_or_try_init(|| async {
+            let candidate: [u8; 32] = rand::random();
+            let key = state
+                .store
+                .signing_key(RATING_LINK_KEY, candidate.to_vec())
+                .await?;
+            Ok::<_, AppError>(Arc::new(key))
+        })
+        .await
+        .cloned()
+}
+
+fn resolved(case: &Case) -> bool {
+    matches!(case.status, CaseStatus::Resolved | CaseStatus::Closed)
+}
+
+/// Make the rating link of a resolved case (staff), valid for [`token::LINK_VALID_FOR`].
+pub async fn issue_link(state: &AppState, actor: &Actor, raw: &str) -> Result<RatingLink> {
+    let case = load_case(state, actor, raw, Action::IssueRatingLink).await?;
+    if !resolved(&case) {
+        return Err(AppError::Conflict(format!(
+            "case {} is {}; its rating link can be made once it is resolved",
+            case.number,
+            case.status.as_str().replace('_', " ")
+        )));
+    }
+    Ok(link_for(&rating_key(state).await?, &case, time::now()))
+}
+
+/// The link of `case`, made at `now`.
+pub fn link_for(key: &[u8], case: &Case, now: Timestamp) -> RatingLink {
+    let expires_at = time::truncate(
+        now + jiff::SignedDuration::try_from(token::LINK_VALID_FOR).unwrap_or_default(),
+    );
+    let token = token::issue(key, case.id, expires_at);
+    RatingLink {
+        path: format!("/rate/{token}"),
+        token,
+        expires_at,
+    }
+}
+
+/// The case a rating link is for. A link we did not make is a 404; an expired one a 410
+/// saying how to rate anyway.
+pub async fn link_case(state: &AppState, token: &str) -> Result<Case> {
+    let key = rating_key(state).await?;
+    let case_id = match token::verify(&key, token, time::now()) {
+        Ok(case_id) => case_id,
+        Err(LinkError::Forged) => {
+            return Err(AppError::NotFound(
+                "this rating link is not valid: check that it was copied whole".into(),
+            ));
+        }
+        Err(LinkError::Expired { expired_at, .. }) => {
+            return Err(AppError::Gone(format!(
+                "this rating link expired on {}; sign in to the portal to rate the case",
+                expired_at.strftime("%Y-%m-%d")
+            )));
+        }
+    };
+    state
+        .store
+        .get_case(case_id)
+        .await
+        .map_err(|_| AppError::NotFound("this rating link's case no longer exists".into()))
+}
+
+/// Whether the case has been rated already, and the rating if so (staff and the customer).
+pub async fn rating_of(state: &AppState, case: &Case) -> Result<Option<Feeling>> {
+    Ok(state
+        .store
+        .list_feelings(
+            FeelingFilter {
+                kinds: vec![FeelingKind::Customer],
+                case_id: Some(case.id),
+                ..FeelingFilter::default()
+            },
+            1,
+        )
+        .await?
+        .pop())
+}
+
+/// Rate through a link, without signing in.
+pub async fn rate_by_link(
+    state: &AppState,
+    token: &str,
+    body: &RatingBody,
+) -> Result<(Case, Feeling)> {
+    let case = link_case(state, token).await?;
+    let new = parse_rating(body, &case, FeelingSource::Link)?;
+    let feeling = written(state.store.record_feeling(new, None).await?);
+    Ok((case, feeling))
+}
+
+/// Rate one's own case, signed in (the portal, or the API with a customer's token).
+pub async fn rate_signed_in(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+    body: &RatingBody,
+) -> Result<(Case, Feeling)> {
+    let case = load_case(state, actor, raw, Action::RateCase).await?;
+    let new = parse_rating(body, &case, FeelingSource::Portal)?;
+    let feeling = written(state.store.record_feeling(new, None).await?);
+    Ok((case, feeling))
+}
+
+/// Record what an employee says about a case: observed, own, or both (validated together, so
+/// nothing is written when either is wrong).
+pub async fn record_case_feelings(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+    body: &CaseFeelingsBody,
+) -> Result<Vec<Feeling>> {
+    let case = load_case(state, actor, raw, Action::RecordCaseFeeling).await?;
+    if body.observed.is_none() && body.own.is_none() {
+        return Err(AppError::field(
+            "observed",
+            "say how the customer seemed, how the case felt to you, or both",
+        ));
+    }
+    let me = actor.person_id();
+    let mut errors = Vec::new();
+    let mut answers = Vec::new();
+    for (answer, kind, prefix) in [
+        (&body.observed, FeelingKind::Observed, "observed"),
+        (&body.own, FeelingKind::Own, "own"),
+    ] {
+        if let Some(answer) = answer {
+            let (new, mut errs) =
+                parse_answer(answer, kind, FeelingSource::Case, me, Some(&case), prefix);
+            errors.append(&mut errs);
+            answers.extend(new);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::fields(errors));
+    }
+    let mut recorded = Vec::new();
+    for new in answers {
+        recorded.push(written(state.store.record_feeling(new, None).await?));
+    }
+    Ok(recorded)
+}
+
+/// Answer this week's pulse (again: the newest answer counts).
+pub async fn answer_pulse(state: &AppState, actor: &Actor, body: &AnswerBody) -> Result<Feeling> {
+    authz::require(actor, Action::AnswerPulse, &Resource::Org, "pulse")?;
+    let (new, errors) = parse_answer(
+        body,
+        FeelingKind::Pulse,
+        FeelingSource::Pulse,
+        actor.person_id(),
+        None,
+        "",
+    );
+    let new = new.ok_or_else(|| AppError::fields(errors))?;
+    Ok(written(state.store.record_feeling(new, None).await?))
+}
+
+/// An employee's own answers: their pulses and own feelings, newest first. Only ever for the
+/// person asking.
+pub async fn my_answers(state: &AppState, actor: &Actor, limit: u32) -> Result<Vec<Feeling>> {
+    authz::require(actor, Action::AnswerPulse, &Resource::Org, "pulse")?;
+    Ok(state
+        .store
+        .list_feelings(
+            FeelingFilter {
+                kinds: vec![FeelingKind::Pulse, FeelingKind::Own],
+                person_id: Some(actor.person_id()),
+                ..FeelingFilter::default()
+            },
+            limit,
+        )
+        .await?)
+}
+
+/// This week's pulse answer of the person, if any.
+pub async fn this_weeks_pulse(state: &AppState, actor: &Actor) -> Result<Option<Feeling>> {
+    let week = Cadence::Weekly.period_at(time::now());
+    Ok(state
+        .store
+        .list_feelings(
+            FeelingFilter {
+                kinds: vec![FeelingKind::Pulse],
+                person_id: Some(actor.person_id()),
+                since: Some(week.start),
+                ..FeelingFilter::default()
+            },
+            1,
+        )
+        .await?
+        .pop())
+}
+
+/// What a case's page shows of feelings: the customer's rating and what employees observed
+/// (both about the customer), and the viewer's own feeling about the case, never others'.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct CaseFeelings {
+    #[schema(value_type = Option<Object>)]
+    pub rating: Option<Feeling>,
+    #[schema(value_type = Vec<Object>)]
+    pub observed: Vec<Feeling>,
+    /// Yours only.
+    #[schema(value_type = Option<Object>)]
+    pub mine: Option<Feeling>,
+}
+
+pub async fn case_feelings(state: &AppState, actor: &Actor, case: &Case) -> Result<CaseFeelings> {
+    authz::require(actor, Action::ReadFeelings, &Resource::Org, "feelings")?;
+    let all = state
+        .store
+        .list_feelings(
+            FeelingFilter {
+                case_id: Some(case.id),
+                ..FeelingFilter::default()
+            },
+            500,
+        )
+        .await?;
+    let me = actor.person_id();
+    let mut out = CaseFeelings::default();
+    for f in all {
+        match f.kind {
+            FeelingKind::Customer => out.rating = Some(f),
+            FeelingKind::Observed => out.observed.push(f),
+            FeelingKind::Own if f.person_id == me => out.mine = Some(f),
+            FeelingKind::Own | FeelingKind::Pulse => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Who answered for which teams: an own feeling speaks for its case's team, a pulse for every
+/// team the person belonged to when they answered.
+fn employee_answers(feelings: &[Feeling], memberships: &[Membership]) -> Vec<EmployeeAnswer> {
+    let mut by_person: HashMap<PersonId, Vec<&Membership>> = HashMap::new();
+    for m in memberships {
+        by_person.entry(m.person_id).or_default().push(m);
+    }
+    feelings
+        .iter()
+        .filter(|f| figures::is_employee_own(f.kind))
+        .map(|f| {
+            let teams = match f.kind {
+                FeelingKind::Own => f.team_id.into_iter().collect(),
+                _ => by_person
+                    .get(&f.person_id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| m.from <= f.created_at && m.to.is_none_or(|to| f.created_at < to))
+                    .map(|m| m.team_id)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            };
+            EmployeeAnswer {
+                person_id: f.person_id,
+                teams,
+                score: f.score.get(),
+                at: f.created_at,
+            }
+        })
+        .collect()
+}
+
+/// Every feeling of `kinds` given in `[since, until)`, at most [`MAX_READ`].
+async fn feelings_between(
+    state: &AppState,
+    kinds: Vec<FeelingKind>,
+    since: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<Feeling>> {
+    Ok(state
+        .store
+        .list_feelings(
+            FeelingFilter {
+                kinds,
+                since: Some(since),
+                until: Some(until),
+                ..FeelingFilter::default()
+            },
+            MAX_READ,
+        )
+        .await?)
+}
+
+/// Feelings per team and per outcome over a window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeelingFigures {
+    #[schema(value_type = String)]
+    pub since: Timestamp,
+    #[schema(value_type = String)]
+    pub until: Timestamp,
+    /// The fewest people whose answers are shown together.
+    pub min_respondents: u32,
+    #[schema(value_type = Vec<Object>)]
+    pub teams: Vec<Named<GroupFeelings<TeamId>>>,
+    #[schema(value_type = Vec<Object>)]
+    pub outcomes: Vec<Named<GroupFeelings<OutcomeId>>>,
+}
+
+/// A figure with the name of what it is about.
+#[derive(Debug, Serialize)]
+pub struct Named<T> {
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: T,
+}
+
+pub async fn figures_between(
+    state: &AppState,
+    actor: &Actor,
+    since: Timestamp,
+    until: Timestamp,
+) -> Result<FeelingFigures> {
+    authz::require(actor, Action::ReadFeelings, &Resource::Org, "feelings")?;
+    let all = feelings_between(
+        state,
+        vec![
+            FeelingKind::Customer,
+            FeelingKind::Observed,
+            FeelingKind::Own,
+            FeelingKind::Pulse,
+        ],
+        since,
+        until,
+    )
+    .await?;
+    let (customer, observed): (Vec<Feeling>, Vec<Feeling>) = all
+        .iter()
+        .filter(|f| matches!(f.kind, FeelingKind::Customer | FeelingKind::Observed))
+        .cloned()
+        .partition(|f| f.kind == FeelingKind::Customer);
+    let history = state.store.org_history().await?;
+    let employees = employee_answers(&all, &history.memberships);
+    let team_names: HashMap<TeamId, String> = history
+        .teams
+        .iter()
+        .map(|t| (t.id, t.name.to_string()))
+        .collect();
+    let outcome_names: HashMap<OutcomeId, String> = state
+        .store
+        .list_outcomes()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name.to_string()))
+        .collect();
+    let name = |n: Option<&String>| n.cloned().unwrap_or_else(|| "(unknown)".into());
+    let mut teams: Vec<_> = figures::by_team(&customer, &observed, &employees)
+        .into_iter()
+        .map(|g| Named {
+            name: name(team_names.get(&g.key)),
+            figures: g,
+        })
+        .collect();
+    teams.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut outcomes: Vec<_> = figures::by_outcome(&customer, &observed)
+        .into_iter()
+        .map(|g| Named {
+            name: name(outcome_names.get(&g.key)),
+            figures: g,
+        })
+        .collect();
+    outcomes.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(FeelingFigures {
+        since,
+        until,
+        min_respondents: figures::MIN_RESPONDENTS,
+        teams,
+        outcomes,
+    })
+}
+
+/// The CX/EX mirror of the last `weeks` ISO weeks (the current one included), for every
+/// current team or one.
+pub async fn mirror(
+    state: &AppState,
+    actor: &Actor,
+    weeks: usize,
+    team: Option<TeamId>,
+) -> Result<Vec<Named<Mirror>>> {
+    authz::require(actor, Action::ReadFeelings, &Resource::Org, "feelings")?;
+    let now = time::now();
+    let current = Cadence::Weekly.period_at(now);
+    let mut periods: Vec<Period> = Cadence::Weekly.previous_periods(now, weeks.saturating_sub(1));
+    periods.reverse();
+    periods.push(current.clone());
+    let since = periods.first().map_or(current.start, |p| p.start);
+    let all = feelings_between(
+        state,
+        vec![FeelingKind::Customer, FeelingKind::Own, FeelingKind::Pulse],
+        since,
+        current.end,
+    )
+    .await?;
+    let customer: Vec<Feeling> = all
+        .iter()
+        .filter(|f| f.kind == FeelingKind::Customer)
+        .cloned()
+        .collect();
+    let history = state.store.org_history().await?;
+    let employees = employee_answers(&all, &history.memberships);
+    let teams: Vec<_> = history
+        .teams
+        .iter()
+        .filter(|t| t.retired_at.is_none() && team.is_none_or(|id| id == t.id))
+        .collect();
+    if let Some(id) = team
+        && teams.is_empty()
+    {
+        return Err(AppError::field("team", format!("no current team {id}")));
+    }
+    let ids: Vec<TeamId> = teams.iter().map(|t| t.id).collect();
+    let mut out: Vec<_> = figures::mirror(&ids, &customer, &employees, &periods)
+        .into_iter()
+        .zip(&teams)
+        .map(|(m, t)| Named {
+            name: t.name.to_string(),
+            figures: m,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// A customer's praise: a high rating with words, for the employee who owned the case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Hero {
+    #[schema(value_type = String)]
+    pub feeling_id: frontline_core::FeelingId,
+    #[schema(value_type = String)]
+    pub case_number: frontline_core::CaseNumber,
+    #[schema(value_type = Option<String>)]
+    pub owner_id: Option<PersonId>,
+    pub owner_name: Option<String>,
+    pub score: u8,
+    #[schema(value_type = Option<String>)]
+    pub emotion: Option<Emotion>,
+    pub quote: String,
+    #[schema(value_type = String)]
+    pub at: Timestamp,
+}
+
+/// The newest praise, for everyone (`owner: None`) or one employee.
+pub async fn heroes(
+    state: &AppState,
+    actor: &Actor,
+    owner: Option<PersonId>,
+    limit: usize,
+) -> Result<Vec<Hero>> {
+    authz::require(actor, Action::ReadFeelings, &Resource::Org, "feelings")?;
+    let mut praise = Vec::new();
+    let mut before = None;
+    // Read ratings newest first, page by page, until enough are praise for this owner.
+    while praise.len() < limit {
+        let page = state
+            .store
+            .list_feelings(
+                FeelingFilter {
+                    kinds: vec![FeelingKind::Customer],
+                    before,
+                    ..FeelingFilter::default()
+                },
+                500,
+            )
+            .await?;
+        let Some(last) = page.last() else { break };
+        before = Some((last.created_at, last.id));
+        let full = page.len() == 500;
+        praise.extend(
+            page.into_iter()
+                .filter(|f| f.is_praise() && owner.is_none_or(|o| f.owner_id == Some(o))),
+        );
+        if !full {
+            break;
+        }
+    }
+    praise.truncate(limit);
+    let mut names: HashMap<PersonId, String> = HashMap::new();
+    let mut out = Vec::with_capacity(praise.len());
+    for f in praise {
+        let Some(case_id) = f.case_id else { continue };
+        let number = state.store.get_case(case_id).await?.number;
+        let owner_name = match f.owner_id {
+            None => None,
+            Some(id) => Some(match names.get(&id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = state.store.get_person(id).await?.name.to_string();
+                    names.insert(id, name.clone());
+                    name
+                }
+            }),
+        };
+        out.push(Hero {
+            feeling_id: f.id,
+            case_number: number,
+            owner_id: f.owner_id,
+            owner_name,
+            score: f.score.get(),
+            emotion: f.emotion,
+            quote: f.text.map(|t| t.to_string()).unwrap_or_default(),
+            at: f.created_at,
+        });
+    }
+    Ok(out)
+}
