@@ -135,7 +135,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
             .and_then(|t| input.team_index.get(&t).copied())
             .unwrap_or(0);
         let mood = morale(input.seed, team, resolved_at);
-        let hours = (resolved_at - case.created_at).as_secs_f64() / 3600.0;
+        let hours = resolved_at.duration_since(case.created_at).as_secs_f64() / 3600.0;
         let speed = if hours < 8.0 {
             0.6
         } else if hours < 48.0 {
@@ -151,9 +151,9 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
             && let Some(at) = before_anchor(rated_at)
         {
             let text = match stated.get() {
-                4..=5 if rng.chance(0.6) => verbatim(rng.pick(PRAISE)),
-                3 if rng.chance(0.5) => verbatim(rng.pick(MIXED)),
-                1..=2 if rng.chance(0.75) => verbatim(rng.pick(COMPLAINTS)),
+                4..=5 if rng.chance(0.6) => verbatim(*rng.pick(PRAISE)),
+                3 if rng.chance(0.5) => verbatim(*rng.pick(MIXED)),
+                1..=2 if rng.chance(0.75) => verbatim(*rng.pick(COMPLAINTS)),
                 _ => None,
             };
             out.push(Planned {
@@ -203,7 +203,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
                         .chance(0.6)
                         .then(|| emotion_for(own.get(), &mut rng)),
                     text: (own.get() <= 3 && rng.chance(0.6))
-                        .then(|| verbatim(rng.pick(OBSTACLES)))
+                        .then(|| verbatim(*rng.pick(OBSTACLES)))
                         .flatten(),
                 },
                 at: resolved_at,
@@ -245,7 +245,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
                     case_id: None,
                     score,
                     emotion: rng.chance(0.5).then(|| emotion_for(score.get(), &mut rng)),
-                    text: rng.chance(0.15).then(|| verbatim(rng.pick(PULSE_NOTES))).flatten(),
+                    text: rng.chance(0.15).then(|| verbatim(*rng.pick(PULSE_NOTES))).flatten(),
                 },
                 at,
             });
