@@ -272,7 +272,11 @@ pub async fn record_case_feelings(
 
 /// The answers in a case-feelings body, checked but not yet written (so a page can refuse
 /// before it changes anything else in the same step).
-pub fn case_answers(actor: &Actor, case: &Case, body: &CaseFeelingsBody) -> Result<Vec<NewFeeling>> {
+pub fn case_answers(
+    actor: &Actor,
+    case: &Case,
+    body: &CaseFeelingsBody,
+) -> Result<Vec<NewFeeling>> {
     if body.observed.is_none() && body.own.is_none() {
         return Err(AppError::field(
             "observed",

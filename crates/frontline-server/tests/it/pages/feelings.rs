@@ -12,7 +12,9 @@ use crate::json;
 #[tokio::test]
 async fn the_rating_page_works_through_its_link_without_signing_in() {
     let (app, org) = seeded().await;
-    let number = app.case_for(&org, org.carol.person.id, "Parcel came late").await;
+    let number = app
+        .case_for(&org, org.carol.person.id, "Parcel came late")
+        .await;
     let resolved = app
         .put(
             &format!("/api/v1/cases/{number}/status"),
@@ -51,7 +53,10 @@ async fn the_rating_page_works_through_its_link_without_signing_in() {
     let body = refused.text().await.unwrap();
     assert!(body.contains("id=\"rate-problem\""), "{body}");
     assert!(body.contains("score"), "the refusal names the field");
-    assert!(body.contains("&#60;b&#62;Late&#60;/b&#62; but fine"), "kept, escaped");
+    assert!(
+        body.contains("&#60;b&#62;Late&#60;/b&#62; but fine"),
+        "kept, escaped"
+    );
     assert!(!body.contains("<b>Late</b>"));
 
     let sent = app
@@ -67,11 +72,20 @@ async fn the_rating_page_works_through_its_link_without_signing_in() {
         .unwrap();
     assert_eq!(sent.status(), StatusCode::CREATED);
     let body = sent.text().await.unwrap();
-    assert!(body.contains("You rated this case 5 out of 5 and felt relieved"), "{body}");
+    assert!(
+        body.contains("You rated this case 5 out of 5 and felt relieved"),
+        "{body}"
+    );
 
     // The link is spent: the page says so and a second rating is refused.
     let again = app.client.get(app.url(&path)).send().await.unwrap();
-    assert!(again.text().await.unwrap().contains("has been rated already"));
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("has been rated already")
+    );
     let twice = app
         .client
         .post(app.url(&path))
@@ -105,7 +119,9 @@ async fn the_rating_page_works_through_its_link_without_signing_in() {
 async fn feelings_and_resolving_happen_together_or_not_at_all() {
     let (app, org) = seeded().await;
     let ann = login(&app, "ann@frontline.test").await;
-    let number = app.case_for(&org, org.carol.person.id, "Refund please").await;
+    let number = app
+        .case_for(&org, org.carol.person.id, "Refund please")
+        .await;
     let path = format!("/cases/{number}/feelings");
 
     let forged = post(&app, &ann, &path, &[("own_score", "4")]).await;
@@ -128,8 +144,15 @@ async fn feelings_and_resolving_happen_together_or_not_at_all() {
     .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = refused.text().await.unwrap();
-    assert!(body.contains("The &#60;refund&#62; tool was slow"), "{body}");
-    let case = json(app.get(&format!("/api/v1/cases/{number}"), &org.ann.token).await).await;
+    assert!(
+        body.contains("The &#60;refund&#62; tool was slow"),
+        "{body}"
+    );
+    let case = json(
+        app.get(&format!("/api/v1/cases/{number}"), &org.ann.token)
+            .await,
+    )
+    .await;
     assert_ne!(case["status"], "resolved", "nothing changed");
     let feelings = json(
         app.get(&format!("/api/v1/cases/{number}/feelings"), &org.ann.token)
@@ -154,11 +177,18 @@ async fn feelings_and_resolving_happen_together_or_not_at_all() {
     )
     .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    let case = json(app.get(&format!("/api/v1/cases/{number}"), &org.ann.token).await).await;
+    let case = json(
+        app.get(&format!("/api/v1/cases/{number}"), &org.ann.token)
+            .await,
+    )
+    .await;
     assert_eq!(case["status"], "resolved");
     let page = get(&app, &ann, &format!("/cases/{number}")).await;
     let body = page.text().await.unwrap();
-    assert!(body.contains("id=\"feelings\""), "the case page shows the panel");
+    assert!(
+        body.contains("id=\"feelings\""),
+        "the case page shows the panel"
+    );
 }
 
 #[tokio::test]
@@ -171,20 +201,34 @@ async fn the_pulse_and_the_mirror_are_for_employees() {
         &app,
         &ann,
         "/pulse",
-        &[("csrf", &ann.csrf), ("score", "4"), ("emotion", "satisfied"), ("text", "")],
+        &[
+            ("csrf", &ann.csrf),
+            ("score", "4"),
+            ("emotion", "satisfied"),
+            ("text", ""),
+        ],
     )
     .await;
     assert_eq!(answered.status(), StatusCode::OK);
-    assert!(answered.text().await.unwrap().contains("answer for this week is saved"));
+    assert!(
+        answered
+            .text()
+            .await
+            .unwrap()
+            .contains("answer for this week is saved")
+    );
 
     let sue = login(&app, "sue@frontline.test").await;
     let mirror = get(&app, &sue, "/feelings").await;
     assert_eq!(mirror.status(), StatusCode::OK);
     let body = mirror.text().await.unwrap();
     assert!(body.contains("The CX/EX mirror"));
-    assert!(body.contains("<svg class=\"mirror-chart\""), "a chart per team");
+    assert!(
+        body.contains("<svg class=\"mirror-chart\""),
+        "a chart per team"
+    );
 
-    let carol = login(&app, "carol@frontline.test").await;
+    let carol = login(&app, "carol@customer.test").await;
     for path in ["/feelings", "/pulse", "/heroes"] {
         let refused = get(&app, &carol, path).await;
         assert!(
@@ -193,4 +237,72 @@ async fn the_pulse_and_the_mirror_are_for_employees() {
             refused.status()
         );
     }
+}
+
+#[tokio::test]
+async fn the_portal_asks_a_signed_in_customer_to_rate_a_resolved_case() {
+    let (app, org) = seeded().await;
+    let carol = login(&app, "carol@customer.test").await;
+    let number = app.case_for(&org, org.carol.person.id, "Wrong size").await;
+    let open = get(&app, &carol, &format!("/cases/{number}")).await;
+    assert!(
+        !open.text().await.unwrap().contains("id=\"rate-form\""),
+        "not before it is resolved"
+    );
+    let resolved = app
+        .put(
+            &format!("/api/v1/cases/{number}/status"),
+            &org.ann.token,
+            &json!({ "status": "resolved" }),
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+    let page = get(&app, &carol, &format!("/cases/{number}")).await;
+    assert!(page.text().await.unwrap().contains("id=\"rate-form\""));
+
+    let path = format!("/cases/{number}/rating");
+    let forged = post(
+        &app,
+        &carol,
+        &path,
+        &[("score", "5"), ("emotion", "delighted")],
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let rated = post(
+        &app,
+        &carol,
+        &path,
+        &[
+            ("csrf", &carol.csrf),
+            ("score", "5"),
+            ("emotion", "delighted"),
+            ("text", ""),
+        ],
+    )
+    .await;
+    assert_eq!(rated.status(), StatusCode::SEE_OTHER);
+    let page = get(&app, &carol, &format!("/cases/{number}")).await;
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("You rated this case <strong>5 out of 5</strong>")
+    );
+
+    // Another customer's case is not theirs to rate.
+    let dave_case = app.case_for(&org, org.dave.person.id, "Not yours").await;
+    let other = post(
+        &app,
+        &carol,
+        &format!("/cases/{dave_case}/rating"),
+        &[
+            ("csrf", &carol.csrf),
+            ("score", "1"),
+            ("emotion", "angry"),
+            ("text", ""),
+        ],
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
 }
