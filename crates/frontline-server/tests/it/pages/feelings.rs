@@ -224,8 +224,12 @@ async fn the_pulse_and_the_mirror_are_for_employees() {
     let body = mirror.text().await.unwrap();
     assert!(body.contains("The CX/EX mirror"));
     assert!(
-        body.contains("<svg class=\"mirror-chart\""),
-        "a chart per team"
+        body.contains("<figure class=\"mirror\""),
+        "a figure per team"
+    );
+    assert!(
+        body.contains("No customer ratings and no employee figure from 5 people"),
+        "with no figures to draw it says so instead of drawing an empty chart"
     );
 
     let carol = login(&app, "carol@customer.test").await;
