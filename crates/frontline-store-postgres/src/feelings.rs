@@ -2,7 +2,7 @@
 //! of one case serialise there; the partial unique indexes are the backstop), lets the domain
 //! (`Feeling::record`) decide, and writes the row and its events in one transaction.
 
-use frontline_core::feeling::{Feeling, FeelingKind, NewFeeling, Score, Verbatim};
+use frontline_core::feeling::{Feeling, FeelingKind, NewFeeling, PRAISE_SCORE, Score, Verbatim};
 use frontline_core::time::{now, truncate};
 use frontline_core::{CaseId, FeelingId, OutcomeId, PersonId, TeamId, Timestamp};
 use frontline_store::{FeelingFilter, StoreError, StoreResult, Written};
@@ -165,6 +165,14 @@ impl PgStore {
         }
         if let Some(id) = filter.team_id {
             query.push(" AND team_id = ").push_bind(id.0);
+        }
+        if let Some(id) = filter.owner_id {
+            query.push(" AND owner_id = ").push_bind(id.0);
+        }
+        if filter.praise {
+            query.push(format_args!(
+                " AND score >= {PRAISE_SCORE} AND text IS NOT NULL"
+            ));
         }
         if let Some(since) = filter.since {
             query.push(" AND created_at >= ").push_bind(to_db(since));

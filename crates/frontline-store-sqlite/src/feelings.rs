@@ -2,7 +2,7 @@
 //! case are loaded, the domain (`Feeling::record`) decides, and the row (replacing an earlier
 //! answer where the rules say so) and its events are written in the job's savepoint.
 
-use frontline_core::feeling::{Feeling, FeelingKind, NewFeeling, Score, Verbatim};
+use frontline_core::feeling::{Feeling, FeelingKind, NewFeeling, PRAISE_SCORE, Score, Verbatim};
 use frontline_core::{Timestamp, time};
 use frontline_store::{FeelingFilter, StoreError, StoreResult, Written};
 use rusqlite::types::Value;
@@ -145,6 +145,12 @@ pub(crate) fn list(
     }
     if let Some(id) = filter.team_id {
         arg(&mut sql, " AND team_id = ?#", id.to_string().into());
+    }
+    if let Some(id) = filter.owner_id {
+        arg(&mut sql, " AND owner_id = ?#", id.to_string().into());
+    }
+    if filter.praise {
+        sql += &format!(" AND score >= {PRAISE_SCORE} AND text IS NOT NULL");
     }
     if let Some(since) = filter.since {
         arg(&mut sql, " AND created_at >= ?#", ms(since).into());

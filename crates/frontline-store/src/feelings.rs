@@ -11,6 +11,10 @@ pub struct FeelingFilter {
     pub person_id: Option<PersonId>,
     pub case_id: Option<CaseId>,
     pub team_id: Option<TeamId>,
+    /// About a case this person owned when the feeling was given.
+    pub owner_id: Option<PersonId>,
+    /// Only praise: a score of at least `PRAISE_SCORE` with words (`Feeling::is_praise`).
+    pub praise: bool,
     /// Given at or after.
     pub since: Option<Timestamp>,
     /// Given before (exclusive).

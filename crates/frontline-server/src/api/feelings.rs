@@ -391,6 +391,6 @@ pub async fn heroes(
         ),
     };
     Ok(axum::Json(
-        feelings::heroes(&state, &actor, owner, limit as usize).await?,
+        feelings::heroes(&state, &actor, owner, None, limit as usize).await?,
     ))
 }

@@ -615,36 +615,23 @@ pub async fn heroes(
     state: &AppState,
     actor: &Actor,
     owner: Option<PersonId>,
+    since: Option<Timestamp>,
     limit: usize,
 ) -> Result<Vec<Hero>> {
     authz::require(actor, Action::ReadFeelings, &Resource::Org, "feelings")?;
-    let mut praise = Vec::new();
-    let mut before = None;
-    // Read ratings newest first, page by page, until enough are praise for this owner.
-    while praise.len() < limit {
-        let page = state
-            .store
-            .list_feelings(
-                FeelingFilter {
-                    kinds: vec![FeelingKind::Customer],
-                    before,
-                    ..FeelingFilter::default()
-                },
-                500,
-            )
-            .await?;
-        let Some(last) = page.last() else { break };
-        before = Some((last.created_at, last.id));
-        let full = page.len() == 500;
-        praise.extend(
-            page.into_iter()
-                .filter(|f| f.is_praise() && owner.is_none_or(|o| f.owner_id == Some(o))),
-        );
-        if !full {
-            break;
-        }
-    }
-    praise.truncate(limit);
+    let praise = state
+        .store
+        .list_feelings(
+            FeelingFilter {
+                kinds: vec![FeelingKind::Customer],
+                owner_id: owner,
+                praise: true,
+                since,
+                ..FeelingFilter::default()
+            },
+            u32::try_from(limit).unwrap_or(u32::MAX),
+        )
+        .await?;
     let mut names: HashMap<PersonId, String> = HashMap::new();
     let mut out = Vec::with_capacity(praise.len());
     for f in praise {

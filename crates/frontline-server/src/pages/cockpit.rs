@@ -8,15 +8,17 @@ use std::cmp::Reverse;
 use askama::Template;
 use axum::extract::State;
 use frontline_core::org::in_force;
-use frontline_core::{Case, CaseStatus, TeamId};
+use frontline_core::{Case, CaseStatus, TeamId, time};
 use frontline_store::{CaseFilter, PageRequest};
 
 use super::layout::{Layout, PageResult, page};
 use super::lookup::{CaseRow, Names};
+use super::mirror::{HeroRow, hero_rows};
 use super::viewer::Viewer;
 use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
+use crate::feelings;
 
 /// Statuses that still need work.
 const ACTIVE: [CaseStatus; 3] = [
@@ -43,6 +45,10 @@ pub struct Work {
 struct CockpitPage {
     layout: Layout,
     work: Work,
+    /// Customers' praise of my cases in the last 30 days, newest first.
+    praise: Vec<HeroRow>,
+    /// False until I answer this week's pulse (the cockpit reminds me).
+    pulse_answered: bool,
 }
 
 #[derive(Template)]
@@ -145,9 +151,18 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
 /// `GET /cockpit`.
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let work = load_work(&state, &viewer).await?;
+    let me = viewer.actor.person_id();
+    let month_ago = time::now() - jiff::SignedDuration::from_hours(24 * 30);
+    let praise = hero_rows(&state, &viewer, Some(me), Some(month_ago), 3).await?;
+    let pulse_answered = !viewer.can(Action::AnswerPulse, &Resource::Org)
+        || feelings::this_weeks_pulse(&state, &viewer.actor)
+            .await?
+            .is_some();
     page(&CockpitPage {
         layout: Layout::new(&viewer, "Cockpit", "/cockpit"),
         work,
+        praise,
+        pulse_answered,
     })
 }
 

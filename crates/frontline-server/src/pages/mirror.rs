@@ -355,10 +355,11 @@ pub async fn hero_rows(
     state: &AppState,
     viewer: &Viewer,
     owner: Option<frontline_core::PersonId>,
+    since: Option<frontline_core::Timestamp>,
     limit: usize,
 ) -> Result<Vec<HeroRow>, crate::error::AppError> {
     let me = viewer.actor.person_id();
-    Ok(feelings::heroes(state, &viewer.actor, owner, limit)
+    Ok(feelings::heroes(state, &viewer.actor, owner, since, limit)
         .await?
         .into_iter()
         .map(|h| HeroRow {
@@ -375,7 +376,7 @@ pub async fn hero_rows(
 
 /// `GET /heroes`.
 pub async fn heroes(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let heroes = hero_rows(&state, &viewer, None, 100).await?;
+    let heroes = hero_rows(&state, &viewer, None, None, 100).await?;
     page(&HeroesPage {
         layout: Layout::new(&viewer, "Heroes", "/heroes"),
         heroes,

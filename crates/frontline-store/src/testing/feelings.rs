@@ -231,6 +231,34 @@ pub async fn feelings_follow_who_may_say_what_and_replace_rather_than_repeat<
         .await
         .unwrap();
     assert_eq!(older, everything[2..].to_vec());
+
+    // Praise of one owner's cases: a high rating with words, not a low one, not words-less.
+    let plain = resolved_case(&*store, &o, "Rated without words").await;
+    let mut wordless = answer(FeelingKind::Customer, &o.carol, Some(&plain), 5);
+    wordless.text = None;
+    store.record_feeling(wordless, Some(at(3))).await.unwrap();
+    let low = resolved_case(&*store, &o, "Rated low").await;
+    store
+        .record_feeling(
+            answer(FeelingKind::Customer, &o.carol, Some(&low), 2),
+            Some(at(4)),
+        )
+        .await
+        .unwrap();
+    let praise = |owner| FeelingFilter {
+        kinds: vec![FeelingKind::Customer],
+        owner_id: owner,
+        praise: true,
+        ..FeelingFilter::default()
+    };
+    let owner = case.owner_id.expect("routed to an owner");
+    let found = store.list_feelings(praise(Some(owner)), 10).await.unwrap();
+    assert_eq!(found, vec![rating.value.clone()], "only the praise");
+    let nobody = store
+        .list_feelings(praise(Some(o.carol.id)), 10)
+        .await
+        .unwrap();
+    assert!(nobody.is_empty(), "nobody else's");
 }
 
 pub async fn concurrent_ratings_of_one_case_leave_one<F: Future<Output = Arc<dyn Store>>>(

@@ -106,7 +106,24 @@ async fn the_rating_page_works_through_its_link_without_signing_in() {
     assert_eq!(forged.status(), StatusCode::NOT_FOUND);
     assert!(forged.text().await.unwrap().contains("not valid"));
 
-    // The praise reaches the heroes feed, escaped.
+    // The praise reaches its owner's cockpit and the heroes feed, escaped.
+    let case = json(
+        app.get(&format!("/api/v1/cases/{number}"), &org.ann.token)
+            .await,
+    )
+    .await;
+    let owner = if case["owner_id"] == org.ann.person.id.to_string() {
+        "ann@frontline.test"
+    } else {
+        "ben@frontline.test"
+    };
+    let owner = login(&app, owner).await;
+    let cockpit = get(&app, &owner, "/cockpit").await.text().await.unwrap();
+    assert!(cockpit.contains("Praise for you"));
+    assert!(
+        cockpit.contains("&#60;script&#62;alert(1)&#60;/script&#62; kept me posted"),
+        "{cockpit}"
+    );
     let ben = login(&app, "ben@frontline.test").await;
     let heroes = get(&app, &ben, "/heroes").await;
     assert_eq!(heroes.status(), StatusCode::OK);
@@ -195,6 +212,11 @@ async fn feelings_and_resolving_happen_together_or_not_at_all() {
 async fn the_pulse_and_the_mirror_are_for_employees() {
     let (app, _org) = seeded().await;
     let ann = login(&app, "ann@frontline.test").await;
+    let cockpit = get(&app, &ann, "/cockpit").await.text().await.unwrap();
+    assert!(
+        cockpit.contains("Answer this week's pulse"),
+        "the cockpit reminds"
+    );
     let pulse = get(&app, &ann, "/pulse").await;
     assert_eq!(pulse.status(), StatusCode::OK);
     let answered = post(
@@ -216,6 +238,11 @@ async fn the_pulse_and_the_mirror_are_for_employees() {
             .await
             .unwrap()
             .contains("answer for this week is saved")
+    );
+    let cockpit = get(&app, &ann, "/cockpit").await.text().await.unwrap();
+    assert!(
+        !cockpit.contains("Answer this week's pulse"),
+        "answered: no reminder"
     );
 
     let sue = login(&app, "sue@frontline.test").await;
