@@ -141,7 +141,12 @@ pub fn score(outcomes: &[Outcome], rows: &ScoreboardRows) -> Vec<OutcomeScore> {
                     .find(|t| t.outcome_id == outcome.id && t.kind == kind)
                     .map_or((0, 0, 0), |t| (t.answers, t.score_sum, t.respondents))
             };
-            score_one(outcome, &cases, tally(FeelingKind::Customer), tally(FeelingKind::Own))
+            score_one(
+                outcome,
+                &cases,
+                tally(FeelingKind::Customer),
+                tally(FeelingKind::Own),
+            )
         })
         .collect()
 }
@@ -185,10 +190,7 @@ fn score_one(
         within_target: within,
         over_target: achieved_count - within,
         within_target_share: share(within, achieved_count),
-        customer: mean_of(rating_sum, rated).map(|mean| Mean {
-            mean,
-            count: rated,
-        }),
+        customer: mean_of(rating_sum, rated).map(|mean| Mean { mean, count: rated }),
         employee: EmployeeFigure {
             respondents: own_people,
             answers: own_answers,

@@ -27,7 +27,13 @@ fn case(outcome: &Outcome, took_ms: Option<i64>, achieved: OutcomeAchieved) -> S
     }
 }
 
-fn tally(outcome: &Outcome, kind: FeelingKind, answers: u32, sum: u64, people: u32) -> FeelingTally {
+fn tally(
+    outcome: &Outcome,
+    kind: FeelingKind,
+    answers: u32,
+    sum: u64,
+    people: u32,
+) -> FeelingTally {
     FeelingTally {
         outcome_id: outcome.id,
         kind,
@@ -69,7 +75,10 @@ fn figures_per_outcome_match_a_hand_count() {
     let d = &board[0];
     assert_eq!(d.outcome_id, delivery.id);
     assert_eq!(d.target_minutes, 60);
-    assert_eq!((d.cases, d.resolved, d.achieved, d.not_achieved), (7, 6, 4, 1));
+    assert_eq!(
+        (d.cases, d.resolved, d.achieved, d.not_achieved),
+        (7, 6, 4, 1)
+    );
     assert_eq!(d.achieved_rate, Some(0.67));
     // Achieved durations: 30, 60, 60 (+1 ms), 240 minutes; nearest rank 2 and 4.
     assert_eq!(
@@ -94,7 +103,10 @@ fn figures_per_outcome_match_a_hand_count() {
     assert_eq!(d.employee.mean, None);
 
     let b = &board[1];
-    assert_eq!((b.cases, b.resolved, b.achieved, b.not_achieved), (0, 0, 0, 0));
+    assert_eq!(
+        (b.cases, b.resolved, b.achieved, b.not_achieved),
+        (0, 0, 0, 0)
+    );
     assert_eq!(b.achieved_rate, None);
     assert_eq!(b.time_to_outcome, None);
     assert_eq!(b.within_target_share, None);

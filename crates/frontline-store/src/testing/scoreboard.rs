@@ -193,7 +193,10 @@ pub async fn the_scoreboard_reads_the_periods_cases_and_their_feelings<
 
     // The period's ends: `from` is inclusive, `until` exclusive.
     let at_start = store
-        .scoreboard_rows(s.over.created_at, time::from_millis(s.over.created_at.as_millisecond() + 1))
+        .scoreboard_rows(
+            s.over.created_at,
+            time::from_millis(s.over.created_at.as_millisecond() + 1),
+        )
         .await
         .unwrap();
     assert_eq!(at_start.cases, vec![score_case(&s.over)]);

@@ -13,6 +13,7 @@ mod decisions;
 mod flows;
 mod leaders;
 mod org;
+mod scoreboard;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
