@@ -687,7 +687,10 @@ async fn check_feelings(
 
     assert!(seeded.ratings > 200, "{seeded:?}");
     assert!(seeded.praise > 20, "{seeded:?}");
-    assert!(seeded.observed > 300 && seeded.own > 300 && seeded.pulses > 200, "{seeded:?}");
+    assert!(
+        seeded.observed > 300 && seeded.own > 300 && seeded.pulses > 200,
+        "{seeded:?}"
+    );
     let all = store
         .list_feelings(FeelingFilter::default(), 100_000)
         .await
@@ -706,13 +709,27 @@ async fn check_feelings(
             assert!(case.resolved_at.is_some_and(|r| r <= f.created_at));
         }
     }
-    let customer: Vec<_> = all.iter().filter(|f| f.kind == FeelingKind::Customer).cloned().collect();
+    let customer: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == FeelingKind::Customer)
+        .cloned()
+        .collect();
     let scores: std::collections::BTreeSet<u8> = customer.iter().map(|f| f.score.get()).collect();
     assert_eq!(scores.len(), 5, "every score from 1 to 5 is given");
-    let observed: Vec<_> = all.iter().filter(|f| f.kind == FeelingKind::Observed).cloned().collect();
+    let observed: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == FeelingKind::Observed)
+        .cloned()
+        .collect();
     let teams = figures::by_team(&customer, &observed, &[]);
-    let positive = teams.iter().filter(|t| t.gap.is_some_and(|g| g.gap > 0.0)).count();
-    assert!(positive >= teams.len() / 2, "employees read customers optimistically");
+    let positive = teams
+        .iter()
+        .filter(|t| t.gap.is_some_and(|g| g.gap > 0.0))
+        .count();
+    assert!(
+        positive >= teams.len() / 2,
+        "employees read customers optimistically"
+    );
 
     // The mirror over the pulses' twelve weeks, with pulses counted for the person's teams.
     let history = store.org_history().await.unwrap();
@@ -724,7 +741,11 @@ async fn check_feelings(
             teams: history
                 .memberships
                 .iter()
-                .filter(|m| m.person_id == f.person_id && m.from <= f.created_at && m.to.is_none_or(|t| f.created_at < t))
+                .filter(|m| {
+                    m.person_id == f.person_id
+                        && m.from <= f.created_at
+                        && m.to.is_none_or(|t| f.created_at < t)
+                })
                 .map(|m| m.team_id)
                 .collect(),
             score: f.score.get(),
@@ -734,10 +755,18 @@ async fn check_feelings(
     let mut weeks = Cadence::Weekly.previous_periods(now, 11);
     weeks.reverse();
     weeks.push(Cadence::Weekly.period_at(now));
-    let current: Vec<_> = history.teams.iter().filter(|t| t.retired_at.is_none()).map(|t| t.id).collect();
+    let current: Vec<_> = history
+        .teams
+        .iter()
+        .filter(|t| t.retired_at.is_none())
+        .map(|t| t.id)
+        .collect();
     let mirror = figures::mirror(&current, &customer, &employees, &weeks);
     let correlated = mirror.iter().filter(|m| m.correlation.is_some()).count();
-    assert!(correlated >= 3, "most teams have weeks to correlate: {correlated}");
+    assert!(
+        correlated >= 3,
+        "most teams have weeks to correlate: {correlated}"
+    );
     let hidden = mirror
         .iter()
         .flat_map(|m| &m.weeks)
