@@ -15,6 +15,7 @@ pub mod ids;
 pub mod ledger;
 pub mod org;
 pub mod routing;
+pub mod scoreboard;
 pub mod sentiment;
 pub mod standard_work;
 pub mod time;

@@ -249,6 +249,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(feelings::figures))
         .routes(routes!(feelings::mirror))
         .routes(routes!(feelings::heroes))
+        .routes(routes!(crate::api::scoreboard::scoreboard_json))
+        .routes(routes!(crate::api::scoreboard::scoreboard_csv))
 }
 
 /// The whole HTTP application over `state`.

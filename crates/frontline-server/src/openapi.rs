@@ -39,6 +39,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "leaders", description = "Leaders on the tools: the customer-time ledger and leader standard work"),
         (name = "feelings", description = "How customers and employees feel: ratings, observations, the pulse, the CX/EX mirror and the heroes feed"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "scoreboard", description = "The outcome scoreboard: per outcome, achieved rate, time to outcome against its target and feelings, each figure linked to its cases; CSV export"),
     ),
     components(schemas(Problem, FieldError)),
 )]

@@ -33,6 +33,7 @@ mod people;
 mod queue;
 mod reads;
 mod rows;
+mod scoreboard;
 mod store;
 mod webhooks;
 

@@ -7,7 +7,7 @@ use sqlx::AssertSqlSafe;
 
 use crate::PgStore;
 use crate::error::classify;
-use crate::rows::{self, CASE_COLUMNS, MESSAGE_COLUMNS, contains_pattern, get_u32};
+use crate::rows::{self, CASE_COLUMNS, MESSAGE_COLUMNS, contains_pattern, get_u32, opt_to_db};
 
 impl PgStore {
     pub(crate) async fn get_case_impl(&self, id: CaseId) -> StoreResult<Case> {
@@ -63,6 +63,19 @@ impl PgStore {
                                WHERE cu.id = c.customer_id
                                  AND (cu.email ILIKE $7 OR cu.name ILIKE $7)))
                AND ($9::bigint IS NULL OR c.number < $9)
+               AND ($11::timestamptz IS NULL OR c.created_at >= $11)
+               AND ($12::timestamptz IS NULL OR c.created_at < $12)
+               AND ($13::timestamptz IS NULL OR c.resolved_at >= $13)
+               AND ($14::timestamptz IS NULL OR c.resolved_at < $14)
+               AND ($15::boolean IS NULL OR (c.resolved_at IS NOT NULL) = $15)
+               AND ($16::text IS NULL OR c.outcome_achieved = $16)
+               AND ($17::boolean IS NULL
+                    OR (c.resolved_at IS NOT NULL
+                        AND (c.resolved_at - c.created_at
+                             > (SELECT o.target_minutes * interval '1 minute'
+                                FROM outcomes o WHERE o.id = c.outcome_id)) = $17))
+               AND ($18::text IS NULL
+                    OR EXISTS (SELECT 1 FROM feelings f WHERE f.case_id = c.id AND f.kind = $18))
              ORDER BY c.number DESC
              LIMIT $10"
         );
@@ -77,6 +90,15 @@ impl PgStore {
             .bind(number)
             .bind(page.after.map(|n| n.0))
             .bind(i64::from(limit) + 1)
+            .bind(opt_to_db(filter.created_from))
+            .bind(opt_to_db(filter.created_before))
+            .bind(opt_to_db(filter.resolved_from))
+            .bind(opt_to_db(filter.resolved_before))
+            .bind(filter.resolved)
+            .bind(filter.achieved.map(|a| a.as_str()))
+            // The same comparison as `frontline_core::scoreboard::over_target`.
+            .bind(filter.over_target)
+            .bind(filter.feeling.map(|k| k.as_str()))
             .fetch_all(&self.pool)
             .await
             .map_err(classify)?;

@@ -592,6 +592,14 @@ impl Store for PgStore {
         self.signing_key_impl(name, candidate).await
     }
 
+    async fn scoreboard_rows(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<frontline_core::scoreboard::ScoreboardRows> {
+        self.scoreboard_rows_impl(from, until).await
+    }
+
     async fn export(&self) -> StoreResult<Vec<Record>> {
         self.export_impl().await
     }

@@ -17,6 +17,7 @@ mod migrate;
 mod org;
 mod reads;
 mod rows;
+mod scoreboard;
 mod store;
 mod webhooks;
 mod writer;

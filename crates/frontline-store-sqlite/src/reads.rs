@@ -304,6 +304,45 @@ pub(crate) fn list_cases(
             like_pattern(text).into(),
         );
     }
+    if let Some(at) = filter.created_from {
+        arg(&mut sql, " AND c.created_at >= ?#", rows::ms(at).into());
+    }
+    if let Some(at) = filter.created_before {
+        arg(&mut sql, " AND c.created_at < ?#", rows::ms(at).into());
+    }
+    if let Some(at) = filter.resolved_from {
+        arg(&mut sql, " AND c.resolved_at >= ?#", rows::ms(at).into());
+    }
+    if let Some(at) = filter.resolved_before {
+        arg(&mut sql, " AND c.resolved_at < ?#", rows::ms(at).into());
+    }
+    match filter.resolved {
+        Some(true) => sql += " AND c.resolved_at IS NOT NULL",
+        Some(false) => sql += " AND c.resolved_at IS NULL",
+        None => {}
+    }
+    if let Some(achieved) = filter.achieved {
+        arg(
+            &mut sql,
+            " AND c.outcome_achieved = ?#",
+            achieved.as_str().to_owned().into(),
+        );
+    }
+    if let Some(over) = filter.over_target {
+        // The same comparison as `frontline_core::scoreboard::over_target`, in milliseconds.
+        let op = if over { ">" } else { "<=" };
+        sql += &format!(
+            " AND c.resolved_at IS NOT NULL AND c.resolved_at - c.created_at {op} \
+             (SELECT o.target_minutes * 60000 FROM outcomes o WHERE o.id = c.outcome_id)"
+        );
+    }
+    if let Some(kind) = filter.feeling {
+        arg(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM feelings f WHERE f.case_id = c.id AND f.kind = ?#)",
+            kind.as_str().to_owned().into(),
+        );
+    }
     if let Some(after) = page.after {
         arg(&mut sql, " AND c.number < ?#", after.0.into());
     }

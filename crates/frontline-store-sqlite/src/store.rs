@@ -27,7 +27,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::rows::{self, Db, ms};
 use crate::{
     SqliteStore, asks, cases, decisions, export, feelings, guidelines, history, leaders, org,
-    reads, webhooks,
+    reads, scoreboard, webhooks,
 };
 
 #[async_trait]
@@ -656,6 +656,14 @@ impl Store for SqliteStore {
         let name = name.to_owned();
         self.write(move |w| feelings::signing_key(w, &name, candidate))
             .await
+    }
+
+    async fn scoreboard_rows(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<frontline_core::scoreboard::ScoreboardRows> {
+        self.read(move |c| scoreboard::rows(c, from, until)).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

@@ -507,6 +507,18 @@ pub trait Store: Send + Sync + 'static {
     /// Secrets are operational: no event, never exported.
     async fn signing_key(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>>;
 
+    // ----- the outcome scoreboard -----
+
+    /// What `frontline_core::scoreboard::score` needs for cases created in `[from, until)`:
+    /// each case's outcome, creation and resolution times and `outcome_achieved`, and per
+    /// outcome (the case's) the customer and own feelings about those cases (answers, score
+    /// sum, distinct people; one tally per outcome and kind). Cases in no particular order.
+    async fn scoreboard_rows(
+        &self,
+        from: frontline_core::Timestamp,
+        until: frontline_core::Timestamp,
+    ) -> StoreResult<frontline_core::scoreboard::ScoreboardRows>;
+
     // ----- export and import -----
 
     /// Every record of the organisation, in an order `import` can replay.

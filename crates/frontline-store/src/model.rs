@@ -147,6 +147,22 @@ pub struct CaseFilter {
     pub customer_id: Option<PersonId>,
     /// Case number, words of the subject, or the customer's email or name.
     pub text: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<Timestamp>,
+    /// Created before (exclusive).
+    pub created_before: Option<Timestamp>,
+    /// Resolved at or after (implies resolved).
+    pub resolved_from: Option<Timestamp>,
+    /// Resolved before (exclusive; implies resolved).
+    pub resolved_before: Option<Timestamp>,
+    /// Whether the case has a resolution time now (resolved or closed, not reopened).
+    pub resolved: Option<bool>,
+    pub achieved: Option<frontline_core::OutcomeAchieved>,
+    /// Resolved, and took longer than its outcome's target (`true`) or at most the target
+    /// (`false`): `frontline_core::scoreboard::over_target`.
+    pub over_target: Option<bool>,
+    /// Has at least one feeling of this kind.
+    pub feeling: Option<frontline_core::FeelingKind>,
 }
 
 /// Which events to read. `customer_id`: only events that customer may see.

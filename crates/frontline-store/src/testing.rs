@@ -62,6 +62,8 @@ macro_rules! conformance_tests {
             feelings_follow_who_may_say_what_and_replace_rather_than_repeat,
             concurrent_ratings_of_one_case_leave_one,
             signing_keys_are_kept_from_the_first_request,
+            the_scoreboard_reads_the_periods_cases_and_their_feelings,
+            case_lists_filter_by_period_achievement_target_and_feelings,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -209,6 +211,7 @@ mod leaders;
 mod log;
 mod org;
 mod rules;
+mod scoreboard;
 mod webhooks;
 pub use asks::*;
 pub use cases::*;
@@ -220,4 +223,5 @@ pub use leaders::*;
 pub use log::*;
 pub use org::*;
 pub use rules::*;
+pub use scoreboard::*;
 pub use webhooks::*;

@@ -13,6 +13,7 @@
 //! - A case is rated by its customer alone. Staff read customers' ratings and the feelings
 //!   figures; an employee's own feelings reach others only as team figures over enough people
 //!   (that rule lives in `frontline_core::feeling::figures`).
+//! - Staff read the outcome scoreboard; customers do not see that it exists.
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -106,6 +107,8 @@ pub enum Action {
     /// Read customers' ratings, the feelings figures, the CX/EX mirror and the heroes feed
     /// (staff; employees' own answers only ever as team figures over enough people).
     ReadFeelings,
+    /// Read the outcome scoreboard and its CSV (staff; customers do not learn it exists).
+    ReadScoreboard,
 }
 
 impl Action {
@@ -162,6 +165,7 @@ impl Action {
         Action::RecordCaseFeeling,
         Action::AnswerPulse,
         Action::ReadFeelings,
+        Action::ReadScoreboard,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -359,6 +363,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::RecordCaseFeeling
         | Action::AnswerPulse
         | Action::ReadFeelings => Decision::Deny,
+        // How the organisation scores itself is internal: hidden, not merely refused.
+        Action::ReadScoreboard => Decision::Hide,
     }
 }
 
@@ -444,6 +450,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::RecordCaseFeeling => "record employees' feelings about a case",
         Action::AnswerPulse => "answer the employees' pulse",
         Action::ReadFeelings => "read feelings and their figures",
+        Action::ReadScoreboard => "read the outcome scoreboard",
     }
 }
 

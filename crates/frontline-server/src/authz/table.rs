@@ -207,4 +207,5 @@ pub const TABLE: &[Row] = &[
     row(Action::RecordCaseFeeling, Target::Others, [H, A, A, A]),
     row(Action::AnswerPulse, Target::Org, [D, A, A, A]),
     row(Action::ReadFeelings, Target::Org, [D, A, A, A]),
+    row(Action::ReadScoreboard, Target::Org, [H, A, A, A]),
 ];

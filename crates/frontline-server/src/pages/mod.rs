@@ -33,6 +33,7 @@ pub mod org_timeline;
 pub mod orgchart;
 mod portal;
 mod reviews;
+mod scoreboard;
 mod search;
 mod timeline;
 mod viewer;
@@ -145,6 +146,8 @@ pub fn router() -> Router<AppState> {
         .route("/pulse", get(feelings::pulse).post(feelings::answer_pulse))
         .route("/feelings", get(mirror::show))
         .route("/heroes", get(mirror::heroes))
+        .route("/scoreboard", get(scoreboard::show))
+        .route("/scoreboard.csv", get(scoreboard::csv))
         .route("/static/{file}", get(assets::serve))
 }
 

@@ -449,6 +449,7 @@ impl Walk {
                 Some(json!({ "score": 4 })),
             ),
             Action::ReadFeelings => (Method::GET, "/api/v1/feelings/figures".into(), None),
+            Action::ReadScoreboard => (Method::GET, "/api/v1/scoreboard".into(), None),
         };
         let mut request = self
             .app

@@ -88,6 +88,8 @@ const ROUTES: &[&str] = &[
     "GET /api/v1/rules/{rule}/versions/{version}/backtest",
     "POST /api/v1/rules/{rule}/versions/{version}/publish",
     "POST /api/v1/rules/{rule}/versions/{version}/retire",
+    "GET /api/v1/scoreboard",
+    "GET /api/v1/scoreboard.csv",
     "DELETE /api/v1/session",
     "POST /api/v1/session",
     "GET /api/v1/stream",

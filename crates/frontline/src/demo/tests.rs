@@ -208,6 +208,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     check_history(&*store).await;
     check_leaders(&*store, &summary.leaders, &messages).await;
     check_feelings(&*store, &summary.feelings, &cases).await;
+    check_scoreboard(&*store).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -773,4 +774,44 @@ async fn check_feelings(
         .filter(|w| w.employee.hidden() && w.employee.respondents > 0)
         .count();
     assert!(hidden > 0, "some team-weeks stay below five people");
+}
+
+/// The outcome scoreboard over the demo's default period (the last 90 days): every outcome
+/// has cases, resolved and achieved ones with a time to outcome, and customers' ratings show
+/// for at least one outcome. Prints how long the one read took.
+async fn check_scoreboard(store: &dyn Store) {
+    let now = time::now();
+    let from = now - SignedDuration::from_hours(24 * 90);
+    let until = now + SignedDuration::from_millis(1);
+    let started = std::time::Instant::now();
+    let rows = store.scoreboard_rows(from, until).await.unwrap();
+    eprintln!(
+        "scoreboard rows read in {:?}: {} cases, {} feeling tallies",
+        started.elapsed(),
+        rows.cases.len(),
+        rows.feelings.len()
+    );
+    let outcomes = store.list_outcomes().await.unwrap();
+    assert!(outcomes.len() >= 3, "{outcomes:?}");
+    let board = frontline_core::scoreboard::score(&outcomes, &rows);
+    for (outcome, score) in outcomes.iter().zip(&board) {
+        assert!(score.cases > 0, "{} has cases", outcome.key);
+        assert!(
+            score.resolved > 0 && score.achieved > 0 && score.time_to_outcome.is_some(),
+            "{}: {score:?}",
+            outcome.key
+        );
+        assert!(score.within_target + score.over_target == score.achieved);
+    }
+    assert!(
+        board
+            .iter()
+            .any(|s| s.customer.is_some_and(|m| m.count > 0)),
+        "customers' ratings show for at least one outcome"
+    );
+    let shown = board.iter().filter(|s| s.employee.mean.is_some()).count();
+    eprintln!(
+        "scoreboard: employees' feelings shown for {shown} of {} outcomes",
+        board.len()
+    );
 }

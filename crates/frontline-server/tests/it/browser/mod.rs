@@ -14,6 +14,7 @@ mod feelings;
 mod flows;
 mod leaders;
 mod org;
+mod scoreboard;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
