@@ -41,7 +41,9 @@ async fn the_scoreboard_fits_phone_and_desktop_and_a_number_opens_its_cases() {
     let browser = Browser::open(port, app).await.expect("open a browser");
     let result: TestResult = async {
         browser.login("ann@frontline.test").await?;
-        browser.click("nav a[href='/scoreboard']").await?;
+        // The scoreboard is a tab of the Voice section.
+        browser.click("nav[aria-label='Main'] a[href='/feelings']").await?;
+        browser.click("nav.tabs a[href='/scoreboard']").await?;
         browser
             .wait_for_text("main h1", "Outcome scoreboard")
             .await?;
