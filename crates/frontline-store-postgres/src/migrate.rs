@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "feelings",
         include_str!("../migrations/0007_feelings.sql"),
     ),
+    (
+        8,
+        "proposals",
+        include_str!("../migrations/0008_proposals.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

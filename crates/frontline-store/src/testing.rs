@@ -62,6 +62,10 @@ macro_rules! conformance_tests {
             feelings_follow_who_may_say_what_and_replace_rather_than_repeat,
             concurrent_ratings_of_one_case_leave_one,
             signing_keys_are_kept_from_the_first_request,
+            proposals_are_raised_decided_and_shipped_with_the_closed_loop,
+            one_vote_each_and_unvoting_takes_it_back,
+            concurrent_votes_by_one_person_leave_one,
+            proposals_list_newest_first_filter_and_keep_comments_in_order,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -208,6 +212,7 @@ mod history;
 mod leaders;
 mod log;
 mod org;
+mod proposals;
 mod rules;
 mod webhooks;
 pub use asks::*;
@@ -219,5 +224,6 @@ pub use history::*;
 pub use leaders::*;
 pub use log::*;
 pub use org::*;
+pub use proposals::*;
 pub use rules::*;
 pub use webhooks::*;
