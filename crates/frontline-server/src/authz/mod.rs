@@ -13,6 +13,9 @@
 //! - A case is rated by its customer alone. Staff read customers' ratings and the feelings
 //!   figures; an employee's own feelings reach others only as team figures over enough people
 //!   (that rule lives in `frontline_core::feeling::figures`).
+//! - Proposals are for staff only: any employee raises, reads and comments; colleagues vote
+//!   (never on their own); support employees adopt, decline and ship; the author alone
+//!   withdraws. Customers never see one (`Hide`); they hear of a shipped one on their case.
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -106,6 +109,20 @@ pub enum Action {
     /// Read customers' ratings, the feelings figures, the CX/EX mirror and the heroes feed
     /// (staff; employees' own answers only ever as team figures over enough people).
     ReadFeelings,
+    /// List proposals (staff; customers never see proposals).
+    ListProposals,
+    /// Propose a change backed by evidence (staff).
+    RaiseProposal,
+    /// Read a proposal with its evidence, votes and comments (staff).
+    ReadProposal,
+    /// Vote for a proposal, or take the vote back: staff, never on their own.
+    VoteProposal,
+    /// Comment on a proposal (staff).
+    CommentProposal,
+    /// Adopt, decline and mark shipped: support employees.
+    DecideProposal,
+    /// Withdraw a proposal: its author only.
+    WithdrawProposal,
 }
 
 impl Action {
@@ -162,6 +179,13 @@ impl Action {
         Action::RecordCaseFeeling,
         Action::AnswerPulse,
         Action::ReadFeelings,
+        Action::ListProposals,
+        Action::RaiseProposal,
+        Action::ReadProposal,
+        Action::VoteProposal,
+        Action::CommentProposal,
+        Action::DecideProposal,
+        Action::WithdrawProposal,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -202,6 +226,8 @@ pub enum Resource {
     Decision { decided_by: PersonId },
     /// An ask raised by `asker_id`.
     Ask { asker_id: PersonId },
+    /// A proposal raised by `author_id`.
+    Proposal { author_id: PersonId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,6 +257,18 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Action::ReadAsk => Decision::Allow,
             Action::WorkAsk => allow_if(role == Role::Support && !own),
             Action::FollowUpAsk => allow_if(own),
+            _ => Decision::Deny,
+        };
+    }
+    if let Resource::Proposal { author_id } = *resource {
+        // Only staff see proposals (settled above). Colleagues vote, never the author;
+        // support employees decide; the author alone takes it back.
+        let own = author_id == me;
+        return match action {
+            Action::ReadProposal | Action::CommentProposal => Decision::Allow,
+            Action::VoteProposal => allow_if(!own),
+            Action::DecideProposal => allow_if(role == Role::Support),
+            Action::WithdrawProposal => allow_if(own),
             _ => Decision::Deny,
         };
     }
@@ -283,6 +321,8 @@ fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
         Resource::Case { .. } => true,
         Resource::Person { person_id } => person_id == me,
         Resource::Team | Resource::Decision { .. } | Resource::Ask { .. } => false,
+        // Proposals are the staff's own conversation about how to serve customers better.
+        Resource::Proposal { .. } => false,
     }
 }
 
@@ -359,6 +399,15 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::RecordCaseFeeling
         | Action::AnswerPulse
         | Action::ReadFeelings => Decision::Deny,
+        // Customers are told when a proposal citing their case ships (on the case); the
+        // proposals themselves do not exist for them.
+        Action::ListProposals
+        | Action::RaiseProposal
+        | Action::ReadProposal
+        | Action::VoteProposal
+        | Action::CommentProposal
+        | Action::DecideProposal
+        | Action::WithdrawProposal => Decision::Hide,
     }
 }
 
@@ -444,6 +493,15 @@ pub fn describe(action: Action) -> &'static str {
         Action::RecordCaseFeeling => "record employees' feelings about a case",
         Action::AnswerPulse => "answer the employees' pulse",
         Action::ReadFeelings => "read feelings and their figures",
+        Action::ListProposals => "list proposals",
+        Action::RaiseProposal => "raise proposals",
+        Action::ReadProposal => "read this proposal",
+        Action::VoteProposal => {
+            "vote on this proposal (colleagues vote; nobody votes for their own)"
+        }
+        Action::CommentProposal => "comment on proposals",
+        Action::DecideProposal => "adopt, decline or ship proposals (support employees decide)",
+        Action::WithdrawProposal => "withdraw this proposal (only the person who raised it can)",
     }
 }
 

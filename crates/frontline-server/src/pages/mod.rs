@@ -32,6 +32,7 @@ mod org;
 pub mod org_timeline;
 pub mod orgchart;
 mod portal;
+mod proposals;
 mod reviews;
 mod search;
 mod timeline;
@@ -145,6 +146,10 @@ pub fn router() -> Router<AppState> {
         .route("/pulse", get(feelings::pulse).post(feelings::answer_pulse))
         .route("/feelings", get(mirror::show))
         .route("/heroes", get(mirror::heroes))
+        .route("/proposals", get(proposals::show).post(proposals::create))
+        .route("/proposals/new", get(proposals::new_form))
+        .route("/proposals/{proposal}", get(proposals::show_proposal))
+        .route("/proposals/{proposal}/{action}", post(proposals::act_on))
         .route("/static/{file}", get(assets::serve))
 }
 
