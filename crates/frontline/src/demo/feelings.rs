@@ -104,7 +104,11 @@ fn emotion_for(score: u8, rng: &mut Rng) -> Emotion {
         5 => &[Emotion::Delighted, Emotion::Relieved],
         4 => &[Emotion::Satisfied, Emotion::Relieved],
         3 => &[Emotion::Indifferent, Emotion::Confused, Emotion::Satisfied],
-        2 => &[Emotion::Disappointed, Emotion::Frustrated, Emotion::Confused],
+        2 => &[
+            Emotion::Disappointed,
+            Emotion::Frustrated,
+            Emotion::Confused,
+        ],
         _ => &[Emotion::Angry, Emotion::Frustrated],
     };
     *rng.pick(choices)
@@ -175,8 +179,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
         }
         // Owners read customers a little optimistically.
         if rng.chance(0.6) {
-            let observed =
-                clamp_score(f64::from(stated.get()) + 0.5 + (rng.unit() - 0.5) * 1.4);
+            let observed = clamp_score(f64::from(stated.get()) + 0.5 + (rng.unit() - 0.5) * 1.4);
             out.push(Planned {
                 new: NewFeeling {
                     kind: FeelingKind::Observed,
@@ -199,9 +202,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
                     person_id: owner,
                     case_id: Some(case.id),
                     score: own,
-                    emotion: rng
-                        .chance(0.6)
-                        .then(|| emotion_for(own.get(), &mut rng)),
+                    emotion: rng.chance(0.6).then(|| emotion_for(own.get(), &mut rng)),
                     text: (own.get() <= 3 && rng.chance(0.6))
                         .then(|| verbatim(rng.pick(OBSTACLES)))
                         .flatten(),
@@ -231,7 +232,8 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
             if !rng.chance(0.8) {
                 continue;
             }
-            let at = week.start + SignedDuration::from_mins(rng.between(9 * 60, 4 * 24 * 60 + 17 * 60));
+            let at =
+                week.start + SignedDuration::from_mins(rng.between(9 * 60, 4 * 24 * 60 + 17 * 60));
             if at >= input.anchor {
                 continue;
             }
@@ -245,7 +247,10 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
                     case_id: None,
                     score,
                     emotion: rng.chance(0.5).then(|| emotion_for(score.get(), &mut rng)),
-                    text: rng.chance(0.15).then(|| verbatim(rng.pick(PULSE_NOTES))).flatten(),
+                    text: rng
+                        .chance(0.15)
+                        .then(|| verbatim(rng.pick(PULSE_NOTES)))
+                        .flatten(),
                 },
                 at,
             });

@@ -208,6 +208,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     check_history(&*store).await;
     check_leaders(&*store, &summary.leaders, &messages).await;
     check_feelings(&*store, &summary.feelings, &cases).await;
+    check_proposals(&*store, &summary.proposals, &cases).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -687,7 +688,10 @@ async fn check_feelings(
 
     assert!(seeded.ratings > 200, "{seeded:?}");
     assert!(seeded.praise > 20, "{seeded:?}");
-    assert!(seeded.observed > 300 && seeded.own > 300 && seeded.pulses > 200, "{seeded:?}");
+    assert!(
+        seeded.observed > 300 && seeded.own > 300 && seeded.pulses > 200,
+        "{seeded:?}"
+    );
     let all = store
         .list_feelings(FeelingFilter::default(), 100_000)
         .await
@@ -706,13 +710,27 @@ async fn check_feelings(
             assert!(case.resolved_at.is_some_and(|r| r <= f.created_at));
         }
     }
-    let customer: Vec<_> = all.iter().filter(|f| f.kind == FeelingKind::Customer).cloned().collect();
+    let customer: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == FeelingKind::Customer)
+        .cloned()
+        .collect();
     let scores: std::collections::BTreeSet<u8> = customer.iter().map(|f| f.score.get()).collect();
     assert_eq!(scores.len(), 5, "every score from 1 to 5 is given");
-    let observed: Vec<_> = all.iter().filter(|f| f.kind == FeelingKind::Observed).cloned().collect();
+    let observed: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == FeelingKind::Observed)
+        .cloned()
+        .collect();
     let teams = figures::by_team(&customer, &observed, &[]);
-    let positive = teams.iter().filter(|t| t.gap.is_some_and(|g| g.gap > 0.0)).count();
-    assert!(positive >= teams.len() / 2, "employees read customers optimistically");
+    let positive = teams
+        .iter()
+        .filter(|t| t.gap.is_some_and(|g| g.gap > 0.0))
+        .count();
+    assert!(
+        positive >= teams.len() / 2,
+        "employees read customers optimistically"
+    );
 
     // The mirror over the pulses' twelve weeks, with pulses counted for the person's teams.
     let history = store.org_history().await.unwrap();
@@ -724,7 +742,11 @@ async fn check_feelings(
             teams: history
                 .memberships
                 .iter()
-                .filter(|m| m.person_id == f.person_id && m.from <= f.created_at && m.to.is_none_or(|t| f.created_at < t))
+                .filter(|m| {
+                    m.person_id == f.person_id
+                        && m.from <= f.created_at
+                        && m.to.is_none_or(|t| f.created_at < t)
+                })
                 .map(|m| m.team_id)
                 .collect(),
             score: f.score.get(),
@@ -734,14 +756,87 @@ async fn check_feelings(
     let mut weeks = Cadence::Weekly.previous_periods(now, 11);
     weeks.reverse();
     weeks.push(Cadence::Weekly.period_at(now));
-    let current: Vec<_> = history.teams.iter().filter(|t| t.retired_at.is_none()).map(|t| t.id).collect();
+    let current: Vec<_> = history
+        .teams
+        .iter()
+        .filter(|t| t.retired_at.is_none())
+        .map(|t| t.id)
+        .collect();
     let mirror = figures::mirror(&current, &customer, &employees, &weeks);
     let correlated = mirror.iter().filter(|m| m.correlation.is_some()).count();
-    assert!(correlated >= 3, "most teams have weeks to correlate: {correlated}");
+    assert!(
+        correlated >= 3,
+        "most teams have weeks to correlate: {correlated}"
+    );
     let hidden = mirror
         .iter()
         .flat_map(|m| &m.weeks)
         .filter(|w| w.employee.hidden() && w.employee.respondents > 0)
         .count();
     assert!(hidden > 0, "some team-weeks stay below five people");
+}
+
+/// Proposals in every status; votes and comments from real staff; every evidence case of a
+/// shipped proposal told exactly once, by a message on that case after its conversation.
+async fn check_proposals(
+    store: &dyn Store,
+    seeded: &super::proposals::Seeded,
+    cases: &[frontline_core::Case],
+) {
+    use frontline_core::ProposalStatus;
+    use frontline_store::ProposalFilter;
+
+    let all = store
+        .list_proposals(ProposalFilter::default(), 200)
+        .await
+        .unwrap();
+    let statuses: HashSet<_> = all.iter().map(|s| s.proposal.status).collect();
+    assert_eq!(
+        statuses.len(),
+        ProposalStatus::ALL.len(),
+        "every status is present: {statuses:?}"
+    );
+    assert!(all.len() >= 10, "about a dozen: {}", all.len());
+    assert_eq!(all.len(), seeded.by_status.values().sum::<usize>());
+    assert_eq!(
+        all.iter().map(|s| s.votes as usize).sum::<usize>(),
+        seeded.votes
+    );
+    assert!(
+        seeded.votes > all.len() && seeded.comments >= all.len(),
+        "{seeded:?}"
+    );
+    let customers: HashMap<_, _> = cases.iter().map(|c| (c.id, c.customer_id)).collect();
+    let now = time::now();
+    let mut told = 0;
+    for summary in &all {
+        let p = &summary.proposal;
+        assert!(p.created_at < now);
+        let staff = store.get_person(p.author_id).await.unwrap();
+        assert!(staff.role.is_staff());
+        if p.status != ProposalStatus::Shipped {
+            assert!(p.cases.iter().all(|c| c.told.is_none()));
+            continue;
+        }
+        assert!(!p.cases.is_empty(), "shipped proposals cite cases");
+        for evidence in &p.cases {
+            let messages = store.list_messages(evidence.case_id, false).await.unwrap();
+            let notices: Vec<_> = messages
+                .iter()
+                .filter(|m| m.body.as_str().starts_with("You told us"))
+                .collect();
+            assert_eq!(notices.len(), 1, "{}", evidence.number);
+            assert_eq!(Some(notices[0].id), evidence.told);
+            assert_eq!(Some(notices[0].author_id), p.shipped_by);
+            assert_eq!(
+                messages.last().map(|m| m.id),
+                evidence.told,
+                "after the conversation"
+            );
+            assert!(customers.contains_key(&evidence.case_id));
+            told += 1;
+        }
+    }
+    assert_eq!(told, seeded.told);
+    assert!(told > 0);
 }
