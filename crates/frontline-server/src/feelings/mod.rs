@@ -266,6 +266,17 @@ pub async fn record_case_feelings(
     body: &CaseFeelingsBody,
 ) -> Result<Vec<Feeling>> {
     let case = load_case(state, actor, raw, Action::RecordCaseFeeling).await?;
+    let answers = case_answers(actor, &case, body)?;
+    write_answers(state, answers).await
+}
+
+/// The answers in a case-feelings body, checked but not yet written (so a page can refuse
+/// before it changes anything else in the same step).
+pub fn case_answers(
+    actor: &Actor,
+    case: &Case,
+    body: &CaseFeelingsBody,
+) -> Result<Vec<NewFeeling>> {
     if body.observed.is_none() && body.own.is_none() {
         return Err(AppError::field(
             "observed",
@@ -281,7 +292,7 @@ pub async fn record_case_feelings(
     ] {
         if let Some(answer) = answer {
             let (new, mut errs) =
-                parse_answer(answer, kind, FeelingSource::Case, me, Some(&case), prefix);
+                parse_answer(answer, kind, FeelingSource::Case, me, Some(case), prefix);
             errors.append(&mut errs);
             answers.extend(new);
         }
@@ -289,6 +300,10 @@ pub async fn record_case_feelings(
     if !errors.is_empty() {
         return Err(AppError::fields(errors));
     }
+    Ok(answers)
+}
+
+pub async fn write_answers(state: &AppState, answers: Vec<NewFeeling>) -> Result<Vec<Feeling>> {
     let mut recorded = Vec::new();
     for new in answers {
         recorded.push(written(state.store.record_feeling(new, None).await?));

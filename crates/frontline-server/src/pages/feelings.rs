@@ -348,14 +348,17 @@ pub async fn record(
         own: (!own.is_blank()).then(|| own.answer()),
     };
     let outcome = async {
-        // Validate first (a dry run is the same parse), so resolving never happens with a
-        // refused answer.
-        if body.observed.is_none() && body.own.is_none() && !resolve {
+        // Check the answers first, so resolving never happens beside a refused answer.
+        let answers = if body.observed.is_some() || body.own.is_some() {
+            feelings::case_answers(&viewer.actor, &case, &body)?
+        } else if resolve {
+            Vec::new()
+        } else {
             return Err(AppError::field(
                 "observed",
                 "say how the customer seemed, how the case felt to you, or both",
             ));
-        }
+        };
         if resolve {
             crate::authz::require(
                 &viewer.actor,
@@ -375,10 +378,7 @@ pub async fn record(
                 .await
                 .map(crate::api::written)?;
         }
-        if body.observed.is_some() || body.own.is_some() {
-            feelings::record_case_feelings(&state, &viewer.actor, &case.id.to_string(), &body)
-                .await?;
-        }
+        feelings::write_answers(&state, answers).await?;
         Ok(())
     }
     .await;

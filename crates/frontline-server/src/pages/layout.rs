@@ -31,6 +31,8 @@ pub struct NavItem {
 pub struct Layout {
     pub title: String,
     pub nav: Vec<NavItem>,
+    /// The tabs of the current section, when it has several pages (empty otherwise).
+    pub tabs: Vec<NavItem>,
     /// The signed-in person, when there is one (the login and error pages have none).
     pub person_name: Option<String>,
     pub person_id: String,
@@ -45,50 +47,69 @@ impl Layout {
     pub fn new(viewer: &Viewer, title: impl Into<String>, current: &str) -> Self {
         let org = Resource::Org;
         let mut nav = Vec::new();
-        let mut add = |href: &'static str, label: &'static str| {
-            nav.push(NavItem {
-                href,
-                label,
-                current: href == current,
-            })
+        let item = |href: &'static str, label: &'static str| NavItem {
+            href,
+            label,
+            current: href == current,
         };
         if viewer.can(Action::ListTeams, &org) {
-            add("/cockpit", "Cockpit");
+            nav.push(item("/cockpit", "Cockpit"));
         } else {
-            add("/portal", "My cases");
-            add("/portal/new", "New case");
+            nav.push(item("/portal", "My cases"));
+            nav.push(item("/portal/new", "New case"));
         }
-        add("/search", "Find a case");
+        nav.push(item("/search", "Find a case"));
         if viewer.can(Action::ListPeople, &org) && viewer.can(Action::ListTeams, &org) {
-            add("/org", "Organisation");
+            nav.push(item("/org", "Organisation"));
         }
         if viewer.can(Action::ReadGuidelines, &org) {
-            add("/guidelines", "Guidelines");
+            nav.push(item("/guidelines", "Guidelines"));
         }
         if viewer.can(Action::ReadDecisions, &org) {
-            add("/reviews", "Reviews");
+            nav.push(item("/reviews", "Reviews"));
         }
         if viewer.can(Action::RaiseAsk, &org) {
-            add("/asks", "Asks");
+            nav.push(item("/asks", "Asks"));
         }
-        if viewer.can(Action::ReadFeelings, &org) {
-            add("/feelings", "Feelings");
+        // The voice of the customer and the employee is one section with tabs, so the top
+        // navigation stays one line on a desktop.
+        let voice: Vec<NavItem> = [
+            ("/feelings", "Feelings", Action::ReadFeelings),
+            ("/heroes", "Heroes", Action::ReadFeelings),
+            ("/pulse", "Your pulse", Action::AnswerPulse),
+        ]
+        .into_iter()
+        .filter(|(_, _, action)| viewer.can(*action, &org))
+        .map(|(href, label, _)| NavItem {
+            href,
+            label,
+            current: href == current,
+        })
+        .collect();
+        let in_voice = voice.iter().any(|t| t.current);
+        if let Some(first) = voice.first() {
+            nav.push(NavItem {
+                href: first.href,
+                label: "Voice",
+                current: in_voice,
+            });
         }
         if viewer.can(Action::ListProposals, &org) {
-            add("/proposals", "Proposals");
+            nav.push(item("/proposals", "Proposals"));
         }
         let me = Resource::Person {
             person_id: viewer.actor.person_id(),
         };
         if viewer.can(Action::TickStandardWork, &me) {
-            add("/standard-work", "Standard work");
+            nav.push(item("/standard-work", "Standard work"));
         }
         if viewer.can(Action::CreatePerson, &org) {
-            add("/admin", "Admin");
+            nav.push(item("/admin", "Admin"));
         }
         Self {
             title: title.into(),
             nav,
+            tabs: if in_voice { voice } else { Vec::new() },
             person_name: Some(viewer.actor.person.name.to_string()),
             person_id: viewer.actor.person_id().to_string(),
             csrf: viewer.csrf.clone(),
@@ -102,6 +123,7 @@ impl Layout {
         Self {
             title: title.into(),
             nav: Vec::new(),
+            tabs: Vec::new(),
             person_name: None,
             person_id: String::new(),
             csrf: String::new(),

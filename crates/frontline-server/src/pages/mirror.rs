@@ -13,10 +13,10 @@ use crate::api::feelings::{mirror_params, window};
 use crate::app::AppState;
 use crate::feelings::{self, Named};
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 180.0;
-const LEFT: f64 = 36.0;
-const RIGHT: f64 = 12.0;
+const WIDTH: f64 = 400.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 30.0;
+const RIGHT: f64 = 22.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 
@@ -49,6 +49,8 @@ pub struct MirrorChart {
     pub x_labels: Vec<XLabel>,
     pub summary: String,
     pub correlation: String,
+    /// False when no week has a figure to draw (the chart would be empty).
+    pub has_data: bool,
     pub hidden_weeks: usize,
     pub rows: Vec<MirrorRow>,
 }
@@ -170,8 +172,10 @@ pub fn chart(named: &Named<Mirror>) -> MirrorChart {
         ),
         None => "not enough weeks with both figures to correlate (3 are needed)".into(),
     };
+    let has_data = !customer_points.is_empty() || !employee_points.is_empty();
     MirrorChart {
         team: named.name.clone(),
+        has_data,
         customer_lines: lines(&customer),
         employee_lines: lines(&employee),
         customer_points,

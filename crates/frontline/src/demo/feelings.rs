@@ -18,7 +18,7 @@ use frontline_store::Store;
 use futures_util::StreamExt;
 use jiff::SignedDuration;
 
-use super::plan::CasePlan;
+use super::plan::{Action, CasePlan};
 use super::retime::Retimer;
 use super::rng::Rng;
 
@@ -118,6 +118,22 @@ fn verbatim(text: &str) -> Option<Verbatim> {
     Verbatim::parse(text).ok()
 }
 
+/// When the plan resolves the case for the last time (a reopened case counts from its last
+/// resolution), as `cases::write` replays it.
+fn planned_resolution(plan: &CasePlan) -> Option<Timestamp> {
+    let mut resolved_at = None;
+    for step in &plan.steps {
+        if let Action::Status(to) = step.action {
+            resolved_at = match to {
+                CaseStatus::Resolved => Some(step.at),
+                CaseStatus::Closed => resolved_at,
+                _ => None,
+            };
+        }
+    }
+    resolved_at
+}
+
 /// One feeling to write at its time.
 struct Planned {
     new: NewFeeling,
@@ -127,7 +143,9 @@ struct Planned {
 fn plan(input: &Input<'_>) -> Vec<Planned> {
     let mut out = Vec::new();
     for (plan, case) in input.cases {
-        let (Some(resolved_at), Some(owner)) = (case.resolved_at, case.owner_id) else {
+        // The stored case was written at seeding time; its planned resolution is the time
+        // the retimer gives it, so feelings follow that.
+        let (Some(resolved_at), Some(owner)) = (planned_resolution(plan), case.owner_id) else {
             continue;
         };
         if !matches!(case.status, CaseStatus::Resolved | CaseStatus::Closed) {
@@ -139,7 +157,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
             .and_then(|t| input.team_index.get(&t).copied())
             .unwrap_or(0);
         let mood = morale(input.seed, team, resolved_at);
-        let hours = (resolved_at - case.created_at).as_secs_f64() / 3600.0;
+        let hours = resolved_at.duration_since(case.created_at).as_secs_f64() / 3600.0;
         let speed = if hours < 8.0 {
             0.6
         } else if hours < 48.0 {
@@ -147,7 +165,12 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
         } else {
             -0.6
         };
-        let stated = clamp_score(3.5 + 0.9 * mood + speed + (rng.unit() - 0.5) * 1.6);
+        // Slow cases leave a tail of furious customers, as real rating data shows.
+        let stated = if speed < 0.0 && rng.chance(0.15) {
+            clamp_score(1.0)
+        } else {
+            clamp_score(3.5 + 0.9 * mood + speed + (rng.unit() - 0.5) * 1.6)
+        };
         let before_anchor = |t: Timestamp| (t < input.anchor).then_some(t);
         // About two in five customers rate, a few hours to two days after resolution.
         let rated_at = resolved_at + SignedDuration::from_mins(rng.between(20, 48 * 60));
@@ -155,9 +178,9 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
             && let Some(at) = before_anchor(rated_at)
         {
             let text = match stated.get() {
-                4..=5 if rng.chance(0.6) => verbatim(rng.pick(PRAISE)),
-                3 if rng.chance(0.5) => verbatim(rng.pick(MIXED)),
-                1..=2 if rng.chance(0.75) => verbatim(rng.pick(COMPLAINTS)),
+                4..=5 if rng.chance(0.6) => verbatim(rng.pick::<&str>(PRAISE)),
+                3 if rng.chance(0.5) => verbatim(rng.pick::<&str>(MIXED)),
+                1..=2 if rng.chance(0.75) => verbatim(rng.pick::<&str>(COMPLAINTS)),
                 _ => None,
             };
             out.push(Planned {
@@ -204,7 +227,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
                     score: own,
                     emotion: rng.chance(0.6).then(|| emotion_for(own.get(), &mut rng)),
                     text: (own.get() <= 3 && rng.chance(0.6))
-                        .then(|| verbatim(rng.pick(OBSTACLES)))
+                        .then(|| verbatim(rng.pick::<&str>(OBSTACLES)))
                         .flatten(),
                 },
                 at: resolved_at,
@@ -249,7 +272,7 @@ fn plan(input: &Input<'_>) -> Vec<Planned> {
                     emotion: rng.chance(0.5).then(|| emotion_for(score.get(), &mut rng)),
                     text: rng
                         .chance(0.15)
-                        .then(|| verbatim(rng.pick(PULSE_NOTES)))
+                        .then(|| verbatim(rng.pick::<&str>(PULSE_NOTES)))
                         .flatten(),
                 },
                 at,

@@ -10,6 +10,7 @@
 
 mod asks;
 mod decisions;
+mod feelings;
 mod flows;
 mod leaders;
 mod org;

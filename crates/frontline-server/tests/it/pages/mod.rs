@@ -4,6 +4,7 @@
 //! `guidelines`.
 
 mod asks;
+mod feelings;
 mod guidelines;
 mod leaders;
 mod org;
