@@ -182,7 +182,7 @@ fn hours(h: i64) -> SignedDuration {
 
 /// Move `at` on by a random number of minutes and return it: steps happen one after another.
 fn later(at: &mut Timestamp, rng: &mut Rng, low_mins: i64, high_mins: i64) -> Timestamp {
-    *at = *at + SignedDuration::from_mins(rng.between(low_mins, high_mins));
+    *at += SignedDuration::from_mins(rng.between(low_mins, high_mins));
     *at
 }
 
@@ -280,9 +280,10 @@ pub async fn write(store: &dyn Store, input: Input<'_>, retimer: &mut Retimer) -
         }
         for _ in 0..rng.between(1, 3) {
             let by = everyone[rng.below(everyone.len())];
+            let comment: &&str = rng.pick(COMMENTS);
             let when = later(&mut at, &mut rng, 20, 8 * 60);
             let written = store
-                .comment_proposal(by, id, CommentBody::parse(*rng.pick(COMMENTS))?, Some(when))
+                .comment_proposal(by, id, CommentBody::parse(comment)?, Some(when))
                 .await
                 .context("could not comment on a demo proposal")?;
             retimer.events(&written, when);
