@@ -81,6 +81,14 @@ event_kinds! {
     StandardWorkUnticked => "standard_work.unticked",
     FeelingRecorded => "feeling.recorded",
     FeelingPraised => "feeling.praised",
+    ProposalRaised => "proposal.raised",
+    ProposalVoted => "proposal.voted",
+    ProposalUnvoted => "proposal.unvoted",
+    ProposalCommented => "proposal.commented",
+    ProposalAdopted => "proposal.adopted",
+    ProposalDeclined => "proposal.declined",
+    ProposalShipped => "proposal.shipped",
+    ProposalWithdrawn => "proposal.withdrawn",
 }
 
 impl fmt::Display for EventKind {

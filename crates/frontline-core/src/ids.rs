@@ -87,3 +87,11 @@ id_type!(
     /// pulse answer.
     FeelingId
 );
+id_type!(
+    /// A proposal: an employee's idea for a change, backed by evidence.
+    ProposalId
+);
+id_type!(
+    /// A comment on a proposal.
+    ProposalCommentId
+);

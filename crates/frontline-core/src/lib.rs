@@ -8,12 +8,14 @@
 
 pub mod ask;
 pub mod case;
+pub mod closed_loop;
 pub mod event;
 pub mod feeling;
 pub mod guideline;
 pub mod ids;
 pub mod ledger;
 pub mod org;
+pub mod proposal;
 pub mod routing;
 pub mod scoreboard;
 pub mod sentiment;
@@ -30,9 +32,11 @@ pub use ids::{
     AskId, CaseId, DecisionId, FeelingId, MessageId, OutcomeId, PersonId, RuleId,
     StandardWorkItemId, TeamId, WebhookId,
 };
+pub use ids::{ProposalCommentId, ProposalId};
 pub use ledger::{Ledger, LedgerGoal};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
 pub use org::{RolePeriod, history::OrgHistory};
+pub use proposal::{Proposal, ProposalChange, ProposalStatus};
 pub use standard_work::{Cadence, Metric, StandardWorkItem, StandardWorkTick};
 pub use time::Timestamp;
 pub use values::{

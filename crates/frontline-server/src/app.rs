@@ -251,6 +251,23 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(feelings::heroes))
         .routes(routes!(crate::api::scoreboard::scoreboard_json))
         .routes(routes!(crate::api::scoreboard::scoreboard_csv))
+        .routes(routes!(
+            crate::api::proposals::list_proposals,
+            crate::api::proposals::raise_proposal
+        ))
+        .routes(routes!(crate::api::proposals::get_proposal))
+        .routes(routes!(
+            crate::api::proposals::vote_for,
+            crate::api::proposals::unvote
+        ))
+        .routes(routes!(
+            crate::api::proposals::list_comments,
+            crate::api::proposals::add_comment
+        ))
+        .routes(routes!(crate::api::proposals::adopt))
+        .routes(routes!(crate::api::proposals::decline))
+        .routes(routes!(crate::api::proposals::ship))
+        .routes(routes!(crate::api::proposals::withdraw))
 }
 
 /// The whole HTTP application over `state`.

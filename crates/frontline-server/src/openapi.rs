@@ -38,6 +38,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "guidelines", description = "Decision kinds, guidelines, policies and principles; decisions and their review"),
         (name = "leaders", description = "Leaders on the tools: the customer-time ledger and leader standard work"),
         (name = "feelings", description = "How customers and employees feel: ratings, observations, the pulse, the CX/EX mirror and the heroes feed"),
+        (name = "proposals", description = "Bottom-up decisions: proposals backed by cases and themes, votes, comments, adoption with a reason, and the closed loop to customers when one ships"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "scoreboard", description = "The outcome scoreboard: per outcome, achieved rate, time to outcome against its target and feelings, each figure linked to its cases; CSV export"),
     ),

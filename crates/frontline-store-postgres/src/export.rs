@@ -39,7 +39,8 @@ const EVENT_BATCH: usize = 1000;
 const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports, outcomes, \
                       outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
                       decisions, asks, ask_messages, standard_work_items, \
-                      standard_work_ticks, events, idempotency, event_counter, role_periods";
+                      standard_work_ticks, events, idempotency, event_counter, role_periods, \
+                      proposals, proposal_cases, proposal_votes, proposal_comments";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -225,6 +226,10 @@ impl PgStore {
             .collect::<StoreResult<_>>()?;
         log.sort_by_key(|e| e.seq);
         records.extend(log.into_iter().map(Record::Event));
+        let (proposals, votes, comments) = crate::proposals::all(&mut tx).await?;
+        records.extend(proposals.into_iter().map(Record::Proposal));
+        records.extend(votes.into_iter().map(Record::ProposalVote));
+        records.extend(comments.into_iter().map(Record::ProposalComment));
 
         tx.commit().await.map_err(classify)?;
         Ok(records)
@@ -335,6 +340,11 @@ impl PgStore {
                 Record::StandardWorkItem(item) => leaders::upsert_item(&mut tx, &item).await?,
                 Record::StandardWorkTick(tick) => leaders::insert_tick(&mut tx, &tick).await?,
                 Record::Feeling(feeling) => crate::feelings::insert(&mut tx, &feeling).await?,
+                Record::Proposal(proposal) => crate::proposals::insert(&mut tx, &proposal).await?,
+                Record::ProposalVote(vote) => crate::proposals::insert_vote(&mut tx, &vote).await?,
+                Record::ProposalComment(comment) => {
+                    crate::proposals::insert_comment(&mut tx, &comment).await?
+                }
                 Record::Event(event) => log.push(event),
             }
         }

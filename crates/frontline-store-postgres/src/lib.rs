@@ -30,6 +30,7 @@ mod migrate;
 mod org;
 mod outcomes;
 mod people;
+mod proposals;
 mod queue;
 mod reads;
 mod rows;

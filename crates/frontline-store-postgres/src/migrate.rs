@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0007_feelings.sql"),
     ),
     (
+        8,
+        "proposals",
+        include_str!("../migrations/0008_proposals.sql"),
+    ),
+    (
         10,
         "scoreboard",
         include_str!("../migrations/0010_scoreboard.sql"),

@@ -600,6 +600,73 @@ impl Store for PgStore {
         self.scoreboard_rows_impl(from, until).await
     }
 
+    async fn raise_proposal(
+        &self,
+        new: frontline_core::proposal::NewProposal,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_core::Proposal>> {
+        self.raise_proposal_impl(new, at).await
+    }
+
+    async fn change_proposal(
+        &self,
+        actor: PersonId,
+        id: frontline_core::ProposalId,
+        change: frontline_core::ProposalChange,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_store::ProposalChanged>> {
+        self.change_proposal_impl(actor, id, change, at).await
+    }
+
+    async fn set_proposal_vote(
+        &self,
+        person_id: PersonId,
+        id: frontline_core::ProposalId,
+        voted: bool,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<u32>> {
+        self.set_proposal_vote_impl(person_id, id, voted, at).await
+    }
+
+    async fn comment_proposal(
+        &self,
+        author_id: PersonId,
+        id: frontline_core::ProposalId,
+        body: frontline_core::proposal::CommentBody,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_core::proposal::ProposalComment>> {
+        self.comment_proposal_impl(author_id, id, body, at).await
+    }
+
+    async fn get_proposal(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<frontline_core::Proposal> {
+        self.get_proposal_impl(id).await
+    }
+
+    async fn list_proposals(
+        &self,
+        filter: frontline_store::ProposalFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::ProposalSummary>> {
+        self.list_proposals_impl(filter, limit).await
+    }
+
+    async fn list_proposal_votes(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<Vec<frontline_core::proposal::ProposalVote>> {
+        self.list_proposal_votes_impl(id).await
+    }
+
+    async fn list_proposal_comments(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<Vec<frontline_core::proposal::ProposalComment>> {
+        self.list_proposal_comments_impl(id).await
+    }
+
     async fn export(&self) -> StoreResult<Vec<Record>> {
         self.export_impl().await
     }

@@ -124,7 +124,7 @@ fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
     Ok(())
 }
 
-fn insert_message(w: &WriteTx<'_>, m: &Message) -> StoreResult<()> {
+pub(crate) fn insert_message(w: &WriteTx<'_>, m: &Message) -> StoreResult<()> {
     w.conn
         .prepare_cached("INSERT INTO messages (id, case_id, author_id, body, visibility, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
         .db()?

@@ -185,6 +185,10 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
         .into_iter()
         .map(Record::Event),
     );
+    let (proposals, votes, comments) = crate::proposals::all(conn)?;
+    out.extend(proposals.into_iter().map(Record::Proposal));
+    out.extend(votes.into_iter().map(Record::ProposalVote));
+    out.extend(comments.into_iter().map(Record::ProposalComment));
     Ok(out)
 }
 
@@ -299,6 +303,18 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             }
             Record::Feeling(f) => {
                 crate::feelings::insert(c, &f)?;
+                1
+            }
+            Record::Proposal(p) => {
+                crate::proposals::insert(c, &p)?;
+                1
+            }
+            Record::ProposalVote(v) => {
+                crate::proposals::insert_vote(c, &v)?;
+                1
+            }
+            Record::ProposalComment(m) => {
+                crate::proposals::insert_comment(c, &m)?;
                 1
             }
             Record::Event(e) => c

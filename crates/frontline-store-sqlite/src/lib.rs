@@ -15,6 +15,7 @@ mod history;
 mod leaders;
 mod migrate;
 mod org;
+mod proposals;
 mod reads;
 mod rows;
 mod scoreboard;

@@ -666,6 +666,78 @@ impl Store for SqliteStore {
         self.read(move |c| scoreboard::rows(c, from, until)).await
     }
 
+    async fn raise_proposal(
+        &self,
+        new: frontline_core::proposal::NewProposal,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_core::Proposal>> {
+        self.write(move |w| crate::proposals::raise(w, new, at))
+            .await
+    }
+
+    async fn change_proposal(
+        &self,
+        actor: PersonId,
+        id: frontline_core::ProposalId,
+        change: frontline_core::ProposalChange,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_store::ProposalChanged>> {
+        self.write(move |w| crate::proposals::change(w, actor, id, change, at))
+            .await
+    }
+
+    async fn set_proposal_vote(
+        &self,
+        person_id: PersonId,
+        id: frontline_core::ProposalId,
+        voted: bool,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<u32>> {
+        self.write(move |w| crate::proposals::set_vote(w, person_id, id, voted, at))
+            .await
+    }
+
+    async fn comment_proposal(
+        &self,
+        author_id: PersonId,
+        id: frontline_core::ProposalId,
+        body: frontline_core::proposal::CommentBody,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_core::proposal::ProposalComment>> {
+        self.write(move |w| crate::proposals::comment(w, author_id, id, body, at))
+            .await
+    }
+
+    async fn get_proposal(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<frontline_core::Proposal> {
+        self.read(move |c| crate::proposals::get(c, id)).await
+    }
+
+    async fn list_proposals(
+        &self,
+        filter: frontline_store::ProposalFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::ProposalSummary>> {
+        self.read(move |c| crate::proposals::list(c, &filter, limit))
+            .await
+    }
+
+    async fn list_proposal_votes(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<Vec<frontline_core::proposal::ProposalVote>> {
+        self.read(move |c| crate::proposals::votes(c, id)).await
+    }
+
+    async fn list_proposal_comments(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<Vec<frontline_core::proposal::ProposalComment>> {
+        self.read(move |c| crate::proposals::comments(c, id)).await
+    }
+
     async fn export(&self) -> StoreResult<Vec<Record>> {
         self.read(export::export).await
     }

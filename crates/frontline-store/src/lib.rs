@@ -20,6 +20,7 @@ mod guidelines;
 pub mod history;
 mod leaders;
 mod model;
+mod proposals;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -36,6 +37,7 @@ pub use feelings::*;
 pub use guidelines::*;
 pub use leaders::*;
 pub use model::*;
+pub use proposals::*;
 
 /// A place that keeps Frontline's state and its event log.
 #[async_trait]
@@ -518,6 +520,68 @@ pub trait Store: Send + Sync + 'static {
         from: frontline_core::Timestamp,
         until: frontline_core::Timestamp,
     ) -> StoreResult<frontline_core::scoreboard::ScoreboardRows>;
+    // ----- proposals -----
+
+    /// Raise a proposal, open (`Invalid` unless the author is staff; `NotFound` for an unknown
+    /// author or evidence case); appends `proposal.raised`. `at: None` is now.
+    async fn raise_proposal(
+        &self,
+        new: frontline_core::proposal::NewProposal,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<frontline_core::Proposal>>;
+    /// Adopt, decline, ship or withdraw (`Proposal::apply`): `Conflict` for what the lifecycle
+    /// refuses, `Invalid` for someone who may never make that change. Shipping posts the
+    /// closed-loop message (`frontline_core::closed_loop`) on every evidence case to its
+    /// customer and records it on the evidence, in the same transaction, each with its
+    /// `message.added`; the cases themselves do not move. Then the change's event.
+    async fn change_proposal(
+        &self,
+        actor: PersonId,
+        id: frontline_core::ProposalId,
+        change: frontline_core::ProposalChange,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<ProposalChanged>>;
+    /// Give (`voted`) or take back a vote: one per person, kept by a unique key, so of two
+    /// racing votes by one person one is `Conflict`. `Conflict` to vote twice, to take back a
+    /// vote never given, or once the proposal is decided; `Invalid` for the author or a
+    /// customer. Appends `proposal.voted` / `proposal.unvoted` with the new count, which is
+    /// returned.
+    async fn set_proposal_vote(
+        &self,
+        person_id: PersonId,
+        id: frontline_core::ProposalId,
+        voted: bool,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<u32>>;
+    /// Comment on a proposal, in any status (`Invalid` for a customer); appends
+    /// `proposal.commented`.
+    async fn comment_proposal(
+        &self,
+        author_id: PersonId,
+        id: frontline_core::ProposalId,
+        body: frontline_core::proposal::CommentBody,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<frontline_core::proposal::ProposalComment>>;
+    async fn get_proposal(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<frontline_core::Proposal>;
+    /// Proposals with their vote counts, newest first (`created_at`, then id), at most `limit`.
+    async fn list_proposals(
+        &self,
+        filter: ProposalFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<ProposalSummary>>;
+    /// The votes of a proposal, oldest first.
+    async fn list_proposal_votes(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<Vec<frontline_core::proposal::ProposalVote>>;
+    /// The comments of a proposal, oldest first.
+    async fn list_proposal_comments(
+        &self,
+        id: frontline_core::ProposalId,
+    ) -> StoreResult<Vec<frontline_core::proposal::ProposalComment>>;
 
     // ----- export and import -----
 

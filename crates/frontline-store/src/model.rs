@@ -246,6 +246,10 @@ pub enum Record {
     /// history: import then starts one period per person at their creation).
     RolePeriod(frontline_core::RolePeriod),
     Feeling(frontline_core::Feeling),
+    /// With its evidence (the closed-loop messages it names are `Message` records).
+    Proposal(frontline_core::Proposal),
+    ProposalVote(frontline_core::proposal::ProposalVote),
+    ProposalComment(frontline_core::proposal::ProposalComment),
 }
 
 impl Record {
@@ -272,6 +276,9 @@ impl Record {
             Record::Event(_) => 16,
             // Refers to a person only.
             Record::RolePeriod(_) => 1,
+            Record::Proposal(_) => 17,
+            Record::ProposalVote(_) => 18,
+            Record::ProposalComment(_) => 19,
         }
     }
 }

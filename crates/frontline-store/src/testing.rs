@@ -64,6 +64,10 @@ macro_rules! conformance_tests {
             signing_keys_are_kept_from_the_first_request,
             the_scoreboard_reads_the_periods_cases_and_their_feelings,
             case_lists_filter_by_period_achievement_target_and_feelings,
+            proposals_are_raised_decided_and_shipped_with_the_closed_loop,
+            one_vote_each_and_unvoting_takes_it_back,
+            concurrent_votes_by_one_person_leave_one,
+            proposals_list_newest_first_filter_and_keep_comments_in_order,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -210,6 +214,7 @@ mod history;
 mod leaders;
 mod log;
 mod org;
+mod proposals;
 mod rules;
 mod scoreboard;
 mod webhooks;
@@ -222,6 +227,7 @@ pub use history::*;
 pub use leaders::*;
 pub use log::*;
 pub use org::*;
+pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;
 pub use webhooks::*;

@@ -16,6 +16,7 @@ pub mod org_history;
 pub mod outcomes;
 pub mod people;
 pub mod presence;
+pub mod proposals;
 pub mod scoreboard;
 pub mod session;
 pub mod teams;

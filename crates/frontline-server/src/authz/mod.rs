@@ -14,6 +14,9 @@
 //!   figures; an employee's own feelings reach others only as team figures over enough people
 //!   (that rule lives in `frontline_core::feeling::figures`).
 //! - Staff read the outcome scoreboard; customers do not see that it exists.
+//! - Proposals are for staff only: any employee raises, reads and comments; colleagues vote
+//!   (never on their own); support employees adopt, decline and ship; the author alone
+//!   withdraws. Customers never see one (`Hide`); they hear of a shipped one on their case.
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -109,6 +112,20 @@ pub enum Action {
     ReadFeelings,
     /// Read the outcome scoreboard and its CSV (staff; customers do not learn it exists).
     ReadScoreboard,
+    /// List proposals (staff; customers never see proposals).
+    ListProposals,
+    /// Propose a change backed by evidence (staff).
+    RaiseProposal,
+    /// Read a proposal with its evidence, votes and comments (staff).
+    ReadProposal,
+    /// Vote for a proposal, or take the vote back: staff, never on their own.
+    VoteProposal,
+    /// Comment on a proposal (staff).
+    CommentProposal,
+    /// Adopt, decline and mark shipped: support employees.
+    DecideProposal,
+    /// Withdraw a proposal: its author only.
+    WithdrawProposal,
 }
 
 impl Action {
@@ -166,6 +183,13 @@ impl Action {
         Action::AnswerPulse,
         Action::ReadFeelings,
         Action::ReadScoreboard,
+        Action::ListProposals,
+        Action::RaiseProposal,
+        Action::ReadProposal,
+        Action::VoteProposal,
+        Action::CommentProposal,
+        Action::DecideProposal,
+        Action::WithdrawProposal,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -206,6 +230,8 @@ pub enum Resource {
     Decision { decided_by: PersonId },
     /// An ask raised by `asker_id`.
     Ask { asker_id: PersonId },
+    /// A proposal raised by `author_id`.
+    Proposal { author_id: PersonId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -235,6 +261,18 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             Action::ReadAsk => Decision::Allow,
             Action::WorkAsk => allow_if(role == Role::Support && !own),
             Action::FollowUpAsk => allow_if(own),
+            _ => Decision::Deny,
+        };
+    }
+    if let Resource::Proposal { author_id } = *resource {
+        // Only staff see proposals (settled above). Colleagues vote, never the author;
+        // support employees decide; the author alone takes it back.
+        let own = author_id == me;
+        return match action {
+            Action::ReadProposal | Action::CommentProposal => Decision::Allow,
+            Action::VoteProposal => allow_if(!own),
+            Action::DecideProposal => allow_if(role == Role::Support),
+            Action::WithdrawProposal => allow_if(own),
             _ => Decision::Deny,
         };
     }
@@ -287,6 +325,8 @@ fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
         Resource::Case { .. } => true,
         Resource::Person { person_id } => person_id == me,
         Resource::Team | Resource::Decision { .. } | Resource::Ask { .. } => false,
+        // Proposals are the staff's own conversation about how to serve customers better.
+        Resource::Proposal { .. } => false,
     }
 }
 
@@ -365,6 +405,15 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ReadFeelings => Decision::Deny,
         // How the organisation scores itself is internal: hidden, not merely refused.
         Action::ReadScoreboard => Decision::Hide,
+        // Customers are told when a proposal citing their case ships (on the case); the
+        // proposals themselves do not exist for them.
+        Action::ListProposals
+        | Action::RaiseProposal
+        | Action::ReadProposal
+        | Action::VoteProposal
+        | Action::CommentProposal
+        | Action::DecideProposal
+        | Action::WithdrawProposal => Decision::Hide,
     }
 }
 
@@ -451,6 +500,15 @@ pub fn describe(action: Action) -> &'static str {
         Action::AnswerPulse => "answer the employees' pulse",
         Action::ReadFeelings => "read feelings and their figures",
         Action::ReadScoreboard => "read the outcome scoreboard",
+        Action::ListProposals => "list proposals",
+        Action::RaiseProposal => "raise proposals",
+        Action::ReadProposal => "read this proposal",
+        Action::VoteProposal => {
+            "vote on this proposal (colleagues vote; nobody votes for their own)"
+        }
+        Action::CommentProposal => "comment on proposals",
+        Action::DecideProposal => "adopt, decline or ship proposals (support employees decide)",
+        Action::WithdrawProposal => "withdraw this proposal (only the person who raised it can)",
     }
 }
 

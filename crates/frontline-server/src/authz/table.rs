@@ -110,6 +110,14 @@ impl Row {
             (_, Action::ReadAsk | Action::WorkAsk | Action::FollowUpAsk) => {
                 Resource::Ask { asker_id: owner }
             }
+            (
+                _,
+                Action::ReadProposal
+                | Action::VoteProposal
+                | Action::CommentProposal
+                | Action::DecideProposal
+                | Action::WithdrawProposal,
+            ) => Resource::Proposal { author_id: owner },
             _ => Resource::Case { customer_id: owner },
         }
     }
@@ -208,4 +216,16 @@ pub const TABLE: &[Row] = &[
     row(Action::AnswerPulse, Target::Org, [D, A, A, A]),
     row(Action::ReadFeelings, Target::Org, [D, A, A, A]),
     row(Action::ReadScoreboard, Target::Org, [H, A, A, A]),
+    row(Action::ListProposals, Target::Org, [H, A, A, A]),
+    row(Action::RaiseProposal, Target::Org, [H, A, A, A]),
+    row(Action::ReadProposal, Target::Own, [H, A, A, A]),
+    row(Action::ReadProposal, Target::Others, [H, A, A, A]),
+    row(Action::VoteProposal, Target::Own, [H, D, D, D]),
+    row(Action::VoteProposal, Target::Others, [H, A, A, A]),
+    row(Action::CommentProposal, Target::Own, [H, A, A, A]),
+    row(Action::CommentProposal, Target::Others, [H, A, A, A]),
+    row(Action::DecideProposal, Target::Own, [H, D, A, A]),
+    row(Action::DecideProposal, Target::Others, [H, D, A, A]),
+    row(Action::WithdrawProposal, Target::Own, [H, A, A, A]),
+    row(Action::WithdrawProposal, Target::Others, [H, D, D, D]),
 ];

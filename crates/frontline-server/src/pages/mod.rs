@@ -32,6 +32,7 @@ mod org;
 pub mod org_timeline;
 pub mod orgchart;
 mod portal;
+mod proposals;
 mod reviews;
 mod scoreboard;
 mod search;
@@ -148,6 +149,10 @@ pub fn router() -> Router<AppState> {
         .route("/heroes", get(mirror::heroes))
         .route("/scoreboard", get(scoreboard::show))
         .route("/scoreboard.csv", get(scoreboard::csv))
+        .route("/proposals", get(proposals::show).post(proposals::create))
+        .route("/proposals/new", get(proposals::new_form))
+        .route("/proposals/{proposal}", get(proposals::show_proposal))
+        .route("/proposals/{proposal}/{action}", post(proposals::act_on))
         .route("/static/{file}", get(assets::serve))
 }
 

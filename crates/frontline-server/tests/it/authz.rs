@@ -167,6 +167,36 @@ impl Walk {
             .to_string()
     }
 
+    /// An open proposal raised by `author`, citing one of Dave's cases.
+    async fn proposal_by(&self, author: &User) -> String {
+        let case = self.case(Target::Others).await;
+        let response = self
+            .app
+            .post(
+                "/api/v1/proposals",
+                &author.token,
+                &json!({ "title": format!("Change {}", self.unique()), "body": "Why and how.",
+                         "cases": [case] }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        crate::json(response).await["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// A proposal of the actor's own (a customer has none: Ben's stands in) or Ben's.
+    async fn proposal(&self, who: Who, target: Target) -> String {
+        match (target, who) {
+            (Target::Own, Who::Customer) | (Target::Others, _) => {
+                self.proposal_by(&self.org.ben).await
+            }
+            (Target::Own, _) => self.proposal_by(self.actor(who)).await,
+            _ => unreachable!("proposals are own or others'"),
+        }
+    }
+
     async fn perform(&self, who: Who, action: Action, target: Target) -> StatusCode {
         let n = self.unique();
         let (method, path, body): (Method, String, Option<Value>) = match action {
@@ -450,6 +480,51 @@ impl Walk {
             ),
             Action::ReadFeelings => (Method::GET, "/api/v1/feelings/figures".into(), None),
             Action::ReadScoreboard => (Method::GET, "/api/v1/scoreboard".into(), None),
+            Action::ListProposals => (Method::GET, "/api/v1/proposals".into(), None),
+            Action::RaiseProposal => (
+                Method::POST,
+                "/api/v1/proposals".into(),
+                Some(
+                    json!({ "title": format!("Idea {n}"), "body": "Why.", "cases": [self.case(Target::Others).await] }),
+                ),
+            ),
+            Action::ReadProposal => (
+                Method::GET,
+                format!("/api/v1/proposals/{}", self.proposal(who, target).await),
+                None,
+            ),
+            Action::VoteProposal => (
+                Method::POST,
+                format!(
+                    "/api/v1/proposals/{}/vote",
+                    self.proposal(who, target).await
+                ),
+                None,
+            ),
+            Action::CommentProposal => (
+                Method::POST,
+                format!(
+                    "/api/v1/proposals/{}/comments",
+                    self.proposal(who, target).await
+                ),
+                Some(json!({ "body": "Good idea." })),
+            ),
+            Action::DecideProposal => (
+                Method::POST,
+                format!(
+                    "/api/v1/proposals/{}/adopt",
+                    self.proposal(who, target).await
+                ),
+                Some(json!({ "reason": "Seen on many cases." })),
+            ),
+            Action::WithdrawProposal => (
+                Method::POST,
+                format!(
+                    "/api/v1/proposals/{}/withdraw",
+                    self.proposal(who, target).await
+                ),
+                None,
+            ),
         };
         let mut request = self
             .app

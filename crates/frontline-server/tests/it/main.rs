@@ -13,6 +13,7 @@ mod openapi;
 mod ops;
 mod org_history;
 mod pages;
+mod proposals;
 mod scoreboard;
 mod session;
 mod stream;

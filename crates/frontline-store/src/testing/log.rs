@@ -183,6 +183,7 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
     asks_story(&*store, &o).await;
     standard_work_story(&*store, &o).await;
     feelings_story(&*store, &o).await;
+    super::proposals_story(&*store, &o).await;
     let exported = store.export().await.unwrap();
     assert!(
         exported.windows(2).all(|w| w[0].rank() <= w[1].rank()),
@@ -197,6 +198,9 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
         (13, "ask messages"),
         (14, "standard work items"),
         (15, "standard work ticks"),
+        (17, "proposals"),
+        (18, "proposal votes"),
+        (19, "proposal comments"),
     ] {
         assert!(
             exported.iter().any(|r| r.rank() == rank),

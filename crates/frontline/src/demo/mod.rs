@@ -3,7 +3,8 @@
 //! about 2,000 cases over the last 90 days with their conversations, in every status, and the
 //! guidelines engine in use: decision kinds, rules with a history, and a few hundred decisions
 //! taken on those cases (see `guidelines`), asks, and support employees on the tools: shifts
-//! answering customers and their leader standard work (see `leaders`).
+//! answering customers and their leader standard work (see `leaders`), and proposals in every
+//! status (see `proposals`).
 //!
 //! Everything is derived from a seed, so the same organisation, cases and conversations are
 //! generated on every run; only the calendar moves with today's date. What the store decides
@@ -25,6 +26,7 @@ mod names;
 mod org;
 mod outcomes;
 mod plan;
+mod proposals;
 mod retime;
 mod rng;
 mod stories;
@@ -97,6 +99,8 @@ pub struct Summary {
     pub leaders: leaders::Seeded,
     /// Customers' ratings, employees' observed and own feelings, and pulses.
     pub feelings: feelings::Seeded,
+    /// Proposals by status, their votes and comments, and the customers told.
+    pub proposals: proposals::Seeded,
     pub elapsed: Duration,
 }
 
@@ -323,6 +327,22 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         pulses = feelings.pulses,
         "demo: feelings written"
     );
+    let proposals = proposals::write(
+        &*store,
+        proposals::Input {
+            seed: options.seed,
+            anchor,
+            staff: &context.org.staff,
+            cases: &written.stored,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        proposals = proposals.by_status.values().sum::<usize>(),
+        told = proposals.told,
+        "demo: proposals written"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -338,6 +358,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         asks,
         leaders,
         feelings,
+        proposals,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))

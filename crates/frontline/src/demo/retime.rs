@@ -196,7 +196,11 @@ impl Retimer {
                 | Record::StandardWorkItem(_)
                 | Record::StandardWorkTick(_)
                 // And feelings.
-                | Record::Feeling(_) => {}
+                | Record::Feeling(_)
+                // And proposals, their votes and comments.
+                | Record::Proposal(_)
+                | Record::ProposalVote(_)
+                | Record::ProposalComment(_) => {}
             }
         }
     }

@@ -209,6 +209,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     check_leaders(&*store, &summary.leaders, &messages).await;
     check_feelings(&*store, &summary.feelings, &cases).await;
     check_scoreboard(&*store).await;
+    check_proposals(&*store, &summary.proposals, &cases).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -814,4 +815,69 @@ async fn check_scoreboard(store: &dyn Store) {
         "scoreboard: employees' feelings shown for {shown} of {} outcomes",
         board.len()
     );
+}
+
+/// Proposals in every status; votes and comments from real staff; every evidence case of a
+/// shipped proposal told exactly once, by a message on that case after its conversation.
+async fn check_proposals(
+    store: &dyn Store,
+    seeded: &super::proposals::Seeded,
+    cases: &[frontline_core::Case],
+) {
+    use frontline_core::ProposalStatus;
+    use frontline_store::ProposalFilter;
+
+    let all = store
+        .list_proposals(ProposalFilter::default(), 200)
+        .await
+        .unwrap();
+    let statuses: HashSet<_> = all.iter().map(|s| s.proposal.status).collect();
+    assert_eq!(
+        statuses.len(),
+        ProposalStatus::ALL.len(),
+        "every status is present: {statuses:?}"
+    );
+    assert!(all.len() >= 10, "about a dozen: {}", all.len());
+    assert_eq!(all.len(), seeded.by_status.values().sum::<usize>());
+    assert_eq!(
+        all.iter().map(|s| s.votes as usize).sum::<usize>(),
+        seeded.votes
+    );
+    assert!(
+        seeded.votes > all.len() && seeded.comments >= all.len(),
+        "{seeded:?}"
+    );
+    let customers: HashMap<_, _> = cases.iter().map(|c| (c.id, c.customer_id)).collect();
+    let now = time::now();
+    let mut told = 0;
+    for summary in &all {
+        let p = &summary.proposal;
+        assert!(p.created_at < now);
+        let staff = store.get_person(p.author_id).await.unwrap();
+        assert!(staff.role.is_staff());
+        if p.status != ProposalStatus::Shipped {
+            assert!(p.cases.iter().all(|c| c.told.is_none()));
+            continue;
+        }
+        assert!(!p.cases.is_empty(), "shipped proposals cite cases");
+        for evidence in &p.cases {
+            let messages = store.list_messages(evidence.case_id, false).await.unwrap();
+            let notices: Vec<_> = messages
+                .iter()
+                .filter(|m| m.body.as_str().starts_with("You told us"))
+                .collect();
+            assert_eq!(notices.len(), 1, "{}", evidence.number);
+            assert_eq!(Some(notices[0].id), evidence.told);
+            assert_eq!(Some(notices[0].author_id), p.shipped_by);
+            assert_eq!(
+                messages.last().map(|m| m.id),
+                evidence.told,
+                "after the conversation"
+            );
+            assert!(customers.contains_key(&evidence.case_id));
+            told += 1;
+        }
+    }
+    assert_eq!(told, seeded.told);
+    assert!(told > 0);
 }

@@ -42,7 +42,9 @@ async fn the_scoreboard_fits_phone_and_desktop_and_a_number_opens_its_cases() {
     let result: TestResult = async {
         browser.login("ann@frontline.test").await?;
         // The scoreboard is a tab of the Voice section.
-        browser.click("nav[aria-label='Main'] a[href='/feelings']").await?;
+        browser
+            .click("nav[aria-label='Main'] a[href='/feelings']")
+            .await?;
         browser.click("nav.tabs a[href='/scoreboard']").await?;
         browser
             .wait_for_text("main h1", "Outcome scoreboard")
