@@ -81,6 +81,8 @@ event_kinds! {
     StandardWorkUnticked => "standard_work.unticked",
     FeelingRecorded => "feeling.recorded",
     FeelingPraised => "feeling.praised",
+    CaseMoodAlert => "case.mood_alert",
+    CaseMoodAlertAcknowledged => "case.mood_alert_acknowledged",
 }
 
 impl fmt::Display for EventKind {
