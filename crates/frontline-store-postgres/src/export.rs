@@ -168,6 +168,12 @@ impl PgStore {
                 .collect::<StoreResult<_>>()?;
         messages.sort_by_key(|m| (m.created_at, m.id));
         records.extend(messages.into_iter().map(Record::Message));
+        records.extend(
+            crate::voice::all_moods(&mut tx)
+                .await?
+                .into_iter()
+                .map(Record::MessageMood),
+        );
 
         records.extend(guidelines::export_records(&mut tx).await?);
 
@@ -335,6 +341,7 @@ impl PgStore {
                 Record::StandardWorkItem(item) => leaders::upsert_item(&mut tx, &item).await?,
                 Record::StandardWorkTick(tick) => leaders::insert_tick(&mut tx, &tick).await?,
                 Record::Feeling(feeling) => crate::feelings::insert(&mut tx, &feeling).await?,
+                Record::MessageMood(mood) => crate::voice::put_mood(&mut tx, &mood).await?,
                 Record::Event(event) => log.push(event),
             }
         }

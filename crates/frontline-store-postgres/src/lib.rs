@@ -34,6 +34,7 @@ mod queue;
 mod reads;
 mod rows;
 mod store;
+mod voice;
 mod webhooks;
 
 use std::str::FromStr;

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "feelings",
         include_str!("../migrations/0007_feelings.sql"),
     ),
+    (9, "voice", include_str!("../migrations/0009_voice.sql")),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -18,6 +18,7 @@ mod org;
 mod reads;
 mod rows;
 mod store;
+mod voice;
 mod webhooks;
 mod writer;
 

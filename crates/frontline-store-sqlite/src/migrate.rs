@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_org_history.sql")),
     (6, include_str!("../migrations/0006_leaders.sql")),
     (7, include_str!("../migrations/0007_feelings.sql")),
+    (9, include_str!("../migrations/0009_voice.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {

@@ -230,6 +230,9 @@ pub enum Record {
     /// history: import then starts one period per person at their creation).
     RolePeriod(frontline_core::RolePeriod),
     Feeling(frontline_core::Feeling),
+    /// A customer message's sentiment and mood alert (absent from exports made before
+    /// sentiment scoring: those messages keep no score).
+    MessageMood(crate::MessageMood),
 }
 
 impl Record {
@@ -256,6 +259,8 @@ impl Record {
             Record::Event(_) => 16,
             // Refers to a person only.
             Record::RolePeriod(_) => 1,
+            // Refers to a message (and the person who acknowledged its alert).
+            Record::MessageMood(_) => 8,
         }
     }
 }

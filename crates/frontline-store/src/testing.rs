@@ -62,6 +62,9 @@ macro_rules! conformance_tests {
             feelings_follow_who_may_say_what_and_replace_rather_than_repeat,
             concurrent_ratings_of_one_case_leave_one,
             signing_keys_are_kept_from_the_first_request,
+            customer_messages_keep_their_sentiment_and_raise_mood_alerts,
+            mood_alerts_list_by_owner_or_team_and_are_acknowledged_once,
+            voices_are_ratings_with_words_and_low_scoring_customer_messages,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -209,6 +212,7 @@ mod leaders;
 mod log;
 mod org;
 mod rules;
+mod voice;
 mod webhooks;
 pub use asks::*;
 pub use cases::*;
@@ -220,4 +224,5 @@ pub use leaders::*;
 pub use log::*;
 pub use org::*;
 pub use rules::*;
+pub use voice::*;
 pub use webhooks::*;

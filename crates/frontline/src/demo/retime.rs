@@ -196,7 +196,9 @@ impl Retimer {
                 | Record::StandardWorkItem(_)
                 | Record::StandardWorkTick(_)
                 // And feelings.
-                | Record::Feeling(_) => {}
+                | Record::Feeling(_)
+                // Moods are scored at their message's time, acknowledged at a given one.
+                | Record::MessageMood(_) => {}
             }
         }
     }
