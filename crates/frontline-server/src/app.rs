@@ -249,6 +249,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(feelings::figures))
         .routes(routes!(feelings::mirror))
         .routes(routes!(feelings::heroes))
+        .routes(routes!(crate::api::voice::list_alerts))
+        .routes(routes!(crate::api::voice::acknowledge))
+        .routes(routes!(crate::api::voice::themes))
 }
 
 /// The whole HTTP application over `state`.

@@ -38,6 +38,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "guidelines", description = "Decision kinds, guidelines, policies and principles; decisions and their review"),
         (name = "leaders", description = "Leaders on the tools: the customer-time ledger and leader standard work"),
         (name = "feelings", description = "How customers and employees feel: ratings, observations, the pulse, the CX/EX mirror and the heroes feed"),
+        (name = "voice", description = "The voice of the customer: live mood alerts from customers' messages, and the themes in what they say"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     ),
     components(schemas(Problem, FieldError)),

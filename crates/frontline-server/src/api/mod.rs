@@ -18,6 +18,7 @@ pub mod people;
 pub mod presence;
 pub mod session;
 pub mod teams;
+pub mod voice;
 pub mod webhooks;
 
 use std::collections::HashMap;

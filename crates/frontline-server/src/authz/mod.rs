@@ -13,6 +13,8 @@
 //! - A case is rated by its customer alone. Staff read customers' ratings and the feelings
 //!   figures; an employee's own feelings reach others only as team figures over enough people
 //!   (that rule lives in `frontline_core::feeling::figures`).
+//! - Staff read mood alerts and the customers' themes; an alert is acknowledged by its
+//!   case's owner or a member of the case's team. Customers never see either.
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -106,6 +108,14 @@ pub enum Action {
     /// Read customers' ratings, the feelings figures, the CX/EX mirror and the heroes feed
     /// (staff; employees' own answers only ever as team figures over enough people).
     ReadFeelings,
+    /// Read the mood alerts raised by customers' messages (staff; the customer never learns
+    /// how their words were scored).
+    ReadMoodAlerts,
+    /// Acknowledge a mood alert so it leaves the cockpits: the case's owner or a member of
+    /// the case's team.
+    AcknowledgeMoodAlert,
+    /// Read the themes drawn from customers' verbatims (staff).
+    ReadThemes,
 }
 
 impl Action {
@@ -162,6 +172,9 @@ impl Action {
         Action::RecordCaseFeeling,
         Action::AnswerPulse,
         Action::ReadFeelings,
+        Action::ReadMoodAlerts,
+        Action::AcknowledgeMoodAlert,
+        Action::ReadThemes,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -202,6 +215,12 @@ pub enum Resource {
     Decision { decided_by: PersonId },
     /// An ask raised by `asker_id`.
     Ask { asker_id: PersonId },
+    /// A mood alert on a case owned by `owner_id`; `on_team` when the actor is a current
+    /// member of the case's team (the handler reads the memberships).
+    MoodAlert {
+        owner_id: Option<PersonId>,
+        on_team: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,6 +266,13 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             _ => allow_if(support && own),
         };
     }
+    if let Resource::MoodAlert { owner_id, on_team } = *resource {
+        // The alert is the case's people's to act on: whoever owns it, or its team.
+        return match action {
+            Action::AcknowledgeMoodAlert => allow_if(owner_id == Some(me) || on_team),
+            _ => Decision::Deny,
+        };
+    }
     if action == Action::RateCase {
         // The customer's own voice: nobody rates a case on a customer's behalf.
         return match role {
@@ -283,6 +309,7 @@ fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
         Resource::Case { .. } => true,
         Resource::Person { person_id } => person_id == me,
         Resource::Team | Resource::Decision { .. } | Resource::Ask { .. } => false,
+        Resource::MoodAlert { .. } => false,
     }
 }
 
@@ -359,6 +386,9 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::RecordCaseFeeling
         | Action::AnswerPulse
         | Action::ReadFeelings => Decision::Deny,
+        Action::ReadMoodAlerts | Action::AcknowledgeMoodAlert | Action::ReadThemes => {
+            Decision::Deny
+        }
     }
 }
 
@@ -444,6 +474,11 @@ pub fn describe(action: Action) -> &'static str {
         Action::RecordCaseFeeling => "record employees' feelings about a case",
         Action::AnswerPulse => "answer the employees' pulse",
         Action::ReadFeelings => "read feelings and their figures",
+        Action::ReadMoodAlerts => "read mood alerts",
+        Action::AcknowledgeMoodAlert => {
+            "acknowledge this mood alert (its case's owner or team acknowledges it)"
+        }
+        Action::ReadThemes => "read the customers' themes",
     }
 }
 

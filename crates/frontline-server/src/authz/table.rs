@@ -110,6 +110,12 @@ impl Row {
             (_, Action::ReadAsk | Action::WorkAsk | Action::FollowUpAsk) => {
                 Resource::Ask { asker_id: owner }
             }
+            // "Own": the actor owns the alert's case; "someone else's": neither owner nor on
+            // its team.
+            (_, Action::AcknowledgeMoodAlert) => Resource::MoodAlert {
+                owner_id: Some(owner),
+                on_team: false,
+            },
             _ => Resource::Case { customer_id: owner },
         }
     }
@@ -207,4 +213,8 @@ pub const TABLE: &[Row] = &[
     row(Action::RecordCaseFeeling, Target::Others, [H, A, A, A]),
     row(Action::AnswerPulse, Target::Org, [D, A, A, A]),
     row(Action::ReadFeelings, Target::Org, [D, A, A, A]),
+    row(Action::ReadMoodAlerts, Target::Org, [D, A, A, A]),
+    row(Action::AcknowledgeMoodAlert, Target::Own, [H, A, A, A]),
+    row(Action::AcknowledgeMoodAlert, Target::Others, [H, D, D, D]),
+    row(Action::ReadThemes, Target::Org, [D, A, A, A]),
 ];

@@ -74,6 +74,9 @@ impl Layout {
         if viewer.can(Action::ReadFeelings, &org) {
             add("/feelings", "Feelings");
         }
+        if viewer.can(Action::ReadThemes, &org) {
+            add("/themes", "Themes");
+        }
         let me = Resource::Person {
             person_id: viewer.actor.person_id(),
         };

@@ -36,6 +36,7 @@ mod reviews;
 mod search;
 mod timeline;
 mod viewer;
+mod voice;
 
 use axum::Router;
 use axum::http::Uri;
@@ -145,6 +146,11 @@ pub fn router() -> Router<AppState> {
         .route("/pulse", get(feelings::pulse).post(feelings::answer_pulse))
         .route("/feelings", get(mirror::show))
         .route("/heroes", get(mirror::heroes))
+        .route("/themes", get(voice::themes))
+        .route(
+            "/mood-alerts/{message}/acknowledge",
+            post(voice::acknowledge),
+        )
         .route("/static/{file}", get(assets::serve))
 }
 

@@ -15,6 +15,7 @@ mod org_history;
 mod pages;
 mod session;
 mod stream;
+mod voice;
 mod webhooks;
 
 use serde_json::Value;
