@@ -28,6 +28,7 @@ mod plan;
 mod retime;
 mod rng;
 mod stories;
+mod voice;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -97,6 +98,8 @@ pub struct Summary {
     pub leaders: leaders::Seeded,
     /// Customers' ratings, employees' observed and own feelings, and pulses.
     pub feelings: feelings::Seeded,
+    /// Mood alerts raised by customers' messages, and how many their owners acknowledged.
+    pub voice: voice::Seeded,
     pub elapsed: Duration,
 }
 
@@ -323,6 +326,21 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         pulses = feelings.pulses,
         "demo: feelings written"
     );
+    let voice = voice::write(
+        &*store,
+        voice::Input {
+            seed: options.seed,
+            anchor,
+            cases: &written.stored,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        alerts = voice.alerts,
+        acknowledged = voice.acknowledged,
+        "demo: mood alerts acknowledged on finished cases"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -338,6 +356,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         asks,
         leaders,
         feelings,
+        voice,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))
