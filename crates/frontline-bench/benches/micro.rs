@@ -173,6 +173,45 @@ fn sentiment(c: &mut Criterion) {
     c.bench_function("sentiment/score a 25-word message", |b| {
         b.iter(|| frontline_core::sentiment::score(black_box(message)))
     });
+    // What the store adds to every customer message it writes: the score plus the alert rules.
+    let earlier = [0.42, 0.1, 0.35];
+    c.bench_function("mood/read a 25-word customer message", |b| {
+        b.iter(|| {
+            frontline_core::mood::read(
+                black_box(message),
+                frontline_core::Role::Customer,
+                black_box(&earlier),
+            )
+        })
+    });
+}
+
+fn themes(c: &mut Criterion) {
+    use frontline_core::themes::{Voice, VoiceSource};
+    let now = time::now();
+    let texts = [
+        "The delivery was late again and the courier never called.",
+        "Still no refund after three weeks, this is unacceptable.",
+        "The invoice shows the old price and the refund is missing.",
+        "Late delivery, and the parcel was left outside in the rain.",
+        "Your app keeps crashing at checkout.",
+    ];
+    let voices: Vec<Voice> = (0..500)
+        .map(|i| Voice {
+            case_id: frontline_core::CaseId::new(),
+            case_number: frontline_core::CaseNumber(1001 + i),
+            source: if i % 3 == 0 {
+                VoiceSource::Rating
+            } else {
+                VoiceSource::Message
+            },
+            text: texts[i as usize % texts.len()].to_owned(),
+            at: now - jiff::SignedDuration::from_hours(i % (55 * 24)),
+        })
+        .collect();
+    c.bench_function("themes/extract and group 500 verbatims", |b| {
+        b.iter(|| frontline_core::themes::themes(black_box(&voices), now))
+    });
 }
 
 fn event_encoding(c: &mut Criterion) {
@@ -197,6 +236,7 @@ criterion_group!(
     guidelines,
     routing_and_lifecycle,
     sentiment,
-    event_encoding
+    event_encoding,
+    themes
 );
 criterion_main!(benches);

@@ -89,6 +89,8 @@ event_kinds! {
     ProposalDeclined => "proposal.declined",
     ProposalShipped => "proposal.shipped",
     ProposalWithdrawn => "proposal.withdrawn",
+    CaseMoodAlert => "case.mood_alert",
+    CaseMoodAlertAcknowledged => "case.mood_alert_acknowledged",
 }
 
 impl fmt::Display for EventKind {

@@ -268,6 +268,9 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api::proposals::decline))
         .routes(routes!(crate::api::proposals::ship))
         .routes(routes!(crate::api::proposals::withdraw))
+        .routes(routes!(crate::api::voice::list_alerts))
+        .routes(routes!(crate::api::voice::acknowledge))
+        .routes(routes!(crate::api::voice::themes))
 }
 
 /// The whole HTTP application over `state`.

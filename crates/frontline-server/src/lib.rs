@@ -29,6 +29,7 @@ pub mod presence;
 pub mod ratelimit;
 pub mod stream;
 pub mod views;
+pub mod voice;
 pub mod webhooks;
 
 use std::future::Future;

@@ -39,6 +39,7 @@ use crate::error::{self, AppError, FieldError, Problem};
         (name = "leaders", description = "Leaders on the tools: the customer-time ledger and leader standard work"),
         (name = "feelings", description = "How customers and employees feel: ratings, observations, the pulse, the CX/EX mirror and the heroes feed"),
         (name = "proposals", description = "Bottom-up decisions: proposals backed by cases and themes, votes, comments, adoption with a reason, and the closed loop to customers when one ships"),
+        (name = "voice", description = "The voice of the customer: live mood alerts from customers' messages, and the themes in what they say"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "scoreboard", description = "The outcome scoreboard: per outcome, achieved rate, time to outcome against its target and feelings, each figure linked to its cases; CSV export"),
     ),

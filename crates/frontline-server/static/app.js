@@ -124,6 +124,8 @@
           announce('New case ' + data.payload.number + ': ' + data.payload.subject);
         } else if (kind === 'message.added' && data.payload && data.payload.number) {
           announce('New message on ' + data.payload.number);
+        } else if (kind === 'case.mood_alert' && data.payload && data.payload.number) {
+          announce('A customer sounds upset on ' + data.payload.number);
         }
         schedule();
       });

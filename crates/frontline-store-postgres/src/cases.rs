@@ -86,10 +86,13 @@ impl PgStore {
             priority: new.priority,
             tags: new.tags,
         };
-        let (case, message, effects) =
+        let (case, message, mut effects) =
             Case::open(draft, CaseNumber(number), route.owner_and_team(), actor, at);
         insert_case(&mut tx, &case).await?;
         insert_message(&mut tx, &message).await?;
+        effects
+            .events
+            .extend(crate::voice::read_mood(&mut tx, &case, &message, role).await?);
         apply_load(&mut tx, &effects.load, Some(now())).await?;
         let events = append(&mut tx, &self.channel, effects.events).await?;
         if let Some(key) = &new.idempotency_key {
@@ -262,9 +265,12 @@ impl PgStore {
             visibility: new.visibility,
             created_at: at,
         };
-        let effects = case.add_message(&message, author_role, at)?;
+        let mut effects = case.add_message(&message, author_role, at)?;
         insert_message(&mut tx, &message).await?;
         write_case(&mut tx, &case).await?;
+        effects
+            .events
+            .extend(crate::voice::read_mood(&mut tx, &case, &message, author_role).await?);
         let events = apply_effects(&mut tx, effects, at, None, &case).await?;
         let events = append(&mut tx, &self.channel, events).await?;
         if let Some(key) = &new.idempotency_key {

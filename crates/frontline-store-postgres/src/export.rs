@@ -169,6 +169,12 @@ impl PgStore {
                 .collect::<StoreResult<_>>()?;
         messages.sort_by_key(|m| (m.created_at, m.id));
         records.extend(messages.into_iter().map(Record::Message));
+        records.extend(
+            crate::voice::all_moods(&mut tx)
+                .await?
+                .into_iter()
+                .map(Record::MessageMood),
+        );
 
         records.extend(guidelines::export_records(&mut tx).await?);
 
@@ -345,6 +351,7 @@ impl PgStore {
                 Record::ProposalComment(comment) => {
                     crate::proposals::insert_comment(&mut tx, &comment).await?
                 }
+                Record::MessageMood(mood) => crate::voice::put_mood(&mut tx, &mood).await?,
                 Record::Event(event) => log.push(event),
             }
         }

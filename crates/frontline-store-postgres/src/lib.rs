@@ -36,6 +36,7 @@ mod reads;
 mod rows;
 mod scoreboard;
 mod store;
+mod voice;
 mod webhooks;
 
 use std::str::FromStr;

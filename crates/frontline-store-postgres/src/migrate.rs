@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "proposals",
         include_str!("../migrations/0008_proposals.sql"),
     ),
+    (9, "voice", include_str!("../migrations/0009_voice.sql")),
     (
         10,
         "scoreboard",

@@ -667,6 +667,37 @@ impl Store for PgStore {
         self.list_proposal_comments_impl(id).await
     }
 
+    async fn list_mood_alerts(
+        &self,
+        filter: frontline_store::MoodAlertFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::MoodAlertItem>> {
+        self.list_mood_alerts_impl(filter, limit).await
+    }
+
+    async fn acknowledge_mood_alert(
+        &self,
+        by: PersonId,
+        message_id: frontline_core::MessageId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_store::MoodAlertItem>> {
+        self.acknowledge_mood_alert_impl(by, message_id, at).await
+    }
+
+    async fn list_message_moods(
+        &self,
+        case_id: CaseId,
+    ) -> StoreResult<Vec<frontline_store::MessageMood>> {
+        self.list_message_moods_impl(case_id).await
+    }
+
+    async fn list_voices(
+        &self,
+        filter: frontline_store::VoiceFilter,
+    ) -> StoreResult<Vec<frontline_core::themes::Voice>> {
+        self.list_voices_impl(filter).await
+    }
+
     async fn export(&self) -> StoreResult<Vec<Record>> {
         self.export_impl().await
     }

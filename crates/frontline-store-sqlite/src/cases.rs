@@ -300,9 +300,12 @@ pub(crate) fn create_case(
         tags: new.tags,
     };
     let number = CaseNumber(w.take_case_number());
-    let (case, message, effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
+    let (case, message, mut effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
     insert_case(w, &case)?;
     insert_message(w, &message)?;
+    effects
+        .events
+        .extend(crate::voice::read_mood(w, &case, &message, customer.role)?);
     let events = apply(w, effects, at, None)?;
     if let Some(owner) = case.owner_id {
         touch_assigned(w, owner, now)?;
@@ -456,9 +459,12 @@ pub(crate) fn add_message(
         visibility: new.visibility,
         created_at: at,
     };
-    let effects = case.add_message(&message, author.role, at)?;
+    let mut effects = case.add_message(&message, author.role, at)?;
     insert_message(w, &message)?;
     update_case(w, &case)?;
+    effects
+        .events
+        .extend(crate::voice::read_mood(w, &case, &message, author.role)?);
     let events = apply(w, effects, at, None)?;
     remember(
         w,

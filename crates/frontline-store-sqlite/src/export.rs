@@ -103,6 +103,11 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
         .map(Record::Message),
     );
     out.extend(
+        crate::voice::all_moods(conn)?
+            .into_iter()
+            .map(Record::MessageMood),
+    );
+    out.extend(
         all(
             conn,
             &format!("SELECT {PROFILE_COLUMNS} FROM customer_profiles ORDER BY person_id"),
@@ -317,6 +322,7 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 crate::proposals::insert_comment(c, &m)?;
                 1
             }
+            Record::MessageMood(m) => crate::voice::put_mood(c, &m)?,
             Record::Event(e) => c
                 .execute(
                     "INSERT INTO events (seq, at, kind, actor_id, case_id, customer_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -20,6 +20,7 @@ mod reads;
 mod rows;
 mod scoreboard;
 mod store;
+mod voice;
 mod webhooks;
 mod writer;
 

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_leaders.sql")),
     (7, include_str!("../migrations/0007_feelings.sql")),
     (8, include_str!("../migrations/0008_proposals.sql")),
+    (9, include_str!("../migrations/0009_voice.sql")),
     (10, include_str!("../migrations/0010_scoreboard.sql")),
 ];
 

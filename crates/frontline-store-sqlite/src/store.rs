@@ -27,7 +27,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::rows::{self, Db, ms};
 use crate::{
     SqliteStore, asks, cases, decisions, export, feelings, guidelines, history, leaders, org,
-    reads, scoreboard, webhooks,
+    reads, scoreboard, voice, webhooks,
 };
 
 #[async_trait]
@@ -736,6 +736,39 @@ impl Store for SqliteStore {
         id: frontline_core::ProposalId,
     ) -> StoreResult<Vec<frontline_core::proposal::ProposalComment>> {
         self.read(move |c| crate::proposals::comments(c, id)).await
+    }
+
+    async fn list_mood_alerts(
+        &self,
+        filter: frontline_store::MoodAlertFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::MoodAlertItem>> {
+        self.read(move |c| voice::list_alerts(c, &filter, limit))
+            .await
+    }
+
+    async fn acknowledge_mood_alert(
+        &self,
+        by: PersonId,
+        message_id: frontline_core::MessageId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Written<frontline_store::MoodAlertItem>> {
+        self.write(move |w| voice::acknowledge(w, by, message_id, at))
+            .await
+    }
+
+    async fn list_message_moods(
+        &self,
+        case_id: CaseId,
+    ) -> StoreResult<Vec<frontline_store::MessageMood>> {
+        self.read(move |c| voice::moods_of_case(c, case_id)).await
+    }
+
+    async fn list_voices(
+        &self,
+        filter: frontline_store::VoiceFilter,
+    ) -> StoreResult<Vec<frontline_core::themes::Voice>> {
+        self.read(move |c| voice::voices(c, &filter)).await
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {

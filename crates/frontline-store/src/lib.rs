@@ -23,6 +23,7 @@ mod model;
 mod proposals;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod voice;
 
 use async_trait::async_trait;
 use frontline_core::{
@@ -38,6 +39,7 @@ pub use guidelines::*;
 pub use leaders::*;
 pub use model::*;
 pub use proposals::*;
+pub use voice::*;
 
 /// A place that keeps Frontline's state and its event log.
 #[async_trait]
@@ -582,6 +584,33 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: frontline_core::ProposalId,
     ) -> StoreResult<Vec<frontline_core::proposal::ProposalComment>>;
+    // ----- the voice of the customer: mood alerts and themes -----
+
+    /// Alerts raised by customer messages (`frontline_core::mood`: `add_message` and
+    /// `create_case` score every customer message and raise them in the same transaction),
+    /// newest first (the message's `created_at`, then id), at most `limit`.
+    async fn list_mood_alerts(
+        &self,
+        filter: MoodAlertFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<MoodAlertItem>>;
+    /// `by` has seen the alert raised by message `message_id`, so it leaves the cockpits.
+    /// `NotFound` when the message raised no alert; `Conflict` when it is already
+    /// acknowledged (also when two acknowledgements race). Appends
+    /// `case.mood_alert_acknowledged`. `at: None` is now.
+    async fn acknowledge_mood_alert(
+        &self,
+        by: PersonId,
+        message_id: frontline_core::MessageId,
+        at: Option<frontline_core::Timestamp>,
+    ) -> StoreResult<Written<MoodAlertItem>>;
+    /// The mood of each customer message of a case that has one, oldest first.
+    async fn list_message_moods(&self, case_id: CaseId) -> StoreResult<Vec<MessageMood>>;
+    /// What themes are drawn from (see `VoiceFilter`), oldest first (then case number).
+    async fn list_voices(
+        &self,
+        filter: VoiceFilter,
+    ) -> StoreResult<Vec<frontline_core::themes::Voice>>;
 
     // ----- export and import -----
 

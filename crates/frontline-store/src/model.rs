@@ -250,6 +250,9 @@ pub enum Record {
     Proposal(frontline_core::Proposal),
     ProposalVote(frontline_core::proposal::ProposalVote),
     ProposalComment(frontline_core::proposal::ProposalComment),
+    /// A customer message's sentiment and mood alert (absent from exports made before
+    /// sentiment scoring: those messages keep no score).
+    MessageMood(crate::MessageMood),
 }
 
 impl Record {
@@ -279,6 +282,8 @@ impl Record {
             Record::Proposal(_) => 17,
             Record::ProposalVote(_) => 18,
             Record::ProposalComment(_) => 19,
+            // Refers to a message (and the person who acknowledged its alert).
+            Record::MessageMood(_) => 8,
         }
     }
 }

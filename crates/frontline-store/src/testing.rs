@@ -68,6 +68,9 @@ macro_rules! conformance_tests {
             one_vote_each_and_unvoting_takes_it_back,
             concurrent_votes_by_one_person_leave_one,
             proposals_list_newest_first_filter_and_keep_comments_in_order,
+            customer_messages_keep_their_sentiment_and_raise_mood_alerts,
+            mood_alerts_list_by_owner_or_team_and_are_acknowledged_once,
+            voices_are_ratings_with_words_and_low_scoring_customer_messages,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -217,6 +220,7 @@ mod org;
 mod proposals;
 mod rules;
 mod scoreboard;
+mod voice;
 mod webhooks;
 pub use asks::*;
 pub use cases::*;
@@ -230,4 +234,5 @@ pub use org::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;
+pub use voice::*;
 pub use webhooks::*;

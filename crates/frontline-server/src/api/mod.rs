@@ -20,6 +20,7 @@ pub mod proposals;
 pub mod scoreboard;
 pub mod session;
 pub mod teams;
+pub mod voice;
 pub mod webhooks;
 
 use std::collections::HashMap;

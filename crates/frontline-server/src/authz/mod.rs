@@ -17,6 +17,8 @@
 //! - Proposals are for staff only: any employee raises, reads and comments; colleagues vote
 //!   (never on their own); support employees adopt, decline and ship; the author alone
 //!   withdraws. Customers never see one (`Hide`); they hear of a shipped one on their case.
+//! - Staff read mood alerts and the customers' themes; an alert is acknowledged by its
+//!   case's owner or a member of the case's team. Customers never see either.
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -126,6 +128,14 @@ pub enum Action {
     DecideProposal,
     /// Withdraw a proposal: its author only.
     WithdrawProposal,
+    /// Read the mood alerts raised by customers' messages (staff; the customer never learns
+    /// how their words were scored).
+    ReadMoodAlerts,
+    /// Acknowledge a mood alert so it leaves the cockpits: the case's owner or a member of
+    /// the case's team.
+    AcknowledgeMoodAlert,
+    /// Read the themes drawn from customers' verbatims (staff).
+    ReadThemes,
 }
 
 impl Action {
@@ -190,6 +200,9 @@ impl Action {
         Action::CommentProposal,
         Action::DecideProposal,
         Action::WithdrawProposal,
+        Action::ReadMoodAlerts,
+        Action::AcknowledgeMoodAlert,
+        Action::ReadThemes,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -232,6 +245,12 @@ pub enum Resource {
     Ask { asker_id: PersonId },
     /// A proposal raised by `author_id`.
     Proposal { author_id: PersonId },
+    /// A mood alert on a case owned by `owner_id`; `on_team` when the actor is a current
+    /// member of the case's team (the handler reads the memberships).
+    MoodAlert {
+        owner_id: Option<PersonId>,
+        on_team: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,6 +308,13 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             _ => allow_if(support && own),
         };
     }
+    if let Resource::MoodAlert { owner_id, on_team } = *resource {
+        // The alert is the case's people's to act on: whoever owns it, or its team.
+        return match action {
+            Action::AcknowledgeMoodAlert => allow_if(owner_id == Some(me) || on_team),
+            _ => Decision::Deny,
+        };
+    }
     if action == Action::RateCase {
         // The customer's own voice: nobody rates a case on a customer's behalf.
         return match role {
@@ -327,6 +353,7 @@ fn can_see(me: PersonId, role: Role, resource: &Resource) -> bool {
         Resource::Team | Resource::Decision { .. } | Resource::Ask { .. } => false,
         // Proposals are the staff's own conversation about how to serve customers better.
         Resource::Proposal { .. } => false,
+        Resource::MoodAlert { .. } => false,
     }
 }
 
@@ -414,6 +441,9 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::CommentProposal
         | Action::DecideProposal
         | Action::WithdrawProposal => Decision::Hide,
+        Action::ReadMoodAlerts | Action::AcknowledgeMoodAlert | Action::ReadThemes => {
+            Decision::Deny
+        }
     }
 }
 
@@ -509,6 +539,11 @@ pub fn describe(action: Action) -> &'static str {
         Action::CommentProposal => "comment on proposals",
         Action::DecideProposal => "adopt, decline or ship proposals (support employees decide)",
         Action::WithdrawProposal => "withdraw this proposal (only the person who raised it can)",
+        Action::ReadMoodAlerts => "read mood alerts",
+        Action::AcknowledgeMoodAlert => {
+            "acknowledge this mood alert (its case's owner or team acknowledges it)"
+        }
+        Action::ReadThemes => "read the customers' themes",
     }
 }
 

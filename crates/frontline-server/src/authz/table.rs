@@ -118,6 +118,12 @@ impl Row {
                 | Action::DecideProposal
                 | Action::WithdrawProposal,
             ) => Resource::Proposal { author_id: owner },
+            // "Own": the actor owns the alert's case; "someone else's": neither owner nor on
+            // its team.
+            (_, Action::AcknowledgeMoodAlert) => Resource::MoodAlert {
+                owner_id: Some(owner),
+                on_team: false,
+            },
             _ => Resource::Case { customer_id: owner },
         }
     }
@@ -228,4 +234,8 @@ pub const TABLE: &[Row] = &[
     row(Action::DecideProposal, Target::Others, [H, D, A, A]),
     row(Action::WithdrawProposal, Target::Own, [H, A, A, A]),
     row(Action::WithdrawProposal, Target::Others, [H, D, D, D]),
+    row(Action::ReadMoodAlerts, Target::Org, [D, A, A, A]),
+    row(Action::AcknowledgeMoodAlert, Target::Own, [H, A, A, A]),
+    row(Action::AcknowledgeMoodAlert, Target::Others, [H, D, D, D]),
+    row(Action::ReadThemes, Target::Org, [D, A, A, A]),
 ];

@@ -105,6 +105,7 @@ struct CasePage {
     can_reply: bool,
     can_note: bool,
     feelings: Option<super::feelings::FeelingsPanel>,
+    mood: Option<super::voice::MoodBanner>,
 }
 
 #[derive(Template)]
@@ -115,6 +116,7 @@ struct CaseLive {
     conversation: Conversation,
     timeline: Vec<TimelineItem>,
     decisions: Option<Vec<DecisionItem>>,
+    mood: Option<super::voice::MoodBanner>,
 }
 
 /// Everything the workspace shows, loaded once per request.
@@ -331,6 +333,7 @@ pub async fn workspace(
     let loaded = load(state, viewer, case).await?;
     let panel = decide::panel(state, viewer, case, kind, attempt, notice).await?;
     let feelings = super::feelings::panel(state, viewer, case).await?;
+    let mood = super::voice::banner(state, viewer, case).await?;
     render(
         status,
         &CasePage {
@@ -343,6 +346,7 @@ pub async fn workspace(
             can_reply: viewer.can(Action::AddPublicMessage, &resource),
             can_note: viewer.can(Action::AddInternalNote, &resource),
             feelings,
+            mood,
         },
     )
 }
@@ -355,11 +359,13 @@ pub async fn live_fragment(
 ) -> PageResult {
     let case = load_case(&state, &viewer.actor, &raw, Action::ReadCase).await?;
     let loaded = load(&state, &viewer, &case).await?;
+    let mood = super::voice::banner(&state, &viewer, &case).await?;
     page(&CaseLive {
         layout: Layout::new(&viewer, case.number.to_string(), ""),
         facts: loaded.facts,
         conversation: loaded.conversation,
         timeline: loaded.timeline,
         decisions: loaded.decisions,
+        mood,
     })
 }

@@ -1,7 +1,8 @@
 //! The front-line cockpit: my cases ordered by what needs me now, my teams' queues (the
-//! teams I am in, and the teams I support), and an empty, clearly marked slot for mood
-//! alerts (filled by another piece of work). The work area is one fragment, served alone
-//! at `/cockpit/work` so the script can refresh it when a case arrives or changes.
+//! teams I am in, and the teams I support), and the mood alerts waiting on my cases and my
+//! teams' cases (`pages::voice`). The work area and the alerts are one fragment, served
+//! alone at `/cockpit/work` so the script can refresh them when a case arrives or changes or
+//! a customer sounds upset.
 
 use std::cmp::Reverse;
 
@@ -38,6 +39,8 @@ pub struct Work {
     /// The ids of the teams shown, space separated: the script refreshes only for events
     /// about them, about me, or about a case on screen.
     pub team_ids: String,
+    /// Waiting mood alerts on my cases and my teams' cases (`None`: not for this viewer).
+    pub alerts: Option<Vec<super::voice::AlertRow>>,
 }
 
 #[derive(Template)]
@@ -141,10 +144,12 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
         });
     }
     queues.sort_by(|a, b| a.team.cmp(&b.team));
+    let alerts = super::voice::cockpit_alerts(state, viewer, &mut names).await?;
     Ok(Work {
         mine: mine_rows,
         queues,
         team_ids: team_list,
+        alerts,
     })
 }
 

@@ -76,6 +76,7 @@ impl Layout {
         let voice: Vec<NavItem> = [
             ("/feelings", "Feelings", Action::ReadFeelings),
             ("/heroes", "Heroes", Action::ReadFeelings),
+            ("/themes", "Themes", Action::ReadThemes),
             ("/proposals", "Proposals", Action::ListProposals),
             ("/scoreboard", "Scoreboard", Action::ReadScoreboard),
             ("/pulse", "Your pulse", Action::AnswerPulse),

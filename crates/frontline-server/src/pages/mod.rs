@@ -38,6 +38,7 @@ mod scoreboard;
 mod search;
 mod timeline;
 mod viewer;
+mod voice;
 
 use axum::Router;
 use axum::http::Uri;
@@ -153,6 +154,11 @@ pub fn router() -> Router<AppState> {
         .route("/proposals/new", get(proposals::new_form))
         .route("/proposals/{proposal}", get(proposals::show_proposal))
         .route("/proposals/{proposal}/{action}", post(proposals::act_on))
+        .route("/themes", get(voice::themes))
+        .route(
+            "/mood-alerts/{message}/acknowledge",
+            post(voice::acknowledge),
+        )
         .route("/static/{file}", get(assets::serve))
 }
 

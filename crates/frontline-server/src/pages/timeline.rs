@@ -102,6 +102,8 @@ pub async fn describe(
                 _ => format!("reviewed the decision ({kind}) {by} took"),
             }
         }
+        EventKind::CaseMoodAlert => format!("sounded upset ({})", text(p, "why")),
+        EventKind::CaseMoodAlertAcknowledged => "acknowledged the mood alert".to_owned(),
         other => other.as_str().to_owned(),
     })
 }

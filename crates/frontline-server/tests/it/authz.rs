@@ -197,6 +197,84 @@ impl Walk {
         }
     }
 
+    /// The message id of a fresh mood alert: on a case the actor owns (a customer owns none:
+    /// Ann's stands in), or on a Billing case, owned by Ben, whose team the actors are not in.
+    async fn mood_alert(&self, who: Who, target: Target) -> String {
+        use frontline_core::{Channel, MessageBody, Priority, Subject, Tags, Visibility};
+        use frontline_test_support::frontline_store::{NewCase, NewMessage, NewOutcome};
+        let store = &self.app.store;
+        let (outcome_id, owner) = match target {
+            Target::Own if who == Who::Customer => (self.org.outcome_id, &self.org.ann),
+            Target::Own => (self.org.outcome_id, self.actor(who)),
+            _ => {
+                let key = frontline_core::OutcomeKey::parse("bill_is_clear").expect("key");
+                let outcome = match store.get_outcome_by_key(&key).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        store
+                            .create_outcome(
+                                None,
+                                NewOutcome {
+                                    key,
+                                    name: frontline_core::Name::parse("My bill is clear")
+                                        .expect("name"),
+                                    success_criteria: "Understood.".into(),
+                                    target_minutes: 60,
+                                    team_ids: vec![self.org.billing],
+                                },
+                            )
+                            .await
+                            .expect("outcome")
+                            .value
+                    }
+                };
+                (outcome.id, &self.org.ben)
+            }
+        };
+        let carol = self.org.carol.person.id;
+        let case = store
+            .create_case(
+                None,
+                NewCase {
+                    customer_id: carol,
+                    outcome_id,
+                    subject: Subject::parse(&format!("Upset {}", self.unique())).expect("subject"),
+                    body: MessageBody::parse("Please help.").expect("body"),
+                    channel: Channel::Web,
+                    priority: Priority::Normal,
+                    tags: Tags::default(),
+                    created_at: None,
+                    idempotency_key: None,
+                },
+            )
+            .await
+            .expect("case")
+            .value
+            .case;
+        store
+            .assign_case(None, case.id, Some(owner.person.id))
+            .await
+            .expect("owner");
+        store
+            .add_message(
+                Some(carol),
+                NewMessage {
+                    case_id: case.id,
+                    author_id: carol,
+                    body: MessageBody::parse("This is unacceptable and useless.").expect("body"),
+                    visibility: Visibility::Public,
+                    created_at: None,
+                    idempotency_key: None,
+                },
+            )
+            .await
+            .expect("angry message")
+            .value
+            .message
+            .id
+            .to_string()
+    }
+
     async fn perform(&self, who: Who, action: Action, target: Target) -> StatusCode {
         let n = self.unique();
         let (method, path, body): (Method, String, Option<Value>) = match action {
@@ -525,6 +603,16 @@ impl Walk {
                 ),
                 None,
             ),
+            Action::ReadMoodAlerts => (Method::GET, "/api/v1/mood-alerts".into(), None),
+            Action::AcknowledgeMoodAlert => (
+                Method::POST,
+                format!(
+                    "/api/v1/mood-alerts/{}/acknowledge",
+                    self.mood_alert(who, target).await
+                ),
+                None,
+            ),
+            Action::ReadThemes => (Method::GET, "/api/v1/themes".into(), None),
         };
         let mut request = self
             .app

@@ -17,6 +17,7 @@ mod proposals;
 mod scoreboard;
 mod session;
 mod stream;
+mod voice;
 mod webhooks;
 
 use serde_json::Value;

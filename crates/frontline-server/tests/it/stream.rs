@@ -10,20 +10,25 @@ use frontline_test_support::TestApp;
 use serde_json::{Value, json};
 
 /// A minimal SSE reader over a streaming response: returns (id, event, data) frames.
-struct Sse {
+pub(crate) struct Sse {
     response: reqwest::Response,
     buffer: String,
 }
 
 #[derive(Debug, Clone)]
-struct Frame {
-    id: Option<i64>,
-    event: String,
-    data: Value,
+pub(crate) struct Frame {
+    pub(crate) id: Option<i64>,
+    pub(crate) event: String,
+    pub(crate) data: Value,
 }
 
 impl Sse {
-    async fn open(app: &TestApp, token: &str, query: &str, last_event_id: Option<i64>) -> Sse {
+    pub(crate) async fn open(
+        app: &TestApp,
+        token: &str,
+        query: &str,
+        last_event_id: Option<i64>,
+    ) -> Sse {
         let mut request = app
             .client
             .get(app.url(&format!("/api/v1/stream{query}")))
@@ -46,7 +51,7 @@ impl Sse {
     }
 
     /// The next frame, or None if none arrives within `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<Frame> {
+    pub(crate) async fn next(&mut self, wait: Duration) -> Option<Frame> {
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let raw: String = self.buffer.drain(..end + 2).collect();
@@ -79,7 +84,7 @@ impl Sse {
     }
 
     /// Frames until `n` arrived (fails the test after a few seconds without one).
-    async fn take(&mut self, n: usize) -> Vec<Frame> {
+    pub(crate) async fn take(&mut self, n: usize) -> Vec<Frame> {
         let mut frames = Vec::new();
         while frames.len() < n {
             let frame = self.next(Duration::from_secs(5)).await;

@@ -9,7 +9,7 @@ use frontline_core::{CaseStatus, EventKind, Visibility, time};
 
 use super::{
     asks_story, feelings_story, guidelines_story, new_case, new_message, next_rule_version, org,
-    standard_work_story,
+    standard_work_story, voice_story,
 };
 use crate::*;
 
@@ -184,6 +184,7 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
     standard_work_story(&*store, &o).await;
     feelings_story(&*store, &o).await;
     super::proposals_story(&*store, &o).await;
+    voice_story(&*store, &o).await;
     let exported = store.export().await.unwrap();
     assert!(
         exported.windows(2).all(|w| w[0].rank() <= w[1].rank()),

@@ -30,6 +30,7 @@ mod proposals;
 mod retime;
 mod rng;
 mod stories;
+mod voice;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -101,6 +102,8 @@ pub struct Summary {
     pub feelings: feelings::Seeded,
     /// Proposals by status, their votes and comments, and the customers told.
     pub proposals: proposals::Seeded,
+    /// Mood alerts raised by customers' messages, and how many their owners acknowledged.
+    pub voice: voice::Seeded,
     pub elapsed: Duration,
 }
 
@@ -343,6 +346,21 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         told = proposals.told,
         "demo: proposals written"
     );
+    let voice = voice::write(
+        &*store,
+        voice::Input {
+            seed: options.seed,
+            anchor,
+            cases: &written.stored,
+        },
+        &mut retimer,
+    )
+    .await?;
+    tracing::info!(
+        alerts = voice.alerts,
+        acknowledged = voice.acknowledged,
+        "demo: mood alerts acknowledged on finished cases"
+    );
     let summary = Summary {
         people: BTreeMap::from([
             ("customer", options.customers),
@@ -359,6 +377,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
         leaders,
         feelings,
         proposals,
+        voice,
         elapsed: Duration::ZERO,
     };
     Ok((summary, retimer))

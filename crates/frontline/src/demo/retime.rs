@@ -200,7 +200,9 @@ impl Retimer {
                 // And proposals, their votes and comments.
                 | Record::Proposal(_)
                 | Record::ProposalVote(_)
-                | Record::ProposalComment(_) => {}
+                | Record::ProposalComment(_)
+                // Moods are scored at their message's time, acknowledged at a given one.
+                | Record::MessageMood(_) => {}
             }
         }
     }

@@ -210,6 +210,7 @@ async fn the_demo_seeds_a_realistic_organisation() {
     check_feelings(&*store, &summary.feelings, &cases).await;
     check_scoreboard(&*store).await;
     check_proposals(&*store, &summary.proposals, &cases).await;
+    check_voice(&*store, &summary.voice, &cases, &messages).await;
 
     let again = seed(store, &Options::new("x".into())).await.unwrap_err();
     assert!(again.to_string().contains("not empty"), "{again}");
@@ -880,4 +881,84 @@ async fn check_proposals(
     }
     assert_eq!(told, seeded.told);
     assert!(told > 0);
+}
+
+/// Customers' messages carry their sentiment; angry chasers left mood alerts, those on
+/// finished cases acknowledged and those on live cases waiting; and customers' verbatims make
+/// at least three themes with quotes.
+async fn check_voice(
+    store: &dyn Store,
+    seeded: &super::voice::Seeded,
+    cases: &[frontline_core::Case],
+    messages: &[frontline_core::Message],
+) {
+    use frontline_core::{mood, themes};
+    use frontline_store::{MoodAlertFilter, VoiceFilter};
+
+    let by_id: HashMap<_, _> = cases.iter().map(|c| (c.id, c)).collect();
+    for case in cases.iter().take(60) {
+        let from_customer: Vec<_> = messages
+            .iter()
+            .filter(|m| m.case_id == case.id && m.author_id == case.customer_id)
+            .map(|m| m.id)
+            .collect();
+        let scored: Vec<_> = store
+            .list_message_moods(case.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.message_id)
+            .collect();
+        assert_eq!(
+            scored, from_customer,
+            "every customer message, and only those, is scored"
+        );
+    }
+
+    assert!(
+        seeded.alerts >= 20,
+        "angry chasers raise alerts: {seeded:?}"
+    );
+    assert!(seeded.acknowledged > 0, "{seeded:?}");
+    let waiting = store
+        .list_mood_alerts(
+            MoodAlertFilter {
+                unacknowledged_only: true,
+                ..MoodAlertFilter::default()
+            },
+            100_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), seeded.alerts - seeded.acknowledged);
+    let live = waiting
+        .iter()
+        .filter(|a| by_id[&a.case_id].status.counts_as_load())
+        .count();
+    assert!(live >= 5, "cockpits show alerts on live cases: {live}");
+    assert!(
+        waiting
+            .iter()
+            .all(|a| a.sentiment <= 0.0 && !a.why.is_empty())
+    );
+
+    let now = time::now();
+    let voices = store
+        .list_voices(VoiceFilter {
+            since: themes::window_start(now),
+            max_sentiment: mood::LOW_SENTIMENT,
+            limit: 5_000,
+        })
+        .await
+        .unwrap();
+    let found = themes::themes(&voices, now);
+    let with_quotes: Vec<_> = found
+        .iter()
+        .filter(|t| t.count >= 2 && !t.quotes.is_empty())
+        .map(|t| t.label.as_str())
+        .collect();
+    assert!(
+        with_quotes.len() >= 3,
+        "themes with quotes: {with_quotes:?}"
+    );
 }

@@ -47,13 +47,17 @@ pub fn for_outcome(key: &str) -> &'static [Story] {
     }
 }
 
-/// Customer nudges while waiting for an answer.
+/// Customer nudges while waiting for an answer. The last ones are angry: the store scores
+/// every customer message, so they raise the demo's mood alerts (and feed its themes).
 pub const CHASERS: &[&str] = &[
     "Any update on this? It's been a while.",
     "Just checking in, is anyone looking at this?",
     "Hello? I still haven't heard anything back.",
     "Sorry to chase, but I really need this sorted today.",
     "Could someone please give me an update?",
+    "This is unacceptable. Three emails and still no reply from your support team.",
+    "I am furious. Nobody called me back and the refund is still missing.",
+    "Useless. The courier update never came and I am still waiting for my parcel.",
 ];
 
 /// Customers confirming the fix worked.
