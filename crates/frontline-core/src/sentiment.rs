@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use vader_sentiment::SentimentIntensityAnalyzer;
+use qsv_vader_sentiment_analysis::SentimentIntensityAnalyzer;
 
 // Building the analyser parses its lexicon (about 3 ms); do it once.
 static ANALYZER: LazyLock<SentimentIntensityAnalyzer<'static>> =

@@ -335,7 +335,7 @@ fn is_sentiment(word: &str) -> bool {
 }
 
 static SENTIMENT_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    vader_sentiment::LEXICON
+    qsv_vader_sentiment_analysis::LEXICON
         .keys()
         .map(|k| normalise(&k.to_lowercase()))
         .collect()
