@@ -4,9 +4,10 @@
 //! `crate::voice`'s; every quote is the customer's own text and is escaped by the templates.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use frontline_core::themes::Trend;
 use frontline_core::{Case, time};
+use serde::Deserialize;
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, age, page, see_other, when};
@@ -159,14 +160,28 @@ struct ThemesPage {
     verbatims: usize,
     since: String,
     period_days: i64,
+    /// `?key=`: one theme asked for (a proposal's link); `None` lists them all.
+    key: Option<String>,
 }
 
-/// `GET /themes`.
-pub async fn themes(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+#[derive(Debug, Default, Deserialize)]
+pub struct ThemesQuery {
+    key: Option<String>,
+}
+
+/// `GET /themes`, or `/themes?key=…` for one theme (a proposal links to its theme this way;
+/// themes are computed when read, so one may have faded since, and the page says so).
+pub async fn themes(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ThemesQuery>,
+) -> PageResult {
     let found = voice::themes(&state, &viewer.actor).await?;
+    let key = query.key.filter(|k| !k.trim().is_empty());
     let themes = found
         .themes
         .into_iter()
+        .filter(|t| key.as_ref().is_none_or(|k| *k == t.key))
         .map(|t| {
             let arrow = match t.trend {
                 Trend::New => "★",
@@ -217,5 +232,6 @@ pub async fn themes(State(state): State<AppState>, viewer: Viewer) -> PageResult
         verbatims: found.verbatims,
         since: when(found.since),
         period_days: found.period_days,
+        key,
     })
 }

@@ -444,4 +444,18 @@ async fn the_themes_page_lists_themes_with_escaped_quotes_case_links_and_a_propo
         "a proposal link carrying the theme"
     );
     assert!(body.contains("trend-new"), "the trend");
+
+    // A proposal's link to its theme shows that theme alone, or says it has faded.
+    let one = get(&app, &ann, "/themes?key=delivery")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(one.contains("id=\"theme-delivery\""), "{one}");
+    assert!(one.contains("One theme."));
+    let faded = get(&app, &ann, "/themes?key=%3Cgone%3E").await;
+    assert_eq!(faded.status(), StatusCode::OK);
+    let faded = faded.text().await.unwrap();
+    assert!(faded.contains("The theme “&#60;gone&#62;” is not among the current themes"));
+    assert!(!faded.contains("id=\"theme-delivery\""));
 }
