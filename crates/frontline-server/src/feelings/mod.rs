@@ -239,9 +239,15 @@ pub async fn rate_by_link(
     body: &RatingBody,
 ) -> Result<(Case, Feeling)> {
     let case = link_case(state, token).await?;
-    let new = parse_rating(body, &case, FeelingSource::Link)?;
-    let feeling = written(state.store.record_feeling(new, None).await?);
+    let feeling = rate_linked_case(state, &case, body).await?;
     Ok((case, feeling))
+}
+
+/// Rate `case`, already found through its link by `link_case` (the rating page needs the
+/// case to answer a refusal, so it verifies the link once and rates with this).
+pub async fn rate_linked_case(state: &AppState, case: &Case, body: &RatingBody) -> Result<Feeling> {
+    let new = parse_rating(body, case, FeelingSource::Link)?;
+    Ok(written(state.store.record_feeling(new, None).await?))
 }
 
 /// Rate one's own case, signed in (the portal, or the API with a customer's token).

@@ -161,8 +161,8 @@ pub async fn rate_submit(
     let case = feelings::link_case(&state, &token).await?;
     let layout = layout_for(viewer.as_ref(), "Rate your case");
     let action = format!("/rate/{token}");
-    match feelings::rate_by_link(&state, &token, &draft.rating()).await {
-        Ok((case, feeling)) => rate_page(
+    match feelings::rate_linked_case(&state, &case, &draft.rating()).await {
+        Ok(feeling) => rate_page(
             layout,
             action,
             &case,
@@ -347,17 +347,12 @@ pub async fn record(
         observed: (!observed.is_blank()).then(|| observed.answer()),
         own: (!own.is_blank()).then(|| own.answer()),
     };
-    let outcome = async {
+    let outcome: Result<(), AppError> = async {
         // Check the answers first, so resolving never happens beside a refused answer.
-        let answers = if body.observed.is_some() || body.own.is_some() {
-            feelings::case_answers(&viewer.actor, &case, &body)?
-        } else if resolve {
+        let answers = if resolve && body.observed.is_none() && body.own.is_none() {
             Vec::new()
         } else {
-            return Err(AppError::field(
-                "observed",
-                "say how the customer seemed, how the case felt to you, or both",
-            ));
+            feelings::case_answers(&viewer.actor, &case, &body)?
         };
         if resolve {
             crate::authz::require(

@@ -144,6 +144,17 @@ async fn feelings_and_resolving_happen_together_or_not_at_all() {
     let forged = post(&app, &ann, &path, &[("own_score", "4")]).await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 
+    // Nothing to say and nothing to do: refused in words.
+    let empty = post(&app, &ann, &path, &[("csrf", &ann.csrf)]).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty
+            .text()
+            .await
+            .unwrap()
+            .contains("say how the customer seemed, how the case felt to you, or both")
+    );
+
     // A score out of range is refused before the case is resolved.
     let refused = post(
         &app,
