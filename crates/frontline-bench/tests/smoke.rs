@@ -76,3 +76,41 @@ fn open_loop_completes_without_errors() {
     let lines = run(&["--rate", "100", "--scenario", &scenarios.join(",")]);
     check(&lines, &scenarios);
 }
+
+/// The stream benchmark's JSON line for `extra`, after checking the run delivered everything.
+fn stream(extra: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
+        .args([
+            "stream",
+            "--subscribers",
+            "20",
+            "--events",
+            "5",
+            "--rate",
+            "50",
+        ])
+        .args(extra)
+        .output()
+        .expect("run frontline-bench stream");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "frontline-bench stream failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line: serde_json::Value = stdout
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .expect("a result line");
+    assert_eq!(line["deliveries_received"], 100, "{line}");
+    assert_eq!(line["failed_connections"], 0, "{line}");
+    assert_eq!(line["write_errors"], 0, "{line}");
+    line
+}
+
+#[test]
+fn stream_fan_out_and_its_ceiling_deliver_every_event() {
+    assert_eq!(stream(&[])["scenario"], "stream_fanout");
+    assert_eq!(stream(&["--ceiling"])["scenario"], "stream_fanout_ceiling");
+}

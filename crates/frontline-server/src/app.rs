@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub ask_sweep_every: Duration,
     /// The time with customers expected of everyone on the customer-time ledger.
     pub ledger_goal: frontline_core::LedgerGoal,
+    /// How often an idle event stream sends a comment line, so proxies keep it open.
+    pub stream_heartbeat: Duration,
 }
 
 impl ServerConfig {
@@ -56,6 +58,7 @@ impl ServerConfig {
             webhook_give_up_after: frontline_core::webhook::GIVE_UP_AFTER,
             ask_sweep_every: crate::asks::SWEEP_EVERY,
             ledger_goal: frontline_core::LedgerGoal::default(),
+            stream_heartbeat: Duration::from_secs(15),
         }
     }
 }

@@ -6,8 +6,10 @@
 
 pub mod hub;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,8 +37,6 @@ use hub::{Hub, Read};
 pub const RESET_AFTER: i64 = 50_000;
 /// Events sent per wake-up before yielding to other connections.
 const PAGE: usize = 256;
-/// Comment lines keep idle connections alive through proxies.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -58,8 +58,10 @@ struct Interest {
     viewer: PersonId,
     role: Role,
     case_id: Option<CaseId>,
-    team_id: Option<TeamId>,
-    kinds: Option<HashSet<EventKind>>,
+    /// The team's id as events carry it (`payload.team_id`), formatted once.
+    team_id: Option<String>,
+    /// A handful at most: a linear scan beats hashing here.
+    kinds: Option<Vec<EventKind>>,
 }
 
 impl Interest {
@@ -67,10 +69,10 @@ impl Interest {
         event.audience.admits(self.viewer, self.role)
             && self.case_id.is_none_or(|c| event.case_id == Some(c))
             && self.kinds.as_ref().is_none_or(|k| k.contains(&event.kind))
-            && self.team_id.is_none_or(|t| {
-                event.payload.get("team_id").and_then(|v| v.as_str())
-                    == Some(t.to_string().as_str())
-            })
+            && self
+                .team_id
+                .as_deref()
+                .is_none_or(|t| event.payload.get("team_id").and_then(|v| v.as_str()) == Some(t))
     }
 
     /// The part of the interest the database can filter by an index.
@@ -112,7 +114,7 @@ pub async fn stream(
                     k.parse::<EventKind>()
                         .map_err(|e| AppError::field("kinds", e.reason))
                 })
-                .collect::<Result<HashSet<_>>>()?,
+                .collect::<Result<Vec<_>>>()?,
         ),
         None => None,
     };
@@ -138,19 +140,24 @@ pub async fn stream(
     let hub = state.hub().await;
     let presence = authz::authorize(&actor, Action::SharePresence, &Resource::Org)
         .eq(&authz::Decision::Allow)
-        .then(|| state.presence().subscribe());
+        .then(|| next_presence(state.presence().subscribe()));
     let last = state.store.last_seq().await?;
     let interest = Interest {
         viewer: actor.person_id(),
         role: actor.role(),
         case_id,
-        team_id,
+        team_id: team_id.map(|t: TeamId| t.to_string()),
         kinds,
     };
+    let every = state.config.stream_heartbeat;
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut connection = Connection {
         position: resume.unwrap_or(last),
         head: hub.subscribe(),
         presence,
+        heartbeat,
+        last_sent: tokio::time::Instant::now(),
         hub,
         state,
         interest,
@@ -192,7 +199,22 @@ impl Drop for OpenConnection {
 enum Wake {
     Log,
     Presence(Arc<PresenceSnapshot>),
+    Heartbeat,
     Closed,
+}
+
+type PresenceReceiver = broadcast::Receiver<Arc<PresenceSnapshot>>;
+type PresenceRecv = std::result::Result<Arc<PresenceSnapshot>, broadcast::error::RecvError>;
+/// The wait for the next presence snapshot, owning its receiver. It is kept across wake-ups:
+/// dropping a pending `recv()` each time the log wakes the stream would unregister and
+/// re-register it under the broadcast's one lock, for every stream, for every event.
+type PresenceNext = Pin<Box<dyn Future<Output = (PresenceReceiver, PresenceRecv)> + Send>>;
+
+fn next_presence(mut receiver: PresenceReceiver) -> PresenceNext {
+    Box::pin(async move {
+        let next = receiver.recv().await;
+        (receiver, next)
+    })
 }
 
 struct Connection {
@@ -200,7 +222,12 @@ struct Connection {
     position: i64,
     head: watch::Receiver<i64>,
     /// Presence snapshots, for people allowed to see them (staff); `None` for customers.
-    presence: Option<broadcast::Receiver<Arc<PresenceSnapshot>>>,
+    presence: Option<PresenceNext>,
+    /// Ticks every `stream_heartbeat`; one timer per stream for its whole life, not one per
+    /// wait (re-arming a timer per event per stream costs the timer wheel's lock).
+    heartbeat: tokio::time::Interval,
+    /// When a frame last left, so a busy stream sends no heartbeats.
+    last_sent: tokio::time::Instant,
     hub: Arc<Hub>,
     state: AppState,
     interest: Interest,
@@ -227,38 +254,48 @@ const HEARTBEAT_FRAME: &[u8] = b": keep-alive\n\n";
 
 impl Connection {
     async fn next(mut self) -> Option<(std::result::Result<Bytes, Infallible>, Self)> {
+        let frame = self.produce().await?;
+        self.last_sent = tokio::time::Instant::now();
+        Some((Ok(frame), self))
+    }
+
+    /// The next bytes to send: events (several at once when catching up), a presence
+    /// snapshot, a reset or a heartbeat; `None` when the hub is gone (shutdown).
+    async fn produce(&mut self) -> Option<Bytes> {
         loop {
             // Everything found so far leaves in one write: a client catching up gets a page of
             // events per syscall, not one each.
             match self.pending.len() {
                 0 => {}
-                1 => return self.pending.pop_front().map(|frame| (Ok(frame), self)),
+                1 => return self.pending.pop_front(),
                 _ => {
                     let frames: Vec<Bytes> = self.pending.drain(..).collect();
-                    return Some((Ok(Bytes::from(frames.concat())), self));
+                    return Some(Bytes::from(frames.concat()));
                 }
             }
             let head = *self.head.borrow_and_update();
             if head - self.position > RESET_AFTER {
                 self.position = head;
-                return Some((Ok(reset(head)), self));
+                return Some(reset(head));
             }
             if self.position < head {
                 self.fill(head).await;
                 continue;
             }
             // Caught up (or, on another node, ahead of this hub until its reader sees the
-            // commit): wait for the doorbell or a presence change. An error on the doorbell
-            // means the hub is gone (shutdown).
-            let Ok(wake) = tokio::time::timeout(HEARTBEAT, self.wait()).await else {
-                return Some((Ok(Bytes::from_static(HEARTBEAT_FRAME)), self));
-            };
-            match wake {
+            // commit): wait for the doorbell, a presence change or the heartbeat.
+            match self.wait().await {
                 Wake::Log => {}
                 Wake::Presence(snapshot) => {
                     if self.interest.case_id.is_none_or(|c| c == snapshot.case_id) {
                         let data = serde_json::to_string(&*snapshot).unwrap_or_default();
-                        return Some((Ok(frame(None, "presence", &data)), self));
+                        return Some(frame(None, "presence", &data));
+                    }
+                }
+                // Half the period: a stream that sent anything lately is alive to any proxy.
+                Wake::Heartbeat => {
+                    if self.last_sent.elapsed() >= self.heartbeat.period() / 2 {
+                        return Some(Bytes::from_static(HEARTBEAT_FRAME));
                     }
                 }
                 Wake::Closed => return None,
@@ -267,24 +304,31 @@ impl Connection {
     }
 
     async fn wait(&mut self) -> Wake {
-        let Some(presence) = self.presence.as_mut() else {
-            return if self.head.changed().await.is_ok() {
-                Wake::Log
-            } else {
-                Wake::Closed
-            };
+        let has_presence = self.presence.is_some();
+        let presence = async {
+            match self.presence.as_mut() {
+                Some(next) => next.await,
+                None => std::future::pending().await,
+            }
         };
+        // Biased: the doorbell is what almost always woke us, so it is polled first and the
+        // other two are not polled again on every event.
         tokio::select! {
+            biased;
             changed = self.head.changed() => if changed.is_ok() { Wake::Log } else { Wake::Closed },
-            snapshot = presence.recv() => match snapshot {
-                Ok(snapshot) => Wake::Presence(snapshot),
-                // Presence is a current state: after a lag the next snapshot is all we need.
-                Err(broadcast::error::RecvError::Lagged(_)) => Wake::Log,
-                Err(broadcast::error::RecvError::Closed) => {
-                    self.presence = None;
-                    Wake::Log
+            (receiver, snapshot) = presence, if has_presence => {
+                self.presence = Some(next_presence(receiver));
+                match snapshot {
+                    Ok(snapshot) => Wake::Presence(snapshot),
+                    // Presence is a current state: after a lag the next snapshot is all we need.
+                    Err(broadcast::error::RecvError::Lagged(_)) => Wake::Log,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        self.presence = None;
+                        Wake::Log
+                    }
                 }
-            },
+            }
+            _ = self.heartbeat.tick() => Wake::Heartbeat,
         }
     }
 

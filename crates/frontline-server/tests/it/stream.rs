@@ -270,6 +270,51 @@ async fn a_client_ahead_of_the_log_is_told_to_reset() {
 }
 
 #[tokio::test]
+async fn an_idle_stream_sends_heartbeats_and_a_busy_one_needs_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("heartbeat.db")).unwrap();
+    let mut config = frontline_server::ServerConfig::new(Arc::new(store));
+    config.rate_limit = frontline_server::RateLimitConfig::unlimited();
+    config.stream_heartbeat = Duration::from_millis(600);
+    let app = TestApp::spawn_config(config).await;
+    let org = app.seed().await;
+    let mut idle = app
+        .client
+        .get(app.url("/api/v1/stream"))
+        .bearer_auth(&org.ann.token)
+        .send()
+        .await
+        .unwrap();
+    let mut heard = String::new();
+    while !heard.contains(": keep-alive") {
+        let chunk = tokio::time::timeout(Duration::from_secs(3), idle.chunk())
+            .await
+            .expect("a heartbeat within 3 s")
+            .unwrap()
+            .expect("the stream stays open");
+        heard.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    // A stream that receives an event more often than every half period sends only events.
+    let mut busy = Sse::open(&app, &org.ann.token, "", None).await;
+    let mut raw = String::new();
+    for i in 0..8 {
+        app.case_for(&org, org.carol.person.id, &format!("Busy {i}"))
+            .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        while let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_millis(20), busy.response.chunk()).await
+        {
+            raw.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(raw.contains("event: case.created"), "{raw}");
+    assert!(
+        !raw.contains(": keep-alive"),
+        "a busy stream sent a heartbeat: {raw}"
+    );
+}
+
+#[tokio::test]
 async fn open_streams_are_counted_in_metrics() {
     let app = TestApp::spawn().await;
     let org = app.seed().await;
