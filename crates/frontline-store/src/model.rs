@@ -135,7 +135,7 @@ pub struct MessageAdded {
     pub case: Case,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaseFilter {
     /// Any of these statuses (empty: all).
     pub statuses: Vec<CaseStatus>,
