@@ -33,6 +33,7 @@ use frontline_store::{StoreError, StoreResult, tokio_watch};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
+use crate::rows::Db;
 use crate::writer::{WriteTx, Writer};
 
 /// Tuning knobs; the defaults are what `frontline serve` uses.
@@ -209,6 +210,37 @@ impl SqliteStore {
             ephemeral: tokio::sync::broadcast::channel(1024).0,
             _checkpointer: checkpointer,
         })
+    }
+
+    /// Copy the whole WAL of the database at `path` into the file and truncate it, waiting (up
+    /// to a minute) for any other checkpoint to finish first. For a process handing a freshly
+    /// written database to another (the benchmarks): otherwise the store it dropped is still
+    /// checkpointing in the background while the next one starts, and that one's first
+    /// seconds measure the checkpoint.
+    pub fn checkpoint_file(path: impl AsRef<Path>) -> StoreResult<()> {
+        let path = path.as_ref();
+        let conn = Connection::open(path).map_err(|e| {
+            StoreError::Unavailable(format!("could not open {}: {e}", path.display()))
+        })?;
+        conn.busy_timeout(Duration::from_secs(1)).db()?;
+        // Another checkpoint in progress (the dropped store's last one) makes this one report
+        // busy at once rather than wait, so retry until it has finished.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let busy: i64 = conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+                .db()?;
+            if busy == 0 {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "{} stayed in use for a minute; its WAL could not be checkpointed",
+                    path.display()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// A read that may take long (search, reports, exports): on the blocking pool, so it never
