@@ -42,6 +42,19 @@ pub struct ServerConfig {
     pub ledger_goal: frontline_core::LedgerGoal,
     /// How often an idle event stream sends a comment line, so proxies keep it open.
     pub stream_heartbeat: Duration,
+    /// Certificate authorities webhook receivers may present, beside the platform's trusted
+    /// roots (an organisation's private CA). Parse PEM with `webhook_roots_from_pem`.
+    pub webhook_roots: Vec<reqwest::Certificate>,
+}
+
+/// The certificates in a PEM bundle, for `ServerConfig::webhook_roots`.
+pub fn webhook_roots_from_pem(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    let roots = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
+    if roots.is_empty() {
+        return Err("the PEM bundle holds no certificate".into());
+    }
+    Ok(roots)
 }
 
 impl ServerConfig {
@@ -59,6 +72,7 @@ impl ServerConfig {
             ask_sweep_every: crate::asks::SWEEP_EVERY,
             ledger_goal: frontline_core::LedgerGoal::default(),
             stream_heartbeat: Duration::from_secs(15),
+            webhook_roots: Vec::new(),
         }
     }
 }
@@ -72,6 +86,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("request_timeout", &self.request_timeout)
             .field("rate_limit", &self.rate_limit)
             .field("allow_private_webhooks", &self.allow_private_webhooks)
+            .field("webhook_roots", &self.webhook_roots.len())
             .field("ledger_goal", &self.ledger_goal)
             .finish()
     }
@@ -127,6 +142,7 @@ impl AppState {
                     allow_private: self.config.allow_private_webhooks,
                     retry_base: self.config.webhook_retry_base,
                     give_up_after: self.config.webhook_give_up_after,
+                    extra_roots: self.config.webhook_roots.clone(),
                 },
             )
         });

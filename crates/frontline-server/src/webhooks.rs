@@ -8,8 +8,10 @@
 //! Delivery is at least once: the cursor advances after the receiver answered 2xx, so a crash
 //! between the two resends that event (receivers deduplicate on `webhook-id`).
 //!
-//! Only plain `http://` works: no TLS backend is compiled into the HTTP client (one crypto
-//! provider in the process; see STACK.md). An `https://` subscription fails its attempts.
+//! `https://` receivers are verified against the platform's trusted roots (rustls with the
+//! platform verifier; aws-lc-rs is the process's one crypto provider, see STACK.md), plus any
+//! extra certificate authorities the server was given (`ServerConfig::webhook_roots`, for a
+//! private CA). A certificate that does not verify fails the attempt, with the reason recorded.
 //!
 //! With several nodes on one PostgreSQL database, every node runs tasks but only the one
 //! holding a subscription's lease (`Store::claim_webhook`, renewed while it works) delivers
@@ -75,6 +77,8 @@ pub struct Settings {
     pub allow_private: bool,
     pub retry_base: Duration,
     pub give_up_after: Duration,
+    /// Extra trusted certificate authorities (PEM), beside the platform's.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// The webhook client's resolver: it refuses a name that resolves to an internal address
@@ -118,6 +122,7 @@ impl Deliverer {
     /// Start the supervisor. It ends when the store's doorbell closes.
     pub fn start(store: Arc<dyn Store>, settings: Settings) -> Deliverer {
         let client = reqwest::Client::builder()
+            .tls_certs_merge(settings.extra_roots.clone())
             .timeout(TIMEOUT)
             // A redirect could lead to an address the URL check refused.
             .redirect(reqwest::redirect::Policy::none())
@@ -415,8 +420,23 @@ async fn post(client: &reqwest::Client, hook: &Webhook, event: &Event) -> Result
         .body(body)
         .send()
         .await
-        .map_err(|e| format!("request failed: {e}"))?;
+        .map_err(|e| format!("request failed: {}", causes(&e)))?;
     Ok(response.status().as_u16())
+}
+
+/// An error with its causes, outermost first: reqwest's own message is only "error sending
+/// request", and the reason (refused, timed out, which certificate check failed) is below it.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]
@@ -449,6 +469,7 @@ mod tests {
             allow_private: false,
             retry_base: Duration::from_secs(5),
             give_up_after: Duration::from_secs(3600),
+            extra_roots: Vec::new(),
         };
         let ago = |s: i64| time::from_millis(time::now().as_millisecond() - s * 1000);
         assert_eq!(failures_so_far(&settings, ago(0)), 1);

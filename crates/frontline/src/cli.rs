@@ -84,6 +84,10 @@ pub struct ServeArgs {
     /// an administrator cannot point the server at its own network.
     #[arg(long, env = "FRONTLINE_ALLOW_PRIVATE_WEBHOOKS", value_parser = BoolishValueParser::new())]
     pub allow_private_webhooks: bool,
+    /// A PEM file of certificate authorities that `https://` webhook receivers may present,
+    /// beside the system's trusted roots (for receivers behind a private CA).
+    #[arg(long, env = "FRONTLINE_WEBHOOK_CA_FILE", value_name = "PEM")]
+    pub webhook_ca_file: Option<std::path::PathBuf>,
     /// Minutes with customers every support employee is expected to spend in each goal
     /// period (the customer-time ledger shows it met or not).
     #[arg(long, env = "FRONTLINE_LEDGER_GOAL_MINUTES", default_value_t = 240,

@@ -357,6 +357,49 @@ fn errors_are_one_line_with_exit_code_one() {
     assert!(stderr(&output).contains("unsupported database scheme"));
 }
 
+#[test]
+fn serve_refuses_a_webhook_ca_file_it_cannot_use_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let missing = dir.path().join("missing.pem");
+    let output = run(
+        &db,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--webhook-ca-file",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("could not read --webhook-ca-file"),
+        "{}",
+        stderr(&output)
+    );
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let output = run(
+        &db,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--webhook-ca-file",
+            not_pem.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("no certificate"), "{message}");
+    assert!(
+        !db.exists(),
+        "nothing was written before the flags were checked"
+    );
+}
+
 /// Reads a child's stdout on a thread, so the test can wait for lines with a deadline.
 fn lines_of(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();

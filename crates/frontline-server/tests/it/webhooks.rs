@@ -52,8 +52,65 @@ async fn receiver(received: Arc<Received>) -> String {
     format!("http://{address}/hook")
 }
 
+/// The receiver over HTTPS, with a self-signed certificate for `localhost`; returns its URL
+/// and the certificate (PEM), which a client must be told to trust.
+async fn tls_receiver(received: Arc<Received>) -> (String, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(
+        certified.signing_key.serialize_der().into(),
+    );
+    let tls = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(
+                |axum::extract::State(seen): axum::extract::State<Arc<Received>>,
+                 headers: HeaderMap,
+                 body: String| async move {
+                    seen.requests.lock().unwrap().push((headers, body));
+                    seen.calls.fetch_add(1, Ordering::SeqCst);
+                    StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state(received);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                // A client that does not trust the certificate aborts the handshake here.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (
+        format!("https://localhost:{port}/hook"),
+        certified.cert.pem(),
+    )
+}
+
 /// A server that may deliver to 127.0.0.1, retrying after tens of milliseconds.
 async fn app(give_up_after: Duration) -> (TestApp, tempfile::TempDir) {
+    app_trusting(give_up_after, Vec::new()).await
+}
+
+/// `app`, trusting these extra certificate authorities for HTTPS receivers.
+async fn app_trusting(
+    give_up_after: Duration,
+    roots: Vec<reqwest::Certificate>,
+) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = frontline_store_sqlite::SqliteStore::open(dir.path().join("frontline.db")).unwrap();
     let mut config = ServerConfig::new(Arc::new(store));
@@ -61,6 +118,7 @@ async fn app(give_up_after: Duration) -> (TestApp, tempfile::TempDir) {
     config.allow_private_webhooks = true;
     config.webhook_retry_base = Duration::from_millis(20);
     config.webhook_give_up_after = give_up_after;
+    config.webhook_roots = roots;
     (TestApp::spawn_config(config).await, dir)
 }
 
@@ -421,4 +479,74 @@ async fn an_internal_destination_is_refused_when_delivering() {
         "{attempts}"
     );
     assert_eq!(received.calls.load(Ordering::SeqCst), 0);
+}
+
+/// The first delivery attempt recorded for `hook`, polling for up to 4 s.
+async fn first_attempt(app: &TestApp, org: &Org, hook: frontline_core::WebhookId) -> Value {
+    let path = format!("/api/v1/webhooks/{hook}/attempts");
+    for _ in 0..200 {
+        let attempts = crate::json(app.get(&path, &org.ada.token).await).await;
+        if let Some(first) = attempts["items"].as_array().and_then(|a| a.first()) {
+            return first.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no delivery attempt within 4 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_receivers_get_signed_deliveries_when_their_certificate_verifies() {
+    let received = Arc::new(Received::default());
+    let (url, pem) = tls_receiver(received.clone()).await;
+    let roots = frontline_server::webhook_roots_from_pem(pem.as_bytes()).unwrap();
+    let (app, _dir) = app_trusting(Duration::from_secs(3600), roots).await;
+    let org = app.seed().await;
+    let secret = frontline_server::webhooks::new_secret();
+    let hook = app
+        .store
+        .create_webhook(
+            None,
+            frontline_store::NewWebhook {
+                url: url.clone(),
+                kinds: vec![frontline_core::EventKind::CaseCreated],
+                secret: secret.clone(),
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let number = app.case_for(&org, org.carol.person.id, "Over TLS").await;
+    eventually(|| !received.requests.lock().unwrap().is_empty()).await;
+    let (headers, body) = received.requests.lock().unwrap()[0].clone();
+    assert!(verify(&secret, &headers, &body), "signature verifies");
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["kind"], "case.created");
+    assert_eq!(event["payload"]["number"], number, "{event}");
+    assert_eq!(first_attempt(&app, &org, hook.id).await["status"], 204);
+
+    // The same receiver, to a server that was not told to trust its certificate: refused,
+    // and the attempt says why.
+    let untrusting = Arc::new(Received::default());
+    let (url, _) = tls_receiver(untrusting.clone()).await;
+    let (app, _dir) = app_trusting(Duration::from_secs(3600), Vec::new()).await;
+    let org = app.seed().await;
+    let hook = app
+        .store
+        .create_webhook(
+            None,
+            frontline_store::NewWebhook {
+                url,
+                kinds: Vec::new(),
+                secret: frontline_server::webhooks::new_secret(),
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    app.case_for(&org, org.carol.person.id, "Untrusted").await;
+    let attempt = first_attempt(&app, &org, hook.id).await;
+    assert_eq!(attempt["status"], Value::Null, "{attempt}");
+    let error = attempt["error"].as_str().unwrap();
+    assert!(error.contains("certificate"), "{error}");
+    assert_eq!(untrusting.calls.load(Ordering::SeqCst), 0);
 }

@@ -13,6 +13,17 @@ use crate::cli::ServeArgs;
 use crate::database::{self, DatabaseUrl};
 
 pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
+    // Check the flags that read files before touching the database or the port.
+    let webhook_roots = match &args.webhook_ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("could not read --webhook-ca-file {}", path.display()))?;
+            frontline_server::webhook_roots_from_pem(&pem)
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("--webhook-ca-file {}", path.display()))?
+        }
+        None => Vec::new(),
+    };
     let store = database::open(url).await?;
     // Bind before seeding so a taken port fails at once, not after the demo is written.
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -75,6 +86,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
     let config = ServerConfig {
         secure_cookies: args.secure_cookies,
         allow_private_webhooks: args.allow_private_webhooks,
+        webhook_roots,
         ledger_goal,
         ..ServerConfig::new(store)
     };
