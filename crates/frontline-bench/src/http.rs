@@ -290,7 +290,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     drop(store);
     if backend == "sqlite" {
         let started = Instant::now();
-        SqliteStore::checkpoint_file(dir.path().join("http.db"))
+        let db = dir.path().join("http.db");
+        tokio::task::spawn_blocking(move || SqliteStore::checkpoint_file(db))
+            .await?
             .context("could not checkpoint the preloaded database")?;
         if args.preload >= 10_000 {
             eprintln!("checkpointed in {:.1} s", started.elapsed().as_secs_f64());

@@ -43,18 +43,8 @@ pub struct ServerConfig {
     /// How often an idle event stream sends a comment line, so proxies keep it open.
     pub stream_heartbeat: Duration,
     /// Certificate authorities webhook receivers may present, beside the platform's trusted
-    /// roots (an organisation's private CA). Parse PEM with `webhook_roots_from_pem`.
+    /// roots (an organisation's private CA). Parse PEM with `webhooks::roots_from_pem`.
     pub webhook_roots: Vec<reqwest::Certificate>,
-}
-
-/// The certificates in a PEM bundle, for `ServerConfig::webhook_roots`.
-pub fn webhook_roots_from_pem(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
-    let roots = reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
-    if roots.is_empty() {
-        return Err("the PEM bundle holds no certificate".into());
-    }
-    Ok(roots)
 }
 
 impl ServerConfig {

@@ -35,7 +35,7 @@ pub mod webhooks;
 use std::future::Future;
 use std::net::SocketAddr;
 
-pub use app::{AppState, ServerConfig, router, webhook_roots_from_pem};
+pub use app::{AppState, ServerConfig, router};
 pub use auth::{hash_password, new_api_token, verify_password};
 pub use error::{AppError, Problem, Result};
 pub use ratelimit::{Quota, RateLimitConfig};

@@ -77,8 +77,18 @@ pub struct Settings {
     pub allow_private: bool,
     pub retry_base: Duration,
     pub give_up_after: Duration,
-    /// Extra trusted certificate authorities (PEM), beside the platform's.
+    /// Extra trusted certificate authorities, beside the platform's.
     pub extra_roots: Vec<reqwest::Certificate>,
+}
+
+/// The certificates in a PEM bundle, for `ServerConfig::webhook_roots`.
+pub fn roots_from_pem(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    let roots = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| format!("not a PEM certificate bundle: {e}"))?;
+    if roots.is_empty() {
+        return Err("the PEM bundle holds no certificate".into());
+    }
+    Ok(roots)
 }
 
 /// The webhook client's resolver: it refuses a name that resolves to an internal address

@@ -18,7 +18,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         Some(path) => {
             let pem = std::fs::read(path)
                 .with_context(|| format!("could not read --webhook-ca-file {}", path.display()))?;
-            frontline_server::webhook_roots_from_pem(&pem)
+            frontline_server::webhooks::roots_from_pem(&pem)
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("--webhook-ca-file {}", path.display()))?
         }
