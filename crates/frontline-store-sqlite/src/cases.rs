@@ -180,6 +180,8 @@ pub(crate) fn refill(
 }
 
 /// `refill`, passing over `released`: a case its owner just handed back to the queue.
+/// The query names the queue index: left to itself, SQLite walks `cases_by_owner` for
+/// `owner_id IS NULL`, which is every unowned case ever closed as well as the queue.
 fn refill_except(
     w: &mut WriteTx<'_>,
     person: PersonId,
@@ -207,7 +209,7 @@ fn refill_except(
             return Ok(events);
         }
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c
+            "SELECT {CASE_COLUMNS} FROM cases c INDEXED BY cases_queue
              WHERE c.owner_id IS NULL AND c.status IN ({}) AND c.team_id IN
                 (SELECT team_id FROM memberships WHERE person_id = ?1 AND valid_to IS NULL)
                AND c.id <> ?2
@@ -303,9 +305,13 @@ pub(crate) fn create_case(
     let (case, message, mut effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
     insert_case(w, &case)?;
     insert_message(w, &message)?;
-    effects
-        .events
-        .extend(crate::voice::read_mood(w, &case, &message, customer.role)?);
+    effects.events.extend(crate::voice::read_mood(
+        w,
+        &case,
+        &message,
+        customer.role,
+        true,
+    )?);
     let events = apply(w, effects, at, None)?;
     if let Some(owner) = case.owner_id {
         touch_assigned(w, owner, now)?;
@@ -462,9 +468,13 @@ pub(crate) fn add_message(
     let mut effects = case.add_message(&message, author.role, at)?;
     insert_message(w, &message)?;
     update_case(w, &case)?;
-    effects
-        .events
-        .extend(crate::voice::read_mood(w, &case, &message, author.role)?);
+    effects.events.extend(crate::voice::read_mood(
+        w,
+        &case,
+        &message,
+        author.role,
+        false,
+    )?);
     let events = apply(w, effects, at, None)?;
     remember(
         w,

@@ -17,34 +17,22 @@ use crate::writer::WriteTx;
 
 /// Score `message` (just inserted) if a customer wrote it, store the score and any alert on
 /// its row, and return the alert's event for the caller to append with the message's.
+/// `first` says the message opened its case, so there is nothing earlier to compare with.
 pub(crate) fn read_mood(
     w: &WriteTx<'_>,
     case: &Case,
     message: &Message,
     author_role: Role,
+    first: bool,
 ) -> StoreResult<Option<NewEvent>> {
     if author_role != Role::Customer {
         return Ok(None);
     }
-    let earlier: Vec<f64> = w
-        .conn
-        .prepare_cached(
-            "SELECT sentiment FROM messages
-             WHERE case_id = ?1 AND author_id = ?2 AND id <> ?3 AND sentiment IS NOT NULL
-             ORDER BY created_at, id",
-        )
-        .db()?
-        .query_map(
-            params![
-                case.id.to_string(),
-                message.author_id.to_string(),
-                message.id.to_string()
-            ],
-            |r| r.get(0),
-        )
-        .db()?
-        .collect::<Result<_, _>>()
-        .db()?;
+    let earlier = if first {
+        Vec::new()
+    } else {
+        earlier_scores(w, case, message)?
+    };
     let Some(reading) = mood::read(message.body.as_str(), author_role, &earlier) else {
         return Ok(None);
     };
@@ -63,6 +51,31 @@ pub(crate) fn read_mood(
     Ok(reading
         .alert
         .map(|alert| mood::alert_event(case, message, &alert)))
+}
+
+/// The author's earlier scores on the case, oldest first. `INDEXED BY` because, left to
+/// itself, SQLite reads the author's messages through `messages_by_author` and checks each
+/// one's case: every message a customer ever wrote, on every message they write (measured:
+/// 60 % of the writer's time creating cases, and growing with the table).
+fn earlier_scores(w: &WriteTx<'_>, case: &Case, message: &Message) -> StoreResult<Vec<f64>> {
+    w.conn
+        .prepare_cached(
+            "SELECT sentiment FROM messages INDEXED BY messages_by_case
+             WHERE case_id = ?1 AND author_id = ?2 AND id <> ?3 AND sentiment IS NOT NULL
+             ORDER BY created_at, id",
+        )
+        .db()?
+        .query_map(
+            params![
+                case.id.to_string(),
+                message.author_id.to_string(),
+                message.id.to_string()
+            ],
+            |r| r.get(0),
+        )
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()
 }
 
 const ALERT_COLUMNS: &str = "m.id, m.case_id, c.number, c.subject, c.customer_id, c.owner_id, \
