@@ -12,6 +12,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use frontline_core::{Event, NewEvent, Timestamp, time};
 use frontline_store::{StoreError, StoreResult, tokio_watch};
@@ -110,17 +111,23 @@ pub(crate) struct Writer {
 impl Writer {
     /// Start the writer thread on `conn`. `max_batch` caps how many jobs share one commit
     /// (1 turns group commit off, for comparison in benchmarks).
+    /// `rewind` is raised by the checkpointer when the WAL needs the writer's help to start
+    /// over (see `start_checkpointer`).
     pub fn start(
         conn: Connection,
         max_batch: usize,
         doorbell: Arc<tokio_watch::Sender>,
+        rewind: Arc<AtomicBool>,
     ) -> StoreResult<Writer> {
         let (seq, number) = counters(&conn)?;
         doorbell.send_replace(seq - 1);
         let (jobs, rx) = mpsc::channel::<Job>(4096);
         std::thread::Builder::new()
             .name("frontline-sqlite-writer".into())
-            .spawn(move || run(conn, rx, max_batch.max(1), doorbell, seq, number))
+            .spawn(move || {
+                let counters = (seq, number);
+                run(conn, rx, max_batch.max(1), &doorbell, &rewind, counters)
+            })
             .map_err(|e| StoreError::Other(format!("could not start the writer thread: {e}")))?;
         Ok(Writer { jobs })
     }
@@ -152,9 +159,9 @@ fn run(
     conn: Connection,
     mut rx: mpsc::Receiver<Job>,
     max_batch: usize,
-    doorbell: Arc<tokio_watch::Sender>,
-    next_seq: i64,
-    next_number: i64,
+    doorbell: &tokio_watch::Sender,
+    rewind: &AtomicBool,
+    (next_seq, next_number): (i64, i64),
 ) {
     let mut tx = WriteTx {
         conn: &conn,
@@ -171,7 +178,14 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit_batch(&mut tx, &mut batch, &doorbell);
+        if rewind.swap(false, Ordering::Relaxed) {
+            // Between batches nothing is appended, so this copies the frames the checkpointer's
+            // last pass could not reach, and the next commit starts the WAL over.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "the writer's wal checkpoint failed");
+            }
+        }
+        commit_batch(&mut tx, &mut batch, doorbell);
     }
     tracing::debug!("sqlite writer stopped: every store handle was dropped");
 }

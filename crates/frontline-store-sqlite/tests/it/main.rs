@@ -67,3 +67,75 @@ async fn a_second_process_writing_the_same_file_keeps_the_log_gap_free() {
         .collect();
     assert_eq!(seqs, vec![1, 2, 3, 4]);
 }
+
+/// Under steady writes the WAL must start over now and then instead of growing without end.
+/// SQLite counts each start in the WAL header's first salt (bytes 16..20), so the test writes
+/// with 16 concurrent writers, never leaving the writer idle, until that count has moved
+/// twice, for at most 20 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_steady_writes_the_wal_starts_over() {
+    use frontline_core::{Name, OutcomeKey, Role};
+    use frontline_store::NewOutcome;
+    use frontline_store::testing::{new_case, new_person};
+    use frontline_store_sqlite::SqliteConfig;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal.db");
+    let config = SqliteConfig {
+        wal_rewind_frames: 64,
+        ..SqliteConfig::default()
+    };
+    let store = Arc::new(SqliteStore::open_with(&path, config).unwrap());
+    let customer = store
+        .create_person(None, new_person("c@x.test", Role::Customer, 0))
+        .await
+        .unwrap()
+        .value
+        .id;
+    let team = store
+        .create_team(None, Name::parse("Team").unwrap())
+        .await
+        .unwrap()
+        .value
+        .id;
+    let outcome = NewOutcome {
+        key: OutcomeKey::parse("parcel").unwrap(),
+        name: Name::parse("Parcel").unwrap(),
+        success_criteria: String::new(),
+        target_minutes: 60,
+        team_ids: vec![team],
+    };
+    let outcome = store.create_outcome(None, outcome).await.unwrap().value.id;
+    let salt = || {
+        let header = std::fs::read(dir.path().join("wal.db-wal")).unwrap();
+        u32::from_be_bytes(header[16..20].try_into().unwrap())
+    };
+    let first = salt();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let writers: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    store
+                        .create_case(None, new_case(customer, outcome, "Where is it?"))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut starts = 0;
+    while Instant::now() < deadline && starts < 2 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        starts = salt().wrapping_sub(first);
+    }
+    for writer in writers {
+        writer.abort();
+    }
+    assert!(
+        starts >= 2,
+        "the WAL started over {starts} times in 20 s of steady writes"
+    );
+}
