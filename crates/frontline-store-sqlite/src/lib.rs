@@ -54,8 +54,10 @@ impl Default for SqliteConfig {
         Self {
             max_batch: 1024,
             readers: 4,
-            // ~16 MiB of WAL.
-            wal_rewind_frames: 4096,
+            // ~64 MiB of WAL. Each rewind stalls the writer for a database fsync (10-25 ms
+            // measured); at 4096 frames that was every ~250 ms under full load, and
+            // create-case's p99 at 32 clients was 30 ms instead of 14 ms.
+            wal_rewind_frames: 16_384,
         }
     }
 }
@@ -115,12 +117,15 @@ fn start_checkpointer(
                         });
                     }
                 }
-                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
-                    Ok(frames) if frames > rewind_at => {
-                        rewind.store(true, Ordering::Relaxed);
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "wal checkpoint failed; will retry"),
+                let pass = || {
+                    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1))
+                        .inspect_err(|e| tracing::warn!(error = %e, "wal checkpoint failed"))
+                };
+                if pass().is_ok_and(|frames| frames > rewind_at) {
+                    // Copy what was appended during that pass too, so that what is left for
+                    // the writer (and its callers wait for) is a few milliseconds' worth.
+                    let _ = pass();
+                    rewind.store(true, Ordering::Relaxed);
                 }
             }
             let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
