@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "scoreboard",
         include_str!("../migrations/0010_scoreboard.sql"),
     ),
+    (
+        11,
+        "open_cases",
+        include_str!("../migrations/0011_open_cases.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

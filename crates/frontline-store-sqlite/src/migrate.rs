@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_proposals.sql")),
     (9, include_str!("../migrations/0009_voice.sql")),
     (10, include_str!("../migrations/0010_scoreboard.sql")),
+    (11, include_str!("../migrations/0011_open_cases.sql")),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> StoreResult<()> {
