@@ -184,6 +184,22 @@ impl PgStore {
         rows::person(&row)
     }
 
+    pub(crate) async fn get_people_impl(&self, ids: Vec<PersonId>) -> StoreResult<Vec<Person>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.into_iter().map(|id| id.0).collect();
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = ANY($1)");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?
+            .iter()
+            .map(rows::person)
+            .collect()
+    }
+
     pub(crate) async fn get_person_by_email_impl(&self, email: &Email) -> StoreResult<Person> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email = $1");
         let row = sqlx::query(AssertSqlSafe(sql))

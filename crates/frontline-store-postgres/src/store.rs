@@ -88,6 +88,10 @@ impl Store for PgStore {
         self.get_person_impl(id).await
     }
 
+    async fn get_people(&self, ids: Vec<PersonId>) -> StoreResult<Vec<Person>> {
+        self.get_people_impl(ids).await
+    }
+
     async fn get_person_by_email(&self, email: &Email) -> StoreResult<Person> {
         self.get_person_by_email_impl(email).await
     }

@@ -30,6 +30,24 @@ pub(crate) fn person(conn: &Connection, id: PersonId) -> StoreResult<Person> {
     found(found_person, || format!("person {id}"))
 }
 
+/// The ids travel as one JSON array (`json_each`), so one cached statement serves any count.
+pub(crate) fn people(conn: &Connection, ids: &[PersonId]) -> StoreResult<Vec<Person>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(&ids.iter().map(ToString::to_string).collect::<Vec<_>>())
+        .map_err(|e| StoreError::Other(format!("could not encode ids: {e}")))?;
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM people WHERE id IN (SELECT value FROM json_each(?1))"
+    );
+    conn.prepare_cached(&sql)
+        .db()?
+        .query_map([ids], rows::person)
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()
+}
+
 pub(crate) fn person_by_email(conn: &Connection, email: &Email) -> StoreResult<Person> {
     let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email = ?1");
     let p = conn

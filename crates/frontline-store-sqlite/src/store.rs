@@ -88,6 +88,10 @@ impl Store for SqliteStore {
         self.read_now(|c| reads::person(c, id)).await
     }
 
+    async fn get_people(&self, ids: Vec<PersonId>) -> StoreResult<Vec<Person>> {
+        self.read_now(move |c| reads::people(c, &ids)).await
+    }
+
     async fn get_person_by_email(&self, email: &Email) -> StoreResult<Person> {
         let email = email.clone();
         self.read_now(|c| reads::person_by_email(c, &email)).await

@@ -261,6 +261,7 @@ pub async fn list_cases(
         .list_cases(filter, PageRequest { after, limit })
         .await?;
     let mut names = Names::default();
+    names.prefetch(&state, &page.items).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for case in &page.items {
         items.push(names.view(&state, case).await?);

@@ -155,7 +155,42 @@ pub struct Names {
     teams: HashMap<TeamId, Option<String>>,
 }
 
+/// The names of `ids` in one read (a round trip each on PostgreSQL otherwise: ~33 per page of
+/// cases), `None` for an id that names nobody. Ids already known are skipped by the callers.
+pub async fn people_names(
+    state: &AppState,
+    mut ids: Vec<PersonId>,
+) -> Result<Vec<(PersonId, Option<String>)>> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: HashMap<PersonId, String> = state
+        .store
+        .get_people(ids.clone())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name.to_string()))
+        .collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| (id, found.get(&id).cloned()))
+        .collect())
+}
+
 impl Names {
+    /// Look up the owners of `cases` at once, so `view` finds them cached.
+    pub async fn prefetch(&mut self, state: &AppState, cases: &[Case]) -> Result<()> {
+        let missing = cases
+            .iter()
+            .filter_map(|c| c.owner_id)
+            .filter(|id| !self.people.contains_key(id))
+            .collect();
+        self.people.extend(people_names(state, missing).await?);
+        Ok(())
+    }
+
     pub async fn view(&mut self, state: &AppState, case: &Case) -> Result<CaseView> {
         let owner = match case.owner_id {
             Some(id) => self.person(state, id).await?,

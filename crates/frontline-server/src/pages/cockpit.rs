@@ -93,6 +93,7 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
         .await?
         .items;
     needs_me_order(&mut mine);
+    names.prefetch(state, &mine).await?;
     let mut mine_rows = Vec::with_capacity(mine.len());
     for case in &mine {
         mine_rows.push(names.row(state, case, now).await?);
@@ -134,6 +135,7 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
             .await?
             .items;
         needs_me_order(&mut queued);
+        names.prefetch(state, &queued).await?;
         let mut rows = Vec::with_capacity(queued.len());
         for case in &queued {
             rows.push(names.row(state, case, now).await?);

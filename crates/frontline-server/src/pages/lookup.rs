@@ -21,6 +21,25 @@ pub struct Names {
 const UNKNOWN: &str = "(unknown)";
 
 impl Names {
+    /// Look up the customers and owners of `cases` at once, so `row` finds them cached.
+    pub async fn prefetch(
+        &mut self,
+        state: &AppState,
+        cases: &[frontline_core::Case],
+    ) -> Result<(), AppError> {
+        let missing = cases
+            .iter()
+            .flat_map(|c| [Some(c.customer_id), c.owner_id])
+            .flatten()
+            .filter(|id| !self.people.contains_key(id))
+            .collect();
+        for (id, name) in crate::api::people_names(state, missing).await? {
+            self.people
+                .insert(id, name.unwrap_or_else(|| UNKNOWN.to_owned()));
+        }
+        Ok(())
+    }
+
     pub async fn person(&mut self, state: &AppState, id: PersonId) -> Result<String, AppError> {
         if let Some(name) = self.people.get(&id) {
             return Ok(name.clone());

@@ -45,6 +45,7 @@ async fn own_cases(state: &AppState, viewer: &Viewer) -> Result<Vec<CaseRow>, Ap
         .await?;
     let now = frontline_core::time::now();
     let mut names = Names::default();
+    names.prefetch(state, &found.items).await?;
     let mut rows = Vec::with_capacity(found.items.len());
     for case in &found.items {
         rows.push(names.row(state, case, now).await?);

@@ -154,6 +154,7 @@ pub async fn show(
             .await?;
         let now = frontline_core::time::now();
         let mut names = Names::default();
+        names.prefetch(&state, &found.items).await?;
         for case in &found.items {
             let resource = Resource::Case {
                 customer_id: case.customer_id,

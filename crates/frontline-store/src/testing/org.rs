@@ -34,6 +34,18 @@ pub async fn people_are_created_found_and_unique_by_email<F: Future<Output = Arc
         store.get_person(PersonId::new()).await,
         StoreError::NotFound { .. }
     );
+    let grace = store
+        .create_person(None, new_person("grace@example.com", Role::Customer, 0))
+        .await
+        .unwrap()
+        .value;
+    let mut found = store
+        .get_people(vec![grace.id, PersonId::new(), ada.id, grace.id])
+        .await
+        .unwrap();
+    found.sort_by_key(|p| p.email.as_str().to_owned());
+    assert_eq!(found, vec![ada.clone(), grace], "the known ones, each once");
+    assert!(store.get_people(Vec::new()).await.unwrap().is_empty());
     assert_err!(
         store
             .get_person_by_email(&Email::parse("x@y.z").unwrap())
