@@ -32,6 +32,61 @@ pub struct Args {
     /// How long to write.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// The machine's ceiling instead: bare rows (an integer key and 200 bytes of text) into a
+    /// fresh SQLite file with the store's settings (WAL, synchronous=FULL), `--max-batch` rows
+    /// per commit, from one thread.
+    #[arg(long)]
+    raw: bool,
+}
+
+/// The raw durable insert rate: what SQLite and this disk allow with none of Frontline's work.
+fn raw(args: &Args) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let conn = rusqlite::Connection::open(dir.path().join("raw.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")?;
+    let body = "x".repeat(200);
+    let batch = args.max_batch.max(1);
+    let mut commits =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+    let (mut rows, cpu_before, started) = (0u64, process_cpu_seconds("self"), Instant::now());
+    let deadline = started + Duration::from_secs(args.seconds);
+    while Instant::now() < deadline {
+        let begin = Instant::now();
+        let tx = conn.unchecked_transaction()?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO rows (body) VALUES (?1)")?;
+            for _ in 0..batch {
+                insert.execute([&body])?;
+            }
+        }
+        tx.commit()?;
+        commits.saturating_record(begin.elapsed().as_micros() as u64);
+        rows += batch as u64;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds("self") - cpu_before;
+    let ms = |q: f64| commits.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{}",
+        serde_json::json!({
+            "scenario": "raw_sqlite_insert", "rows_per_commit": batch, "seconds": elapsed,
+            "rows": rows, "per_second": (rows as f64 / elapsed).round(),
+            "commits_per_second": (commits.len() as f64 / elapsed).round(),
+            "commit_p50_ms": ms(0.5), "commit_p99_ms": ms(0.99),
+            "cpu_us_per_row": (cpu * 1e6 / rows.max(1) as f64).round(),
+        })
+    );
+    println!(
+        "| raw SQLite insert | {batch} rows/commit | {:.0} rows/s | {:.0} commits/s | commit p50 {:.2} ms, p99 {:.2} ms | {:.1} µs/row |",
+        rows as f64 / elapsed,
+        commits.len() as f64 / elapsed,
+        ms(0.5),
+        ms(0.99),
+        cpu * 1e6 / rows.max(1) as f64,
+    );
+    Ok(())
 }
 
 async fn open(args: &Args) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
@@ -59,6 +114,9 @@ async fn open(args: &Args) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::T
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    if args.raw {
+        return tokio::task::spawn_blocking(move || raw(&args)).await?;
+    }
     let (store, _dir) = open(&args).await?;
     // A realistic shape: 3 teams, 30 employees with room, 100 customers, one outcome per team.
     let mut outcomes = Vec::new();

@@ -1,6 +1,7 @@
-//! Seconds-long smoke run of `frontline-bench http`: every scenario for about a second at tiny
-//! scale against a debug server, in closed and open loop. It asserts only that each run
-//! completes with zero errors and some throughput; speed targets live in BENCHMARKS.md.
+//! Seconds-long smoke runs of `frontline-bench`: every HTTP scenario for about a second at tiny
+//! scale against a debug server, in closed and open loop; the stream fan-out and its ceiling;
+//! the store writes and the raw SQLite ceiling. They assert only that each run completes with
+//! zero errors and some throughput; speed targets live in BENCHMARKS.md.
 
 use std::process::Command;
 
@@ -113,4 +114,36 @@ fn stream(extra: &[&str]) -> serde_json::Value {
 fn stream_fan_out_and_its_ceiling_deliver_every_event() {
     assert_eq!(stream(&[])["scenario"], "stream_fanout");
     assert_eq!(stream(&["--ceiling"])["scenario"], "stream_fanout_ceiling");
+}
+
+/// `frontline-bench store` for one second, through the store and raw; its JSON line.
+fn store(extra: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
+        .args(["store", "--seconds", "1", "--clients", "8"])
+        .args(extra)
+        .output()
+        .expect("run frontline-bench store");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "frontline-bench store failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line: serde_json::Value = stdout
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .expect("a result line");
+    assert!(line["per_second"].as_f64().unwrap_or(0.0) > 0.0, "{line}");
+    line
+}
+
+#[test]
+fn store_writes_and_its_raw_ceiling_complete() {
+    let through_the_store = store(&[]);
+    assert_eq!(through_the_store["errors"], 0, "{through_the_store}");
+    assert_eq!(
+        store(&["--raw", "--max-batch", "16"])["rows_per_commit"],
+        16
+    );
 }
