@@ -245,16 +245,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     anyhow::ensure!(args.customers > 0, "--customers must be at least 1");
     let dir = tempfile::tempdir()?;
+    let mut postgres = None;
     let (store, serve_args, backend): (Arc<dyn Store>, Vec<String>, &str) = match &args.database_url
     {
         Some(url) => {
             let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
-            let store = PgStore::connect_in_schema(url, &schema)
-                .await
-                .with_context(|| format!("could not connect to {url}"))?;
+            let store = Arc::new(
+                PgStore::connect_in_schema(url, &schema)
+                    .await
+                    .with_context(|| format!("could not connect to {url}"))?,
+            );
             eprintln!("writing into schema {schema} (drop it when done)");
+            postgres = Some(store.clone());
             let serve = vec!["--postgres".into(), url.clone(), "--schema".into(), schema];
-            (Arc::new(store), serve, "postgres")
+            (store, serve, "postgres")
         }
         None => {
             let db = dir.path().join("http.db");
@@ -287,6 +291,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     // Close the store so the server process is the only one using the database, and let its
     // WAL reach the file first: a million cases leave a WAL whose background checkpoint would
     // otherwise run into the first scenarios (readers retrying, writers waiting for it).
+    // PostgreSQL: plan on the loaded data, as a deployment would once autovacuum has run,
+    // not on the empty tables' guesses the preload left.
+    if let Some(pg) = postgres.take() {
+        pg.analyze()
+            .await
+            .context("could not analyze the preloaded schema")?;
+    }
     drop(store);
     if backend == "sqlite" {
         let started = Instant::now();

@@ -408,6 +408,37 @@ impl PgStore {
         tx.commit().await.map_err(classify)?;
         self.ring(last_seq);
         tracing::info!(seq = last_seq, "import committed");
+        // The import is committed whatever happens here; stale statistics only cost speed.
+        if let Err(e) = self.analyze().await {
+            tracing::warn!(error = %e, "could not refresh the planner's statistics after import");
+        }
+        Ok(())
+    }
+
+    /// Refresh the planner's statistics for this store's tables (`ANALYZE`, which reads the
+    /// schema in `search_path` only). For after a bulk load: until autovacuum gets to it (a
+    /// minute or more) PostgreSQL plans on empty-table guesses; measured on 20,000 preloaded
+    /// cases, the filtered case list took 5.9 ms (two bitmap scans and a sort) instead of
+    /// 0.14 ms (the number index backwards).
+    pub async fn analyze(&self) -> StoreResult<()> {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        if tables.is_empty() {
+            return Ok(());
+        }
+        let list = tables
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sqlx::raw_sql(AssertSqlSafe(format!("ANALYZE {list}")))
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
         Ok(())
     }
 }

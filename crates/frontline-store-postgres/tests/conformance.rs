@@ -499,3 +499,34 @@ async fn of_two_concurrent_reviews_exactly_one_wins() {
 // In a subfolder so cargo does not build it as a test binary of its own.
 #[path = "conformance/cross_backend.rs"]
 mod cross_backend;
+
+/// After a bulk load the planner needs statistics; `analyze` gathers them for every table of
+/// the store's own schema.
+#[tokio::test]
+async fn analyze_gathers_statistics_for_the_stores_tables() {
+    let schema = fresh_schema();
+    let Some(store) = connect(&schema).await else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&database_url()).await.unwrap();
+    let never_analyzed = || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_user_tables
+             WHERE schemaname = $1 AND last_analyze IS NULL",
+        )
+        .bind(&schema)
+        .fetch_one(&pool)
+    };
+    assert!(never_analyzed().await.unwrap() > 0, "a fresh schema");
+    store.analyze().await.unwrap();
+    // The statistics collector reports asynchronously; give it a moment.
+    let mut left = never_analyzed().await.unwrap();
+    for _ in 0..50 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = never_analyzed().await.unwrap();
+    }
+    assert_eq!(left, 0, "every table of {schema} analyzed");
+}
