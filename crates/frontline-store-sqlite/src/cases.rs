@@ -3,6 +3,7 @@
 //! `frontline_core`; this module loads state, asks, and persists the answer.
 
 use frontline_core::case::{CaseDraft, Effects};
+use frontline_core::mood::{self, MoodAlert, MoodReading};
 use frontline_core::routing::{self, Candidate};
 use frontline_core::{
     Case, CaseId, CaseNumber, CaseStatus, Event, Message, MessageId, OutcomeAchieved, PersonId,
@@ -125,10 +126,34 @@ fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
 }
 
 pub(crate) fn insert_message(w: &WriteTx<'_>, m: &Message) -> StoreResult<()> {
+    insert_message_read(w, m, None)
+}
+
+/// Insert a message with its mood reading, if it has one already (a case's first message).
+fn insert_message_read(
+    w: &WriteTx<'_>,
+    m: &Message,
+    mood: Option<&MoodReading>,
+) -> StoreResult<()> {
+    let alert = mood.and_then(|r| r.alert.as_ref());
     w.conn
-        .prepare_cached("INSERT INTO messages (id, case_id, author_id, body, visibility, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .prepare_cached(
+            "INSERT INTO messages (id, case_id, author_id, body, visibility, created_at,
+                sentiment, mood_alert, mood_alert_why)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
         .db()?
-        .execute(params![m.id.to_string(), m.case_id.to_string(), m.author_id.to_string(), m.body.as_str(), m.visibility.as_str(), ms(m.created_at)])
+        .execute(params![
+            m.id.to_string(),
+            m.case_id.to_string(),
+            m.author_id.to_string(),
+            m.body.as_str(),
+            m.visibility.as_str(),
+            ms(m.created_at),
+            mood.map(|r| r.sentiment),
+            alert.map(|a| a.reason.as_str()),
+            alert.map(MoodAlert::why),
+        ])
         .db()?;
     Ok(())
 }
@@ -264,10 +289,12 @@ fn candidates(w: &WriteTx<'_>, teams: &[TeamId]) -> StoreResult<Vec<Candidate>> 
     Ok(all)
 }
 
+/// `mood` is the first message's reading, taken before the job (see `SqliteStore::create_case`).
 pub(crate) fn create_case(
     w: &mut WriteTx<'_>,
     actor: Option<PersonId>,
     new: NewCase,
+    mood: Option<MoodReading>,
 ) -> StoreResult<Written<CaseCreated>> {
     if let Some(key) = new.idempotency_key.as_deref()
         && let Some((subject, events)) = remembered(w, actor, key)?
@@ -304,14 +331,12 @@ pub(crate) fn create_case(
     let number = CaseNumber(w.take_case_number());
     let (case, message, mut effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
     insert_case(w, &case)?;
-    insert_message(w, &message)?;
-    effects.events.extend(crate::voice::read_mood(
-        w,
-        &case,
-        &message,
-        customer.role,
-        true,
-    )?);
+    insert_message_read(w, &message, mood.as_ref())?;
+    if let Some(alert) = mood.and_then(|r| r.alert) {
+        effects
+            .events
+            .push(mood::alert_event(&case, &message, &alert));
+    }
     let events = apply(w, effects, at, None)?;
     if let Some(owner) = case.owner_id {
         touch_assigned(w, owner, now)?;
@@ -468,13 +493,9 @@ pub(crate) fn add_message(
     let mut effects = case.add_message(&message, author.role, at)?;
     insert_message(w, &message)?;
     update_case(w, &case)?;
-    effects.events.extend(crate::voice::read_mood(
-        w,
-        &case,
-        &message,
-        author.role,
-        false,
-    )?);
+    effects
+        .events
+        .extend(crate::voice::read_mood(w, &case, &message, author.role)?);
     let events = apply(w, effects, at, None)?;
     remember(
         w,

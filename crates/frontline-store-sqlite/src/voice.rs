@@ -15,24 +15,19 @@ use crate::reads;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
 
-/// Score `message` (just inserted) if a customer wrote it, store the score and any alert on
-/// its row, and return the alert's event for the caller to append with the message's.
-/// `first` says the message opened its case, so there is nothing earlier to compare with.
+/// Score a reply (`message`, just inserted) if a customer wrote it, store the score and any
+/// alert on its row, and return the alert's event for the caller to append with the
+/// message's. (A case's first message is read before its job: `SqliteStore::create_case`.)
 pub(crate) fn read_mood(
     w: &WriteTx<'_>,
     case: &Case,
     message: &Message,
     author_role: Role,
-    first: bool,
 ) -> StoreResult<Option<NewEvent>> {
     if author_role != Role::Customer {
         return Ok(None);
     }
-    let earlier = if first {
-        Vec::new()
-    } else {
-        earlier_scores(w, case, message)?
-    };
+    let earlier = earlier_scores(w, case, message)?;
     let Some(reading) = mood::read(message.body.as_str(), author_role, &earlier) else {
         return Ok(None);
     };

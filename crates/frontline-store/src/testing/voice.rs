@@ -100,6 +100,26 @@ pub async fn customer_messages_keep_their_sentiment_and_raise_mood_alerts<
     assert_eq!(moods[0].sentiment, mood::sentiment("Please help."));
     assert_eq!(moods[0].alert, None);
 
+    // A case can open angry: its first message alerts like any other.
+    let angry = NewCase {
+        body: MessageBody::parse(ANGRY).unwrap(),
+        ..new_case(o.carol.id, o.outcome.id, "Opened angry")
+    };
+    let opened = store.create_case(None, angry).await.unwrap();
+    assert!(
+        opened
+            .events
+            .iter()
+            .any(|e| e.kind == EventKind::CaseMoodAlert),
+        "the opening message's alert is among the case's first events"
+    );
+    let first = store
+        .list_message_moods(opened.value.case.id)
+        .await
+        .unwrap();
+    assert_eq!(first[0].sentiment, mood::sentiment(ANGRY));
+    assert_eq!(first[0].alert, Some(MoodReason::Anger));
+
     // Staff words are not the customer's mood, however they sound.
     let reply = say(
         &*store,
