@@ -6,8 +6,8 @@ use frontline_core::case::{CaseDraft, Effects};
 use frontline_core::mood::{self, MoodAlert, MoodReading};
 use frontline_core::routing::{self, Candidate};
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, Event, Message, MessageId, OutcomeAchieved, PersonId,
-    Role, Tags, TeamId, Timestamp, ValueError,
+    Case, CaseId, CaseNumber, CaseStatus, Event, Message, MessageId, NewEvent, OutcomeAchieved,
+    PersonId, Role, Tags, TeamId, Timestamp, ValueError,
 };
 use frontline_store::{
     CaseCreated, MessageAdded, NewCase, NewMessage, StoreError, StoreResult, Written,
@@ -125,11 +125,27 @@ fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
     Ok(())
 }
 
+/// Insert a message nobody reads the mood of (a staff message written by another use case).
 pub(crate) fn insert_message(w: &WriteTx<'_>, m: &Message) -> StoreResult<()> {
     insert_message_read(w, m, None)
 }
 
-/// Insert a message with its mood reading, if it has one already (a case's first message).
+/// Insert a case message with its mood reading (`None`: not a customer's), so the row is
+/// written once; the alert it raised, if any, joins `events`.
+fn insert_customer_message(
+    w: &WriteTx<'_>,
+    case: &Case,
+    m: &Message,
+    mood: Option<MoodReading>,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<()> {
+    insert_message_read(w, m, mood.as_ref())?;
+    if let Some(alert) = mood.and_then(|r| r.alert) {
+        events.push(mood::alert_event(case, m, &alert));
+    }
+    Ok(())
+}
+
 fn insert_message_read(
     w: &WriteTx<'_>,
     m: &Message,
@@ -331,12 +347,7 @@ pub(crate) fn create_case(
     let number = CaseNumber(w.take_case_number());
     let (case, message, mut effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
     insert_case(w, &case)?;
-    insert_message_read(w, &message, mood.as_ref())?;
-    if let Some(alert) = mood.and_then(|r| r.alert) {
-        effects
-            .events
-            .push(mood::alert_event(&case, &message, &alert));
-    }
+    insert_customer_message(w, &case, &message, mood, &mut effects.events)?;
     let events = apply(w, effects, at, None)?;
     if let Some(owner) = case.owner_id {
         touch_assigned(w, owner, now)?;
@@ -491,11 +502,9 @@ pub(crate) fn add_message(
         created_at: at,
     };
     let mut effects = case.add_message(&message, author.role, at)?;
-    insert_message(w, &message)?;
+    let mood = crate::voice::reply_mood(w, &case, &message, author.role)?;
+    insert_customer_message(w, &case, &message, mood, &mut effects.events)?;
     update_case(w, &case)?;
-    effects
-        .events
-        .extend(crate::voice::read_mood(w, &case, &message, author.role)?);
     let events = apply(w, effects, at, None)?;
     remember(
         w,

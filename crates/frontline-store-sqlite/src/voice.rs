@@ -2,9 +2,9 @@
 //! so, alerted in the writer's job that writes the message), acknowledging alerts, and the
 //! verbatims themes are read from.
 
-use frontline_core::mood::{self, MoodReason};
+use frontline_core::mood::{self, MoodReading, MoodReason};
 use frontline_core::themes::{Voice, VoiceSource};
-use frontline_core::{Case, CaseId, Message, MessageId, NewEvent, PersonId, Role, Timestamp, time};
+use frontline_core::{Case, CaseId, Message, MessageId, PersonId, Role, Timestamp, time};
 use frontline_store::{
     MessageMood, MoodAlertFilter, MoodAlertItem, StoreError, StoreResult, VoiceFilter, Written,
 };
@@ -15,59 +15,37 @@ use crate::reads;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
 
-/// Score a reply (`message`, just inserted) if a customer wrote it, store the score and any
-/// alert on its row, and return the alert's event for the caller to append with the
-/// message's. (A case's first message is read before its job: `SqliteStore::create_case`.)
-pub(crate) fn read_mood(
+/// The mood of a reply that is about to be inserted: `None` unless a customer wrote it. The
+/// customer's earlier scores on the case are the baseline for a drop. (A case's first message
+/// has none and is read before its job: `SqliteStore::create_case`.)
+pub(crate) fn reply_mood(
     w: &WriteTx<'_>,
     case: &Case,
     message: &Message,
     author_role: Role,
-) -> StoreResult<Option<NewEvent>> {
+) -> StoreResult<Option<MoodReading>> {
     if author_role != Role::Customer {
         return Ok(None);
     }
-    let earlier = earlier_scores(w, case, message)?;
-    let Some(reading) = mood::read(message.body.as_str(), author_role, &earlier) else {
-        return Ok(None);
-    };
-    w.conn
-        .prepare_cached(
-            "UPDATE messages SET sentiment = ?2, mood_alert = ?3, mood_alert_why = ?4 WHERE id = ?1",
-        )
-        .db()?
-        .execute(params![
-            message.id.to_string(),
-            reading.sentiment,
-            reading.alert.as_ref().map(|a| a.reason.as_str()),
-            reading.alert.as_ref().map(mood::MoodAlert::why),
-        ])
-        .db()?;
-    Ok(reading
-        .alert
-        .map(|alert| mood::alert_event(case, message, &alert)))
+    let earlier = earlier_scores(w, case, message.author_id)?;
+    Ok(mood::read(message.body.as_str(), author_role, &earlier))
 }
 
 /// The author's earlier scores on the case, oldest first. `INDEXED BY` because, left to
 /// itself, SQLite reads the author's messages through `messages_by_author` and checks each
 /// one's case: every message a customer ever wrote, on every message they write (measured:
 /// 60 % of the writer's time creating cases, and growing with the table).
-fn earlier_scores(w: &WriteTx<'_>, case: &Case, message: &Message) -> StoreResult<Vec<f64>> {
+fn earlier_scores(w: &WriteTx<'_>, case: &Case, author: PersonId) -> StoreResult<Vec<f64>> {
     w.conn
         .prepare_cached(
             "SELECT sentiment FROM messages INDEXED BY messages_by_case
-             WHERE case_id = ?1 AND author_id = ?2 AND id <> ?3 AND sentiment IS NOT NULL
+             WHERE case_id = ?1 AND author_id = ?2 AND sentiment IS NOT NULL
              ORDER BY created_at, id",
         )
         .db()?
-        .query_map(
-            params![
-                case.id.to_string(),
-                message.author_id.to_string(),
-                message.id.to_string()
-            ],
-            |r| r.get(0),
-        )
+        .query_map(params![case.id.to_string(), author.to_string()], |r| {
+            r.get(0)
+        })
         .db()?
         .collect::<Result<_, _>>()
         .db()
