@@ -288,9 +288,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             fixture.cases.len() as f64 / fixture.preload_seconds
         );
     }
-    // Close the store so the server process is the only one using the database, and let its
-    // WAL reach the file first: a million cases leave a WAL whose background checkpoint would
-    // otherwise run into the first scenarios (readers retrying, writers waiting for it).
     // PostgreSQL: plan on the loaded data, as a deployment would once autovacuum has run,
     // not on the empty tables' guesses the preload left.
     if let Some(pg) = postgres.take() {
@@ -298,6 +295,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .await
             .context("could not analyze the preloaded schema")?;
     }
+    // Close the store so the server process is the only one using the database, and let its
+    // WAL reach the file first: a million cases leave a WAL whose background checkpoint would
+    // otherwise run into the first scenarios (readers retrying, writers waiting for it).
     drop(store);
     if backend == "sqlite" {
         let started = Instant::now();

@@ -15,36 +15,43 @@ const SCENARIOS: [&str; 7] = [
     "create-case",
 ];
 
-/// Run the benchmark with `extra` arguments; its JSON lines, one per scenario.
-fn run(extra: &[&str]) -> Vec<serde_json::Value> {
+/// Run `frontline-bench` with `args`, check it succeeded; its JSON lines, one per run.
+fn bench(args: &[&str]) -> Vec<serde_json::Value> {
     let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
-        .args([
-            "http",
-            "--duration",
-            "1",
-            "--preload",
-            "50",
-            "--customers",
-            "10",
-            "--preload-writers",
-            "8",
-            "--clients",
-            "4",
-        ])
-        .args(extra)
+        .args(args)
         .output()
         .expect("run frontline-bench");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "frontline-bench failed: {}\n{stdout}",
+        "frontline-bench {args:?} failed: {}\n{stdout}",
         String::from_utf8_lossy(&output.stderr)
     );
-    stdout
+    let lines: Vec<serde_json::Value> = stdout
         .lines()
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
+        .collect();
+    assert!(!lines.is_empty(), "no result line from {args:?}:\n{stdout}");
+    lines
+}
+
+/// The HTTP benchmark with `extra` arguments; its JSON lines, one per scenario.
+fn run(extra: &[&str]) -> Vec<serde_json::Value> {
+    let http = [
+        "http",
+        "--duration",
+        "1",
+        "--preload",
+        "50",
+        "--customers",
+        "10",
+        "--preload-writers",
+        "8",
+        "--clients",
+        "4",
+    ];
+    bench(&[&http[..], extra].concat())
 }
 
 fn check(lines: &[serde_json::Value], scenarios: &[&str]) {
@@ -80,30 +87,16 @@ fn open_loop_completes_without_errors() {
 
 /// The stream benchmark's JSON line for `extra`, after checking the run delivered everything.
 fn stream(extra: &[&str]) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
-        .args([
-            "stream",
-            "--subscribers",
-            "20",
-            "--events",
-            "5",
-            "--rate",
-            "50",
-        ])
-        .args(extra)
-        .output()
-        .expect("run frontline-bench stream");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "frontline-bench stream failed: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line: serde_json::Value = stdout
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .expect("a result line");
+    let args = [
+        "stream",
+        "--subscribers",
+        "20",
+        "--events",
+        "5",
+        "--rate",
+        "50",
+    ];
+    let line = bench(&[&args[..], extra].concat()).remove(0);
     assert_eq!(line["deliveries_received"], 100, "{line}");
     assert_eq!(line["failed_connections"], 0, "{line}");
     assert_eq!(line["write_errors"], 0, "{line}");
@@ -116,24 +109,10 @@ fn stream_fan_out_and_its_ceiling_deliver_every_event() {
     assert_eq!(stream(&["--ceiling"])["scenario"], "stream_fanout_ceiling");
 }
 
-/// `frontline-bench store` for one second, through the store and raw; its JSON line.
+/// `frontline-bench store` for one second with `extra`; its JSON line, after checking it wrote.
 fn store(extra: &[&str]) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
-        .args(["store", "--seconds", "1", "--clients", "8"])
-        .args(extra)
-        .output()
-        .expect("run frontline-bench store");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "frontline-bench store failed: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line: serde_json::Value = stdout
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .expect("a result line");
+    let args = ["store", "--seconds", "1", "--clients", "8"];
+    let line = bench(&[&args[..], extra].concat()).remove(0);
     assert!(line["per_second"].as_f64().unwrap_or(0.0) > 0.0, "{line}");
     line
 }

@@ -91,7 +91,8 @@ pub struct SqliteStore {
 fn start_checkpointer(
     path: &Path,
     doorbell: Arc<tokio_watch::Sender>,
-    (rewind, rewind_at): (Arc<AtomicBool>, i64),
+    rewind: Arc<AtomicBool>,
+    rewind_at: i64,
 ) -> StoreResult<std::sync::mpsc::Sender<()>> {
     let conn = Connection::open(path).map_err(|e| StoreError::Unavailable(e.to_string()))?;
     conn.busy_timeout(Duration::from_millis(100))
@@ -212,7 +213,8 @@ impl SqliteStore {
         let checkpointer = start_checkpointer(
             path,
             doorbell_tx.clone(),
-            (rewind.clone(), config.wal_rewind_frames),
+            rewind.clone(),
+            config.wal_rewind_frames,
         )?;
         let mut idle = Vec::with_capacity(config.readers.max(1));
         for _ in 0..config.readers.max(1) {

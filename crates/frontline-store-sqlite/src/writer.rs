@@ -125,8 +125,14 @@ impl Writer {
         std::thread::Builder::new()
             .name("frontline-sqlite-writer".into())
             .spawn(move || {
-                let counters = (seq, number);
-                run(conn, rx, max_batch.max(1), &doorbell, &rewind, counters)
+                run(
+                    conn,
+                    rx,
+                    max_batch.max(1),
+                    &doorbell,
+                    &rewind,
+                    (seq, number),
+                )
             })
             .map_err(|e| StoreError::Other(format!("could not start the writer thread: {e}")))?;
         Ok(Writer { jobs })

@@ -74,9 +74,7 @@ async fn a_second_process_writing_the_same_file_keeps_the_log_gap_free() {
 /// twice, for at most 20 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_steady_writes_the_wal_starts_over() {
-    use frontline_core::{Name, OutcomeKey, Role};
-    use frontline_store::NewOutcome;
-    use frontline_store::testing::{new_case, new_person};
+    use frontline_store::testing::{new_case, org};
     use frontline_store_sqlite::SqliteConfig;
     use std::time::{Duration, Instant};
 
@@ -87,26 +85,8 @@ async fn under_steady_writes_the_wal_starts_over() {
         ..SqliteConfig::default()
     };
     let store = Arc::new(SqliteStore::open_with(&path, config).unwrap());
-    let customer = store
-        .create_person(None, new_person("c@x.test", Role::Customer, 0))
-        .await
-        .unwrap()
-        .value
-        .id;
-    let team = store
-        .create_team(None, Name::parse("Team").unwrap())
-        .await
-        .unwrap()
-        .value
-        .id;
-    let outcome = NewOutcome {
-        key: OutcomeKey::parse("parcel").unwrap(),
-        name: Name::parse("Parcel").unwrap(),
-        success_criteria: String::new(),
-        target_minutes: 60,
-        team_ids: vec![team],
-    };
-    let outcome = store.create_outcome(None, outcome).await.unwrap().value.id;
+    let o = org(&*store).await;
+    let (customer, outcome) = (o.carol.id, o.outcome.id);
     let salt = || {
         let header = std::fs::read(dir.path().join("wal.db-wal")).unwrap();
         u32::from_be_bytes(header[16..20].try_into().unwrap())
