@@ -111,7 +111,7 @@ pub struct Args {
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
     /// PostgreSQL (`postgres://…`) instead of a SQLite file in a temp dir; each run writes
-    /// into a new schema (printed; drop it when done).
+    /// into a new schema (printed; dropped at the end of a run that did not fail).
     #[arg(long)]
     database_url: Option<String>,
 }
@@ -246,6 +246,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(args.customers > 0, "--customers must be at least 1");
     let dir = tempfile::tempdir()?;
     let mut postgres = None;
+    let mut scratch = None;
     let (store, serve_args, backend): (Arc<dyn Store>, Vec<String>, &str) = match &args.database_url
     {
         Some(url) => {
@@ -255,8 +256,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("could not connect to {url}"))?,
             );
-            eprintln!("writing into schema {schema} (drop it when done)");
+            eprintln!("writing into schema {schema} (dropped at the end of the run)");
             postgres = Some(store.clone());
+            scratch = Some((url.clone(), schema.clone()));
             let serve = vec!["--postgres".into(), url.clone(), "--schema".into(), schema];
             (store, serve, "postgres")
         }
@@ -419,6 +421,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         })
     );
     drop(server);
+    if let Some((url, schema)) = scratch {
+        PgStore::drop_schema(&url, &schema).await?;
+    }
     Ok(())
 }
 

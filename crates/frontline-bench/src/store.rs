@@ -89,7 +89,10 @@ fn raw(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open(args: &Args) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::TempDir>)> {
+/// The store under test, the temp dir holding a SQLite file, and the PostgreSQL schema to drop.
+type Opened = (Arc<dyn Store>, Option<tempfile::TempDir>, Option<String>);
+
+async fn open(args: &Args) -> anyhow::Result<Opened> {
     match args.backend.as_str() {
         "sqlite" => {
             let dir = tempfile::tempdir()?;
@@ -99,15 +102,15 @@ async fn open(args: &Args) -> anyhow::Result<(Arc<dyn Store>, Option<tempfile::T
             };
             let store = SqliteStore::open_with(dir.path().join("bench.db"), config)
                 .context("could not open sqlite")?;
-            Ok((Arc::new(store), Some(dir)))
+            Ok((Arc::new(store), Some(dir), None))
         }
         "postgres" => {
             let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
             let store = PgStore::connect_in_schema(&args.database_url, &schema)
                 .await
                 .with_context(|| format!("could not connect to {}", args.database_url))?;
-            eprintln!("writing into schema {schema} (drop it when done)");
-            Ok((Arc::new(store), None))
+            eprintln!("writing into schema {schema} (dropped at the end of the run)");
+            Ok((Arc::new(store), None, Some(schema)))
         }
         other => anyhow::bail!("unknown backend {other:?}; use sqlite or postgres"),
     }
@@ -117,7 +120,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if args.raw {
         return tokio::task::spawn_blocking(move || raw(&args)).await?;
     }
-    let (store, _dir) = open(&args).await?;
+    let (store, _dir, schema) = open(&args).await?;
     // A realistic shape: 3 teams, 30 employees with room, 100 customers, one outcome per team.
     let mut outcomes = Vec::new();
     for t in 0..3 {
@@ -226,6 +229,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         cpu * 1e6 / created.max(1) as f64,
         errors
     );
+    if let Some(schema) = schema {
+        drop(store);
+        PgStore::drop_schema(&args.database_url, &schema).await?;
+    }
     Ok(())
 }
 

@@ -159,6 +159,7 @@ pub(crate) fn start_server(serve_args: &[String]) -> anyhow::Result<(std::proces
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
+    let mut scratch = None;
     let (token, customer, serve_args, nodes) = if args.ceiling {
         let serve = vec!["--ceiling-frame-bytes".into(), args.frame_bytes.to_string()];
         (String::new(), String::new(), serve, 1)
@@ -166,7 +167,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
         let store = PgStore::connect_in_schema(&args.database_url, &schema).await?;
         let (token, customer) = setup(&store).await?;
-        eprintln!("writing into schema {schema} (drop it when done)");
+        eprintln!("writing into schema {schema} (dropped at the end of the run)");
+        scratch = Some(schema.clone());
         let serve = vec![
             "--postgres".into(),
             args.database_url.clone(),
@@ -211,6 +213,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for (mut server, _) in servers {
         let _ = server.kill();
         let _ = server.wait();
+    }
+    if let Some(schema) = scratch {
+        PgStore::drop_schema(&args.database_url, &schema).await?;
     }
     result
 }

@@ -111,6 +111,18 @@ impl PgStore {
         Self::start(options, Some(schema)).await
     }
 
+    /// Drop `schema` and everything in it, as made by `connect_in_schema` (benchmark runs
+    /// remove their own with it). Same name rules; a schema that is not there is no error.
+    pub async fn drop_schema(url: &str, schema: &str) -> StoreResult<()> {
+        check_schema_name(schema)?;
+        let mut conn = PgConnection::connect_with(&parse_url(url)?)
+            .await
+            .map_err(classify)?;
+        let dropped = migrate::drop_schema(&mut conn, schema).await;
+        let _ = conn.close().await;
+        dropped
+    }
+
     async fn start(options: PgConnectOptions, schema: Option<&str>) -> StoreResult<PgStore> {
         let options = options.application_name("frontline");
         let pool = PgPoolOptions::new()

@@ -530,3 +530,37 @@ async fn analyze_gathers_statistics_for_the_stores_tables() {
     }
     assert_eq!(left, 0, "every table of {schema} analyzed");
 }
+
+/// Benchmark runs remove their schema with `drop_schema`: the schema and its tables go, other
+/// schemas stay, a second drop is no error, and a name that is not a plain identifier is
+/// refused before anything reaches the database.
+#[tokio::test]
+async fn drop_schema_removes_one_schema_and_refuses_odd_names() {
+    let (gone, kept) = (fresh_schema(), fresh_schema());
+    let Some(store) = connect(&gone).await else {
+        return;
+    };
+    let other = connect(&kept).await.unwrap();
+    drop(store);
+    let pool = sqlx::PgPool::connect(&database_url()).await.unwrap();
+    let exists = |name: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+            )
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(exists(gone.clone()).await);
+    PgStore::drop_schema(&database_url(), &gone).await.unwrap();
+    assert!(!exists(gone.clone()).await, "{gone} dropped");
+    assert!(exists(kept.clone()).await, "{kept} untouched");
+    other.last_seq().await.unwrap();
+    PgStore::drop_schema(&database_url(), &gone).await.unwrap();
+    let odd = PgStore::drop_schema(&database_url(), "public; DROP TABLE x").await;
+    assert!(matches!(odd, Err(StoreError::Invalid(_))), "{odd:?}");
+}

@@ -463,7 +463,7 @@ async fn three_nodes_on_postgres_share_live_events_and_presence() {
     let Some(url) = crate::postgres_url().await else {
         return;
     };
-    let schema = format!("fl_nodes_{}", uuid::Uuid::now_v7().simple());
+    let schema = format!("fl_test_{}", uuid::Uuid::now_v7().simple());
     let mut nodes = Vec::new();
     for _ in 0..3 {
         let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)

@@ -389,7 +389,7 @@ async fn two_nodes_on_postgres_deliver_each_event_once() {
     let Some(url) = crate::postgres_url().await else {
         return;
     };
-    let schema = format!("fl_hooks_{}", uuid::Uuid::now_v7().simple());
+    let schema = format!("fl_test_{}", uuid::Uuid::now_v7().simple());
     let mut nodes = Vec::new();
     for _ in 0..2 {
         let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
