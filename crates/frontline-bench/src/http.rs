@@ -111,7 +111,7 @@ pub struct Args {
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
     /// PostgreSQL (`postgres://…`) instead of a SQLite file in a temp dir; each run writes
-    /// into a new schema (printed; dropped at the end of a run that did not fail).
+    /// into a new schema (printed; dropped when the run ends without an error).
     #[arg(long)]
     database_url: Option<String>,
 }
@@ -256,7 +256,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("could not connect to {url}"))?,
             );
-            eprintln!("writing into schema {schema} (dropped at the end of the run)");
+            eprintln!("writing into schema {schema} (dropped when the run ends without an error)");
             postgres = Some(store.clone());
             scratch = Some((url.clone(), schema.clone()));
             let serve = vec!["--postgres".into(), url.clone(), "--schema".into(), schema];

@@ -109,7 +109,7 @@ async fn open(args: &Args) -> anyhow::Result<Opened> {
             let store = PgStore::connect_in_schema(&args.database_url, &schema)
                 .await
                 .with_context(|| format!("could not connect to {}", args.database_url))?;
-            eprintln!("writing into schema {schema} (dropped at the end of the run)");
+            eprintln!("writing into schema {schema} (dropped when the run ends without an error)");
             Ok((Arc::new(store), None, Some(schema)))
         }
         other => anyhow::bail!("unknown backend {other:?}; use sqlite or postgres"),

@@ -167,7 +167,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let schema = format!("fl_bench_{}", uuid::Uuid::now_v7().simple());
         let store = PgStore::connect_in_schema(&args.database_url, &schema).await?;
         let (token, customer) = setup(&store).await?;
-        eprintln!("writing into schema {schema} (dropped at the end of the run)");
+        eprintln!("writing into schema {schema} (dropped when the run ends without an error)");
         scratch = Some(schema.clone());
         let serve = vec![
             "--postgres".into(),

@@ -108,9 +108,7 @@ pub(crate) async fn run(pool: &PgPool) -> StoreResult<()> {
     Ok(())
 }
 
-/// Create `schema` if it is missing. Under the same kind of lock, so two nodes creating the
-/// same schema at once do not trip over each other's `CREATE SCHEMA`.
-/// `schema` was checked as in `create_schema`.
+/// Drop `schema` and everything in it; the name was checked as for `create_schema`.
 pub(crate) async fn drop_schema(conn: &mut PgConnection, schema: &str) -> StoreResult<()> {
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
@@ -121,6 +119,8 @@ pub(crate) async fn drop_schema(conn: &mut PgConnection, schema: &str) -> StoreR
     Ok(())
 }
 
+/// Create `schema` if it is missing. Under the same kind of lock, so two nodes creating the
+/// same schema at once do not trip over each other's `CREATE SCHEMA`.
 pub(crate) async fn create_schema(conn: &mut PgConnection, schema: &str) -> StoreResult<()> {
     let mut tx = conn.begin().await.map_err(classify)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
