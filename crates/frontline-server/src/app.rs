@@ -29,6 +29,16 @@ pub struct ServerConfig {
     /// Longest time a request may take before it answers 503.
     pub request_timeout: Duration,
     pub rate_limit: RateLimitConfig,
+    /// SHA-256 (hex) of the token `/metrics` asks for; `None` answers 404 there.
+    pub metrics_token_hash: Option<String>,
+    /// Header and idle time-outs and the cap on open connections (see `connections`).
+    pub connections: crate::connections::ConnectionLimits,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client; from any
+    /// other peer those headers are ignored.
+    pub trusted_proxies: crate::middleware::TrustedProxies,
+    /// Password checks (argon2id, ~19 MiB of working memory each) that may run at once;
+    /// more wait up to 2 s, then answer 503.
+    pub password_checks: usize,
     /// Let webhooks target loopback and private addresses (tests, closed networks). Off by
     /// default so the server cannot be made to call into its own network.
     pub allow_private_webhooks: bool,
@@ -56,6 +66,10 @@ impl ServerConfig {
             session_ttl: Duration::from_secs(12 * 60 * 60),
             request_timeout: Duration::from_secs(30),
             rate_limit: RateLimitConfig::default(),
+            metrics_token_hash: None,
+            connections: crate::connections::ConnectionLimits::default(),
+            trusted_proxies: crate::middleware::TrustedProxies::default(),
+            password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
             allow_private_webhooks: false,
             webhook_retry_base: frontline_core::webhook::RETRY_BASE,
             webhook_give_up_after: frontline_core::webhook::GIVE_UP_AFTER,
@@ -75,6 +89,13 @@ impl std::fmt::Debug for ServerConfig {
             .field("session_ttl", &self.session_ttl)
             .field("request_timeout", &self.request_timeout)
             .field("rate_limit", &self.rate_limit)
+            .field(
+                "metrics_token",
+                &self.metrics_token_hash.as_ref().map(|_| "(set)"),
+            )
+            .field("connections", &self.connections)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("password_checks", &self.password_checks)
             .field("allow_private_webhooks", &self.allow_private_webhooks)
             .field("webhook_roots", &self.webhook_roots.len())
             .field("ledger_goal", &self.ledger_goal)
@@ -90,6 +111,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Rate-limit buckets; written by every limited request (see `ratelimit`).
     pub limits: Arc<Limits>,
+    /// Bounded password hashing and checking (see `passwords`).
+    pub passwords: Arc<crate::passwords::Passwords>,
     /// The generated OpenAPI document and its rendered reference page, set once when the
     /// router is built and read by `/api/openapi.json` and `/api/docs`.
     pub docs: Arc<OnceLock<openapi::Docs>>,
@@ -111,6 +134,10 @@ impl AppState {
         Self {
             store: config.store.clone(),
             limits: Arc::new(Limits::new(&config.rate_limit)),
+            passwords: crate::passwords::Passwords::new(
+                config.password_checks,
+                std::time::Duration::from_secs(2),
+            ),
             config: Arc::new(config),
             docs: Arc::new(OnceLock::new()),
             hub: Arc::new(tokio::sync::OnceCell::new()),
@@ -306,10 +333,15 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::limit_by_address,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::resolve_client,
+        ))
         .layer(axum::middleware::from_fn(
             middleware::problem_for_empty_errors,
         ))
         .layer(middleware::catch_panic())
+        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(middleware::propagate_request_id())
         .layer(middleware::trace())

@@ -130,13 +130,20 @@ impl FromRequestParts<AppState> for Actor {
                 "sign in, or send an API token as Authorization: Bearer <token>".into(),
             ));
         };
-        state
+        if let Some(verdict) = state
             .limits
             .api_per_account
-            .check(&actor.person.id.to_string())
-            .map_err(|retry| AppError::TooManyRequests {
-                retry_after_secs: retry,
-            })?;
+            .take(&actor.person.id.to_string())
+        {
+            if let Some(slot) = parts.extensions.get::<crate::middleware::RateSlot>() {
+                slot.set(verdict);
+            }
+            if !verdict.allowed {
+                return Err(AppError::TooManyRequests {
+                    retry_after_secs: verdict.retry_after_secs,
+                });
+            }
+        }
         tracing::Span::current().record("person_id", tracing::field::display(actor.person.id));
         Ok(actor)
     }
@@ -179,10 +186,13 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Check an email and password, rate-limited per client address and per account. Unknown
-/// emails and accounts without a password are verified against a decoy hash, so the answer
-/// takes as long either way and does not reveal which emails exist. Shared by the JSON sign-in
-/// and the web login form so both enforce exactly the same rules.
+/// Check an email and password, rate-limited per client address, per account from that
+/// address, and (slowly) per account from everywhere, so someone guessing from another
+/// address cannot lock a person out. Unknown emails and accounts without a password are
+/// verified against a decoy hash, so the answer takes as long either way and does not reveal
+/// which emails exist. Shared by the JSON sign-in and the web login form so both enforce
+/// exactly the same rules. Password checks are bounded (see `passwords`): when too many run
+/// at once the answer is 503 with `Retry-After`.
 pub async fn check_password(
     state: &AppState,
     address: Option<std::net::IpAddr>,
@@ -192,10 +202,15 @@ pub async fn check_password(
     let limited = |r: Result<(), u64>| {
         r.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
     };
-    if let Some(address) = address {
-        limited(state.limits.login_per_address.check(&address.to_string()))?;
-    }
+    let address = address.map(|a| a.to_string()).unwrap_or_default();
+    limited(state.limits.login_per_address.check(&address))?;
     let email = frontline_core::Email::parse(raw_email)?;
+    limited(
+        state
+            .limits
+            .login_per_account_address
+            .check(&format!("{}|{address}", email.as_str())),
+    )?;
     limited(state.limits.login_per_account.check(email.as_str()))?;
 
     let person = match state.store.get_person_by_email(&email).await {
@@ -207,12 +222,11 @@ pub async fn check_password(
         Some(p) => state.store.password_hash(p.id).await?,
         None => None,
     };
-    let matched = tokio::task::spawn_blocking(move || {
-        let hash = stored.as_deref().unwrap_or_else(|| decoy_hash());
-        verify_password(&password, hash) && stored.is_some()
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("password check failed: {e}")))?;
+    let matched = state
+        .passwords
+        .verify(password, stored)
+        .await
+        .map_err(AppError::from)?;
     match person.filter(|_| matched) {
         Some(person) => Ok(person),
         None => {
@@ -313,13 +327,6 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), stored)
         .is_ok()
-}
-
-/// A hash to verify against when the account does not exist, so unknown emails take as long
-/// as wrong passwords and cannot be told apart by timing.
-pub fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password that nobody has"))
 }
 
 #[cfg(test)]

@@ -125,6 +125,9 @@ pub enum AppError {
     },
     /// 503: the database cannot be reached, or the request timed out.
     Unavailable(String),
+    /// 503: too much work of one kind is already running (password checks); retry after
+    /// this many seconds.
+    Busy { retry_after_secs: u64 },
     /// 500: a bug or a corrupted database. The message is logged, never sent.
     Internal(String),
 }
@@ -174,7 +177,7 @@ impl AppError {
             | AppError::Expression { .. }
             | AppError::DecisionRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -198,6 +201,7 @@ impl AppError {
             AppError::DecisionRefused { .. } => "decision-refused",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -220,6 +224,7 @@ impl AppError {
             AppError::DecisionRefused { .. } => "The decision cannot be recorded as it is",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
+            AppError::Busy { .. } => "Server busy",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -243,6 +248,11 @@ impl AppError {
             AppError::MethodNotAllowed => "this endpoint does not accept that method".to_owned(),
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("slow down; retry in {retry_after_secs} s")
+            }
+            AppError::Busy { retry_after_secs } => {
+                format!(
+                    "too many requests of this kind are being handled; retry in {retry_after_secs} s"
+                )
             }
             // Never leak internals: the log line has the cause, the client gets the request id.
             AppError::Internal(_) => {
@@ -323,6 +333,9 @@ pub fn problem_kinds() -> Vec<(&'static str, &'static str, u16)> {
             retry_after_secs: 0,
         },
         AppError::Unavailable(String::new()),
+        AppError::Busy {
+            retry_after_secs: 0,
+        },
         AppError::Internal(String::new()),
     ]
     .iter()
@@ -342,7 +355,8 @@ impl IntoResponse for AppError {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         match &self {
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Busy { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             AppError::Unauthenticated(_) => {
@@ -376,6 +390,14 @@ impl From<StoreError> for AppError {
                 AppError::Unavailable("the database is unavailable; try again shortly".into())
             }
             StoreError::Other(cause) => AppError::Internal(cause),
+        }
+    }
+}
+
+impl From<crate::passwords::Busy> for AppError {
+    fn from(busy: crate::passwords::Busy) -> Self {
+        AppError::Busy {
+            retry_after_secs: busy.retry_after_secs,
         }
     }
 }

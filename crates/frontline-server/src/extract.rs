@@ -26,6 +26,17 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         check_json_content_type(req.headers())?;
+        // Refuse an announced oversize body before reading any of it.
+        let announced = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+            return Err(AppError::PayloadTooLarge(format!(
+                "the body is larger than the limit of {MAX_BODY_BYTES} bytes"
+            )));
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge(format!(
@@ -68,6 +79,14 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), AppError> {
 /// Parse a JSON document: syntax errors are 400; documents of the wrong shape are 422 with the
 /// path of the offending field (unknown fields are named by the field itself).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // serde keeps the last of two equal keys in a map (`{"amount":1,"amount":99999}` would be
+    // decided as 99999 while a log or a proxy shows 1): refuse the document instead.
+    if let Some(path) = duplicate_key(bytes) {
+        return Err(AppError::field(
+            path,
+            "appears more than once in the same object; send each key once",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(json_error)?;
     // Trailing characters after the document are a syntax error too.
@@ -75,6 +94,108 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         .end()
         .map_err(|e| AppError::MalformedBody(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// The dotted path (`facts.amount`, `items[2].name`) of the first key that appears twice in
+/// one object, if any. A document that is not JSON at all is left to the typed parse, which
+/// reports its syntax error.
+pub fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    use serde::de::DeserializeSeed as _;
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match (Walk {
+        path: String::new(),
+    })
+    .deserialize(&mut deserializer)
+    {
+        Err(e) => {
+            let message = strip_position(&e.to_string());
+            message.strip_prefix(DUPLICATE).map(str::to_owned)
+        }
+        Ok(()) => None,
+    }
+}
+
+/// Marks the walker's own error, so it is not mistaken for a syntax error.
+const DUPLICATE: &str = "duplicate key at ";
+
+/// Walks a JSON document without building it, checking every object's keys.
+struct Walk {
+    path: String,
+}
+
+impl Walk {
+    fn child(&self, key: &str) -> Walk {
+        Walk {
+            path: if self.path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{}.{key}", self.path)
+            },
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        while seq
+            .next_element_seed(Walk {
+                path: format!("{}[{index}]", self.path),
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let child = self.child(&key);
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom(format!(
+                    "{DUPLICATE}{}",
+                    child.path
+                )));
+            }
+            map.next_value_seed(child)?;
+        }
+        Ok(())
+    }
 }
 
 fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
@@ -226,6 +347,31 @@ mod tests {
         let problem = e.to_problem();
         assert_eq!(problem.status, 422);
         assert_eq!(problem.errors[0].field, "colour");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_naming_the_key_at_any_depth() {
+        let e = parse_json::<serde_json::Value>(br#"{"amount":1,"amount":99999}"#).unwrap_err();
+        let problem = e.to_problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].field, "amount");
+        assert_eq!(
+            duplicate_key(br#"{"facts":{"a":1,"b":{"c":[{"d":1,"d":2}]}}}"#).as_deref(),
+            Some("facts.b.c[0].d")
+        );
+        // Escaped spellings of the same key are the same key.
+        assert_eq!(
+            duplicate_key(br#"{"a":1,"\u0061":2}"#).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            duplicate_key(br#"{"a":{"a":1},"b":[{"a":1},{"a":2}]}"#),
+            None
+        );
+        // Not JSON: left to the typed parse, which answers 400.
+        assert_eq!(duplicate_key(b"{\"a\": "), None);
+        let e = parse_json::<serde_json::Value>(b"{\"a\": ").unwrap_err();
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod app;
 pub mod asks;
 pub mod auth;
 pub mod authz;
+pub mod connections;
 mod docs_page;
 pub mod error;
 pub mod extract;
@@ -25,6 +26,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod paging;
+pub mod passwords;
 pub mod presence;
 pub mod ratelimit;
 pub mod stream;
@@ -33,15 +35,15 @@ pub mod voice;
 pub mod webhooks;
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 pub use app::{AppState, ServerConfig, router};
 pub use auth::{hash_password, new_api_token, verify_password};
 pub use error::{AppError, Problem, Result};
-pub use ratelimit::{Quota, RateLimitConfig};
+pub use ratelimit::{Limit, Quota, RateLimitConfig};
 
 /// Serve the API on `listener` until `shutdown` completes, then stop accepting connections
-/// and let requests in flight finish before returning.
+/// and let requests in flight finish before returning. Connections are bounded in number and
+/// time (see `connections`).
 pub async fn serve(
     config: ServerConfig,
     listener: tokio::net::TcpListener,
@@ -53,12 +55,7 @@ pub async fn serve(
     state.start_background();
     let app = router(state.clone());
     tracing::info!(%address, backend, "serving");
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = connections::serve(listener, app, state.config.connections, shutdown).await;
     // Stopped whether serving ended well or not: delivery must not outlive the server.
     state.stop_background();
     served?;

@@ -1,15 +1,16 @@
 //! The layers around every request: request ids, the request span, panics and timeouts turned
-//! into problems, per-address rate limiting, and the route template recorded for logs and
-//! metrics. The order in which they are stacked is in `app::router`.
+//! into problems, the client's address (behind trusted proxies), per-address rate limiting,
+//! and the route template recorded for logs and metrics. The order in which they are stacked is in `app::router`.
 
 use std::any::Any;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -157,24 +158,179 @@ pub async fn problem_for_empty_errors(request: Request, next: Next) -> Response 
 }
 
 /// API calls per client address. Operations endpoints (`/healthz`, `/metrics`) are exempt so
-/// monitoring never trips the limit.
+/// monitoring never trips the limit. Limited answers carry `RateLimit-Policy` and `RateLimit`
+/// (draft-ietf-httpapi-ratelimit-headers) for whichever limit has the least left: this
+/// address's, or the person's (filled in by the `Actor` extractor through `RateSlot`).
 pub async fn limit_by_address(
     State(state): State<AppState>,
     ClientIp(address): ClientIp,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path().starts_with("/api/v1/")
-        && let Some(address) = address
-        && let Err(retry_after_secs) = state.limits.api_per_address.check(&address.to_string())
+    if !request.uri().path().starts_with("/api/v1/") {
+        return next.run(request).await;
+    }
+    let by_address = address.and_then(|a| state.limits.api_per_address.take(&a.to_string()));
+    if let Some(verdict) = by_address
+        && !verdict.allowed
     {
-        return AppError::TooManyRequests { retry_after_secs }.into_response();
+        let mut response = AppError::TooManyRequests {
+            retry_after_secs: verdict.retry_after_secs,
+        }
+        .into_response();
+        rate_limit_headers(&mut response, &verdict);
+        return response;
+    }
+    let slot = RateSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let mut response = next.run(request).await;
+    let by_account = slot.get();
+    let tightest = match (by_address, by_account) {
+        (Some(a), Some(b)) => Some(if b.allowed && a.remaining <= b.remaining {
+            a
+        } else {
+            b
+        }),
+        (a, b) => a.or(b),
+    };
+    if let Some(verdict) = tightest {
+        rate_limit_headers(&mut response, &verdict);
+    }
+    response
+}
+
+fn rate_limit_headers(response: &mut Response, verdict: &crate::ratelimit::Verdict) {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("ratelimit-policy", verdict.policy_header()),
+        ("ratelimit", verdict.state_header()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+}
+
+/// Where a request's per-person limit verdict is left for `limit_by_address` to report.
+/// Written at most once per request (by the `Actor` extractor), read after the handler.
+#[derive(Clone, Debug, Default)]
+pub struct RateSlot(Arc<Mutex<Option<crate::ratelimit::Verdict>>>);
+
+impl RateSlot {
+    pub fn set(&self, verdict: crate::ratelimit::Verdict) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(verdict);
+    }
+
+    fn get(&self) -> Option<crate::ratelimit::Verdict> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Which peers are reverse proxies whose `Forwarded` / `X-Forwarded-For` may be believed.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    fn trusts(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&address))
+    }
+
+    /// The client's address for a request that reached us from `peer`: the peer itself,
+    /// unless it is a trusted proxy, in which case the forwarding chain is walked from the
+    /// right past every trusted proxy to the first hop that is not one. Nothing a client
+    /// writes in those headers counts unless a trusted proxy appended it.
+    pub fn client(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let chain = forwarded_chain(headers);
+        let mut client = peer;
+        for hop in chain.iter().rev() {
+            match hop {
+                Some(address) => {
+                    client = *address;
+                    if !self.trusts(client) {
+                        break;
+                    }
+                }
+                // An obfuscated or unparseable hop: the last address we can vouch for stands.
+                None => break,
+            }
+        }
+        client
+    }
+}
+
+/// The hops a request passed, oldest first: from `Forwarded` (RFC 7239) if present, else
+/// from `X-Forwarded-For`. `None` marks a hop whose address cannot be read.
+fn forwarded_chain(headers: &axum::http::HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name: header::HeaderName| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let forwarded = values(header::FORWARDED);
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .find(|(name, _)| name.eq_ignore_ascii_case("for"))
+                    .and_then(|(_, value)| parse_node(value.trim_matches('"')))
+            })
+            .collect();
+    }
+    values(HeaderName::from_static("x-forwarded-for"))
+        .iter()
+        .map(|hop| parse_node(hop))
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711` or a bare IPv6.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    if let Ok(address) = node.parse::<IpAddr>() {
+        return Some(address);
+    }
+    if let Ok(socket) = node.parse::<SocketAddr>() {
+        return Some(socket.ip());
+    }
+    node.strip_prefix('[')
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|inner| inner.parse().ok())
+}
+
+/// The client's address as resolved once per request by `resolve_client` (behind a trusted
+/// proxy, the forwarded one).
+#[derive(Clone, Copy, Debug)]
+struct ResolvedClient(IpAddr);
+
+/// Resolve the client's address once, before anything limits or logs by it.
+pub async fn resolve_client(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        let client = state
+            .config
+            .trusted_proxies
+            .client(peer.ip(), request.headers());
+        request.extensions_mut().insert(ResolvedClient(client));
     }
     next.run(request).await
 }
 
 /// The client's address, when the server was started with connection info (`serve` does;
-/// a router driven directly in a test does not).
+/// a router driven directly in a test does not). Behind a trusted proxy, the address the
+/// proxy forwarded for.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub Option<IpAddr>);
 
@@ -185,11 +341,45 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         Ok(ClientIp(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(address)| address.ip()),
+                .get::<ResolvedClient>()
+                .map(|ResolvedClient(address)| *address)
+                .or_else(|| {
+                    parts
+                        .extensions
+                        .get::<ConnectInfo<SocketAddr>>()
+                        .map(|ConnectInfo(address)| address.ip())
+                }),
         ))
     }
 }
+
+/// Every response not already given its own policy (pages set theirs in `pages::layout`)
+/// gets the strictest one: JSON, problem documents and text never need to run or embed
+/// anything, and must not be sniffed into HTML or framed.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(STRICT_CSP),
+        );
+    }
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+/// The policy of everything that is not a page: nothing may load, run or frame it.
+pub const STRICT_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// An empty body, for 204 responses.
 pub fn no_content() -> Response {

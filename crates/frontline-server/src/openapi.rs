@@ -101,10 +101,22 @@ pub async fn openapi_json(State(state): State<AppState>) -> Response {
 )]
 pub async fn docs_page(State(state): State<AppState>) -> Response {
     match state.docs.get() {
-        Some(docs) => Html(docs.html.clone()).into_response(),
+        Some(docs) => {
+            let mut response = Html(docs.html.clone()).into_response();
+            // The reference is one self-contained page: its own inline styles, no script.
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                axum::http::HeaderValue::from_static(DOCS_CSP),
+            );
+            response
+        }
         None => AppError::Internal("the API reference was not built".into()).into_response(),
     }
 }
+
+/// The reference page's policy: inline styles only; no script, no frames, no forms.
+const DOCS_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 pub(crate) const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
@@ -118,6 +130,8 @@ fn complete(doc: &mut Value) {
         "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE,
             "description": "The web session from `POST /api/v1/session`; writes also need \
                 the `X-CSRF-Token` header." },
+        "metrics": { "type": "http", "scheme": "bearer",
+            "description": "The metrics token the server was started with (`--metrics-token`)." },
     });
     let mut responses = serde_json::Map::new();
     for (slug, title, status) in error::problem_kinds() {

@@ -1,5 +1,7 @@
 //! Operations endpoints: `/healthz` (the process answers), `/readyz` (the database answers)
-//! and `/metrics` (Prometheus text). None needs credentials; none is rate-limited.
+//! and `/metrics` (Prometheus text). None is rate-limited. Health needs no credentials;
+//! metrics (which name routes, rates and volumes) need the metrics token, or are served
+//! without one only on a separate listener (`--metrics-listen`, see `metrics_router`).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -66,16 +68,62 @@ pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Health>>
     tag = "operations",
     summary = "Prometheus metrics",
     description = "`http_requests_total{route,status}`, `http_request_duration_seconds{route}` \
-        (histogram), `frontline_cases_created_total`, `frontline_events_appended_total`.",
-    security(()),
-    responses((status = 200, description = "Prometheus text format", body = String,
-        content_type = "text/plain")),
+        (histogram), `frontline_cases_created_total`, `frontline_events_appended_total`, \
+        connection counters. Needs `Authorization: Bearer <metrics token>` (`--metrics-token`); \
+        without a configured token this path answers 404 and metrics are served only on \
+        `--metrics-listen`, if given.",
+    security(("metrics" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String,
+            content_type = "text/plain"),
+        (status = 401, description = "The metrics token is missing or wrong",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No metrics token is configured: metrics are not served \
+            on this address", body = crate::error::Problem,
+            content_type = "application/problem+json"),
+    ),
 )]
-pub async fn metrics() -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response> {
+    let Some(expected) = &state.config.metrics_token_hash else {
+        return Err(AppError::NotFound(
+            "metrics are not served on this address: start the server with --metrics-token \
+             or --metrics-listen"
+                .into(),
+        ));
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| crate::auth::hash_secret(token.trim()))
+        .unwrap_or_default();
+    if !crate::auth::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+        return Err(AppError::Unauthenticated(
+            "send the metrics token as Authorization: Bearer <token>".into(),
+        ));
+    }
+    Ok(render_metrics())
+}
+
+fn render_metrics() -> Response {
     let mut response = crate::metrics::render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// The router of the separate metrics listener (`--metrics-listen`): `/metrics` without a
+/// token, because only who can reach that address (a private interface) can read it.
+pub fn metrics_router() -> axum::Router {
+    crate::metrics::install();
+    axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async { render_metrics() }),
+    )
 }

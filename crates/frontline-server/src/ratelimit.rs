@@ -32,14 +32,96 @@ impl Quota {
             Duration::from_millis(60_000 / if n == 0 { 1 } else { n as u64 }),
         )
     }
+
+    /// `n` per hour, all of which may come at once.
+    pub const fn per_hour(n: u32) -> Self {
+        Self::new(
+            n,
+            Duration::from_millis(3_600_000 / if n == 0 { 1 } else { n as u64 }),
+        )
+    }
+
+    /// Seconds for an empty bucket to fill up again: the policy's window.
+    pub fn window_secs(&self) -> u64 {
+        (self.every.as_secs_f64() * f64::from(self.burst.max(1)))
+            .ceil()
+            .max(1.0) as u64
+    }
+}
+
+/// A limit as written on the command line: `off`, or a rate `N/s`, `N/min`, `N/h` with an
+/// optional burst after a colon (`40/s:600`: 600 at once, then 40 a second). Without a burst,
+/// a whole unit's worth may come at once (`30/min` is 30 at once, then one every 2 s).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limit(pub Option<Quota>);
+
+impl std::str::FromStr for Limit {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("off") {
+            return Ok(Limit(None));
+        }
+        let wrong = || {
+            format!(
+                "{text:?} is not a limit: write off, or a rate such as 30/min, 40/s or 100/h, \
+                 optionally with a burst after a colon (40/s:600)"
+            )
+        };
+        let (rate, burst) = match text.split_once(':') {
+            Some((rate, burst)) => (rate, Some(burst)),
+            None => (text, None),
+        };
+        let (count, unit) = rate.split_once('/').ok_or_else(wrong)?;
+        let count: u32 = count.trim().parse().map_err(|_| wrong())?;
+        let unit_ms: u64 = match unit.trim() {
+            "s" | "sec" | "second" => 1_000,
+            "m" | "min" | "minute" => 60_000,
+            "h" | "hour" => 3_600_000,
+            _ => return Err(wrong()),
+        };
+        if count == 0 {
+            return Err(format!(
+                "{text:?}: a rate of 0 would refuse everything; write off to switch the limit off"
+            ));
+        }
+        let burst = match burst {
+            Some(burst) => burst
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|b| *b > 0)
+                .ok_or_else(wrong)?,
+            None => count,
+        };
+        let every = Duration::from_micros(unit_ms * 1000 / u64::from(count));
+        Ok(Limit(Some(Quota::new(burst, every))))
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.write_str("off"),
+            Some(quota) => {
+                let per_second = 1.0 / quota.every.as_secs_f64().max(f64::EPSILON);
+                write!(f, "{per_second:.3}/s:{}", quota.burst)
+            }
+        }
+    }
 }
 
 /// The limits a server applies. `None` switches a limit off.
 #[derive(Clone, Debug)]
 pub struct RateLimitConfig {
-    /// Sign-in attempts per email address.
+    /// Sign-in attempts per account from one client address: a person who mistypes their
+    /// password is slowed down, someone guessing from elsewhere does not lock them out.
+    pub login_per_account_address: Option<Quota>,
+    /// Sign-in attempts per account from all addresses together: slow, far above what a
+    /// person types, and only a bound on guessing spread over many addresses.
     pub login_per_account: Option<Quota>,
-    /// Sign-in attempts per client address.
+    /// Sign-in attempts per client address, whatever the account.
     pub login_per_address: Option<Quota>,
     /// Authenticated API calls per person.
     pub api_per_account: Option<Quota>,
@@ -51,7 +133,8 @@ impl Default for RateLimitConfig {
     /// Generous for people and integrations, tight for password guessing.
     fn default() -> Self {
         Self {
-            login_per_account: Some(Quota::per_minute(10)),
+            login_per_account_address: Some(Quota::per_minute(10)),
+            login_per_account: Some(Quota::per_hour(200)),
             login_per_address: Some(Quota::per_minute(30)),
             api_per_account: Some(Quota::new(300, Duration::from_millis(50))),
             api_per_address: Some(Quota::new(600, Duration::from_millis(25))),
@@ -60,9 +143,10 @@ impl Default for RateLimitConfig {
 }
 
 impl RateLimitConfig {
-    /// No limits at all (tests that make many requests from one address).
+    /// No limits at all (tests that make many requests from one address, benchmarks).
     pub fn unlimited() -> Self {
         Self {
+            login_per_account_address: None,
             login_per_account: None,
             login_per_address: None,
             api_per_account: None,
@@ -77,9 +161,46 @@ struct Bucket {
     updated: Instant,
 }
 
+/// What a limiter said about one request, for the `RateLimit` headers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Verdict {
+    /// The limiter's name in `RateLimit-Policy` (`per-address`, `per-account`).
+    pub policy: &'static str,
+    pub quota: Quota,
+    /// Whole requests left after this one.
+    pub remaining: u32,
+    /// Seconds until the bucket is full again (`t` in the `RateLimit` header).
+    pub reset_secs: u64,
+    /// Whether this request may go ahead.
+    pub allowed: bool,
+    /// When refused: whole seconds until one request will be allowed.
+    pub retry_after_secs: u64,
+}
+
+impl Verdict {
+    /// `RateLimit-Policy: "per-address";q=600;w=15` (draft-ietf-httpapi-ratelimit-headers).
+    pub fn policy_header(&self) -> String {
+        format!(
+            "\"{}\";q={};w={}",
+            self.policy,
+            self.quota.burst,
+            self.quota.window_secs()
+        )
+    }
+
+    /// `RateLimit: "per-address";r=599;t=1`.
+    pub fn state_header(&self) -> String {
+        format!(
+            "\"{}\";r={};t={}",
+            self.policy, self.remaining, self.reset_secs
+        )
+    }
+}
+
 /// One limit, keyed (by email, person id or address).
 #[derive(Debug)]
 pub struct Limiter {
+    name: &'static str,
     quota: Option<Quota>,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
@@ -89,7 +210,12 @@ impl Limiter {
     const PRUNE_AT: usize = 10_000;
 
     pub fn new(quota: Option<Quota>) -> Self {
+        Self::named("limit", quota)
+    }
+
+    pub fn named(name: &'static str, quota: Option<Quota>) -> Self {
         Self {
+            name,
             quota,
             buckets: Mutex::new(HashMap::new()),
         }
@@ -97,9 +223,15 @@ impl Limiter {
 
     /// Take one token for `key`, or say in how many whole seconds one will be available.
     pub fn check(&self, key: &str) -> Result<(), u64> {
-        let Some(quota) = self.quota else {
-            return Ok(());
-        };
+        match self.take(key) {
+            Some(verdict) if !verdict.allowed => Err(verdict.retry_after_secs),
+            _ => Ok(()),
+        }
+    }
+
+    /// Take one token for `key` and say how the bucket stands; `None` when switched off.
+    pub fn take(&self, key: &str) -> Option<Verdict> {
+        let quota = self.quota?;
         let now = Instant::now();
         let burst = f64::from(quota.burst.max(1));
         let per_token = quota.every.as_secs_f64().max(f64::EPSILON);
@@ -121,19 +253,30 @@ impl Limiter {
         let refilled = now.duration_since(bucket.updated).as_secs_f64() / per_token;
         bucket.tokens = (bucket.tokens + refilled).min(burst);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
+        let allowed = bucket.tokens >= 1.0;
+        if allowed {
             bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - bucket.tokens) * per_token;
-            Err(wait.ceil().max(1.0) as u64)
         }
+        let retry_after_secs = if allowed {
+            0
+        } else {
+            ((1.0 - bucket.tokens) * per_token).ceil().max(1.0) as u64
+        };
+        Some(Verdict {
+            policy: self.name,
+            quota,
+            remaining: bucket.tokens.floor().max(0.0) as u32,
+            reset_secs: ((burst - bucket.tokens) * per_token).ceil().max(0.0) as u64,
+            allowed,
+            retry_after_secs,
+        })
     }
 }
 
 /// The limiters of one server.
 #[derive(Debug)]
 pub struct Limits {
+    pub login_per_account_address: Limiter,
     pub login_per_account: Limiter,
     pub login_per_address: Limiter,
     pub api_per_account: Limiter,
@@ -143,10 +286,14 @@ pub struct Limits {
 impl Limits {
     pub fn new(config: &RateLimitConfig) -> Self {
         Self {
-            login_per_account: Limiter::new(config.login_per_account),
-            login_per_address: Limiter::new(config.login_per_address),
-            api_per_account: Limiter::new(config.api_per_account),
-            api_per_address: Limiter::new(config.api_per_address),
+            login_per_account_address: Limiter::named(
+                "sign-in-per-account-and-address",
+                config.login_per_account_address,
+            ),
+            login_per_account: Limiter::named("sign-in-per-account", config.login_per_account),
+            login_per_address: Limiter::named("sign-in-per-address", config.login_per_address),
+            api_per_account: Limiter::named("per-account", config.api_per_account),
+            api_per_address: Limiter::named("per-address", config.api_per_address),
         }
     }
 }
@@ -166,6 +313,36 @@ mod tests {
         assert_eq!(limiter.check("a"), Err(6));
         tokio::time::advance(Duration::from_secs(6)).await;
         assert!(limiter.check("a").is_ok());
+    }
+
+    #[test]
+    fn limits_parse_from_rates_with_optional_bursts() {
+        let parse = |s: &str| s.parse::<Limit>();
+        assert_eq!(parse("off"), Ok(Limit(None)));
+        assert_eq!(parse("30/min"), Ok(Limit(Some(Quota::per_minute(30)))));
+        assert_eq!(
+            parse("40/s:600"),
+            Ok(Limit(Some(Quota::new(600, Duration::from_millis(25)))))
+        );
+        assert_eq!(parse("200/h"), Ok(Limit(Some(Quota::per_hour(200)))));
+        for wrong in ["", "30", "0/s", "30/day", "x/s", "5/s:0", "5/s:x"] {
+            assert!(parse(wrong).is_err(), "{wrong:?} should be refused");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_verdict_says_what_is_left_and_when_the_bucket_is_full() {
+        let limiter = Limiter::named("per-address", Some(Quota::new(3, Duration::from_secs(2))));
+        let first = limiter.take("a").unwrap();
+        assert!(first.allowed);
+        assert_eq!((first.remaining, first.reset_secs), (2, 2));
+        assert_eq!(first.policy_header(), "\"per-address\";q=3;w=6");
+        assert_eq!(first.state_header(), "\"per-address\";r=2;t=2");
+        limiter.take("a");
+        limiter.take("a");
+        let refused = limiter.take("a").unwrap();
+        assert!(!refused.allowed);
+        assert_eq!((refused.remaining, refused.retry_after_secs), (0, 2));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::me::{CreateTokenBody, issue_token, label};
 use super::{load_person, written};
 use crate::app::AppState;
-use crate::auth::{Actor, hash_password};
+use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Fields, Result};
 use crate::extract::{Json, Path, Query};
@@ -157,11 +157,9 @@ fn check_password(fields: &mut Fields, password: &str) -> Option<String> {
     }
 }
 
-/// argon2 is deliberately slow: hash on a blocking thread so the runtime keeps serving.
-async fn hash_off_thread(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+/// argon2 is deliberately slow and memory-hungry: hash through the server's bounded pool.
+async fn hash_off_thread(state: &AppState, password: String) -> Result<String> {
+    Ok(state.passwords.hash(password).await?)
 }
 
 #[utoipa::path(
@@ -215,7 +213,7 @@ pub async fn create_person(
             .await?,
     );
     if let Some(password) = password {
-        let hash = hash_off_thread(password).await?;
+        let hash = hash_off_thread(&state, password).await?;
         written(
             state
                 .store
@@ -342,7 +340,7 @@ pub async fn set_password(
     let mut fields = Fields::new();
     let password = check_password(&mut fields, &body.password);
     let password = fields.done(|| password)?;
-    let hash = hash_off_thread(password).await?;
+    let hash = hash_off_thread(&state, password).await?;
     written(
         state
             .store

@@ -4,7 +4,7 @@
 //! internal address unless the server was started to allow it (the server would otherwise
 //! be a way to reach its own network).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -286,38 +286,22 @@ pub async fn check_url(raw: &str, allow_private: bool) -> Result<String> {
     Ok(url.to_string())
 }
 
-/// Loopback, private, link-local, unspecified, multicast and other non-public ranges.
+/// Not a destination on the public internet: every range in IANA's IPv4 and IPv6
+/// special-purpose address registries (RFC 6890 and its updates: private, loopback,
+/// link-local, shared CGNAT, benchmarking 198.18.0.0/15, documentation, reserved, NAT64,
+/// 6to4, unique local, …, from the `iprfc` crate's registry snapshot), plus what the standard
+/// library classifies as loopback, unspecified, multicast or broadcast. An IPv4-mapped IPv6
+/// address is judged as the IPv4 address it carries.
 pub fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => internal_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => internal_v4(v4),
-            None => internal_v6(v6),
-        },
-    }
-}
-
-fn internal_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || ip.is_broadcast()
-        || a == 0
-        // Carrier-grade NAT (100.64.0.0/10) is as internal as 10/8.
-        || (a == 100 && (b & 0xc0) == 64)
-}
-
-fn internal_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        // Unique local fc00::/7 and link-local fe80::/10.
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    let by_std = match ip {
+        IpAddr::V4(v4) => v4.is_broadcast() || v4.is_multicast(),
+        IpAddr::V6(v6) => v6.is_multicast(),
+    };
+    by_std || ip.is_loopback() || ip.is_unspecified() || iprfc::RFC6890.contains(&ip)
 }
 
 #[cfg(test)]
@@ -342,6 +326,20 @@ mod tests {
             "ff02::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            // Special-purpose ranges beyond the private ones: benchmarking, documentation,
+            // reserved, the 6to4 relay, IETF protocol assignments, NAT64, 6to4, Teredo.
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.0.2.10",
+            "203.0.113.5",
+            "240.0.0.1",
+            "255.255.255.255",
+            "192.88.99.1",
+            "192.0.0.8",
+            "2001:db8::1",
+            "64:ff9b::808:808",
+            "2002:c000:0204::1",
+            "2001::1",
         ] {
             assert!(is_internal(raw.parse().unwrap()), "{raw}");
         }
@@ -350,6 +348,8 @@ mod tests {
             "8.8.8.8",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+            "198.20.0.1",
+            "2a00:1450:4001::1",
         ] {
             assert!(!is_internal(raw.parse().unwrap()), "{raw}");
         }

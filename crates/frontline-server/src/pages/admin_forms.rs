@@ -132,10 +132,12 @@ pub async fn set_password(
         )
         .into());
     }
-    // argon2 is deliberately slow: keep it off the async workers.
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+    // argon2 is deliberately slow and memory-hungry: through the server's bounded pool.
+    let hash = state
+        .passwords
+        .hash(password)
         .await
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?;
+        .map_err(AppError::from)?;
     state
         .store
         .set_password(Some(viewer.actor.person_id()), person.id, hash)

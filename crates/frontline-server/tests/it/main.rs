@@ -8,6 +8,7 @@ mod browser;
 mod errors;
 mod feelings;
 mod guidelines;
+mod hardening;
 mod ledger;
 mod openapi;
 mod ops;

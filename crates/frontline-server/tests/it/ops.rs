@@ -1,8 +1,63 @@
 //! Operations: health, readiness, metrics, request ids and graceful shutdown.
 
+use std::sync::Arc;
+
 use frontline_test_support::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
+
+const METRICS_TOKEN: &str = "metrics-secret-for-tests";
+
+async fn app_with_metrics_token() -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = frontline_store_sqlite::SqliteStore::open(dir.path().join("frontline.db")).unwrap();
+    let mut config = frontline_server::ServerConfig::new(Arc::new(store));
+    config.rate_limit = frontline_server::RateLimitConfig::unlimited();
+    config.metrics_token_hash = Some(frontline_server::auth::hash_secret(METRICS_TOKEN));
+    (TestApp::spawn_config(config).await, dir)
+}
+
+#[tokio::test]
+async fn metrics_need_the_metrics_token_and_are_off_without_one() {
+    let plain = TestApp::spawn().await;
+    let off = plain
+        .client
+        .get(plain.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(off.status(), StatusCode::NOT_FOUND);
+    let (app, _dir) = app_with_metrics_token().await;
+    let missing = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    // A person's API token is not the metrics token either.
+    let org = app.seed().await;
+    let person = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(&org.ann.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(person.status(), StatusCode::UNAUTHORIZED);
+    let right = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(right.text().await.unwrap().contains("http_requests_total"));
+}
 
 #[tokio::test]
 async fn health_and_readiness_answer_without_credentials() {
@@ -24,7 +79,7 @@ async fn health_and_readiness_answer_without_credentials() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_cases_created() {
-    let app = TestApp::spawn().await;
+    let (app, _dir) = app_with_metrics_token().await;
     let org = app.seed().await;
     let created = app
         .create_case(
@@ -44,6 +99,7 @@ async fn metrics_count_requests_by_route_template_and_cases_created() {
     let text = app
         .client
         .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
         .send()
         .await
         .unwrap()
