@@ -1,5 +1,8 @@
 //! HTTP load generator: HTTP/1.1 keep-alive requests against a Frontline server in its own
-//! process (`serve-for-bench`: the real router and store, rate limits off) on 127.0.0.1.
+//! process on 127.0.0.1. On SQLite that is the shipped binary, `frontline serve --rate-limits
+//! off` (found beside this one, or `--frontline PATH`), so the figures are the product's. On
+//! PostgreSQL, whose runs live in a scratch schema the binary has no flag for, it is
+//! `serve-for-bench`: the same router and store with rate limits off.
 //!
 //! - Closed loop (`--clients N`): N connections, each sending its next request when the
 //!   previous one has answered. Latency is send-to-answer.
@@ -48,6 +51,10 @@ pub enum Scenario {
     Decide,
     /// GET /healthz: the ceiling of what the HTTP stack does here.
     Empty,
+    /// POST /api/v1/session with a wrong password for a made-up account, as from one of 16
+    /// client addresses behind a trusted proxy: the argon2id checks an attacker can make
+    /// without an account (the server's RSS shows whether their memory stays bounded).
+    SignInFailed,
 }
 
 impl Scenario {
@@ -60,12 +67,14 @@ impl Scenario {
             Scenario::ListFiltered => "list-filtered",
             Scenario::Decide => "decide",
             Scenario::Empty => "empty",
+            Scenario::SignInFailed => "sign-in-failed",
         }
     }
 
     fn expected_status(self) -> u16 {
         match self {
             Scenario::CreateCase | Scenario::Reply => 201,
+            Scenario::SignInFailed => 401,
             _ => 200,
         }
     }
@@ -114,6 +123,60 @@ pub struct Args {
     /// into a new schema (printed; dropped when the run ends without an error).
     #[arg(long)]
     database_url: Option<String>,
+    /// The `frontline` binary to measure (SQLite runs). Default: the one beside this binary
+    /// (`cargo build --release -p frontline` puts it there).
+    #[arg(long, env = "FRONTLINE_BENCH_BINARY")]
+    frontline: Option<std::path::PathBuf>,
+}
+
+/// The `frontline` binary to run: `explicit`, or the one beside this executable.
+fn shipped_binary(explicit: Option<&std::path::Path>) -> anyhow::Result<std::path::PathBuf> {
+    let path = match explicit {
+        Some(path) => path.to_owned(),
+        None => std::env::current_exe()?.with_file_name("frontline"),
+    };
+    anyhow::ensure!(
+        path.is_file(),
+        "no frontline binary at {}: build it (cargo build --release -p frontline) or give --frontline PATH",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// `frontline serve` on a free loopback port over the SQLite file `db`, rate limits off,
+/// with its address read from the line it prints.
+fn start_shipped(
+    binary: &std::path::Path,
+    db: &str,
+) -> anyhow::Result<(std::process::Child, String)> {
+    use std::io::BufRead as _;
+    let mut command = std::process::Command::new(binary);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("FRONTLINE_") {
+            command.env_remove(key);
+        }
+    }
+    let mut server = command
+        .env("RUST_LOG", "warn")
+        .args(["--database-url", db, "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--no-demo",
+            "--rate-limits",
+            "off",
+            "--trusted-proxy",
+            "127.0.0.1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("could not start {}", binary.display()))?;
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().context("server stdout")?).read_line(&mut line)?;
+    let Some(address) = line.split("http://").nth(1).map(|a| a.trim().to_owned()) else {
+        let _ = server.kill();
+        bail!("frontline serve did not say where it listens: {line:?}");
+    };
+    Ok((server, format!("http://{address}")))
 }
 
 /// The server child process, killed however the run ends.
@@ -206,6 +269,17 @@ impl Plan {
             Scenario::ListFirstPage => {
                 client::request("GET", host, "/api/v1/cases?limit=50", staff, None)
             }
+            Scenario::SignInFailed => {
+                let body =
+                    format!(r#"{{"email":"nobody{n}@example.com","password":"not the password"}}"#);
+                format!(
+                    "POST /api/v1/session HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 203.0.113.{}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    n % 16 + 1,
+                    body.len()
+                )
+                .into_bytes()
+            }
             Scenario::ListFiltered => client::request(
                 "GET",
                 host,
@@ -265,9 +339,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         None => {
             let db = dir.path().join("http.db");
             let store = SqliteStore::open(&db).context("could not open sqlite")?;
-            let serve = vec!["--db".into(), db.display().to_string()];
+            let serve = vec![db.display().to_string()];
             (Arc::new(store), serve, "sqlite")
         }
+    };
+    let shipped = match backend {
+        "sqlite" => Some(shipped_binary(args.frontline.as_deref())?),
+        _ => None,
     };
     if args.preload >= 10_000 {
         eprintln!(
@@ -313,7 +391,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let spawned = Instant::now();
-    let (child, base) = start_server(&serve_args)?;
+    let (child, base) = match &shipped {
+        Some(binary) => start_shipped(binary, &serve_args[0])?,
+        None => start_server(&serve_args)?,
+    };
     let server = Server { child };
     let pid = server.child.id();
     let address: SocketAddr = base

@@ -5,8 +5,9 @@
 
 use std::process::Command;
 
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 8] = [
     "empty",
+    "sign-in-failed",
     "get-case",
     "list-first-page",
     "list-filtered",
@@ -15,10 +16,32 @@ const SCENARIOS: [&str; 7] = [
     "create-case",
 ];
 
+/// The shipped `frontline` binary the HTTP benchmark measures, built if this test run has
+/// not built it yet (`cargo test -p frontline-bench` alone does not).
+fn frontline_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let path = std::path::Path::new(env!("CARGO_BIN_EXE_frontline-bench"))
+                .with_file_name("frontline");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let built = Command::new(cargo)
+                .args(["build", "--quiet", "-p", "frontline", "--bin", "frontline"])
+                .status()
+                .expect("run cargo build");
+            assert!(built.success(), "could not build the frontline binary");
+            assert!(path.is_file(), "no frontline binary at {}", path.display());
+            path
+        })
+        .clone()
+}
+
 /// Run `frontline-bench` with `args`, check it succeeded; its JSON lines, one per run.
 fn bench(args: &[&str]) -> Vec<serde_json::Value> {
+    let frontline = frontline_binary();
     let output = Command::new(env!("CARGO_BIN_EXE_frontline-bench"))
         .args(args)
+        .env("FRONTLINE_BENCH_BINARY", &frontline)
         .output()
         .expect("run frontline-bench");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use frontline_core::{Email, Role, Timestamp};
+use frontline_server::Limit;
 
 use crate::database::DatabaseUrl;
 
@@ -50,7 +51,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (seeds the demo organisation into an empty database).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Seed the demo organisation into an empty database.
     Demo(DemoArgs),
     /// Open the database, apply pending migrations and report the backend.
@@ -97,6 +98,103 @@ pub struct ServeArgs {
     #[arg(long, env = "FRONTLINE_LEDGER_GOAL_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=366))]
     pub ledger_goal_days: u32,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// How the server protects itself: connections, rate limits, proxies, metrics.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers (also how long an idle keep-alive
+    /// connection is kept).
+    #[arg(long, env = "FRONTLINE_HEADER_TIMEOUT", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds after which a connection on which nothing moved either way is closed (a body
+    /// that never arrives, a response nobody reads). Live streams send a heartbeat every 15 s,
+    /// so keep this above 30.
+    #[arg(long, env = "FRONTLINE_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(31..=86_400))]
+    pub idle_timeout: u64,
+    /// Connections served at once; past it only health checks are answered. Default: the
+    /// open-file limit (raised to its hard limit at start) less a reserve for the database.
+    #[arg(long, env = "FRONTLINE_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub max_connections: Option<u64>,
+    /// Password checks (argon2id, 19 MiB each) run at once; more wait up to 2 s, then 503.
+    /// Default: one per core.
+    #[arg(long, env = "FRONTLINE_PASSWORD_CHECKS",
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub password_checks: Option<u64>,
+    /// `off` switches every rate limit off (benchmarks, closed networks); the limits below
+    /// then do not apply.
+    #[arg(long, env = "FRONTLINE_RATE_LIMITS", value_enum, default_value_t = Switch::On)]
+    pub rate_limits: Switch,
+    /// API calls per client address: `off`, or a rate such as `40/s` with an optional burst
+    /// after a colon (`40/s:600`).
+    #[arg(
+        long,
+        env = "FRONTLINE_RATE_LIMIT_API_PER_ADDRESS",
+        default_value = "40/s:600"
+    )]
+    pub rate_limit_api_per_address: Limit,
+    /// Authenticated API calls per person.
+    #[arg(
+        long,
+        env = "FRONTLINE_RATE_LIMIT_API_PER_ACCOUNT",
+        default_value = "20/s:300"
+    )]
+    pub rate_limit_api_per_account: Limit,
+    /// Sign-in attempts per client address, whatever the account.
+    #[arg(
+        long,
+        env = "FRONTLINE_RATE_LIMIT_SIGN_IN_PER_ADDRESS",
+        default_value = "30/min"
+    )]
+    pub rate_limit_sign_in_per_address: Limit,
+    /// Sign-in attempts per account from one client address.
+    #[arg(
+        long,
+        env = "FRONTLINE_RATE_LIMIT_SIGN_IN_PER_ACCOUNT_ADDRESS",
+        default_value = "10/min"
+    )]
+    pub rate_limit_sign_in_per_account_address: Limit,
+    /// Sign-in attempts per account from all addresses together (far above what a person
+    /// types; bounds guessing spread over many addresses).
+    #[arg(
+        long,
+        env = "FRONTLINE_RATE_LIMIT_SIGN_IN_PER_ACCOUNT",
+        default_value = "200/h"
+    )]
+    pub rate_limit_sign_in_per_account: Limit,
+    /// A reverse proxy (address or CIDR range) whose `Forwarded` / `X-Forwarded-For` names the
+    /// client; repeat it or separate with commas. From any other peer those headers are
+    /// ignored, so clients cannot choose their own address.
+    #[arg(long = "trusted-proxy", env = "FRONTLINE_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The token `/metrics` asks for (`Authorization: Bearer …`). Without it `/metrics`
+    /// answers 404 on the main address.
+    #[arg(long, env = "FRONTLINE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Also serve `/metrics`, without a token, on this address (a private interface).
+    #[arg(long, env = "FRONTLINE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+/// An address (`10.0.0.5`, a /32 or /128) or a CIDR range (`10.0.0.0/8`).
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an IP address or a CIDR range such as 10.0.0.0/8"))
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +423,53 @@ mod tests {
         };
         assert_eq!((args.ledger_goal_minutes, args.ledger_goal_days), (120, 7));
         assert!(Config::try_parse_from(["frontline", "serve", "--ledger-goal-days", "0"]).is_err());
+    }
+
+    #[test]
+    fn limits_parse_from_flags_and_bad_ones_are_refused() {
+        let config = Config::try_parse_from([
+            "frontline",
+            "serve",
+            "--rate-limit-api-per-address",
+            "off",
+            "--rate-limit-sign-in-per-account",
+            "50/h",
+            "--trusted-proxy",
+            "10.0.0.0/8,192.0.2.7",
+            "--trusted-proxy",
+            "2001:db8::/32",
+        ])
+        .unwrap();
+        let Command::Serve(args) = config.command else {
+            panic!("not serve")
+        };
+        let limits = &args.limits;
+        assert_eq!(limits.rate_limit_api_per_address, Limit(None));
+        assert_eq!(
+            limits.rate_limit_sign_in_per_account,
+            Limit(Some(frontline_server::Quota::per_hour(50)))
+        );
+        let proxies: Vec<String> = limits
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]);
+        assert_eq!(limits.rate_limits, Switch::On);
+        for bad in [
+            ["--trusted-proxy", "10.0.0.0/33"],
+            ["--trusted-proxy", "proxy.internal"],
+            ["--rate-limit-api-per-account", "lots"],
+            ["--idle-timeout", "5"],
+            ["--rate-limits", "maybe"],
+        ] {
+            let mut argv = vec!["frontline", "serve"];
+            argv.extend(bad);
+            assert!(
+                Config::try_parse_from(&argv).is_err(),
+                "{bad:?} was accepted"
+            );
+        }
     }
 
     #[test]

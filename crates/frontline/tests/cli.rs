@@ -568,3 +568,111 @@ fn an_sqlite_export_moves_into_postgresql_unchanged() {
         stderr(&again)
     );
 }
+
+/// `frontline serve` on a free port with these extra flags; returns the child and its address
+/// once it prints where it listens.
+fn serve_with(db: &Path, flags: &[&str]) -> (std::process::Child, String) {
+    let mut child = frontline(db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo"])
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = lines_of(child.stdout.take().unwrap());
+    let first = lines
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve prints its address");
+    let address = first
+        .split("http://")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .trim()
+        .to_owned();
+    (child, address)
+}
+
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// The status code of a JSON POST sent as from `client` through a trusted proxy.
+fn post_status(address: &str, path: &str, client: &str, body: &str) -> u16 {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nX-Forwarded-For: {client}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {response:?}"))
+}
+
+#[test]
+fn failed_sign_ins_from_many_addresses_keep_the_server_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address) =
+        serve_with(&dir.path().join("f.db"), &["--trusted-proxy", "127.0.0.1"]);
+    let pid = child.id();
+    // 304 wrong passwords for made-up accounts, from 16 addresses at once. Each check needs
+    // argon2id's 19 MiB; unbounded, this grew the server to gigabytes that never came back.
+    let threads: Vec<_> = (1..=16)
+        .map(|n| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                (0..19)
+                    .map(|i| {
+                        let body = format!(
+                            r#"{{"email":"nobody{n}-{i}@example.com","password":"guess {i}"}}"#
+                        );
+                        post_status(
+                            &address,
+                            "/api/v1/session",
+                            &format!("203.0.113.{n}"),
+                            &body,
+                        )
+                    })
+                    .collect::<Vec<u16>>()
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let peak_mib = proc_status_kib(pid, "VmHWM") / 1024;
+    let now_mib = proc_status_kib(pid, "VmRSS") / 1024;
+    let _ = child.kill();
+    let _ = child.wait();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 503),
+        "only 'wrong' or 'busy, retry' expected: {statuses:?}"
+    );
+    assert!(
+        checked >= 150,
+        "most attempts should have been checked, not refused: {checked} of {}",
+        statuses.len()
+    );
+    assert!(
+        peak_mib < 100,
+        "the server peaked at {peak_mib} MiB (now {now_mib} MiB) after {checked} failed sign-ins"
+    );
+}

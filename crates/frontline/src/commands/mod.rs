@@ -18,7 +18,7 @@ use crate::cli::{Command, Config};
 pub async fn run(config: Config) -> Result<()> {
     let url = config.database_url;
     match config.command {
-        Command::Serve(args) => serve::run(&url, args).await,
+        Command::Serve(args) => serve::run(&url, *args).await,
         Command::Demo(args) => demo::run(&url, args).await,
         Command::Migrate => transfer::migrate(&url).await,
         Command::Admin { command } => admin::run(&url, command).await,

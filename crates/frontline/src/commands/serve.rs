@@ -2,14 +2,18 @@
 //! print where to go, and serve until SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use frontline::demo;
+use frontline_server::RateLimitConfig;
 use frontline_server::ServerConfig;
+use frontline_server::connections::ConnectionLimits;
+use frontline_server::middleware::TrustedProxies;
 use frontline_store::{PageRequest, PeopleFilter, Store};
 use tokio::sync::watch;
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, Switch};
 use crate::database::{self, DatabaseUrl};
 
 pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
@@ -24,7 +28,16 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         }
         None => Vec::new(),
     };
+    let descriptors = raise_descriptor_limit();
     let store = database::open(url).await?;
+    let metrics_listener = match args.limits.metrics_listen {
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("could not listen on --metrics-listen {address}"))?,
+        ),
+        None => None,
+    };
     // Bind before seeding so a taken port fails at once, not after the demo is written.
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -83,16 +96,88 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
     let ledger_goal =
         frontline_core::LedgerGoal::new(args.ledger_goal_minutes, args.ledger_goal_days)
             .context("the ledger goal is out of range")?;
-    let config = ServerConfig {
+    let limits = &args.limits;
+    let mut config = ServerConfig {
         secure_cookies: args.secure_cookies,
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_roots,
         ledger_goal,
         ..ServerConfig::new(store)
     };
+    config.connections = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(limits.header_timeout),
+        idle_timeout: Duration::from_secs(limits.idle_timeout),
+        max_connections: match limits.max_connections {
+            Some(max) => usize::try_from(max).unwrap_or(usize::MAX),
+            None => ConnectionLimits::cap_for_descriptors(descriptors),
+        },
+    };
+    if let Some(checks) = limits.password_checks {
+        config.password_checks = usize::try_from(checks).unwrap_or(1);
+    }
+    config.rate_limit = match limits.rate_limits {
+        Switch::Off => RateLimitConfig::unlimited(),
+        Switch::On => RateLimitConfig {
+            api_per_address: limits.rate_limit_api_per_address.0,
+            api_per_account: limits.rate_limit_api_per_account.0,
+            login_per_address: limits.rate_limit_sign_in_per_address.0,
+            login_per_account_address: limits.rate_limit_sign_in_per_account_address.0,
+            login_per_account: limits.rate_limit_sign_in_per_account.0,
+        },
+    };
+    config.trusted_proxies = TrustedProxies(limits.trusted_proxies.clone());
+    config.metrics_token_hash = limits
+        .metrics_token
+        .as_deref()
+        .map(frontline_server::auth::hash_secret);
+    tracing::info!(
+        max_connections = config.connections.max_connections,
+        descriptors,
+        rate_limits = ?limits.rate_limits,
+        trusted_proxies = limits.trusted_proxies.len(),
+        "limits"
+    );
+    if let Some(listener) = metrics_listener {
+        let stop = stopped(stop_rx.clone());
+        tokio::spawn(async move {
+            let served = axum_serve_metrics(listener, stop).await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     frontline_server::serve(config, listener, stopped(stop_rx))
         .await
         .context("the server stopped with an error")
+}
+
+/// `/metrics` alone on its own address, until the server stops.
+async fn axum_serve_metrics(
+    listener: tokio::net::TcpListener,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    frontline_server::connections::serve(
+        listener,
+        frontline_server::ops::metrics_router(),
+        ConnectionLimits {
+            max_connections: 64,
+            ..ConnectionLimits::default()
+        },
+        stop,
+    )
+    .await
+}
+
+/// Raise the soft open-file limit to the hard one and return what it now is: every
+/// connection is a descriptor, and the default soft limit (often 1,024) is far too few.
+fn raise_descriptor_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not raise the open-file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1_024, |(soft, _)| soft)
+        }
+    }
 }
 
 async fn has_people(store: &dyn Store) -> Result<bool> {
