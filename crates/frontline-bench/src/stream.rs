@@ -83,6 +83,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let mut config = ServerConfig::new(store);
     config.rate_limit = RateLimitConfig::unlimited();
+    // Subscribers are bounded by the process's descriptors (`ulimit -n`), not by the
+    // product's default cap, which is below the 10,000 streams measured.
+    config.connections.max_connections = 1_000_000;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     println!("LISTENING {}", listener.local_addr()?);
     frontline_server::serve(config, listener, std::future::pending()).await?;
