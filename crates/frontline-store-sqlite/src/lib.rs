@@ -7,6 +7,7 @@
 //! Nothing outside this crate sees rusqlite types.
 
 mod asks;
+pub mod backup;
 mod cases;
 mod decisions;
 mod export;

@@ -65,6 +65,13 @@ pub enum Command {
     Export,
     /// Load a file written by `export` into an empty database (either backend).
     Import(ImportArgs),
+    /// Copy the SQLite database to PATH while `frontline serve` keeps running: a consistent
+    /// snapshot, checked, written under a temporary name and renamed, readable by the owner
+    /// only (it holds password and token hashes). For PostgreSQL use pg_dump.
+    Backup(BackupArgs),
+    /// Replace the SQLite database with a backup, after checking the backup. Stop `frontline
+    /// serve` first: restoring under a running server is refused.
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +223,24 @@ pub struct DemoArgs {
 pub struct ImportArgs {
     /// The file written by `frontline export` (`-` reads stdin).
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the backup (a new file).
+    pub path: PathBuf,
+    /// Replace PATH if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `frontline backup`.
+    pub backup: PathBuf,
+    /// Replace the database at --database-url if it exists (its data is lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -569,6 +569,315 @@ fn an_sqlite_export_moves_into_postgresql_unchanged() {
     );
 }
 
+/// An organisation just big enough to open cases over the API: a team that owns an outcome,
+/// an employee in it and a customer. Returns the customer's API token.
+fn org_for_cases(db: &Path) -> String {
+    run_ok(db, &["admin", "team", "create", "--name", "Orders"]);
+    for (email, name, role) in [
+        ("emp@frontline.example", "Emp", "employee"),
+        ("cust@example.com", "Cust", "customer"),
+    ] {
+        run_ok(
+            db,
+            &[
+                "admin", "person", "create", "--email", email, "--name", name, "--role", role,
+            ],
+        );
+    }
+    run_ok(
+        db,
+        &[
+            "admin",
+            "outcome",
+            "create",
+            "--key",
+            "order_arrives",
+            "--name",
+            "My order arrives",
+            "--team",
+            "Orders",
+        ],
+    );
+    run_ok(
+        db,
+        &[
+            "admin",
+            "membership",
+            "add",
+            "--email",
+            "emp@frontline.example",
+            "--team",
+            "Orders",
+        ],
+    );
+    run_ok(
+        db,
+        &["admin", "token", "create", "--email", "cust@example.com"],
+    )
+    .trim()
+    .to_owned()
+}
+
+/// Open a case over HTTP; its number (`FL-1234` → 1234) once the server answered 201.
+fn create_case(address: &str, token: &str, subject: &str) -> Option<i64> {
+    let body = serde_json::json!({
+        "subject": subject,
+        "body": "Where is my parcel?",
+        "outcome": "order_arrives",
+    })
+    .to_string();
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        stream,
+        "POST /api/v1/cases HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    if !response.starts_with("HTTP/1.1 201") {
+        return None;
+    }
+    let (_, rest) = response.split_once("\"number\":\"FL-")?;
+    rest.split('"').next()?.parse().ok()
+}
+
+fn wait_for(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
+    let until = Instant::now() + deadline;
+    while !done() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_backup_taken_while_the_server_writes_restores_every_case_acknowledged_before_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let token = org_for_cases(&db);
+    let mut server = frontline(&db)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = lines_of(server.stdout.take().unwrap())
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve prints its address");
+    let address = first
+        .split("http://")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .trim()
+        .to_owned();
+
+    // Two clients open cases without pause, each recording a case only once it was
+    // acknowledged (201), until told to stop.
+    let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..2)
+        .map(|client| {
+            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+            let (address, token) = (address.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut sent = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    sent += 1;
+                    let subject = format!("Parcel {client}-{sent}");
+                    if let Some(number) = create_case(&address, &token, &subject) {
+                        acknowledged.lock().unwrap().push(number);
+                    }
+                }
+            })
+        })
+        .collect();
+    let count = || acknowledged.lock().unwrap().len();
+    wait_for("the first 50 cases", Duration::from_secs(120), || {
+        count() >= 50
+    });
+
+    let before: Vec<i64> = acknowledged.lock().unwrap().clone();
+    let backup = dir.path().join("backups").join("frontline.db");
+    std::fs::create_dir(backup.parent().unwrap()).unwrap();
+    let output = run_ok(&db, &["backup", backup.to_str().unwrap()]);
+    let during = count() - before.len();
+    assert!(
+        output.starts_with(&format!(
+            "backed up {} to {}: ",
+            db.display(),
+            backup.display()
+        )) && output.contains(" cases, "),
+        "{output}"
+    );
+    // The server kept writing after the backup, and a restore over the file it has open is
+    // refused even with --force.
+    let after_backup = count();
+    wait_for("cases after the backup", Duration::from_secs(60), || {
+        count() >= after_backup + 20
+    });
+    let refused = run(&db, &["restore", backup.to_str().unwrap(), "--force"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("is in use (is `frontline serve` running?)"),
+        "{}",
+        stderr(&refused)
+    );
+
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().unwrap();
+    }
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+
+    let restored = dir.path().join("restored.db");
+    let output = run_ok(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(output.starts_with("restored "), "{output}");
+    let conn = rusqlite::Connection::open(&restored).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let mut numbers = conn.prepare("SELECT number FROM cases").unwrap();
+    let present: std::collections::HashSet<i64> = numbers
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let missing: Vec<&i64> = before.iter().filter(|n| !present.contains(n)).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged before the backup but missing from it: {missing:?}"
+    );
+    eprintln!(
+        "{} cases acknowledged before the backup, {during} while it ran, {} in it",
+        before.len(),
+        present.len()
+    );
+    drop(numbers);
+    drop(conn);
+    assert!(run_ok(&restored, &["migrate"]).contains("up to date"));
+}
+
+#[test]
+fn backup_refuses_an_existing_path_unless_forced_and_writes_a_file_only_its_owner_reads() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_ok(&db, &["migrate"]);
+    let existing = dir.path().join("existing.db");
+    std::fs::write(&existing, "keep me").unwrap();
+
+    let refused = run(&db, &["backup", existing.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("exists; pass --force"), "{message}");
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me");
+
+    let fresh = dir.path().join("fresh.db");
+    let printed = run_ok(&db, &["backup", fresh.to_str().unwrap()]);
+    assert!(
+        printed.contains("0 cases") && printed.contains("schema version"),
+        "{printed}"
+    );
+    run_ok(&db, &["backup", existing.to_str().unwrap(), "--force"]);
+    for file in [&fresh, &existing] {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        assert!(
+            std::fs::read(file)
+                .unwrap()
+                .starts_with(b"SQLite format 3\0")
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let itself = run(&db, &["backup", db.to_str().unwrap(), "--force"]);
+    assert!(
+        stderr(&itself).contains("is the database itself"),
+        "{}",
+        stderr(&itself)
+    );
+}
+
+#[test]
+fn restore_refuses_files_that_are_not_frontline_databases_and_an_existing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.db");
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a database at all, just some words ".repeat(200)).unwrap();
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    for (file, says) in [
+        (&text, "is not a Frontline database: file is not a database"),
+        (&other, "has no schema_migrations table"),
+        (&dir.path().join("missing.db"), "not found"),
+    ] {
+        let output = run(&target, &["restore", file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(
+            message.starts_with("error: could not restore: "),
+            "{message}"
+        );
+        assert!(message.contains(says), "{message}");
+    }
+    assert!(!target.exists(), "nothing was written");
+
+    // A good backup is still not put over an existing database without --force.
+    let source = dir.path().join("source.db");
+    let backup = dir.path().join("backup.db");
+    org_for_cases(&source);
+    run_ok(&source, &["backup", backup.to_str().unwrap()]);
+    run_ok(&target, &["migrate"]);
+    let refused = run(&target, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("exists; pass --force to replace it"),
+        "{}",
+        stderr(&refused)
+    );
+    let printed = run_ok(&target, &["restore", backup.to_str().unwrap(), "--force"]);
+    assert!(printed.contains("2 people"), "{printed}");
+    assert_eq!(run_ok(&target, &["export"]), run_ok(&source, &["export"]));
+}
+
+#[test]
+fn backup_and_restore_point_postgresql_users_to_its_own_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Path::new("postgres://frontline@127.0.0.1:1/frontline");
+    let file = dir.path().join("b.db");
+    for (command, says) in [("backup", "pg_dump"), ("restore", "pg_restore")] {
+        let output = run(url, &[command, file.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1));
+        let message = stderr(&output);
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(message.contains(says), "{message}");
+    }
+    assert!(!file.exists());
+}
+
 /// `frontline serve` on a free port with these extra flags; returns the child and its address
 /// once it prints where it listens.
 fn serve_with(db: &Path, flags: &[&str]) -> (std::process::Child, String) {

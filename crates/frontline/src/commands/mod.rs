@@ -5,6 +5,7 @@
 //! address and demo logins), so it can be piped; progress and diagnostics go to stderr.
 
 mod admin;
+mod backup;
 mod demo;
 mod serve;
 mod transfer;
@@ -24,6 +25,8 @@ pub async fn run(config: Config) -> Result<()> {
         Command::Admin { command } => admin::run(&url, command).await,
         Command::Export => transfer::export(&url).await,
         Command::Import(args) => transfer::import(&url, &args.file).await,
+        Command::Backup(args) => backup::backup(&url, &args.path, args.force).await,
+        Command::Restore(args) => backup::restore(&url, &args.backup, args.force).await,
     }
 }
 

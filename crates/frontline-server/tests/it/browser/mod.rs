@@ -1,7 +1,9 @@
 //! Browser tests: real headless Chromium driven through ChromeDriver (fantoccini), against a
-//! real `TestApp` server. ChromeDriver is started once per test binary on a free port and
-//! watched by a small shell loop that stops it when this process exits, so it never outlives
-//! the test run. Tests take a shared lock: Chromium is heavy and the machine has two cores.
+//! real `TestApp` server. ChromeDriver is started once per test binary on a free port (all
+//! browser tests share it), waited for up to 60 s through its status endpoint, and watched by
+//! a small shell loop that stops it when this process exits, so it never outlives the test
+//! run. When it does not start, the failure quotes its own output. Tests take a shared lock:
+//! Chromium is heavy and the machine has two cores.
 //!
 //! Missing Chromium or ChromeDriver skips these tests with a message, unless
 //! `FRONTLINE_REQUIRE_BROWSER=1` (set by `scripts/test`), which makes it a failure.
@@ -16,6 +18,7 @@ mod leaders;
 mod org;
 mod scoreboard;
 
+use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -34,6 +37,9 @@ const CHROMEDRIVER: &str = "chromedriver";
 /// How long a wait for a condition may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(8);
 pub const PASSWORD: &str = "correct horse battery";
+/// How long ChromeDriver may take to answer. Idle it takes well under a second, but a cold CI
+/// run on a loaded two-core machine outlasted the 10 s this once was, failing every test.
+const DRIVER_START: Duration = Duration::from_secs(60);
 
 /// Serialises the browser tests (see the module header).
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -52,34 +58,108 @@ fn start_driver() -> Result<u16, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?
         .port();
+    // ChromeDriver's own output (stdout and stderr) goes to this file, so that when it does
+    // not start, the failure says why. Removed when this function returns; a driver that is
+    // running by then writes on into the removed file, which costs nothing.
+    let log = tempfile::Builder::new()
+        .prefix("frontline-chromedriver-")
+        .suffix(".log")
+        .tempfile()
+        .map_err(|e| format!("no temporary file for {CHROMEDRIVER}'s output: {e}"))?;
     // The shell runs ChromeDriver and waits while this test process lives; when the test
     // process is gone (however it ended) the loop ends and the trap stops ChromeDriver,
-    // which closes the browsers it started.
+    // which closes the browsers it started. The shell ends when the driver does.
     let script = r#"command -v "$3" >/dev/null || exit 127
-"$3" --port="$1" --allowed-ips=127.0.0.1 >/dev/null 2>&1 &
+"$3" --port="$1" --allowed-ips=127.0.0.1 >"$4" 2>&1 &
 driver=$!
 trap 'kill $driver 2>/dev/null' EXIT
 while kill -0 "$2" 2>/dev/null && kill -0 "$driver" 2>/dev/null; do sleep 1; done"#;
-    Command::new("sh")
+    let mut shell = Command::new("sh")
         .args(["-c", script, "sh"])
         .arg(port.to_string())
         .arg(std::process::id().to_string())
         .arg(CHROMEDRIVER)
+        .arg(log.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not start {CHROMEDRIVER}: {e}"))?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+    let output = || match std::fs::read_to_string(log.path()) {
+        Ok(text) if !text.trim().is_empty() => {
+            let text = text.trim();
+            // The end says why it stopped; keep the message readable.
+            let start = text.len().saturating_sub(2_000);
+            let start = (start..text.len())
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            format!("its output:\n{}", &text[start..])
+        }
+        Ok(_) => "it printed nothing".to_owned(),
+        Err(e) => format!("its output could not be read: {e}"),
+    };
+    let deadline = Instant::now() + DRIVER_START;
+    loop {
+        if driver_ready(port) {
             return Ok(port);
         }
-        std::thread::sleep(Duration::from_millis(50));
+        match shell.try_wait() {
+            Ok(Some(status)) if status.code() == Some(127) => {
+                return Err(format!(
+                    "{CHROMEDRIVER} is not installed (apt-get install chromium-driver)"
+                ));
+            }
+            // The shell's own status says nothing about the driver's; its output does.
+            Ok(Some(_)) => {
+                return Err(format!(
+                    "{CHROMEDRIVER} stopped before it was ready; {}",
+                    output()
+                ));
+            }
+            Ok(None) | Err(_) => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{CHROMEDRIVER} did not start within {} s (apt-get install chromium-driver); {}",
+                DRIVER_START.as_secs(),
+                output()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!(
-        "{CHROMEDRIVER} did not start (apt-get install chromium-driver)"
-    ))
+}
+
+/// Whether the driver on `port` answers its status endpoint and says it takes sessions
+/// (listening alone is not enough: it accepts connections before it is ready).
+fn driver_ready(port: u16) -> bool {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(2)) else {
+        return false;
+    };
+    let request = b"GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .and_then(|()| stream.write_all(request))
+        .is_err()
+    {
+        return false;
+    }
+    // ChromeDriver keeps the connection open despite `Connection: close`, so read until the
+    // answer says ready rather than to the end.
+    let mut response = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => response.extend_from_slice(&chunk[..read]),
+        }
+        let compact: String = String::from_utf8_lossy(&response)
+            .split_whitespace()
+            .collect();
+        if compact.contains("\"ready\":true") {
+            return true;
+        }
+    }
 }
 
 /// The lock and the driver's port, or `None` when browser tests should be skipped.
