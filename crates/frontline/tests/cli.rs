@@ -662,21 +662,7 @@ fn a_backup_taken_while_the_server_writes_restores_every_case_acknowledged_befor
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let token = org_for_cases(&db);
-    let mut server = frontline(&db)
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-demo"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let first = lines_of(server.stdout.take().unwrap())
-        .recv_timeout(Duration::from_secs(60))
-        .expect("serve prints its address");
-    let address = first
-        .split("http://")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .trim()
-        .to_owned();
+    let (mut server, address) = serve_with(&db, &[]);
 
     // Two clients open cases without pause, each recording a case only once it was
     // acknowledged (201), until told to stop.
