@@ -97,6 +97,19 @@ pub struct ServeArgs {
     #[arg(long, env = "FRONTLINE_LEDGER_GOAL_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=366))]
     pub ledger_goal_days: u32,
+    /// Rate limits on sign-in and API calls: `on` (the defaults) or `off`. Off only for a
+    /// server that one local client hammers on purpose (API fuzzing in `scripts/schemathesis`,
+    /// load tests); never for one reachable from the internet. Hidden from `--help` because it
+    /// is a testing switch, not a production setting.
+    #[arg(long, env = "FRONTLINE_RATE_LIMITS", value_enum, default_value_t = RateLimits::On, hide = true)]
+    pub rate_limits: RateLimits,
+}
+
+/// Whether the server limits request rates (`--rate-limits`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RateLimits {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]

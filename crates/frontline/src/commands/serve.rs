@@ -9,7 +9,7 @@ use frontline_server::ServerConfig;
 use frontline_store::{PageRequest, PeopleFilter, Store};
 use tokio::sync::watch;
 
-use crate::cli::ServeArgs;
+use crate::cli::{RateLimits, ServeArgs};
 use crate::database::{self, DatabaseUrl};
 
 pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
@@ -88,6 +88,13 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_roots,
         ledger_goal,
+        rate_limit: match args.rate_limits {
+            RateLimits::On => frontline_server::RateLimitConfig::default(),
+            RateLimits::Off => {
+                tracing::warn!("rate limits are off (--rate-limits off): for testing only");
+                frontline_server::RateLimitConfig::unlimited()
+            }
+        },
         ..ServerConfig::new(store)
     };
     frontline_server::serve(config, listener, stopped(stop_rx))
