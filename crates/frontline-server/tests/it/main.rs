@@ -10,6 +10,7 @@ mod feelings;
 mod guidelines;
 mod ledger;
 mod openapi;
+mod openapi_answers;
 mod ops;
 mod org_history;
 mod pages;
