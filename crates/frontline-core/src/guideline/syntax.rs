@@ -16,8 +16,15 @@ use super::compile::CompileError;
 pub(crate) fn describe(source: &str, errors: &ParseErrors) -> CompileError {
     let mut best: Option<(bool, (isize, isize), String)> = None;
     for error in &errors.errors {
-        let (meaningful, message) = sentence(error, at_end(source, error.pos));
-        let candidate = (meaningful, error.pos, message);
+        // The recursion limit's error carries character offsets, not a line and column; the
+        // whole expression is too deep, so point at its start.
+        let pos = if recursion_limit(error) {
+            (1, 1)
+        } else {
+            error.pos
+        };
+        let (meaningful, message) = sentence(error, at_end(source, pos));
+        let candidate = (meaningful, pos, message);
         best = match best {
             None => Some(candidate),
             Some(current) => {
@@ -50,15 +57,21 @@ fn at_end(source: &str, (line, column): (isize, isize)) -> bool {
     line > last_line || (line == last_line && column > last_column)
 }
 
-/// A sentence for one parser error, and whether it says anything beyond "cannot be read".
-fn sentence(error: &ParseError, at_end: bool) -> (bool, String) {
-    let raw = error.msg.as_str();
+/// Whether this is the parser giving up on an expression nested past its recursion limit
+/// (reported directly, or wrapped in the error ANTLR passes on).
+fn recursion_limit(error: &ParseError) -> bool {
     let cause = error
         .source
         .as_ref()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    if raw.contains("Recursion limit") || cause.contains("Recursion limit") {
+    error.msg.contains("Recursion limit") || cause.contains("Recursion limit")
+}
+
+/// A sentence for one parser error, and whether it says anything beyond "cannot be read".
+fn sentence(error: &ParseError, at_end: bool) -> (bool, String) {
+    let raw = error.msg.as_str();
+    if recursion_limit(error) {
         return (true, "the expression is nested too deeply".to_owned());
     }
     let antlr = raw.strip_prefix("Syntax error: ");

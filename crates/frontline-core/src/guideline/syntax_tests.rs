@@ -165,9 +165,25 @@ fn no_error_shows_the_parsers_internals() {
                 "{source:?} shows {internal:?}: {shown}"
             );
         }
-        assert!(e.message.starts_with("syntax error: ") || !e.message.is_empty());
+        // The position is inside the text (or just after its last character).
+        let lines: Vec<&str> = source.split('\n').collect();
         assert!(e.line >= 1 && e.column >= 1, "{source:?}: {e:?}");
+        let line = lines
+            .get(e.line as usize - 1)
+            .unwrap_or_else(|| panic!("{source:?}: {e:?}"));
+        assert!(
+            e.column as usize <= line.chars().count() + 1,
+            "{source:?}: {e:?}"
+        );
     }
+}
+
+#[test]
+fn an_expression_nested_past_the_parsers_limit_is_too_deep_from_its_start() {
+    let deep = format!("{}true{}", "(".repeat(990), ")".repeat(990));
+    let e = refused(&deep);
+    assert!(e.message.contains("nested too deeply"), "{}", e.message);
+    assert_eq!((e.line, e.column), (1, 1));
 }
 
 #[test]
