@@ -3,8 +3,10 @@
 //! server. The page is plain HTML with inline CSS: it needs no CDN and no JavaScript.
 //!
 //! After generation the document is completed in one pass: every operation gets the problem
-//! responses its shape implies (401 when authenticated, 422 when it takes input…), so the
-//! annotations list only successes and nothing is forgotten.
+//! responses its shape implies (401 when authenticated, 422 when it takes input, 429 on every
+//! API call…), so the annotations list only successes and the problems particular to them (a
+//! customer's 404 on a staff-only list), and every integer gets the range its type parses.
+//! `scripts/schemathesis` checks the result against a running server.
 
 use askama::Template;
 use axum::extract::State;
@@ -166,6 +168,7 @@ fn complete(doc: &mut Value) {
                 .get("parameters")
                 .and_then(Value::as_array)
                 .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let api = path.starts_with("/api/v1/");
             let mut statuses = Vec::new();
             if has_body {
                 statuses.extend([400, 413, 415, 422]);
@@ -174,18 +177,35 @@ fn complete(doc: &mut Value) {
                 statuses.push(422);
             }
             if !public {
-                statuses.extend([401, 403, 429]);
+                statuses.extend([401, 403]);
             }
             if path.contains('{') {
+                // A path id is parsed and looked up: malformed and unknown are both 404.
                 statuses.push(404);
             }
-            if method != "get" && path.starts_with("/api/v1/") {
+            if method != "get" && api {
                 statuses.push(409);
             }
-            if path.starts_with("/api/v1/") {
-                statuses.extend([500, 503]);
+            if api {
+                // Every API call counts against its client address's limit, signed in or not.
+                statuses.extend([429, 500, 503]);
             }
             let responses = &mut operation["responses"];
+            // A problem an annotation names with only a description (`(status = 404,
+            // description = "…")`) gets the shared problem body, keeping that description.
+            if let Some(listed) = responses.as_object_mut() {
+                for (key, response) in listed.iter_mut() {
+                    let is_problem = key.starts_with('4') || key.starts_with('5');
+                    let bare = response.get("content").is_none() && response.get("$ref").is_none();
+                    if let (true, true, Ok(status)) = (is_problem, bare, key.parse::<u16>()) {
+                        let description = response["description"].clone();
+                        *response = json!({
+                            "$ref": format!("#/components/responses/{}", response_name(status)),
+                            "description": description,
+                        });
+                    }
+                }
+            }
             for status in statuses {
                 let key = status.to_string();
                 if responses.get(&key).is_none() {
@@ -193,6 +213,65 @@ fn complete(doc: &mut Value) {
                 }
             }
         }
+    }
+    bound_integers(doc);
+}
+
+/// Give every integer schema the range its Rust type accepts. utoipa (with
+/// `non_strict_integers`) writes the type as the format (`u-int32`…) but no maximum, and a
+/// client reading `int32` would believe 2147483648 is refused when a `u32` takes it. After
+/// this the schema says exactly what parsing accepts; a field with a narrower rule says so in
+/// its own `minimum`/`maximum`, which is kept. Formats become the standard `int32`/`int64`
+/// wherever the range fits them.
+fn bound_integers(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let range = match map.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i128::from(i8::MIN), i128::from(i8::MAX), Some("int32"))),
+                Some("u-int8" | "uint8") => Some((0, i128::from(u8::MAX), Some("int32"))),
+                Some("int16") => Some((i128::from(i16::MIN), i128::from(i16::MAX), Some("int32"))),
+                Some("u-int16" | "uint16") => Some((0, i128::from(u16::MAX), Some("int32"))),
+                Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX), Some("int32"))),
+                Some("u-int32" | "uint32") => Some((0, i128::from(u32::MAX), Some("int64"))),
+                Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX), Some("int64"))),
+                Some("u-int64" | "uint64") => Some((0, i128::from(u64::MAX), None)),
+                // utoipa writes `usize` with no format, only `minimum: 0`.
+                None if map.get("minimum").and_then(Value::as_f64) == Some(0.0) => {
+                    Some((0, i128::from(u64::MAX), None))
+                }
+                _ => None,
+            };
+            let is_integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            if let (true, Some((min, max, format))) = (is_integer, range) {
+                let tighter_min = map.get("minimum").and_then(Value::as_f64);
+                let tighter_max = map.get("maximum").and_then(Value::as_f64);
+                if tighter_min.is_none_or(|m| (m as i128) < min) {
+                    map.insert("minimum".into(), json_integer(min));
+                }
+                if tighter_max.is_none_or(|m| (m as i128) > max) {
+                    map.insert("maximum".into(), json_integer(max));
+                }
+                match format {
+                    Some(format) => map.insert("format".into(), json!(format)),
+                    None => map.remove("format"),
+                };
+            }
+            map.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
+}
+
+fn json_integer(n: i128) -> Value {
+    match (i64::try_from(n), u64::try_from(n)) {
+        (Ok(n), _) => json!(n),
+        (_, Ok(n)) => json!(n),
+        _ => Value::Null,
     }
 }
 

@@ -31,8 +31,10 @@ pub struct CompileError {
 }
 
 impl CompileError {
+    /// At byte `offset` of `source` (the parser's offsets are bytes), told as a line and a
+    /// column in characters, as an editor shows them.
     fn at(source: &str, offset: usize, message: impl Into<String>) -> Self {
-        let before: String = source.chars().take(offset).collect();
+        let before = &source[..char_boundary(source, offset)];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         Self {
@@ -41,6 +43,15 @@ impl CompileError {
             column: u32::try_from(column).unwrap_or(u32::MAX),
         }
     }
+}
+
+/// The largest character boundary of `source` at or before byte `offset`.
+pub(crate) fn char_boundary(source: &str, offset: usize) -> usize {
+    let mut at = offset.min(source.len());
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// A checked expression, ready to evaluate against facts of the schema it was compiled for.
@@ -63,7 +74,8 @@ impl CompiledExpr {
     }
 }
 
-/// A node of the checked tree; `span` is its character range in the source, for explanations.
+/// A node of the checked tree; `span` is its byte range in the source (first and last byte,
+/// as the parser gives them), for explanations.
 #[derive(Clone, Debug)]
 pub(crate) struct Node {
     pub(crate) op: Op,
@@ -169,16 +181,7 @@ pub fn compile(source: &str, schema: &Schema) -> Result<CompiledExpr, CompileErr
 fn lower_source(source: &str, schema: &Schema) -> Result<(Node, Ty), CompileError> {
     let (expr, info) = Parser::new()
         .parse_with_source_info(source)
-        .map_err(|errors| {
-            let first = errors.errors.first();
-            let (line, column) = first.map_or((1, 1), |e| e.pos);
-            let message = first.map_or("the expression could not be parsed", |e| e.msg.as_str());
-            CompileError {
-                message: format!("syntax error: {message}"),
-                line: u32::try_from(line.max(1)).unwrap_or(1),
-                column: u32::try_from(column.max(0) + 1).unwrap_or(1),
-            }
-        })?;
+        .map_err(|errors| super::syntax::describe(source, &errors))?;
     let mut lowering = Lowering {
         schema,
         info: &info,

@@ -178,14 +178,14 @@ struct Explainer<'a> {
 impl Explainer<'_> {
     fn snippet(&self, node: &Node) -> String {
         let (start, stop) = extent(node);
-        let text: String = self
-            .expr
-            .source
-            .chars()
-            .skip(start as usize)
-            .take((stop.saturating_sub(start) + 1) as usize)
-            .collect();
-        let text = text.trim();
+        let source: &str = &self.expr.source;
+        let start = super::compile::char_boundary(source, start as usize);
+        // `stop` is the node's last byte; end after the character that byte belongs to.
+        let mut end = (stop as usize).saturating_add(1).clamp(start, source.len());
+        while !source.is_char_boundary(end) {
+            end += 1;
+        }
+        let text = source[start..end].trim();
         if text.is_empty() {
             self.expr.source.trim().to_owned()
         } else {

@@ -17,6 +17,7 @@
 mod compile;
 mod eval;
 mod facts;
+mod syntax;
 
 use std::sync::Arc;
 
@@ -327,5 +328,7 @@ pub fn check_explanation(text: &str) -> Result<String, ValueError> {
     Ok(text.to_owned())
 }
 
+#[cfg(test)]
+mod syntax_tests;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::ids::RuleId;
 
-fn refund_kind() -> DecisionKind {
+pub(super) fn refund_kind() -> DecisionKind {
     DecisionKind {
         key: crate::DecisionKindKey::parse("refund").unwrap(),
         name: "Refund".into(),
@@ -35,7 +35,7 @@ fn refund_kind() -> DecisionKind {
     }
 }
 
-fn auto() -> AutoFacts {
+pub(super) fn auto() -> AutoFacts {
     AutoFacts {
         customer_tenure_days: 400.0,
         customer_lifetime_value: 1200.0,

@@ -153,6 +153,7 @@ pub struct AskQuery {
     /// claimed.
     pub status: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_before` of the previous page.
     pub before: Option<String>,

@@ -228,6 +228,7 @@ pub struct CaseQuery {
     pub after: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -25,6 +25,7 @@ pub struct EventQuery {
     pub after: Option<i64>,
     /// Page size, 1 to 200 (default 50).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Only events about this case (id or number).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +41,10 @@ pub struct EventQuery {
     tag = "events",
     summary = "Read the event log",
     params(EventQuery),
-    responses((status = 200, description = "A page of events", body = EventPage)),
+    responses(
+        (status = 200, description = "A page of events", body = EventPage),
+        (status = 404, description = "`case` names a case that does not exist or is not the caller's to see"),
+    ),
 )]
 pub async fn list_events(
     State(state): State<AppState>,

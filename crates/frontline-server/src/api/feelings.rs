@@ -305,6 +305,7 @@ pub async fn figures(
 #[into_params(parameter_in = Query)]
 pub struct MirrorQuery {
     /// How many ISO weeks, the current one included: 2 to 52 (default 12).
+    #[param(minimum = 2, maximum = 52)]
     pub weeks: Option<u32>,
     /// One team's id (default: every current team).
     pub team: Option<String>,
@@ -355,6 +356,7 @@ pub struct HeroesQuery {
     /// Only praise for this employee (person id).
     pub owner: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -110,7 +110,9 @@ pub async fn get_kind(
     Path(raw): Path<String>,
 ) -> Result<axum::Json<DecisionKind>> {
     read(&actor)?;
-    Ok(axum::Json(load_kind(&state, &kind_key(&raw)?).await?))
+    // A key that could never exist is a kind that does not exist (404), as for every path id.
+    let key = kind_key(&raw).map_err(|_| AppError::not_found(format!("decision kind {raw:?}")))?;
+    Ok(axum::Json(load_kind(&state, &key).await?))
 }
 
 /// A decision kind as sent.
@@ -522,6 +524,7 @@ pub async fn retire(
 #[into_params(parameter_in = Query)]
 pub struct BackTestQuery {
     /// How far back, 1 to 730 days (default 90).
+    #[param(minimum = 1, maximum = 730)]
     pub days: Option<u32>,
 }
 
@@ -580,12 +583,14 @@ pub async fn back_test(
 #[into_params(parameter_in = Query)]
 pub struct FiguresQuery {
     /// Only decisions of the last this many days, 1 to 730 (default 180).
+    #[param(minimum = 1, maximum = 730)]
     pub days: Option<u32>,
     /// Only rules of this kind.
     pub kind: Option<String>,
     /// Reviewed deviations needed before a rule can be a candidate to widen (default 5).
     pub min_reviewed: Option<u32>,
     /// Share of reviewed deviations upheld, 0 to 1 (default 0.8).
+    #[param(minimum = 0, maximum = 1)]
     pub upheld_share: Option<f64>,
 }
 

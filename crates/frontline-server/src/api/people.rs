@@ -38,6 +38,7 @@ pub struct PeopleQuery {
     pub after: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

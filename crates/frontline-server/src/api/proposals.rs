@@ -99,7 +99,10 @@ pub async fn raise(state: &AppState, actor: &Actor, body: RaiseBody) -> Result<P
     tag = TAG,
     summary = "Propose a change, with cases and/or a theme as evidence",
     request_body = RaiseBody,
-    responses((status = 201, description = "Raised, open", body = Object)),
+    responses(
+        (status = 201, description = "Raised, open", body = Object),
+        (status = 404, description = "Customers: proposals do not exist for them"),
+    ),
 )]
 pub async fn raise_proposal(
     State(state): State<AppState>,
@@ -123,6 +126,7 @@ pub struct ProposalQuery {
     /// Only proposals citing this case (id or number).
     pub case: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_before` of the previous page.
     pub before: Option<String>,
@@ -185,7 +189,10 @@ pub async fn proposal_filter(
     tag = TAG,
     summary = "Proposals with their vote counts, newest first",
     params(ProposalQuery),
-    responses((status = 200, description = "Newest first", body = ProposalList)),
+    responses(
+        (status = 200, description = "Newest first", body = ProposalList),
+        (status = 404, description = "Customers: proposals do not exist for them"),
+    ),
 )]
 pub async fn list_proposals(
     State(state): State<AppState>,

@@ -269,7 +269,10 @@ pub async fn load(
     summary = "The outcome scoreboard: per outcome, cases, achieved rate, time to outcome against the target, feelings (staff)",
     description = "Over the cases opened in the period (default the last 90 days). Every figure has a link to the case list showing exactly its cases. The employees' mean feeling is shown only when at least `min_respondents` (5) different employees answered.",
     params(ScoreboardQuery),
-    responses((status = 200, description = "The scoreboard", body = Scoreboard)),
+    responses(
+        (status = 200, description = "The scoreboard", body = Scoreboard),
+        (status = 404, description = "Customers: the scoreboard does not exist for them"),
+    ),
 )]
 pub async fn scoreboard_json(
     State(state): State<AppState>,
@@ -289,7 +292,10 @@ pub async fn scoreboard_json(
     summary = "The outcome scoreboard as CSV (staff)",
     description = "The same figures as `GET /api/v1/scoreboard`, one line per outcome after a header line (RFC 4180: comma-separated, CRLF line ends, fields with commas, quotes or line breaks quoted). Empty cells mean no figure (nothing to count, or fewer than 5 employees answered).",
     params(ScoreboardQuery),
-    responses((status = 200, description = "The scoreboard", content_type = "text/csv")),
+    responses(
+        (status = 200, description = "The scoreboard", content_type = "text/csv"),
+        (status = 404, description = "Customers: the scoreboard does not exist for them"),
+    ),
 )]
 pub async fn scoreboard_csv(
     State(state): State<AppState>,

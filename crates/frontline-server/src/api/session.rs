@@ -32,7 +32,10 @@ pub struct SignInBody {
         `csrf_token` as `X-CSRF-Token` on every write made with the cookie.",
     request_body = SignInBody,
     security(()),
-    responses((status = 201, description = "Signed in", body = SessionView)),
+    responses(
+        (status = 201, description = "Signed in", body = SessionView),
+        (status = 401, description = "The email and password do not match an account"),
+    ),
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -66,7 +69,10 @@ pub async fn sign_in(
     tag = "session",
     summary = "Sign out",
     description = "Ends the session server-side and clears the cookie.",
-    responses((status = 204, description = "Signed out")),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 422, description = "The request is signed in with an API token, not a session"),
+    ),
 )]
 pub async fn sign_out(State(state): State<AppState>, actor: Actor) -> Result<Response> {
     let Via::Session { session_hash } = &actor.via else {

@@ -28,6 +28,7 @@ pub struct AlertQuery {
     /// Only this case's alerts (id or number).
     pub case: Option<String>,
     /// 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -38,7 +39,10 @@ pub struct AlertQuery {
     summary = "Mood alerts, newest first: a customer's words showed anger, or their mood dropped sharply",
     description = "Raised when a customer's message is written: anger when it has an angry word (\"furious\", \"unacceptable\", …) that no negation in the three words before cancels and it scores below 0, or scores -0.6 or less; a drop when it scores -0.3 or less and at least 0.5 below the mean of the customer's earlier messages on the case. Scores are VADER compound scores (English; sarcasm is not understood). The same alerts arrive live as `case.mood_alert` events on the stream (staff only).",
     params(AlertQuery),
-    responses((status = 200, description = "The alerts", body = Vec<AlertView>)),
+    responses(
+        (status = 200, description = "The alerts", body = Vec<AlertView>),
+        (status = 404, description = "`case` names a case that does not exist"),
+    ),
 )]
 pub async fn list_alerts(
     State(state): State<AppState>,

@@ -110,6 +110,7 @@ pub struct CreateWebhookBody {
 #[into_params(parameter_in = Query)]
 pub struct AttemptsQuery {
     /// How many, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

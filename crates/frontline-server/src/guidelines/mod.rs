@@ -90,13 +90,15 @@ pub fn check_expression(
     rule_type: RuleType,
     expression: Option<&str>,
 ) -> Result<Option<String>> {
-    match (rule_type.has_expression(), expression.map(str::trim)) {
-        (true, Some(source)) if !source.is_empty() => {
+    match (rule_type.has_expression(), expression) {
+        (true, Some(source)) if !source.trim().is_empty() => {
+            // Compiled as sent, so an error's line and column point into the text the author
+            // wrote (leading blank lines and spaces included); stored without the padding.
             guideline::compile(source, &kind.schema()).map_err(|error| AppError::Expression {
                 field: "expression".into(),
                 error,
             })?;
-            Ok(Some(source.to_owned()))
+            Ok(Some(source.trim().to_owned()))
         }
         (true, _) => Err(AppError::field(
             "expression",
@@ -105,7 +107,7 @@ pub fn check_expression(
                 rule_type.as_str()
             ),
         )),
-        (false, Some(source)) if !source.is_empty() => Err(AppError::field(
+        (false, Some(source)) if !source.trim().is_empty() => Err(AppError::field(
             "expression",
             "a principle is guidance text only; leave the expression out",
         )),

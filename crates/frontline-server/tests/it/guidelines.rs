@@ -306,6 +306,25 @@ async fn expressions_are_checked_when_saved_with_the_position() {
     assert_eq!(problem["position"]["line"], 1);
     assert_eq!(problem["errors"][0]["field"], "expression");
 
+    // Positions count the blanks the author typed, and the message is a sentence.
+    let problem = json(
+        app.post("/api/v1/rules", token, &rule("\n   amount = 200"))
+            .await,
+    )
+    .await;
+    assert_eq!(problem["position"]["line"], 2, "{problem}");
+    assert_eq!(problem["position"]["column"], 11, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("`=` cannot be used"), "{problem}");
+    assert!(!detail.contains("Syntax error"), "{problem}");
+    // Stored without the padding.
+    let saved = json(
+        app.post("/api/v1/rules", token, &rule("  amount <= 150\n"))
+            .await,
+    )
+    .await;
+    assert_eq!(saved["expression"], "amount <= 150", "{saved}");
+
     let problem = json(
         app.post(
             "/api/v1/rules",

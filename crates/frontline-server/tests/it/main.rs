@@ -11,6 +11,7 @@ mod guidelines;
 mod hardening;
 mod ledger;
 mod openapi;
+mod openapi_answers;
 mod ops;
 mod org_history;
 mod pages;

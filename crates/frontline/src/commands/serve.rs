@@ -116,7 +116,10 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         config.password_checks = usize::try_from(checks).unwrap_or(1);
     }
     config.rate_limit = match limits.rate_limits {
-        Switch::Off => RateLimitConfig::unlimited(),
+        Switch::Off => {
+            tracing::warn!("rate limits are off (--rate-limits off): never on a public address");
+            RateLimitConfig::unlimited()
+        }
         Switch::On => RateLimitConfig {
             api_per_address: limits.rate_limit_api_per_address.0,
             api_per_account: limits.rate_limit_api_per_account.0,
