@@ -8,6 +8,7 @@
 
 mod asks;
 mod cases;
+mod credentials;
 mod decisions;
 mod export;
 mod feelings;
