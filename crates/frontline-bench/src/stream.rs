@@ -137,7 +137,15 @@ async fn setup(store: &dyn Store) -> anyhow::Result<(String, String)> {
     store.create_outcome(None, outcome).await?;
     let (token, hash) = frontline_server::new_api_token();
     store
-        .create_token(None, employee.id, hash, "bench".into())
+        .create_token(
+            None,
+            frontline_store::NewToken {
+                person_id: employee.id,
+                token_hash: hash,
+                label: "bench".into(),
+                expires_at: None,
+            },
+        )
         .await?;
     Ok((token, customer.email.to_string()))
 }

@@ -42,6 +42,8 @@ event_kinds! {
     PersonUpdated => "person.updated",
     PasswordSet => "person.password_set",
     TokenCreated => "token.created",
+    TokenRevoked => "token.revoked",
+    CredentialsRevoked => "person.credentials_revoked",
     TeamCreated => "team.created",
     MembershipAdded => "membership.added",
     MembershipEnded => "membership.ended",

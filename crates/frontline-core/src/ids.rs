@@ -95,3 +95,11 @@ id_type!(
     /// A comment on a proposal.
     ProposalCommentId
 );
+id_type!(
+    /// An API token, named without its secret (its hash never leaves the store).
+    TokenId
+);
+id_type!(
+    /// A web session, named without its cookie value.
+    SessionId
+);

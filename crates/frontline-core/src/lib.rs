@@ -34,7 +34,7 @@ pub use ids::{
     AskId, CaseId, DecisionId, FeelingId, MessageId, OutcomeId, PersonId, RuleId,
     StandardWorkItemId, TeamId, WebhookId,
 };
-pub use ids::{ProposalCommentId, ProposalId};
+pub use ids::{ProposalCommentId, ProposalId, SessionId, TokenId};
 pub use ledger::{Ledger, LedgerGoal};
 pub use org::{Membership, Outcome, Person, Role, SupportLink, Team};
 pub use org::{RolePeriod, history::OrgHistory};

@@ -11,8 +11,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    asks, case_changes, cases, decisions, events, feelings, guidelines, leaders, me, messages,
-    outcomes, people, session, teams,
+    asks, case_changes, cases, credentials, decisions, events, feelings, guidelines, leaders, me,
+    messages, outcomes, people, session, teams,
 };
 use crate::extract::MAX_BODY_BYTES;
 use crate::ratelimit::{Limits, RateLimitConfig};
@@ -204,11 +204,17 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(session::sign_in, session::sign_out))
         .routes(routes!(me::get_me))
-        .routes(routes!(me::create_own_token))
+        .routes(routes!(me::create_own_token, credentials::list_own_tokens))
+        .routes(routes!(credentials::revoke_own_token))
+        .routes(routes!(credentials::list_own_sessions))
+        .routes(routes!(credentials::revoke_own_session))
         .routes(routes!(people::list_people, people::create_person))
         .routes(routes!(people::get_person, people::update_person))
         .routes(routes!(people::set_password))
-        .routes(routes!(people::create_token))
+        .routes(routes!(people::create_token, credentials::list_tokens))
+        .routes(routes!(credentials::revoke_token))
+        .routes(routes!(credentials::list_sessions))
+        .routes(routes!(credentials::revoke_session))
         .routes(routes!(people::get_profile, people::put_profile))
         .routes(routes!(teams::list_teams, teams::create_team))
         .routes(routes!(teams::get_team))

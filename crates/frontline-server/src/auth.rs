@@ -34,7 +34,22 @@ pub struct Actor {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Via {
     Token,
-    Session { session_hash: String },
+    /// A web session: its hash (to sign out) and its id (to say "this session" in lists and
+    /// keep it when its owner changes their password).
+    Session {
+        session_hash: String,
+        session_id: frontline_core::SessionId,
+    },
+}
+
+impl Via {
+    /// The session this request came through, if any.
+    pub fn session_id(&self) -> Option<frontline_core::SessionId> {
+        match self {
+            Via::Session { session_id, .. } => Some(*session_id),
+            Via::Token => None,
+        }
+    }
 }
 
 impl Actor {
@@ -84,12 +99,12 @@ impl FromRequestParts<AppState> for Actor {
         let actor = if let Some(token) = bearer_token(parts)? {
             let person = state
                 .store
-                .person_for_token(&hash_secret(&token))
+                .person_for_token(&hash_secret(&token), frontline_core::time::now())
                 .await
                 .map_err(|e| match e {
-                    StoreError::NotFound { .. } => {
-                        AppError::Unauthenticated("the API token is not valid".into())
-                    }
+                    StoreError::NotFound { .. } => AppError::Unauthenticated(
+                        "the API token is not valid (unknown, revoked or expired)".into(),
+                    ),
                     other => other.into(),
                 })?;
             Actor {
@@ -123,7 +138,10 @@ impl FromRequestParts<AppState> for Actor {
             let person = state.store.get_person(session.person_id).await?;
             Actor {
                 person,
-                via: Via::Session { session_hash },
+                via: Via::Session {
+                    session_hash,
+                    session_id: session.id,
+                },
             }
         } else {
             return Err(AppError::Unauthenticated(
@@ -246,8 +264,23 @@ pub struct StartedSession {
     pub expires_at: frontline_core::Timestamp,
 }
 
+/// The request's `User-Agent`, kept with a new session so its owner can tell their devices
+/// apart in the session list.
+pub fn user_agent(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// Start a server-side session for `person` (stored by the hash of its cookie).
-pub async fn start_session(state: &AppState, person: &Person) -> Result<StartedSession, AppError> {
+pub async fn start_session(
+    state: &AppState,
+    person: &Person,
+    user_agent: Option<String>,
+) -> Result<StartedSession, AppError> {
     let (cookie, session_hash, csrf_token) = new_session_secret();
     let ttl = jiff::SignedDuration::try_from(state.config.session_ttl)
         .unwrap_or(jiff::SignedDuration::from_hours(12));
@@ -260,6 +293,7 @@ pub async fn start_session(state: &AppState, person: &Person) -> Result<StartedS
             person_id: person.id,
             csrf_token: csrf_token.clone(),
             expires_at,
+            user_agent,
         })
         .await?;
     tracing::info!(person_id = %person.id, "signed in");

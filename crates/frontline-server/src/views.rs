@@ -270,8 +270,76 @@ impl From<&Event> for EventView {
 pub struct TokenView {
     /// Send as `Authorization: Bearer <token>`. It cannot be shown again.
     pub token: String,
+    /// Names the token in lists and revocations (`DELETE /api/v1/me/tokens/{id}`).
+    pub id: Uuid,
     pub person_id: Uuid,
     pub label: String,
+    /// When it stops working; `null`: until revoked (or a new password).
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+}
+
+/// An API token as listed: never the token or its hash.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TokenInfoView {
+    pub id: Uuid,
+    pub label: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// `null`: until revoked.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+    /// Whether it has expired (it is listed until revoked, but no longer works).
+    pub expired: bool,
+    /// To the minute; `null` if never used.
+    #[schema(format = DateTime)]
+    pub last_used_at: Option<String>,
+}
+
+impl TokenInfoView {
+    pub fn new(token: &frontline_store::ApiToken, now: Timestamp) -> Self {
+        Self {
+            id: token.id.0,
+            label: token.label.clone(),
+            created_at: time(token.created_at),
+            expires_at: token.expires_at.map(time),
+            expired: token.expires_at.is_some_and(|at| at <= now),
+            last_used_at: token.last_used_at.map(time),
+        }
+    }
+}
+
+/// A live web session as listed: never its cookie or CSRF token.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SessionInfoView {
+    pub id: Uuid,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// To the minute.
+    #[schema(format = DateTime)]
+    pub last_used_at: String,
+    /// The browser's `User-Agent` when it signed in.
+    pub user_agent: Option<String>,
+    /// Whether this is the session the request came through.
+    pub current: bool,
+}
+
+impl SessionInfoView {
+    pub fn new(
+        session: &frontline_store::SessionInfo,
+        current: Option<frontline_core::SessionId>,
+    ) -> Self {
+        Self {
+            id: session.id.0,
+            created_at: time(session.created_at),
+            expires_at: time(session.expires_at),
+            last_used_at: time(session.last_used_at),
+            user_agent: session.user_agent.clone(),
+            current: current == Some(session.id),
+        }
+    }
 }
 
 /// A signed-in web session. The cookie carries the session; writes must echo `csrf_token` in

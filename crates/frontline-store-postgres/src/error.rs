@@ -54,6 +54,8 @@ fn conflict_message(constraint: &str) -> String {
         "outcome_teams_pkey" => "a team is listed twice as an owner of the outcome".into(),
         "api_tokens_pkey" => "this token already exists".into(),
         "sessions_pkey" => "this session already exists".into(),
+        "api_tokens_hash_unique" => "this token already exists".into(),
+        "sessions_hash_unique" => "this session already exists".into(),
         "idempotency_pkey" => IDEMPOTENCY_RACE.into(),
         "rules_pkey" => "this version of the rule already exists".into(),
         "rules_one_published" => "another version of this rule is published".into(),

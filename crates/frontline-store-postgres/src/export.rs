@@ -40,7 +40,7 @@ const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports
                       outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
                       decisions, asks, ask_messages, standard_work_items, \
                       standard_work_ticks, events, idempotency, event_counter, role_periods, \
-                      proposals, proposal_cases, proposal_votes, proposal_comments";
+                      proposals, proposal_cases, proposal_votes, proposal_comments, signing_keys";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -74,28 +74,39 @@ impl PgStore {
         let mut tokens = Vec::new();
         for row in fetch(
             &mut tx,
-            "SELECT token_hash, person_id, label, created_at FROM api_tokens",
+            "SELECT id, token_hash, person_id, label, created_at, expires_at, last_used_at
+             FROM api_tokens",
         )
         .await?
         {
-            tokens.push((
-                get::<String>(&row, "token_hash")?,
-                PersonId(get(&row, "person_id")?),
-                get::<String>(&row, "label")?,
-                get_time(&row, "created_at")?,
-            ));
+            tokens.push(Record::Token {
+                person_id: PersonId(get(&row, "person_id")?),
+                token_hash: get::<String>(&row, "token_hash")?,
+                label: get::<String>(&row, "label")?,
+                created_at: get_time(&row, "created_at")?,
+                id: Some(frontline_core::TokenId(get(&row, "id")?)),
+                expires_at: get_opt_time(&row, "expires_at")?,
+                last_used_at: get_opt_time(&row, "last_used_at")?,
+            });
         }
-        tokens.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        records.extend(
-            tokens
-                .into_iter()
-                .map(|(token_hash, person_id, label, created_at)| Record::Token {
-                    person_id,
-                    token_hash,
-                    label,
-                    created_at,
-                }),
-        );
+        let hash = |r: &Record| match r {
+            Record::Token { token_hash, .. } => token_hash.clone(),
+            _ => String::new(),
+        };
+        tokens.sort_by_key(hash);
+        records.extend(tokens);
+
+        let mut keys = Vec::new();
+        for row in fetch(&mut tx, "SELECT name, key FROM signing_keys").await? {
+            let name: String = get(&row, "name")?;
+            let key: Vec<u8> = get(&row, "key")?;
+            keys.push(Record::signing_key(&name, &key));
+        }
+        keys.sort_by_key(|r| match r {
+            Record::SigningKey { name, .. } => name.clone(),
+            _ => String::new(),
+        });
+        records.extend(keys);
 
         records.extend(
             crate::history::all_role_periods(&mut tx)
@@ -279,15 +290,34 @@ impl PgStore {
                     token_hash,
                     label,
                     created_at,
+                    id,
+                    expires_at,
+                    last_used_at,
                 } => {
                     sqlx::query(
-                        "INSERT INTO api_tokens (token_hash, person_id, label, created_at)
-                         VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO api_tokens (id, token_hash, person_id, label, created_at,
+                                                 expires_at, last_used_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
+                    .bind(id.unwrap_or_default().0)
                     .bind(token_hash)
                     .bind(person_id.0)
                     .bind(label)
                     .bind(to_db(created_at))
+                    .bind(expires_at.map(to_db))
+                    .bind(last_used_at.map(to_db))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+                }
+                Record::SigningKey { name, key } => {
+                    // The imported key wins over one a fresh server made before the import.
+                    sqlx::query(
+                        "INSERT INTO signing_keys (name, key, created_at) VALUES ($1, $2, now())
+                         ON CONFLICT (name) DO UPDATE SET key = excluded.key",
+                    )
+                    .bind(name)
+                    .bind(Record::decode_key(&key)?)
                     .execute(&mut *tx)
                     .await
                     .map_err(classify)?;

@@ -17,6 +17,7 @@
 
 mod asks;
 mod cases;
+mod credentials;
 mod doorbell;
 mod error;
 mod events;

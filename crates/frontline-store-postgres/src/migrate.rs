@@ -56,6 +56,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "open_cases",
         include_str!("../migrations/0011_open_cases.sql"),
     ),
+    (
+        12,
+        "credentials",
+        include_str!("../migrations/0012_credentials.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

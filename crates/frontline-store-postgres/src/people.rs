@@ -1,20 +1,18 @@
-//! People and their credentials: creating and updating people, password hashes, API tokens
-//! (stored by hash only) and web sessions. Events name people by id and never carry a
+//! People: creating and updating them, and password hashes (a new one ends the person's
+//! tokens and sessions, see `credentials`). Events name people by id and never carry a
 //! password hash or a token.
 
 use frontline_core::time::now;
-use frontline_core::{Email, EventKind, NewEvent, Person, PersonId, Timestamp, ValueError};
+use frontline_core::{Email, EventKind, NewEvent, Person, PersonId, ValueError};
 use frontline_store::{
-    NewPerson, NewSession, Page, PageRequest, PeopleFilter, PersonUpdate, Session, StoreError,
-    StoreResult, Written,
+    NewPerson, Page, PageRequest, PeopleFilter, PersonUpdate, StoreError, StoreResult, Written,
 };
 use serde_json::json;
 use sqlx::AssertSqlSafe;
-use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::classify;
-use crate::rows::{self, PERSON_COLUMNS, contains_pattern, get, get_time, to_db};
+use crate::rows::{self, PERSON_COLUMNS, contains_pattern, get, to_db};
 
 fn check_capacity(capacity: u32) -> StoreResult<()> {
     if capacity > Person::MAX_CAPACITY {
@@ -157,7 +155,8 @@ impl PgStore {
         actor: Option<PersonId>,
         id: PersonId,
         password_hash: String,
-    ) -> StoreResult<Written<()>> {
+        keep_session: Option<frontline_core::SessionId>,
+    ) -> StoreResult<Written<frontline_store::Revoked>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let updated = sqlx::query("UPDATE people SET password_hash = $2 WHERE id = $1")
             .bind(id.0)
@@ -169,8 +168,15 @@ impl PgStore {
             return Err(person_not_found());
         }
         let event = NewEvent::new(EventKind::PasswordSet, actor, json!({ "person_id": id }));
-        let events = self.finish(tx, vec![event]).await?;
-        Ok(Written { value: (), events })
+        // A new password ends every credential the old one could have minted, in the same
+        // transaction: a stolen session or token does not outlive a reset.
+        let revoked = crate::credentials::revoke_all(&mut tx, id, keep_session).await?;
+        let ended = crate::credentials::revoked_event(actor, id, revoked, keep_session);
+        let events = self.finish(tx, vec![event, ended]).await?;
+        Ok(Written {
+            value: revoked,
+            events,
+        })
     }
 
     pub(crate) async fn get_person_impl(&self, id: PersonId) -> StoreResult<Person> {
@@ -255,93 +261,5 @@ impl PgStore {
         let has_more = items.len() > limit as usize;
         items.truncate(limit as usize);
         Ok(Page { items, has_more })
-    }
-
-    pub(crate) async fn create_token_impl(
-        &self,
-        actor: Option<PersonId>,
-        person_id: PersonId,
-        token_hash: String,
-        label: String,
-    ) -> StoreResult<Written<()>> {
-        let mut tx = self.pool.begin().await.map_err(classify)?;
-        sqlx::query(
-            "INSERT INTO api_tokens (token_hash, person_id, label, created_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(person_id.0)
-        .bind(&label)
-        .bind(to_db(now()))
-        .execute(&mut *tx)
-        .await
-        .map_err(classify)?;
-        let event = NewEvent::new(
-            EventKind::TokenCreated,
-            actor,
-            json!({ "person_id": person_id, "label": label }),
-        );
-        let events = self.finish(tx, vec![event]).await?;
-        Ok(Written { value: (), events })
-    }
-
-    pub(crate) async fn person_for_token_impl(&self, token_hash: &str) -> StoreResult<Person> {
-        let sql = format!(
-            "SELECT {PERSON_COLUMNS} FROM people
-             WHERE id = (SELECT person_id FROM api_tokens WHERE token_hash = $1)"
-        );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(classify)?
-            .ok_or_else(|| StoreError::not_found("token"))?;
-        rows::person(&row)
-    }
-
-    pub(crate) async fn create_session_impl(&self, session: NewSession) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (session_hash, person_id, csrf_token, expires_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(session.session_hash)
-        .bind(session.person_id.0)
-        .bind(session.csrf_token)
-        .bind(to_db(session.expires_at))
-        .execute(&self.pool)
-        .await
-        .map_err(classify)?;
-        Ok(())
-    }
-
-    pub(crate) async fn get_session_impl(
-        &self,
-        session_hash: &str,
-        at: Timestamp,
-    ) -> StoreResult<Session> {
-        let row = sqlx::query(
-            "SELECT person_id, csrf_token, expires_at FROM sessions
-             WHERE session_hash = $1 AND expires_at > $2",
-        )
-        .bind(session_hash)
-        .bind(to_db(at))
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(classify)?
-        .ok_or_else(|| StoreError::not_found("session"))?;
-        Ok(Session {
-            person_id: PersonId(get::<Uuid>(&row, "person_id")?),
-            csrf_token: get(&row, "csrf_token")?,
-            expires_at: get_time(&row, "expires_at")?,
-        })
-    }
-
-    pub(crate) async fn delete_session_impl(&self, session_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE session_hash = $1")
-            .bind(session_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(())
     }
 }

@@ -80,8 +80,10 @@ impl Store for PgStore {
         actor: Option<PersonId>,
         id: PersonId,
         password_hash: String,
-    ) -> StoreResult<Written<()>> {
-        self.set_password_impl(actor, id, password_hash).await
+        keep_session: Option<frontline_core::SessionId>,
+    ) -> StoreResult<Written<frontline_store::Revoked>> {
+        self.set_password_impl(actor, id, password_hash, keep_session)
+            .await
     }
 
     async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
@@ -111,19 +113,32 @@ impl Store for PgStore {
     async fn create_token(
         &self,
         actor: Option<PersonId>,
+        new: frontline_store::NewToken,
+    ) -> StoreResult<Written<frontline_store::ApiToken>> {
+        self.create_token_impl(actor, new).await
+    }
+
+    async fn person_for_token(&self, token_hash: &str, now: Timestamp) -> StoreResult<Person> {
+        self.person_for_token_impl(token_hash, now).await
+    }
+
+    async fn list_tokens(
+        &self,
         person_id: PersonId,
-        token_hash: String,
-        label: String,
+    ) -> StoreResult<Vec<frontline_store::ApiToken>> {
+        self.list_tokens_impl(person_id).await
+    }
+
+    async fn revoke_token(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        token_id: frontline_core::TokenId,
     ) -> StoreResult<Written<()>> {
-        self.create_token_impl(actor, person_id, token_hash, label)
-            .await
+        self.revoke_token_impl(actor, person_id, token_id).await
     }
 
-    async fn person_for_token(&self, token_hash: &str) -> StoreResult<Person> {
-        self.person_for_token_impl(token_hash).await
-    }
-
-    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+    async fn create_session(&self, session: NewSession) -> StoreResult<frontline_core::SessionId> {
         self.create_session_impl(session).await
     }
 
@@ -133,6 +148,32 @@ impl Store for PgStore {
 
     async fn delete_session(&self, session_hash: &str) -> StoreResult<()> {
         self.delete_session_impl(session_hash).await
+    }
+
+    async fn list_sessions(
+        &self,
+        person_id: PersonId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<frontline_store::SessionInfo>> {
+        self.list_sessions_impl(person_id, now).await
+    }
+
+    async fn revoke_session(
+        &self,
+        person_id: PersonId,
+        session_id: frontline_core::SessionId,
+    ) -> StoreResult<()> {
+        self.revoke_session_impl(person_id, session_id).await
+    }
+
+    async fn revoke_credentials(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        keep_session: Option<frontline_core::SessionId>,
+    ) -> StoreResult<Written<frontline_store::Revoked>> {
+        self.revoke_credentials_impl(actor, person_id, keep_session)
+            .await
     }
 
     async fn create_team(&self, actor: Option<PersonId>, name: Name) -> StoreResult<Written<Team>> {

@@ -42,14 +42,26 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     })?);
     out.extend(all(
         conn,
-        "SELECT token_hash, person_id, label, created_at FROM api_tokens ORDER BY token_hash",
+        "SELECT id, token_hash, person_id, label, created_at, expires_at, last_used_at FROM api_tokens ORDER BY token_hash",
         |r| {
             Ok(Record::Token {
                 person_id: rows::parsed(r, "person_id")?,
                 token_hash: r.get("token_hash")?,
                 label: r.get("label")?,
                 created_at: rows::ts(r, "created_at")?,
+                id: Some(rows::parsed(r, "id")?),
+                expires_at: rows::ts_opt(r, "expires_at")?,
+                last_used_at: rows::ts_opt(r, "last_used_at")?,
             })
+        },
+    )?);
+    out.extend(all(
+        conn,
+        "SELECT name, key FROM signing_keys ORDER BY name",
+        |r| {
+            let name: String = r.get("name")?;
+            let key: Vec<u8> = r.get("key")?;
+            Ok(Record::signing_key(&name, &key))
         },
     )?);
     out.extend(
@@ -218,10 +230,18 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                     params![p.id.to_string(), p.email.as_str(), p.name.as_str(), p.role.as_str(), p.title, p.admin, p.capacity, p.available, password_hash, ms(p.created_at), last_assigned_at.map(ms)],
                 )
                 .db()?,
-            Record::Token { person_id, token_hash, label, created_at } => c
+            Record::Token { person_id, token_hash, label, created_at, id, expires_at, last_used_at } => c
                 .execute(
-                    "INSERT INTO api_tokens (token_hash, person_id, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![token_hash, person_id.to_string(), label, ms(created_at)],
+                    "INSERT INTO api_tokens (id, token_hash, person_id, label, created_at, expires_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![id.unwrap_or_default().to_string(), token_hash, person_id.to_string(), label, ms(created_at), expires_at.map(ms), last_used_at.map(ms)],
+                )
+                .db()?,
+            Record::SigningKey { name, key } => c
+                .execute(
+                    // The imported key wins over one a fresh server made before the import.
+                    "INSERT INTO signing_keys (name, key, created_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (name) DO UPDATE SET key = excluded.key",
+                    params![name, Record::decode_key(&key)?, ms(frontline_core::time::now())],
                 )
                 .db()?,
             Record::Team(t) => c

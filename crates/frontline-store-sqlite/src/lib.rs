@@ -9,6 +9,7 @@
 mod asks;
 pub mod backup;
 mod cases;
+mod credentials;
 mod decisions;
 mod export;
 mod feelings;

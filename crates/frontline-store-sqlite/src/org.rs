@@ -1,13 +1,11 @@
-//! Writes to the organisation: people, credentials, teams, memberships, support links and
-//! outcomes. Each function runs inside the writer's transaction and appends its event.
+//! Writes to the organisation: people, passwords, teams, memberships, support links and
+//! outcomes (tokens and sessions are in `credentials`). Each function runs inside the writer's transaction and appends its event.
 
 use frontline_core::{
     EventKind, Membership, Name, NewEvent, Outcome, OutcomeId, Person, PersonId, Role, SupportLink,
     Team, TeamId, Timestamp, ValueError,
 };
-use frontline_store::{
-    NewOutcome, NewPerson, NewSession, PersonUpdate, StoreError, StoreResult, Written,
-};
+use frontline_store::{NewOutcome, NewPerson, PersonUpdate, StoreError, StoreResult, Written};
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
@@ -151,7 +149,8 @@ pub(crate) fn set_password(
     actor: Option<PersonId>,
     id: PersonId,
     hash: String,
-) -> StoreResult<Written<()>> {
+    keep_session: Option<frontline_core::SessionId>,
+) -> StoreResult<Written<frontline_store::Revoked>> {
     let changed = w
         .conn
         .prepare_cached("UPDATE people SET password_hash = ?2 WHERE id = ?1")
@@ -162,7 +161,7 @@ pub(crate) fn set_password(
         return Err(StoreError::not_found(format!("person {id}")));
     }
     let at = w.now();
-    let events = w.append(
+    let mut events = w.append(
         vec![NewEvent::new(
             EventKind::PasswordSet,
             actor,
@@ -170,46 +169,14 @@ pub(crate) fn set_password(
         )],
         at,
     )?;
-    Ok(Written { value: (), events })
-}
-
-pub(crate) fn create_token(
-    w: &mut WriteTx<'_>,
-    actor: Option<PersonId>,
-    person_id: PersonId,
-    hash: String,
-    label: String,
-) -> StoreResult<Written<()>> {
-    reads::person(w.conn, person_id)?;
-    let at = w.now();
-    w.conn
-        .prepare_cached("INSERT INTO api_tokens (token_hash, person_id, label, created_at) VALUES (?1, ?2, ?3, ?4)")
-        .db()?
-        .execute(params![hash, person_id.to_string(), label, ms(at)])
-        .db()?;
-    let payload = json!({ "person_id": person_id, "label": label });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::TokenCreated, actor, payload)],
-        at,
-    )?;
-    Ok(Written { value: (), events })
-}
-
-pub(crate) fn create_session(w: &mut WriteTx<'_>, session: NewSession) -> StoreResult<()> {
-    reads::person(w.conn, session.person_id)?;
-    w.conn
-        .prepare_cached("INSERT INTO sessions (session_hash, person_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)")
-        .db()?
-        .execute(params![session.session_hash, session.person_id.to_string(), session.csrf_token, ms(session.expires_at)])
-        .db()?;
-    // Expired sessions are swept here, on the write path, rather than by a timer.
-    let now = w.now();
-    w.conn
-        .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")
-        .db()?
-        .execute([ms(now)])
-        .db()?;
-    Ok(())
+    // A new password ends every credential the old one could have minted, in the same
+    // transaction: a stolen session or token does not outlive a reset.
+    let revoked = crate::credentials::revoke_credentials(w, actor, id, keep_session)?;
+    events.extend(revoked.events);
+    Ok(Written {
+        value: revoked.value,
+        events,
+    })
 }
 
 pub(crate) fn create_team(

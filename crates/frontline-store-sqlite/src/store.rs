@@ -1,6 +1,6 @@
 //! `Store` for `SqliteStore`: each use case is a write job for the writer thread or a read on
-//! the reader pool; the work itself lives in `cases`, `org`, `reads`, `webhooks`,
-//! `guidelines`, `decisions`, `export`.
+//! the reader pool; the work itself lives in `cases`, `org`, `credentials`, `reads`,
+//! `webhooks`, `guidelines`, `decisions`, `export`.
 
 use std::time::Duration;
 
@@ -11,23 +11,23 @@ use frontline_core::standard_work::NewStandardWorkItem;
 use frontline_core::{
     Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey,
     Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
-    Person, PersonId, Role, RuleId, StandardWorkItem, StandardWorkItemId, StandardWorkTick,
-    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
+    Person, PersonId, Role, RuleId, SessionId, StandardWorkItem, StandardWorkItemId,
+    StandardWorkTick, SupportLink, Tags, Team, TeamId, Timestamp, TokenId, Webhook, WebhookId,
 };
 use frontline_core::{OrgHistory, RolePeriod};
 use frontline_store::{
-    ActivityFilter, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision,
-    DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
-    NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page,
-    PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion,
-    Session, StaffActivity, Store, StoreError, StoreResult, Written, tokio_watch,
+    ActivityFilter, ApiToken, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile,
+    Decision, DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
+    NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewToken,
+    NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, Revoked,
+    RuleFilter, RuleVersion, Session, SessionInfo, StaffActivity, Store, StoreResult, Written,
+    tokio_watch,
 };
-use rusqlite::{OptionalExtension, params};
 
-use crate::rows::{self, Db, ms};
+use crate::rows::Db;
 use crate::{
-    SqliteStore, asks, cases, decisions, export, feelings, guidelines, history, leaders, org,
-    reads, scoreboard, voice, webhooks,
+    SqliteStore, asks, cases, credentials, decisions, export, feelings, guidelines, history,
+    leaders, org, reads, scoreboard, voice, webhooks,
 };
 
 #[async_trait]
@@ -79,8 +79,9 @@ impl Store for SqliteStore {
         actor: Option<PersonId>,
         id: PersonId,
         password_hash: String,
-    ) -> StoreResult<Written<()>> {
-        self.write(move |w| org::set_password(w, actor, id, password_hash))
+        keep_session: Option<SessionId>,
+    ) -> StoreResult<Written<Revoked>> {
+        self.write(move |w| org::set_password(w, actor, id, password_hash, keep_session))
             .await
     }
 
@@ -113,64 +114,83 @@ impl Store for SqliteStore {
     async fn create_token(
         &self,
         actor: Option<PersonId>,
-        person_id: PersonId,
-        token_hash: String,
-        label: String,
-    ) -> StoreResult<Written<()>> {
-        self.write(move |w| org::create_token(w, actor, person_id, token_hash, label))
+        new: NewToken,
+    ) -> StoreResult<Written<ApiToken>> {
+        self.write(move |w| credentials::create_token(w, actor, new))
             .await
     }
 
-    async fn person_for_token(&self, token_hash: &str) -> StoreResult<Person> {
-        let hash = token_hash.to_owned();
-        self.read_now(|c| {
-            let id: Option<String> = c
-                .prepare_cached("SELECT person_id FROM api_tokens WHERE token_hash = ?1")
-                .db()?
-                .query_row([hash], |r| r.get(0))
-                .optional()
-                .db()?;
-            let id = id.ok_or_else(|| StoreError::not_found("token"))?;
-            reads::person(
-                c,
-                id.parse()
-                    .map_err(|_| StoreError::Other("corrupt person id on a token".into()))?,
-            )
-        })
-        .await
+    async fn person_for_token(&self, token_hash: &str, now: Timestamp) -> StoreResult<Person> {
+        let (person, touch) = self
+            .read_now(|c| credentials::person_for_token(c, token_hash, now))
+            .await?;
+        if let Some(id) = touch {
+            self.write(move |w| credentials::touch_token(w, id, now))
+                .await?;
+        }
+        Ok(person)
     }
 
-    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
-        self.write(move |w| org::create_session(w, session)).await
+    async fn list_tokens(&self, person_id: PersonId) -> StoreResult<Vec<ApiToken>> {
+        self.read_now(|c| credentials::list_tokens(c, person_id))
+            .await
+    }
+
+    async fn revoke_token(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        token_id: TokenId,
+    ) -> StoreResult<Written<()>> {
+        self.write(move |w| credentials::revoke_token(w, actor, person_id, token_id))
+            .await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<SessionId> {
+        self.write(move |w| credentials::create_session(w, session))
+            .await
     }
 
     async fn get_session(&self, session_hash: &str, now: Timestamp) -> StoreResult<Session> {
-        let hash = session_hash.to_owned();
-        self.read_now(|c| {
-            let found = c
-                .prepare_cached("SELECT person_id, csrf_token, expires_at FROM sessions WHERE session_hash = ?1 AND expires_at > ?2")
-                .db()?
-                .query_row(params![hash, ms(now)], |r| {
-                    Ok(Session { person_id: rows::parsed(r, "person_id")?, csrf_token: r.get("csrf_token")?, expires_at: rows::ts(r, "expires_at")? })
-                })
-                .optional()
-                .db()?;
-            found.ok_or_else(|| StoreError::not_found("session"))
-        })
-        .await
+        let (session, touch) = self
+            .read_now(|c| credentials::get_session(c, session_hash, now))
+            .await?;
+        if touch {
+            let id = session.id;
+            self.write(move |w| credentials::touch_session(w, id, now))
+                .await?;
+        }
+        Ok(session)
     }
 
     async fn delete_session(&self, session_hash: &str) -> StoreResult<()> {
         let hash = session_hash.to_owned();
-        self.write(move |w| {
-            w.conn
-                .prepare_cached("DELETE FROM sessions WHERE session_hash = ?1")
-                .db()?
-                .execute([hash])
-                .db()
-                .map(drop)
-        })
-        .await
+        self.write(move |w| credentials::delete_session(w, &hash))
+            .await
+    }
+
+    async fn list_sessions(
+        &self,
+        person_id: PersonId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<SessionInfo>> {
+        self.read_now(|c| credentials::list_sessions(c, person_id, now))
+            .await
+    }
+
+    async fn revoke_session(&self, person_id: PersonId, session_id: SessionId) -> StoreResult<()> {
+        self.write(move |w| credentials::revoke_session(w, person_id, session_id))
+            .await
+    }
+
+    async fn revoke_credentials(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        keep_session: Option<SessionId>,
+    ) -> StoreResult<Written<Revoked>> {
+        self.write(move |w| credentials::revoke_credentials(w, actor, person_id, keep_session))
+            .await
     }
 
     async fn create_team(&self, actor: Option<PersonId>, name: Name) -> StoreResult<Written<Team>> {

@@ -14,6 +14,7 @@
 //! This crate knows no database driver and nothing of HTTP.
 
 mod asks;
+pub mod credentials;
 mod error;
 mod feelings;
 mod guidelines;
@@ -33,6 +34,7 @@ use frontline_core::{
 };
 
 pub use asks::*;
+pub use credentials::{ApiToken, NewToken, Revoked, SessionInfo};
 pub use error::{StoreError, StoreResult};
 pub use feelings::*;
 pub use guidelines::*;
@@ -79,13 +81,18 @@ pub trait Store: Send + Sync + 'static {
         id: PersonId,
         update: PersonUpdate,
     ) -> StoreResult<Written<Person>>;
-    /// Store a new password hash (argon2id PHC string; the store never sees a password).
+    /// Store a new password hash (argon2id PHC string; the store never sees a password) and,
+    /// in the same transaction, end every API token and session of the person except the
+    /// session `keep_session` (the one that made the change, if its owner chose to keep it):
+    /// whoever stole a credential loses it when the password changes. Appends
+    /// `person.password_set` and `person.credentials_revoked`.
     async fn set_password(
         &self,
         actor: Option<PersonId>,
         id: PersonId,
         password_hash: String,
-    ) -> StoreResult<Written<()>>;
+        keep_session: Option<frontline_core::SessionId>,
+    ) -> StoreResult<Written<Revoked>>;
     async fn get_person(&self, id: PersonId) -> StoreResult<Person>;
     /// These people in one read, in no particular order; ids that name nobody are left out.
     /// A page of cases names its owners this way: one round trip instead of one per owner.
@@ -100,24 +107,64 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Page<Person>>;
 
     /// Record an API token by its hash (the token itself is shown once and never stored).
+    /// `NotFound` for an unknown person, `Conflict` for a hash already recorded.
     async fn create_token(
         &self,
         actor: Option<PersonId>,
+        new: NewToken,
+    ) -> StoreResult<Written<ApiToken>>;
+    /// The person a token hash belongs to; `NotFound` for an unknown, revoked or expired
+    /// (`expires_at <= now`) token. Records the use in `last_used_at` when the stored value is
+    /// a minute or more old (`credentials::needs_touch`), so not every request writes.
+    async fn person_for_token(
+        &self,
+        token_hash: &str,
+        now: frontline_core::Timestamp,
+    ) -> StoreResult<Person>;
+    /// A person's tokens, expired ones included, newest first. Never their hashes.
+    async fn list_tokens(&self, person_id: PersonId) -> StoreResult<Vec<ApiToken>>;
+    /// Delete one of a person's tokens and append `token.revoked`. `NotFound` when the token
+    /// does not exist or belongs to someone else.
+    async fn revoke_token(
+        &self,
+        actor: Option<PersonId>,
         person_id: PersonId,
-        token_hash: String,
-        label: String,
+        token_id: frontline_core::TokenId,
     ) -> StoreResult<Written<()>>;
-    /// The person a token hash belongs to; `NotFound` for an unknown or revoked token.
-    async fn person_for_token(&self, token_hash: &str) -> StoreResult<Person>;
-    /// Start a web session keyed by the hash of its cookie value.
-    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
-    /// The live session for a hash; `NotFound` when unknown or expired.
+    /// Start a web session keyed by the hash of its cookie value; returns its id. Sweeps
+    /// expired sessions. `NotFound` for an unknown person.
+    async fn create_session(&self, session: NewSession) -> StoreResult<frontline_core::SessionId>;
+    /// The live session for a hash; `NotFound` when unknown, revoked or expired. Records the
+    /// use like `person_for_token`.
     async fn get_session(
         &self,
         session_hash: &str,
         now: frontline_core::Timestamp,
     ) -> StoreResult<Session>;
+    /// End a session by its hash (signing out); nothing happens if it is gone already.
     async fn delete_session(&self, session_hash: &str) -> StoreResult<()>;
+    /// A person's live sessions (`expires_at > now`), newest first. Never their hashes.
+    async fn list_sessions(
+        &self,
+        person_id: PersonId,
+        now: frontline_core::Timestamp,
+    ) -> StoreResult<Vec<SessionInfo>>;
+    /// End one of a person's sessions. `NotFound` when it does not exist or belongs to
+    /// someone else. Sessions are not events (signing in and out are not either).
+    async fn revoke_session(
+        &self,
+        person_id: PersonId,
+        session_id: frontline_core::SessionId,
+    ) -> StoreResult<()>;
+    /// End every token and session of a person except the session `keep_session`, in one
+    /// transaction, appending `person.credentials_revoked` with the counts. `NotFound` for an
+    /// unknown person.
+    async fn revoke_credentials(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        keep_session: Option<frontline_core::SessionId>,
+    ) -> StoreResult<Written<Revoked>>;
 
     // ----- teams and outcomes -----
 

@@ -81,10 +81,13 @@ pub struct NewSession {
     pub person_id: PersonId,
     pub csrf_token: String,
     pub expires_at: Timestamp,
+    /// The browser's `User-Agent` (cut to `credentials::MAX_USER_AGENT_CHARS` by the store).
+    pub user_agent: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
+    pub id: frontline_core::SessionId,
     pub person_id: PersonId,
     pub csrf_token: String,
     pub expires_at: Timestamp,
@@ -221,11 +224,27 @@ pub enum Record {
         password_hash: Option<String>,
         last_assigned_at: Option<Timestamp>,
     },
+    /// An API token with its hash (so an export holds secrets' hashes: keep it private).
+    /// `id`, `expires_at` and `last_used_at` are absent from exports made before migration
+    /// 0012: import then gives the token a new id, no expiry, and no recorded use.
     Token {
         person_id: PersonId,
         token_hash: String,
         label: String,
         created_at: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<frontline_core::TokenId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_used_at: Option<Timestamp>,
+    },
+    /// A named signing key (the rating links' HMAC key), in lower-case hex, so links
+    /// signed before an export still verify after an import. Absent from older exports: the
+    /// store then makes a new key on first use and older links stop verifying.
+    SigningKey {
+        name: String,
+        key: String,
     },
     Team(Team),
     Membership(Membership),
@@ -256,11 +275,26 @@ pub enum Record {
 }
 
 impl Record {
+    /// The record of a named signing key.
+    pub fn signing_key(name: &str, key: &[u8]) -> Self {
+        Record::SigningKey {
+            name: name.to_owned(),
+            key: hex::encode(key),
+        }
+    }
+
+    /// The bytes of a `SigningKey` record's key; `Other` when it is not hex (a damaged file).
+    pub fn decode_key(key: &str) -> crate::StoreResult<Vec<u8>> {
+        hex::decode(key)
+            .map_err(|e| crate::StoreError::Other(format!("a signing key is not hex: {e}")))
+    }
+
     /// Orders records so that everything a record refers to comes before it.
     pub fn rank(&self) -> u8 {
         match self {
             Record::Person { .. } => 0,
             Record::Token { .. } => 1,
+            Record::SigningKey { .. } => 1,
             Record::Team(_) => 2,
             Record::Membership(_) => 3,
             Record::Support(_) => 4,

@@ -28,6 +28,13 @@ macro_rules! conformance_tests {
             concurrent_writes_keep_the_log_gap_free,
             case_lists_page_stably_and_filter,
             tokens_and_sessions_resolve_to_their_person,
+            tokens_expire_and_are_listed_without_their_hash,
+            uses_are_recorded_at_most_once_a_minute,
+            sessions_are_listed_and_revoked_one_by_one,
+            tokens_are_revoked_one_by_one,
+            a_new_password_ends_every_token_and_session_but_the_one_kept,
+            revoking_credentials_ends_all_but_one_session,
+            exports_made_before_token_ids_still_import,
             assigning_checks_the_new_owner,
             a_customers_open_cases_are_counted,
             people_list_pages_and_filters,
@@ -210,6 +217,7 @@ macro_rules! assert_err {
 
 mod asks;
 mod cases;
+mod credentials;
 mod decisions;
 mod feelings;
 mod guidelines;
@@ -224,6 +232,7 @@ mod voice;
 mod webhooks;
 pub use asks::*;
 pub use cases::*;
+pub use credentials::*;
 pub use decisions::*;
 pub use feelings::*;
 pub use guidelines::*;

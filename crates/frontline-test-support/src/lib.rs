@@ -32,6 +32,9 @@ pub struct TestApp {
     server: Option<JoinHandle<std::io::Result<()>>>,
     /// Kept so the database outlives the server.
     _dir: Option<tempfile::TempDir>,
+    /// The hashes of the tokens `token_for` made, by person: `set_password` records them
+    /// again after the password change ended them, so a fixture user keeps working with both.
+    fixture_tokens: std::sync::Mutex<Vec<(PersonId, String)>>,
 }
 
 impl TestApp {
@@ -80,6 +83,7 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
             _dir: None,
+            fixture_tokens: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -204,8 +208,20 @@ impl TestApp {
     /// An API token for a person, made directly in the store.
     pub async fn token_for(&self, person_id: PersonId) -> String {
         let (token, hash) = frontline_server::new_api_token();
+        self.fixture_tokens
+            .lock()
+            .expect("fixture tokens")
+            .push((person_id, hash.clone()));
         self.store
-            .create_token(None, person_id, hash, "test".into())
+            .create_token(
+                None,
+                frontline_store::NewToken {
+                    person_id,
+                    token_hash: hash,
+                    label: "test".into(),
+                    expires_at: None,
+                },
+            )
             .await
             .expect("create token");
         token
@@ -218,13 +234,38 @@ impl TestApp {
         User { person, token }
     }
 
-    /// Set a password directly in the store.
+    /// Set a password directly in the store. A new password ends every token and session of
+    /// the person (`Store::set_password`); this fixture then records the tokens `token_for`
+    /// made for them again, so a test can sign in and use the user's token. Tests of the
+    /// revocation itself change passwords through the API or the store.
     pub async fn set_password(&self, person_id: PersonId, password: &str) {
         let hash = frontline_server::hash_password(password);
         self.store
-            .set_password(None, person_id, hash)
+            .set_password(None, person_id, hash, None)
             .await
             .expect("set password");
+        let hashes: Vec<String> = self
+            .fixture_tokens
+            .lock()
+            .expect("fixture tokens")
+            .iter()
+            .filter(|(person, _)| *person == person_id)
+            .map(|(_, hash)| hash.clone())
+            .collect();
+        for token_hash in hashes {
+            self.store
+                .create_token(
+                    None,
+                    frontline_store::NewToken {
+                        person_id,
+                        token_hash,
+                        label: "test".into(),
+                        expires_at: None,
+                    },
+                )
+                .await
+                .expect("record the fixture token again");
+        }
     }
 
     /// Open a case directly in the store; returns its number as text (`FL-1001`).

@@ -61,8 +61,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Write every record as one JSON object per line to stdout.
-    Export,
+    /// Write every record as one JSON object per line, to `--output` (created readable by its
+    /// owner only: it holds password and token hashes) or to stdout.
+    Export(ExportArgs),
     /// Load a file written by `export` into an empty database (either backend).
     Import(ImportArgs),
     /// Copy the SQLite database to PATH while `frontline serve` keeps running: a consistent
@@ -220,6 +221,13 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write, with mode 0600 (an existing file is truncated and made 0600).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The file written by `frontline export` (`-` reads stdin).
     pub file: PathBuf,
@@ -291,6 +299,27 @@ pub enum TokenCommand {
         /// What the token is for, shown in token lists.
         #[arg(long, default_value = "cli")]
         label: String,
+        /// The token stops working this many days from now (1 to 3650); without it, it works
+        /// until revoked.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+    },
+    /// List a person's API tokens (id, label, created, last used, expires); never the tokens.
+    List {
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+    },
+    /// Revoke one of a person's API tokens by id, or with `--all` every token and web session
+    /// they have (as a new password does).
+    Revoke {
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+        /// The token's id, as `token list` shows it.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        id: Option<frontline_core::TokenId>,
+        /// Every token and session of the person.
+        #[arg(long)]
+        all: bool,
     },
 }
 

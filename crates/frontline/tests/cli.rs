@@ -971,3 +971,180 @@ fn failed_sign_ins_from_many_addresses_keep_the_server_small() {
         "the server peaked at {peak_mib} MiB (now {now_mib} MiB) after {checked} failed sign-ins"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn an_export_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "person",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+            "--role",
+            "employee",
+        ],
+    );
+    run_ok(
+        &db,
+        &["admin", "token", "create", "--email", "ada@example.com"],
+    );
+    let file = dir.path().join("org.jsonl");
+    let printed = run_ok(&db, &["export", "--output", file.to_str().unwrap()]);
+    assert_eq!(printed, "", "the records go to the file, not stdout");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        written.contains("\"token_hash\""),
+        "it holds secrets' hashes"
+    );
+    assert_eq!(written, run_ok(&db, &["export"]));
+
+    // A file that already exists, readable by everyone, is narrowed too.
+    let old = dir.path().join("old.jsonl");
+    std::fs::write(&old, "stale").unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run_ok(&db, &["export", "-o", old.to_str().unwrap()]);
+    let mode = std::fs::metadata(&old).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), written);
+}
+
+#[test]
+fn tokens_are_listed_revoked_and_may_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "person",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+            "--role",
+            "employee",
+        ],
+    );
+    let token = run_ok(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--label",
+            "laptop",
+            "--expires-in-days",
+            "7",
+        ],
+    );
+    assert!(token.trim().starts_with("fl_"), "{token}");
+    run_ok(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--label",
+            "ci",
+        ],
+    );
+    let listed = run_ok(
+        &db,
+        &["admin", "token", "list", "--email", "ada@example.com"],
+    );
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(!listed.contains(token.trim()), "never the token itself");
+    let laptop = lines
+        .iter()
+        .find(|l| l.contains("\"laptop\""))
+        .expect("laptop");
+    assert!(!laptop.contains("expires never"), "{laptop}");
+    let ci = lines.iter().find(|l| l.contains("\"ci\"")).expect("ci");
+    assert!(
+        ci.contains("expires never") && ci.contains("last used never"),
+        "{ci}"
+    );
+
+    let refused = run(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--expires-in-days",
+            "0",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+
+    let id = laptop.split_whitespace().next().unwrap();
+    let revoked = run_ok(
+        &db,
+        &[
+            "admin",
+            "token",
+            "revoke",
+            "--email",
+            "ada@example.com",
+            "--id",
+            id,
+        ],
+    );
+    assert!(revoked.contains(id), "{revoked}");
+    let listed = run_ok(
+        &db,
+        &["admin", "token", "list", "--email", "ada@example.com"],
+    );
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    let again = run(
+        &db,
+        &[
+            "admin",
+            "token",
+            "revoke",
+            "--email",
+            "ada@example.com",
+            "--id",
+            id,
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+
+    let all = run_ok(
+        &db,
+        &[
+            "admin",
+            "token",
+            "revoke",
+            "--email",
+            "ada@example.com",
+            "--all",
+        ],
+    );
+    assert!(all.contains("revoked 1 API tokens and 0 sessions"), "{all}");
+    assert_eq!(
+        run_ok(
+            &db,
+            &["admin", "token", "list", "--email", "ada@example.com"]
+        ),
+        ""
+    );
+}

@@ -125,7 +125,15 @@ pub async fn write(
     }
     let (staff_token, hash) = frontline_server::new_api_token();
     store
-        .create_token(None, staff[0], hash, "bench".into())
+        .create_token(
+            None,
+            frontline_store::NewToken {
+                person_id: staff[0],
+                token_hash: hash,
+                label: "bench".into(),
+                expires_at: None,
+            },
+        )
         .await?;
 
     // Customers, their tokens and profiles, written concurrently (group commit).
@@ -150,7 +158,15 @@ pub async fn write(
                     .value;
                 let (token, hash) = frontline_server::new_api_token();
                 store
-                    .create_token(None, person.id, hash, "bench".into())
+                    .create_token(
+                        None,
+                        frontline_store::NewToken {
+                            person_id: person.id,
+                            token_hash: hash,
+                            label: "bench".into(),
+                            expires_at: None,
+                        },
+                    )
                     .await?;
                 let profile = CustomerProfile {
                     person_id: person.id,

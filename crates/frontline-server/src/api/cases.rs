@@ -15,6 +15,7 @@ use super::org_history::{DayEdge, parse_at};
 use super::{Names, load_case, resolve_outcome, resolve_person, team_id, written};
 use crate::app::AppState;
 use crate::auth::{Actor, Via};
+use crate::authz::case_fields::{self, CaseField};
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Fields, Result};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
@@ -34,11 +35,13 @@ pub struct CreateCaseBody {
     /// The customer's email or id; required when the caller is not the customer.
     pub customer: Option<String>,
     /// `web`, `email`, `api`, `phone` or `chat`; defaults to `api` for token callers and
-    /// `web` for signed-in callers.
+    /// `web` for signed-in callers. Staff only: a customer sending it gets 403.
     pub channel: Option<String>,
-    /// `low`, `normal` (default), `high` or `urgent`.
+    /// `low`, `normal` (default), `high` or `urgent`. Staff only: a customer sending it gets
+    /// 403 (guideline rules read it).
     pub priority: Option<String>,
-    /// Up to 20 tags such as `vip` or `carrier:dhl`.
+    /// Up to 20 tags such as `vip` or `carrier:dhl`. Staff only: a customer sending them gets
+    /// 403 (guideline rules read them).
     pub tags: Option<Vec<String>>,
 }
 
@@ -52,7 +55,13 @@ pub struct CreateCaseBody {
         the same `Idempotency-Key` returns the first case and writes nothing.",
     request_body = CreateCaseBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
-    responses((status = 201, description = "The case, with its owner and team", body = CaseView)),
+    responses(
+        (status = 201, description = "The case, with its owner and team", body = CaseView),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "A customer opening a case for someone else, or setting \
+            `priority`, `tags` or `channel` (staff decide those; the detail names the fields)"),
+        (status = 422, description = "A field is invalid; each error names its field"),
+    ),
 )]
 pub async fn create_case(
     State(state): State<AppState>,
@@ -60,6 +69,17 @@ pub async fn create_case(
     IdempotencyKey(idempotency_key): IdempotencyKey,
     Json(body): Json<CreateCaseBody>,
 ) -> Result<(StatusCode, HeaderMap, axum::Json<CaseView>)> {
+    // Who may set which field is decided before any value is looked at, so a customer learns
+    // nothing from validation about fields they may not send at all.
+    let sent = [
+        (body.priority.is_some(), CaseField::Priority),
+        (body.tags.is_some(), CaseField::Tags),
+        (body.channel.is_some(), CaseField::Channel),
+    ];
+    case_fields::require_on_open(
+        &actor,
+        sent.into_iter().filter(|(sent, _)| *sent).map(|(_, f)| f),
+    )?;
     let mut fields = Fields::new();
     let subject = fields.check(Subject::parse(&body.subject));
     let message = fields.check(MessageBody::parse(&body.body));

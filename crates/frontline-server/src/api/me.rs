@@ -1,7 +1,9 @@
-//! The signed-in person: their record and their own API tokens.
+//! The signed-in person: their record and their own API tokens (listing and revoking them,
+//! and their sessions, is in `credentials`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use frontline_store::NewToken;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -43,9 +45,29 @@ pub async fn get_me(State(state): State<AppState>, actor: Actor) -> Result<axum:
 pub struct CreateTokenBody {
     /// What the token is for, e.g. "CRM sync" (1 to 100 characters).
     pub label: String,
+    /// The token stops working this many days from now (1 to 3650); left out, it works until
+    /// revoked or until its person's password changes.
+    pub expires_in_days: Option<u32>,
 }
 
 pub const MAX_LABEL_CHARS: usize = 100;
+/// The longest expiry a token may be given: ten years.
+pub const MAX_EXPIRY_DAYS: u32 = 3650;
+
+/// Check an expiry in days, giving the instant it falls on.
+pub fn expiry(days: Option<u32>) -> Result<Option<frontline_core::Timestamp>> {
+    let Some(days) = days else { return Ok(None) };
+    if !(1..=MAX_EXPIRY_DAYS).contains(&days) {
+        return Err(AppError::field(
+            "expires_in_days",
+            format!("must be 1 to {MAX_EXPIRY_DAYS} days"),
+        ));
+    }
+    let now = frontline_core::time::now().as_millisecond();
+    Ok(Some(frontline_core::time::from_millis(
+        now + i64::from(days) * 86_400_000,
+    )))
+}
 
 /// Check a token label.
 pub fn label(raw: &str) -> Result<String> {
@@ -66,7 +88,12 @@ pub fn label(raw: &str) -> Result<String> {
     summary = "Create an API token for yourself",
     description = "The token is in this response only; the server keeps just its hash.",
     request_body = CreateTokenBody,
-    responses((status = 201, description = "The new token, shown once", body = TokenView)),
+    responses(
+        (status = 201, description = "The new token, shown once", body = TokenView),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "A cookie request without the session's CSRF token"),
+        (status = 422, description = "A bad label or expiry"),
+    ),
 )]
 pub async fn create_own_token(
     State(state): State<AppState>,
@@ -75,7 +102,8 @@ pub async fn create_own_token(
 ) -> Result<(StatusCode, axum::Json<TokenView>)> {
     authz::require(&actor, Action::CreateOwnToken, &Resource::Org, "tokens")?;
     let label = label(&body.label)?;
-    issue_token(&state, &actor, actor.person_id(), label).await
+    let expires_at = expiry(body.expires_in_days)?;
+    issue_token(&state, &actor, actor.person_id(), label, expires_at).await
 }
 
 /// Make a token for `person_id`, store its hash and show it once.
@@ -84,20 +112,31 @@ pub async fn issue_token(
     actor: &Actor,
     person_id: frontline_core::PersonId,
     label: String,
+    expires_at: Option<frontline_core::Timestamp>,
 ) -> Result<(StatusCode, axum::Json<TokenView>)> {
     let (token, hash) = new_api_token();
-    written(
+    let created = written(
         state
             .store
-            .create_token(Some(actor.person_id()), person_id, hash, label.clone())
+            .create_token(
+                Some(actor.person_id()),
+                NewToken {
+                    person_id,
+                    token_hash: hash,
+                    label,
+                    expires_at,
+                },
+            )
             .await?,
     );
     Ok((
         StatusCode::CREATED,
         axum::Json(TokenView {
             token,
+            id: created.id.0,
             person_id: person_id.0,
-            label,
+            label: created.label,
+            expires_at: created.expires_at.map(|at| at.to_string()),
         }),
     ))
 }

@@ -5,6 +5,7 @@
 pub mod asks;
 pub mod case_changes;
 pub mod cases;
+pub mod credentials;
 pub mod decisions;
 pub mod events;
 pub mod feelings;

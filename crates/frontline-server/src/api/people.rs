@@ -218,7 +218,7 @@ pub async fn create_person(
         written(
             state
                 .store
-                .set_password(Some(actor.person_id()), person.id, hash)
+                .set_password(Some(actor.person_id()), person.id, hash, None)
                 .await?,
         );
     }
@@ -320,6 +320,10 @@ pub async fn update_person(
 pub struct PasswordBody {
     /// At least 10 characters.
     pub password: String,
+    /// Changing your own password from a signed-in session: keep that session (default
+    /// `true`). Every other session and every API token of the person ends either way;
+    /// setting someone else's password ends all of theirs.
+    pub keep_this_session: Option<bool>,
 }
 
 #[utoipa::path(
@@ -329,7 +333,15 @@ pub struct PasswordBody {
     summary = "Set a person's password",
     params(("person" = String, Path, description = "Person id")),
     request_body = PasswordBody,
-    responses((status = 204, description = "The password is set")),
+    responses(
+        (status = 204, description = "The password is set; the person's API tokens and \
+            sessions have ended (but the caller's own session, if kept)"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "Not an administrator, or a cookie request without the \
+            CSRF token"),
+        (status = 404, description = "No such person (or one the caller may not see)"),
+        (status = 422, description = "The password is too short"),
+    ),
 )]
 pub async fn set_password(
     State(state): State<AppState>,
@@ -342,10 +354,16 @@ pub async fn set_password(
     let password = check_password(&mut fields, &body.password);
     let password = fields.done(|| password)?;
     let hash = hash_off_thread(&state, password).await?;
+    // Only one's own session can be kept: an administrator resetting someone else's password
+    // is ending whatever a thief of theirs holds.
+    let keep_session = actor
+        .via
+        .session_id()
+        .filter(|_| person.id == actor.person_id() && body.keep_this_session != Some(false));
     written(
         state
             .store
-            .set_password(Some(actor.person_id()), person.id, hash)
+            .set_password(Some(actor.person_id()), person.id, hash, keep_session)
             .await?,
     );
     Ok(crate::middleware::no_content())
@@ -369,7 +387,8 @@ pub async fn create_token(
 ) -> Result<(StatusCode, axum::Json<TokenView>)> {
     let person = load_person(&state, &actor, &raw, Action::CreateTokenFor).await?;
     let label = label(&body.label)?;
-    issue_token(&state, &actor, person.id, label).await
+    let expires_at = super::me::expiry(body.expires_in_days)?;
+    issue_token(&state, &actor, person.id, label, expires_at).await
 }
 
 /// A customer's profile, which the guidelines' automatic facts read.

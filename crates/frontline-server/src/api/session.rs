@@ -40,10 +40,11 @@ pub struct SignInBody {
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(address): ClientIp,
+    request_headers: HeaderMap,
     Json(body): Json<SignInBody>,
 ) -> Result<Response> {
     let person = auth::check_password(&state, address, &body.email, body.password).await?;
-    let started = auth::start_session(&state, &person).await?;
+    let started = auth::start_session(&state, &person, auth::user_agent(&request_headers)).await?;
     let (set_cookie, csrf_token, expires_at) =
         (started.set_cookie, started.csrf_token, started.expires_at);
     let mut headers = HeaderMap::new();
@@ -75,7 +76,7 @@ pub async fn sign_in(
     ),
 )]
 pub async fn sign_out(State(state): State<AppState>, actor: Actor) -> Result<Response> {
-    let Via::Session { session_hash } = &actor.via else {
+    let Via::Session { session_hash, .. } = &actor.via else {
         return Err(AppError::field(
             "session",
             "this request is authenticated by an API token, not a session",

@@ -19,6 +19,9 @@
 //!   withdraws. Customers never see one (`Hide`); they hear of a shipped one on their case.
 //! - Staff read mood alerts and the customers' themes; an alert is acknowledged by its
 //!   case's owner or a member of the case's team. Customers never see either.
+//! - Everyone lists and revokes their own API tokens and web sessions; administrators anyone's.
+//! - Customers open cases but do not set their priority, tags or channel: those are staff
+//!   decisions that guideline rules read as facts (`case_fields`).
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
 //!   on anyone else grants nothing: it is a capability of support employees.
 //! - A resource the actor may not see is `Hide` (404, indistinguishable from "does not
@@ -34,6 +37,10 @@ use crate::error::AppError;
 pub enum Action {
     ReadMe,
     CreateOwnToken,
+    /// List and revoke one's own API tokens and web sessions (everyone).
+    ManageOwnCredentials,
+    /// List and revoke another person's API tokens and sessions (administration).
+    ManageCredentialsOf,
     ListPeople,
     ReadPerson,
     CreatePerson,
@@ -142,6 +149,8 @@ impl Action {
     pub const ALL: &'static [Action] = &[
         Action::ReadMe,
         Action::CreateOwnToken,
+        Action::ManageOwnCredentials,
+        Action::ManageCredentialsOf,
         Action::ListPeople,
         Action::ReadPerson,
         Action::CreatePerson,
@@ -214,6 +223,7 @@ impl Action {
                 | Action::UpdatePerson
                 | Action::SetPassword
                 | Action::CreateTokenFor
+                | Action::ManageCredentialsOf
                 | Action::CreateTeam
                 | Action::ManageMembers
                 | Action::ManageSupports
@@ -363,6 +373,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
     match action {
         Action::ReadMe
         | Action::CreateOwnToken
+        | Action::ManageOwnCredentials
         | Action::ListOutcomes
         | Action::ReadOutcome
         | Action::ListCases
@@ -405,6 +416,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::UpdatePerson
         | Action::SetPassword
         | Action::CreateTokenFor
+        | Action::ManageCredentialsOf
         | Action::CreateTeam
         | Action::ManageMembers
         | Action::ManageSupports
@@ -475,6 +487,8 @@ pub fn describe(action: Action) -> &'static str {
     match action {
         Action::ReadMe => "read their own record",
         Action::CreateOwnToken => "create API tokens for themselves",
+        Action::ManageOwnCredentials => "list or revoke their own tokens and sessions",
+        Action::ManageCredentialsOf => "list or revoke other people's tokens and sessions",
         Action::ListPeople => "list people",
         Action::ReadPerson => "read this person",
         Action::CreatePerson => "create people",
@@ -547,6 +561,7 @@ pub fn describe(action: Action) -> &'static str {
     }
 }
 
+pub mod case_fields;
 pub mod table;
 #[cfg(test)]
 mod tests;

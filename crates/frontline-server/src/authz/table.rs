@@ -5,6 +5,7 @@
 
 use frontline_core::PersonId;
 
+use super::case_fields::CaseField;
 use super::{Action, Decision, Resource};
 
 /// The kinds of actor the rules distinguish.
@@ -97,7 +98,8 @@ impl Row {
                 Action::ReadPerson
                 | Action::UpdatePerson
                 | Action::SetPassword
-                | Action::CreateTokenFor,
+                | Action::CreateTokenFor
+                | Action::ManageCredentialsOf,
             ) => Resource::Person { person_id: owner },
             (
                 _,
@@ -144,6 +146,9 @@ const fn row(action: Action, target: Target, expected: [Decision; 4]) -> Row {
 pub const TABLE: &[Row] = &[
     row(Action::ReadMe, Target::Org, [A, A, A, A]),
     row(Action::CreateOwnToken, Target::Org, [A, A, A, A]),
+    row(Action::ManageOwnCredentials, Target::Org, [A, A, A, A]),
+    row(Action::ManageCredentialsOf, Target::Own, [D, D, D, A]),
+    row(Action::ManageCredentialsOf, Target::Others, [H, D, D, A]),
     row(Action::ListPeople, Target::Org, [D, A, A, A]),
     row(Action::ReadPerson, Target::Own, [A, A, A, A]),
     row(Action::ReadPerson, Target::Others, [H, A, A, A]),
@@ -238,4 +243,13 @@ pub const TABLE: &[Row] = &[
     row(Action::AcknowledgeMoodAlert, Target::Own, [H, A, A, A]),
     row(Action::AcknowledgeMoodAlert, Target::Others, [H, D, D, D]),
     row(Action::ReadThemes, Target::Org, [D, A, A, A]),
+];
+
+/// Who may set which field of a new case (`POST /api/v1/cases`). Columns: customer,
+/// employee, support, support+admin. A field left out is decided by the server (the channel
+/// from how the request came in, normal priority, no tags).
+pub const CASE_FIELDS_ON_OPEN: &[(CaseField, [Decision; 4])] = &[
+    (CaseField::Priority, [D, A, A, A]),
+    (CaseField::Tags, [D, A, A, A]),
+    (CaseField::Channel, [D, A, A, A]),
 ];

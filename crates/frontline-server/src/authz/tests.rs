@@ -67,3 +67,38 @@ fn admin_is_a_capability_of_support_employees_only() {
         Decision::Deny
     );
 }
+
+#[test]
+fn every_role_may_set_the_fields_of_a_new_case_the_table_says() {
+    use super::case_fields::{CaseField, authorize_on_open};
+    use super::table::CASE_FIELDS_ON_OPEN;
+    for field in CaseField::ALL {
+        let (_, expected) = CASE_FIELDS_ON_OPEN
+            .iter()
+            .find(|(f, _)| *f == field)
+            .unwrap_or_else(|| panic!("{field:?} has no row"));
+        for (who, expected) in Who::ALL.iter().zip(expected) {
+            assert_eq!(
+                authorize_on_open(&actor(*who), field),
+                *expected,
+                "{} setting {} on a new case",
+                who.as_str(),
+                field.as_str()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_refused_case_field_is_named_in_the_403() {
+    use super::case_fields::{CaseField, require_on_open};
+    let customer = actor(Who::Customer);
+    match require_on_open(&customer, [CaseField::Priority, CaseField::Tags]) {
+        Err(AppError::Forbidden(detail)) => {
+            assert!(detail.contains("priority, tags"), "{detail}")
+        }
+        other => panic!("expected a 403, got {other:?}"),
+    }
+    assert!(require_on_open(&customer, []).is_ok());
+    assert!(require_on_open(&actor(Who::Employee), CaseField::ALL).is_ok());
+}

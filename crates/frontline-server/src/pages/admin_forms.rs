@@ -138,9 +138,19 @@ pub async fn set_password(
         .hash(password)
         .await
         .map_err(AppError::from)?;
+    // Every token and session of the person ends; an administrator setting their own password
+    // keeps the session they are using (the page would sign them out otherwise).
+    let keep_session = (person.id == viewer.actor.person_id())
+        .then(|| viewer.actor.via.session_id())
+        .flatten();
     state
         .store
-        .set_password(Some(viewer.actor.person_id()), person.id, hash)
+        .set_password(
+            Some(viewer.actor.person_id()),
+            person.id,
+            hash,
+            keep_session,
+        )
         .await
         .map(written)?;
     Ok(see_other(&format!(

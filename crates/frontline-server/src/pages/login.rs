@@ -159,7 +159,7 @@ pub async fn submit(
         }
         Err(other) => return Err(other.into()),
     };
-    let started = auth::start_session(&state, &person).await?;
+    let started = auth::start_session(&state, &person, auth::user_agent(&parts.headers)).await?;
     let mut response = see_other(&next);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&started.set_cookie) {
@@ -180,7 +180,7 @@ pub async fn logout(
     form: FormData,
 ) -> PageResult<Response> {
     viewer.check_csrf(form.csrf())?;
-    if let Via::Session { session_hash } = &viewer.actor.via {
+    if let Via::Session { session_hash, .. } = &viewer.actor.via {
         state.store.delete_session(session_hash).await?;
     }
     tracing::info!(person_id = %viewer.actor.person_id(), "signed out");

@@ -16,6 +16,7 @@ mod backtest;
 mod case;
 mod case_forms;
 mod cockpit;
+mod credentials;
 mod decide;
 mod decision_view;
 pub mod feelings;
@@ -107,6 +108,14 @@ pub fn router() -> Router<AppState> {
         .route("/org", get(org::show))
         .route("/org/chart", get(org::chart_fragment))
         .route("/people/{person}", get(leaders::profile))
+        .route(
+            "/account/tokens/{token}/revoke",
+            post(credentials::revoke_token),
+        )
+        .route(
+            "/account/sessions/{session}/revoke",
+            post(credentials::revoke_session),
+        )
         .route("/standard-work", get(leaders::show))
         .route("/standard-work/items", post(leaders::create))
         .route("/standard-work/{item}/{action}", post(leaders::act))

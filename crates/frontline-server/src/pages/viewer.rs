@@ -87,7 +87,10 @@ impl FromRequestParts<AppState> for Viewer {
         Ok(Viewer {
             actor: Actor {
                 person,
-                via: Via::Session { session_hash },
+                via: Via::Session {
+                    session_hash,
+                    session_id: session.id,
+                },
             },
             csrf: session.csrf_token,
         })

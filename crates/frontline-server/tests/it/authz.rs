@@ -284,6 +284,12 @@ impl Walk {
                 "/api/v1/me/tokens".into(),
                 Some(json!({ "label": "t" })),
             ),
+            Action::ManageOwnCredentials => (Method::GET, "/api/v1/me/tokens".into(), None),
+            Action::ManageCredentialsOf => (
+                Method::GET,
+                format!("/api/v1/people/{}/tokens", self.person(who, target)),
+                None,
+            ),
             Action::ListPeople => (Method::GET, "/api/v1/people".into(), None),
             Action::ReadPerson => (
                 Method::GET,
@@ -693,4 +699,101 @@ async fn a_hidden_person_reads_exactly_like_a_missing_one() {
     .await;
     assert_eq!(hidden["title"], missing["title"]);
     assert_eq!(hidden["status"], missing["status"]);
+}
+
+/// Every field a customer may not set on a new case, for every kind of actor, over HTTP:
+/// `authz::table::CASE_FIELDS_ON_OPEN` is the expectation.
+#[tokio::test]
+async fn every_role_sets_the_fields_of_a_new_case_as_the_table_says() {
+    use frontline_server::authz::case_fields::CaseField;
+    use frontline_server::authz::table::CASE_FIELDS_ON_OPEN;
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let walk = Walk {
+        app,
+        org,
+        counter: AtomicUsize::new(0),
+    };
+    let mut failures = Vec::new();
+    for (field, expected) in CASE_FIELDS_ON_OPEN {
+        for (who, expected) in Who::ALL.iter().zip(expected) {
+            let mut body =
+                json!({ "subject": "Help", "body": "Please", "outcome": "order_arrives" });
+            if *who != Who::Customer {
+                body["customer"] = json!(walk.org.carol.person.email.to_string());
+            }
+            body[field.as_str()] = match field {
+                CaseField::Priority => json!("urgent"),
+                CaseField::Tags => json!(["vip", "refund-approved"]),
+                CaseField::Channel => json!("phone"),
+            };
+            let response = walk
+                .app
+                .post("/api/v1/cases", &walk.actor(*who).token, &body)
+                .await;
+            let status = response.status();
+            let problem = crate::json(response).await;
+            let got = match status {
+                StatusCode::CREATED => {
+                    // What was sent is what the case has.
+                    let case = &problem;
+                    let kept = match field {
+                        CaseField::Priority => case["priority"] == "urgent",
+                        CaseField::Tags => case["tags"] == json!(["refund-approved", "vip"]),
+                        CaseField::Channel => case["channel"] == "phone",
+                    };
+                    if !kept {
+                        failures.push(format!(
+                            "{} set {}: not kept: {case}",
+                            who.as_str(),
+                            field.as_str()
+                        ));
+                    }
+                    Decision::Allow
+                }
+                StatusCode::FORBIDDEN => {
+                    let detail = problem["detail"].as_str().unwrap_or("");
+                    if !detail.contains(field.as_str()) {
+                        failures.push(format!(
+                            "the 403 does not name {}: {detail}",
+                            field.as_str()
+                        ));
+                    }
+                    Decision::Deny
+                }
+                other => {
+                    failures.push(format!(
+                        "{} setting {}: {other} {problem}",
+                        who.as_str(),
+                        field.as_str()
+                    ));
+                    continue;
+                }
+            };
+            if got != *expected {
+                failures.push(format!(
+                    "{} setting {}: expected {expected:?}, got {got:?}",
+                    who.as_str(),
+                    field.as_str()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Without those fields a customer's case opens with the server's defaults.
+    let case = walk
+        .app
+        .post(
+            "/api/v1/cases",
+            &walk.org.carol.token,
+            &json!({ "subject": "Help", "body": "Please", "outcome": "order_arrives" }),
+        )
+        .await;
+    assert_eq!(case.status(), StatusCode::CREATED);
+    let case = crate::json(case).await;
+    assert_eq!(
+        (case["priority"].as_str(), case["channel"].as_str()),
+        (Some("normal"), Some("api"))
+    );
+    assert_eq!(case["tags"], json!([]));
 }

@@ -498,3 +498,65 @@ async fn the_gap_and_the_mirror_match_hand_counts() {
         format!("case: case {reopened} is open; it can be rated once it is resolved")
     );
 }
+
+/// A restore keeps rating links working: the link's signing key travels in the export.
+async fn a_rating_link_survives_export_and_import_into(
+    target: std::sync::Arc<dyn frontline_store::Store>,
+) {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let number = resolved(&app, &org, "Sent before the restore").await;
+    let link = json(
+        app.post(
+            &format!("/api/v1/cases/{number}/rating-link"),
+            &org.ann.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await;
+    let token = link["token"].as_str().unwrap().to_owned();
+    let exported = app.store.export().await.unwrap();
+    target.import(exported).await.unwrap();
+    let restored = TestApp::spawn_with(target).await;
+    let seen = anonymous(
+        &restored,
+        Method::GET,
+        &format!("/api/v1/ratings/{token}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        seen.status(),
+        StatusCode::OK,
+        "the link verifies after the restore"
+    );
+    assert_eq!(json(seen).await["case_number"], number);
+    let sent = anonymous(
+        &restored,
+        Method::POST,
+        &format!("/api/v1/ratings/{token}"),
+        Some(&json!({ "score": 4, "emotion": "relieved", "text": "Still fine after the move" })),
+    )
+    .await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_rating_link_sent_before_a_restore_works_after_it_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let store = frontline_store_sqlite::SqliteStore::open(dir.join("restored.db")).unwrap();
+    a_rating_link_survives_export_and_import_into(std::sync::Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn a_rating_link_sent_before_a_restore_works_after_it_on_postgresql() {
+    let Some(url) = crate::postgres_url().await else {
+        return;
+    };
+    let schema = format!("fl_test_{}", uuid::Uuid::now_v7().simple());
+    let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
+        .await
+        .unwrap();
+    a_rating_link_survives_export_and_import_into(std::sync::Arc::new(store)).await;
+}

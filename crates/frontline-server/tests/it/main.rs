@@ -5,6 +5,7 @@ mod api;
 mod asks;
 mod authz;
 mod browser;
+mod credentials;
 mod errors;
 mod feelings;
 mod guidelines;

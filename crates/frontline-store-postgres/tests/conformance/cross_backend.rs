@@ -21,15 +21,31 @@ fn sqlite() -> Arc<dyn Store> {
 async fn fill(store: &dyn Store) {
     let o = org(store).await;
     store
-        .set_password(None, o.ann.id, "$argon2id$x".into())
+        .set_password(None, o.ann.id, "$argon2id$x".into(), None)
         .await
         .unwrap();
     store
-        .create_token(None, o.ann.id, "h2".into(), "cli".into())
+        .create_token(
+            None,
+            frontline_store::NewToken {
+                person_id: o.ann.id,
+                token_hash: "h2".into(),
+                label: "cli".into(),
+                expires_at: None,
+            },
+        )
         .await
         .unwrap();
     store
-        .create_token(None, o.ben.id, "H1".into(), "ci".into())
+        .create_token(
+            None,
+            frontline_store::NewToken {
+                person_id: o.ben.id,
+                token_hash: "H1".into(),
+                label: "ci".into(),
+                expires_at: None,
+            },
+        )
         .await
         .unwrap();
     store

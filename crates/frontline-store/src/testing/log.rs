@@ -144,13 +144,18 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
 ) {
     let o = org(&*store).await;
     store
-        .set_password(None, o.ann.id, "$argon2id$x".into())
+        .set_password(None, o.ann.id, "$argon2id$x".into(), None)
         .await
         .unwrap();
-    store
-        .create_token(None, o.ann.id, "h".into(), "cli".into())
-        .await
-        .unwrap();
+    let expiring = NewToken {
+        person_id: o.ann.id,
+        token_hash: "h".into(),
+        label: "cli".into(),
+        expires_at: Some(time::from_millis(time::now().as_millisecond() + 86_400_000)),
+    };
+    store.create_token(None, expiring).await.unwrap();
+    store.person_for_token("h", time::now()).await.unwrap();
+    let rating_key = store.signing_key("rating-link", vec![7; 32]).await.unwrap();
     store
         .add_support(None, o.sue.id, o.team_a, time::from_millis(3))
         .await
@@ -221,7 +226,21 @@ pub async fn export_then_import_reproduces_the_store<F: Future<Output = Arc<dyn 
             store.open_load(p).await.unwrap()
         );
     }
-    assert_eq!(target.person_for_token("h").await.unwrap().id, o.ann.id);
+    assert_eq!(
+        target.person_for_token("h", time::now()).await.unwrap().id,
+        o.ann.id
+    );
+    let tokens = store.list_tokens(o.ann.id).await.unwrap();
+    assert!(tokens[0].expires_at.is_some() && tokens[0].last_used_at.is_some());
+    assert_eq!(target.list_tokens(o.ann.id).await.unwrap(), tokens);
+    // Rating links signed before the export still verify after the import.
+    assert_eq!(
+        target
+            .signing_key("rating-link", vec![9; 32])
+            .await
+            .unwrap(),
+        rating_key
+    );
     assert_eq!(
         target.get_customer_profile(o.carol.id).await.unwrap(),
         store.get_customer_profile(o.carol.id).await.unwrap()

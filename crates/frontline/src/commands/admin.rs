@@ -7,7 +7,7 @@ use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::{Context as _, Result, bail};
 use frontline_core::{Email, Name, OutcomeKey, Person, Role, Team, time};
-use frontline_store::{NewOutcome, NewPerson, Store};
+use frontline_store::{NewOutcome, NewPerson, NewToken, Store};
 
 use crate::cli::{
     AdminCommand, LinkArgs, LinkCommand, OutcomeCommand, PasswordCommand, PersonCommand,
@@ -22,18 +22,7 @@ pub async fn run(url: &DatabaseUrl, command: AdminCommand) -> Result<()> {
     let store = database::open(url).await?;
     let store = &*store;
     match command {
-        AdminCommand::Token {
-            command: TokenCommand::Create { email, label },
-        } => {
-            let person = person(store, &email).await?;
-            let (token, hash) = frontline_server::new_api_token();
-            store
-                .create_token(None, person.id, hash, label)
-                .await
-                .with_context(|| format!("could not create a token for {email}"))?;
-            eprintln!("created an API token for {email}; it is shown only once");
-            super::print_lines([token])
-        }
+        AdminCommand::Token { command } => token(store, command).await,
         AdminCommand::Person {
             command:
                 PersonCommand::Create {
@@ -129,12 +118,95 @@ pub async fn run(url: &DatabaseUrl, command: AdminCommand) -> Result<()> {
                 tokio::task::spawn_blocking(move || frontline_server::hash_password(&password))
                     .await
                     .context("could not hash the password")?;
-            store
-                .set_password(None, person.id, hash)
+            let revoked = store
+                .set_password(None, person.id, hash, None)
                 .await
-                .with_context(|| format!("could not set the password of {email}"))?;
-            eprintln!("password set for {email}");
+                .with_context(|| format!("could not set the password of {email}"))?
+                .value;
+            eprintln!(
+                "password set for {email}; ended {} API tokens and {} sessions",
+                revoked.tokens, revoked.sessions
+            );
             Ok(())
+        }
+    }
+}
+
+async fn token(store: &dyn Store, command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create {
+            email,
+            label,
+            expires_in_days,
+        } => {
+            let person = person(store, &email).await?;
+            let (token, hash) = frontline_server::new_api_token();
+            let expires_at = expires_in_days.map(|days| {
+                time::from_millis(time::now().as_millisecond() + i64::from(days) * 86_400_000)
+            });
+            store
+                .create_token(
+                    None,
+                    NewToken {
+                        person_id: person.id,
+                        token_hash: hash,
+                        label,
+                        expires_at,
+                    },
+                )
+                .await
+                .with_context(|| format!("could not create a token for {email}"))?;
+            match expires_at {
+                Some(at) => eprintln!(
+                    "created an API token for {email}, valid until {at}; it is shown only once"
+                ),
+                None => eprintln!("created an API token for {email}; it is shown only once"),
+            }
+            super::print_lines([token])
+        }
+        TokenCommand::List { email } => {
+            let person = person(store, &email).await?;
+            let tokens = store
+                .list_tokens(person.id)
+                .await
+                .with_context(|| format!("could not list the tokens of {email}"))?;
+            if tokens.is_empty() {
+                eprintln!("{email} has no API tokens");
+            }
+            let never = || "never".to_owned();
+            super::print_lines(tokens.iter().map(|t| {
+                format!(
+                    "{}  {:?}  created {}  last used {}  expires {}",
+                    t.id,
+                    t.label,
+                    t.created_at,
+                    t.last_used_at.map_or_else(never, |at| at.to_string()),
+                    t.expires_at.map_or_else(never, |at| at.to_string()),
+                )
+            }))
+        }
+        TokenCommand::Revoke { email, id, all } => {
+            let person = person(store, &email).await?;
+            match id {
+                Some(id) if !all => {
+                    store
+                        .revoke_token(None, person.id, id)
+                        .await
+                        .with_context(|| format!("could not revoke token {id} of {email}"))?;
+                    super::print_lines([format!("revoked token {id} of {email}")])
+                }
+                _ => {
+                    let revoked = store
+                        .revoke_credentials(None, person.id, None)
+                        .await
+                        .with_context(|| format!("could not revoke the credentials of {email}"))?
+                        .value;
+                    super::print_lines([format!(
+                        "revoked {} API tokens and {} sessions of {email}",
+                        revoked.tokens, revoked.sessions
+                    )])
+                }
+            }
         }
     }
 }

@@ -23,7 +23,7 @@ pub async fn run(config: Config) -> Result<()> {
         Command::Demo(args) => demo::run(&url, args).await,
         Command::Migrate => transfer::migrate(&url).await,
         Command::Admin { command } => admin::run(&url, command).await,
-        Command::Export => transfer::export(&url).await,
+        Command::Export(args) => transfer::export(&url, args.output.as_deref()).await,
         Command::Import(args) => transfer::import(&url, &args.file).await,
         Command::Backup(args) => backup::backup(&url, &args.path, args.force).await,
         Command::Restore(args) => backup::restore(&url, &args.backup, args.force).await,

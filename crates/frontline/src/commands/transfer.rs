@@ -1,5 +1,5 @@
 //! Moving whole organisations: `migrate` (prepare a database), `export` (every record as a
-//! JSON line on stdout) and `import` (load an export into an empty database). Export from
+//! JSON line, to a 0600 file or stdout) and `import` (load an export into an empty database). Export from
 //! SQLite and import into PostgreSQL is how an installation moves to PostgreSQL.
 
 use std::fs::File;
@@ -23,13 +23,17 @@ pub async fn migrate(url: &DatabaseUrl) -> Result<()> {
     )])
 }
 
-pub async fn export(url: &DatabaseUrl) -> Result<()> {
+pub async fn export(url: &DatabaseUrl, output: Option<&Path>) -> Result<()> {
     let store = database::open(url).await?;
     let records = store
         .export()
         .await
         .with_context(|| format!("could not export {url}"))?;
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let out: Box<dyn std::io::Write> = match output {
+        Some(path) => Box::new(private_file(path)?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(out);
     for record in &records {
         serde_json::to_writer(&mut out, record).context("could not write the export")?;
         out.write_all(b"\n").context("could not write the export")?;
@@ -37,6 +41,32 @@ pub async fn export(url: &DatabaseUrl) -> Result<()> {
     out.flush().context("could not write the export")?;
     eprintln!("exported {} records from {url}", records.len());
     Ok(())
+}
+
+/// Open `path` for writing, readable and writable by its owner only: an export holds every
+/// password hash and API token hash. The mode is set at creation, so the file is never
+/// readable by others, not even for a moment; an existing file is truncated and narrowed too.
+fn private_file(path: &Path) -> Result<File> {
+    let name = path.display();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        let file = options
+            .open(path)
+            .with_context(|| format!("could not create {name}"))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("could not make {name} private"))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        options
+            .open(path)
+            .with_context(|| format!("could not create {name}"))
+    }
 }
 
 pub async fn import(url: &DatabaseUrl, file: &Path) -> Result<()> {

@@ -230,7 +230,7 @@ async fn write(store: Arc<dyn Store>, options: &Options) -> Result<(Summary, Ret
             let (store, hash) = (store.clone(), options.password_hash.clone());
             async move {
                 store
-                    .set_password(None, person, hash)
+                    .set_password(None, person, hash, None)
                     .await
                     .map(|w| (person, w))
             }

@@ -184,6 +184,8 @@ impl Retimer {
                     }
                 }
                 Record::Token { .. }
+                // A signing key has no time worth moving.
+                | Record::SigningKey { .. }
                 | Record::RolePeriod(_)
                 | Record::CustomerProfile(_)
                 | Record::Membership(_)

@@ -4,6 +4,7 @@
 //! `guidelines`.
 
 mod asks;
+mod credentials;
 mod feelings;
 mod guidelines;
 mod leaders;
