@@ -50,6 +50,7 @@ impl TestApp {
             .expect("open the SQLite store");
         let mut config = ServerConfig::new(Arc::new(store));
         config.rate_limit = rate_limit;
+        config.metrics_token_hash = Some(frontline_server::auth::hash_secret(Self::METRICS_TOKEN));
         let mut app = Self::spawn_config(config).await;
         app._dir = Some(dir);
         app
@@ -85,6 +86,22 @@ impl TestApp {
             _dir: None,
             fixture_tokens: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The token `/metrics` asks for on servers made by `spawn` and `spawn_with_limits`.
+    pub const METRICS_TOKEN: &'static str = "metrics-token-for-tests";
+
+    /// The Prometheus text of `/metrics`, read with the metrics token.
+    pub async fn metrics_text(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .bearer_auth(Self::METRICS_TOKEN)
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics body")
     }
 
     /// Ask the server to stop and wait until it has (requests in flight finish first).

@@ -6,20 +6,18 @@ use frontline_test_support::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
 
-const METRICS_TOKEN: &str = "metrics-secret-for-tests";
-
-async fn app_with_metrics_token() -> (TestApp, tempfile::TempDir) {
+/// A server over a fresh SQLite file whose `/metrics` is off (no token configured).
+async fn app_without_metrics_token() -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = frontline_store_sqlite::SqliteStore::open(dir.path().join("frontline.db")).unwrap();
     let mut config = frontline_server::ServerConfig::new(Arc::new(store));
     config.rate_limit = frontline_server::RateLimitConfig::unlimited();
-    config.metrics_token_hash = Some(frontline_server::auth::hash_secret(METRICS_TOKEN));
     (TestApp::spawn_config(config).await, dir)
 }
 
 #[tokio::test]
 async fn metrics_need_the_metrics_token_and_are_off_without_one() {
-    let plain = TestApp::spawn().await;
+    let (plain, _dir) = app_without_metrics_token().await;
     let off = plain
         .client
         .get(plain.url("/metrics"))
@@ -27,7 +25,7 @@ async fn metrics_need_the_metrics_token_and_are_off_without_one() {
         .await
         .unwrap();
     assert_eq!(off.status(), StatusCode::NOT_FOUND);
-    let (app, _dir) = app_with_metrics_token().await;
+    let app = TestApp::spawn().await;
     let missing = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     let wrong = app
@@ -51,7 +49,7 @@ async fn metrics_need_the_metrics_token_and_are_off_without_one() {
     let right = app
         .client
         .get(app.url("/metrics"))
-        .bearer_auth(METRICS_TOKEN)
+        .bearer_auth(TestApp::METRICS_TOKEN)
         .send()
         .await
         .unwrap();
@@ -79,7 +77,7 @@ async fn health_and_readiness_answer_without_credentials() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_cases_created() {
-    let (app, _dir) = app_with_metrics_token().await;
+    let app = TestApp::spawn().await;
     let org = app.seed().await;
     let created = app
         .create_case(
@@ -96,16 +94,7 @@ async fn metrics_count_requests_by_route_template_and_cases_created() {
         app.get_case(&org.carol.token, &number).await.status(),
         StatusCode::OK
     );
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert!(
         text.contains(r#"http_requests_total{route="/api/v1/cases/{case}",status="200"}"#),
         "{text}"

@@ -327,16 +327,7 @@ async fn open_streams_are_counted_in_metrics() {
     };
     let _a = Sse::open(&app, &org.ann.token, "", None).await;
     let _b = Sse::open(&app, &org.carol.token, "", None).await;
-    let during = gauge(
-        &app.client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let during = gauge(&app.metrics_text().await);
     // Other tests in this process may hold streams too, but ours are open now: at least two.
     assert!(during >= 2.0, "open streams counted: {during}");
 }
