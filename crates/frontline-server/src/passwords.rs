@@ -33,9 +33,14 @@ pub struct Passwords {
     permits: Semaphore,
     wait: Duration,
     memory: Mutex<Vec<Vec<Block>>>,
-    /// Checked against when an account has no password or does not exist, so the answer
-    /// takes as long either way.
-    decoy: String,
+}
+
+/// Checked against when an account has no password or does not exist, so the answer takes
+/// as long either way. Made on first use, on a blocking thread, once per process: hashing it
+/// when a server starts added an argon2 run to every start.
+fn decoy() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| crate::auth::hash_password("decoy password that nobody has"))
 }
 
 impl Passwords {
@@ -46,7 +51,6 @@ impl Passwords {
             permits: Semaphore::new(concurrent),
             wait,
             memory: Mutex::new(Vec::with_capacity(concurrent)),
-            decoy: crate::auth::hash_password("decoy password that nobody has"),
         })
     }
 
@@ -54,9 +58,14 @@ impl Passwords {
     /// set) is checked against a decoy and never matches.
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, Busy> {
         let known = stored.is_some();
-        let hash = stored.unwrap_or_else(|| self.decoy.clone());
         let matched = self
-            .with_memory(move |memory| verify_with(memory, &password, &hash))
+            .with_memory(move |memory| {
+                let hash = match &stored {
+                    Some(hash) => hash.as_str(),
+                    None => decoy(),
+                };
+                verify_with(memory, &password, hash)
+            })
             .await?;
         Ok(matched && known)
     }
