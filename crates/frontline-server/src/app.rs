@@ -204,6 +204,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(session::sign_in, session::sign_out))
         .routes(routes!(me::get_me))
+        .routes(routes!(me::change_own_password))
         .routes(routes!(me::create_own_token, credentials::list_own_tokens))
         .routes(routes!(credentials::revoke_own_token))
         .routes(routes!(credentials::list_own_sessions))

@@ -217,19 +217,10 @@ pub async fn check_password(
     raw_email: &str,
     password: String,
 ) -> Result<Person, AppError> {
-    let limited = |r: Result<(), u64>| {
-        r.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
-    };
     let address = address.map(|a| a.to_string()).unwrap_or_default();
     limited(state.limits.login_per_address.check(&address))?;
     let email = frontline_core::Email::parse(raw_email)?;
-    limited(
-        state
-            .limits
-            .login_per_account_address
-            .check(&format!("{}|{address}", email.as_str())),
-    )?;
-    limited(state.limits.login_per_account.check(email.as_str()))?;
+    account_limits(state, &email, &address)?;
 
     let person = match state.store.get_person_by_email(&email).await {
         Ok(person) => Some(person),
@@ -254,6 +245,85 @@ pub async fn check_password(
             ))
         }
     }
+}
+
+fn limited(verdict: Result<(), u64>) -> Result<(), AppError> {
+    verdict.map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })
+}
+
+/// The per-account password-guess limits: per (account, address), so someone guessing from
+/// elsewhere cannot lock a person out, and a slow one per account from everywhere.
+fn account_limits(
+    state: &AppState,
+    email: &frontline_core::Email,
+    address: &str,
+) -> Result<(), AppError> {
+    let email = email.as_str();
+    limited(
+        state
+            .limits
+            .login_per_account_address
+            .check(&format!("{email}|{address}")),
+    )?;
+    limited(state.limits.login_per_account.check(email))
+}
+
+/// The shortest and longest password anyone may choose (characters, not bytes). Long
+/// passphrases are welcome; the upper bound only keeps one argon2 input reasonable.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 200;
+
+/// What is wrong with a new password, in words for the form or problem detail; `None` when
+/// it is acceptable. The API, the console forms and the CLI all ask here.
+pub fn password_problem(password: &str) -> Option<String> {
+    let count = password.chars().count();
+    (!(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&count))
+        .then(|| format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"))
+}
+
+/// A person changes their own password, proving they know the current one. Guesses at the
+/// current password count against the same per-account limits as sign-in, so a stolen
+/// session cannot be used to try passwords faster than the login form allows. Every other
+/// session and every API token of the person ends; the session making the change is kept
+/// when `keep_this_session` (a token-authenticated change keeps nothing: the token ends too).
+pub async fn change_own_password(
+    state: &AppState,
+    actor: &Actor,
+    address: Option<std::net::IpAddr>,
+    current: String,
+    new: String,
+    keep_this_session: bool,
+) -> Result<(), AppError> {
+    crate::authz::require(
+        actor,
+        crate::authz::Action::ManageOwnCredentials,
+        &crate::authz::Resource::Org,
+        "me",
+    )?;
+    if let Some(problem) = password_problem(&new) {
+        return Err(AppError::field("new_password", problem));
+    }
+    let address = address.map(|a| a.to_string()).unwrap_or_default();
+    account_limits(state, &actor.person.email, &address)?;
+    let me = actor.person_id();
+    let stored = state.store.password_hash(me).await?;
+    let matched = state
+        .passwords
+        .verify(current, stored)
+        .await
+        .map_err(AppError::from)?;
+    if !matched {
+        tracing::info!(person_id = %me, "password change refused: wrong current password");
+        return Err(AppError::field(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let hash = state.passwords.hash(new).await.map_err(AppError::from)?;
+    let keep = actor.via.session_id().filter(|_| keep_this_session);
+    crate::api::written(state.store.set_password(Some(me), me, hash, keep).await?);
+    tracing::info!(person_id = %me, "password changed");
+    Ok(())
 }
 
 /// A session just started: the `Set-Cookie` value and the session's CSRF token.

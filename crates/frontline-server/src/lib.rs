@@ -37,7 +37,7 @@ pub mod webhooks;
 use std::future::Future;
 
 pub use app::{AppState, ServerConfig, router};
-pub use auth::{hash_password, new_api_token, verify_password};
+pub use auth::{hash_password, new_api_token, password_problem, verify_password};
 pub use error::{AppError, Problem, Result};
 pub use ratelimit::{Limit, Quota, RateLimitConfig};
 

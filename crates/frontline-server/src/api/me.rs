@@ -13,6 +13,7 @@ use crate::auth::{Actor, new_api_token};
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
+use crate::middleware::ClientIp;
 use crate::views::{MeView, PersonView, TokenView};
 
 #[utoipa::path(
@@ -139,4 +140,55 @@ pub async fn issue_token(
             expires_at: created.expires_at.map(|at| at.to_string()),
         }),
     ))
+}
+
+/// Change your own password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordBody {
+    /// The password you sign in with now.
+    pub current_password: String,
+    /// The new password, 10 to 200 characters.
+    pub new_password: String,
+    /// Keep the web session this request came through (default `true`). Every other session
+    /// and every API token of yours ends either way; a request made with an API token ends
+    /// that token too.
+    pub keep_this_session: Option<bool>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/password",
+    tag = "people",
+    summary = "Change your own password",
+    description = "Needs the current password. Wrong guesses count against the same limits \
+        as signing in.",
+    request_body = ChangePasswordBody,
+    responses(
+        (status = 204, description = "Changed; your other sessions and your API tokens have \
+            ended"),
+        (status = 401, description = "No valid credentials"),
+        (status = 403, description = "A cookie request without the session's CSRF token"),
+        (status = 422, description = "The current password is wrong or the new one is too \
+            short or too long"),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`"),
+        (status = 503, description = "Too many password checks at once; see `Retry-After`"),
+    ),
+)]
+pub async fn change_own_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    ClientIp(address): ClientIp,
+    Json(body): Json<ChangePasswordBody>,
+) -> Result<axum::response::Response> {
+    crate::auth::change_own_password(
+        &state,
+        &actor,
+        address,
+        body.current_password,
+        body.new_password,
+        body.keep_this_session != Some(false),
+    )
+    .await?;
+    Ok(crate::middleware::no_content())
 }

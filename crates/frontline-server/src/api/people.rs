@@ -19,8 +19,6 @@ use crate::extract::{Json, Path, Query};
 use crate::paging;
 use crate::views::{PersonPage, PersonView, TokenView};
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-pub const MAX_PASSWORD_CHARS: usize = 200;
 pub const MAX_TITLE_CHARS: usize = 100;
 
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
@@ -146,15 +144,12 @@ fn check_capacity(fields: &mut Fields, capacity: Option<u32>) -> Option<Option<u
 }
 
 fn check_password(fields: &mut Fields, password: &str) -> Option<String> {
-    let count = password.chars().count();
-    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&count) {
-        Some(password.to_owned())
-    } else {
-        fields.push(
-            "password",
-            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
-        );
-        None
+    match crate::auth::password_problem(password) {
+        None => Some(password.to_owned()),
+        Some(problem) => {
+            fields.push("password", problem);
+            None
+        }
     }
 }
 

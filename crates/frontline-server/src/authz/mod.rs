@@ -487,7 +487,7 @@ pub fn describe(action: Action) -> &'static str {
     match action {
         Action::ReadMe => "read their own record",
         Action::CreateOwnToken => "create API tokens for themselves",
-        Action::ManageOwnCredentials => "list or revoke their own tokens and sessions",
+        Action::ManageOwnCredentials => "manage their own password, tokens and sessions",
         Action::ManageCredentialsOf => "list or revoke other people's tokens and sessions",
         Action::ListPeople => "list people",
         Action::ReadPerson => "read this person",

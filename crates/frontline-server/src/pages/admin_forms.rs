@@ -112,9 +112,6 @@ pub async fn update_person(
     )))
 }
 
-/// The shortest password the console accepts.
-const MIN_PASSWORD: usize = 10;
-
 /// `POST /admin/people/{person}/password`.
 pub async fn set_password(
     State(state): State<AppState>,
@@ -125,12 +122,8 @@ pub async fn set_password(
     viewer.check_csrf(form.csrf())?;
     let person = load_person(&state, &viewer.actor, &raw, Action::SetPassword).await?;
     let password = form.get("password").unwrap_or("").to_owned();
-    if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::field(
-            "password",
-            format!("must be at least {MIN_PASSWORD} characters"),
-        )
-        .into());
+    if let Some(problem) = crate::auth::password_problem(&password) {
+        return Err(AppError::field("password", problem).into());
     }
     // argon2 is deliberately slow and memory-hungry: through the server's bounded pool.
     let hash = state

@@ -233,9 +233,6 @@ struct ProfilePage {
     rate: String,
     mine: bool,
     admin_link: Option<String>,
-    /// The viewer's own tokens and sessions, on their own profile only.
-    credentials: Option<super::credentials::Credentials>,
-    notice: Option<&'static str>,
 }
 
 fn role_words(person: &Person) -> &'static str {
@@ -251,20 +248,9 @@ pub async fn profile(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
-    Query(query): Query<ProfileQuery>,
 ) -> PageResult {
     let person = load_staff(&state, &viewer.actor, &raw, Action::ReadLedger).await?;
     let mine = person.id == viewer.actor.person_id();
-    let credentials = if mine && viewer.can(Action::ManageOwnCredentials, &Resource::Org) {
-        Some(super::credentials::load(&state, &viewer.actor, person.id).await?)
-    } else {
-        None
-    };
-    let notice = match query.done.as_deref() {
-        Some("token-revoked") => Some("The API token is revoked: it no longer works."),
-        Some("session-revoked") => Some("The session is signed out."),
-        _ => None,
-    };
     let now = time::now();
     let row = ledger_of(&*state.store, &person, state.config.ledger_goal, now).await?;
     let checklist = if person.role == Role::Support
@@ -306,16 +292,8 @@ pub async fn profile(
                 .collect(),
             mine,
             admin_link,
-            credentials,
-            notice,
         },
     )
-}
-
-/// `?done=` after a revoke form.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ProfileQuery {
-    done: Option<String>,
 }
 
 #[derive(Template)]

@@ -8,6 +8,7 @@
 //! with `format!` (templates under `templates/pages/` do), or write state other than through
 //! the `Store` use cases the API uses.
 
+mod account;
 mod admin;
 mod admin_forms;
 mod asks;
@@ -16,7 +17,6 @@ mod backtest;
 mod case;
 mod case_forms;
 mod cockpit;
-mod credentials;
 mod decide;
 mod decision_view;
 pub mod feelings;
@@ -108,13 +108,15 @@ pub fn router() -> Router<AppState> {
         .route("/org", get(org::show))
         .route("/org/chart", get(org::chart_fragment))
         .route("/people/{person}", get(leaders::profile))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
         .route(
             "/account/tokens/{token}/revoke",
-            post(credentials::revoke_token),
+            post(account::revoke_token),
         )
         .route(
             "/account/sessions/{session}/revoke",
-            post(credentials::revoke_session),
+            post(account::revoke_session),
         )
         .route("/standard-work", get(leaders::show))
         .route("/standard-work/items", post(leaders::create))

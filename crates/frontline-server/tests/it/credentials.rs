@@ -296,3 +296,137 @@ async fn administrators_list_and_revoke_anyones_credentials() {
     assert_eq!(sessions.status(), StatusCode::OK);
     assert_eq!(crate::json(sessions).await, json!([]));
 }
+
+#[tokio::test]
+async fn people_change_their_own_password_and_every_other_credential_ends() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    app.set_password(org.carol.person.id, "correct horse battery")
+        .await;
+    let here = sign_in(&app, "carol@customer.test", "correct horse battery").await;
+    let elsewhere = sign_in(&app, "carol@customer.test", "correct horse battery").await;
+    let change =
+        |current: &str, new: &str| json!({ "current_password": current, "new_password": new });
+
+    // The current password must be right and the new one long enough; neither refusal
+    // changes anything.
+    let wrong = with_cookie(
+        &app,
+        Method::PUT,
+        "/api/v1/me/password",
+        &here,
+        Some(change("guess", "a brand new passphrase")),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = crate::json(wrong).await;
+    assert_eq!(
+        problem["errors"][0]["field"], "current_password",
+        "{problem}"
+    );
+    let short = with_cookie(
+        &app,
+        Method::PUT,
+        "/api/v1/me/password",
+        &here,
+        Some(change("correct horse battery", "short")),
+    )
+    .await;
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        crate::json(short).await["errors"][0]["field"],
+        "new_password"
+    );
+    assert_eq!(app.me(&org.carol.token).await.status(), StatusCode::OK);
+    let forged = app
+        .client
+        .put(app.url("/api/v1/me/password"))
+        .header("cookie", &here.0)
+        .json(&change("correct horse battery", "a brand new passphrase"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "no CSRF token");
+
+    let done = with_cookie(
+        &app,
+        Method::PUT,
+        "/api/v1/me/password",
+        &here,
+        Some(change("correct horse battery", "a brand new passphrase")),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let me = with_cookie(&app, Method::GET, "/api/v1/me", &here, None).await;
+    assert_eq!(me.status(), StatusCode::OK, "this session is kept");
+    let there = with_cookie(&app, Method::GET, "/api/v1/me", &elsewhere, None).await;
+    assert_eq!(
+        there.status(),
+        StatusCode::UNAUTHORIZED,
+        "the other one ended"
+    );
+    assert_eq!(
+        app.me(&org.carol.token).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "and so did the token"
+    );
+    let old = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": "carol@customer.test", "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    sign_in(&app, "carol@customer.test", "a brand new passphrase").await;
+
+    // Made with an API token, the change ends that token too.
+    app.set_password(org.ann.person.id, "correct horse battery")
+        .await;
+    let by_token = app
+        .put(
+            "/api/v1/me/password",
+            &org.ann.token,
+            &change("correct horse battery", "another long passphrase"),
+        )
+        .await;
+    assert_eq!(by_token.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.me(&org.ann.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_count_against_the_sign_in_limit() {
+    let app = TestApp::spawn_with_limits(frontline_server::RateLimitConfig::default()).await;
+    let org = app.seed().await;
+    app.set_password(org.ben.person.id, "correct horse battery")
+        .await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let response = app
+            .put(
+                "/api/v1/me/password",
+                &org.ben.token,
+                &json!({ "current_password": "guess", "new_password": "a brand new passphrase" }),
+            )
+            .await;
+        statuses.push(response.status());
+    }
+    assert_eq!(statuses[0], StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // A thief holding the token cannot go on guessing through the sign-in form either.
+    let sign_in = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "email": org.ben.person.email.as_str(), "password": "guess" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_in.status(), StatusCode::TOO_MANY_REQUESTS);
+}

@@ -54,6 +54,7 @@ const ROUTES: &[&str] = &[
     "GET /api/v1/heroes",
     "GET /api/v1/ledger",
     "GET /api/v1/me",
+    "PUT /api/v1/me/password",
     "POST /api/v1/me/tokens",
     "GET /api/v1/me/tokens",
     "DELETE /api/v1/me/tokens/{token}",

@@ -15,9 +15,6 @@ use crate::cli::{
 };
 use crate::database::{self, DatabaseUrl};
 
-/// Shortest password accepted from the CLI.
-const MIN_PASSWORD_CHARS: usize = 8;
-
 pub async fn run(url: &DatabaseUrl, command: AdminCommand) -> Result<()> {
     let store = database::open(url).await?;
     let store = &*store;
@@ -298,8 +295,8 @@ fn read_password(email: &Email) -> Result<String> {
             "no password on stdin; pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | frontline admin password set --email {email}`"
         );
     }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        bail!("the password must be at least {MIN_PASSWORD_CHARS} characters");
+    if let Some(problem) = frontline_server::password_problem(&password) {
+        bail!("the password {problem}");
     }
     Ok(password)
 }

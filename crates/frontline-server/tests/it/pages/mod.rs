@@ -3,8 +3,8 @@
 //! error pages, and the guidelines console. Helpers here; tests in `security`, `work` and
 //! `guidelines`.
 
+mod account;
 mod asks;
-mod credentials;
 mod feelings;
 mod guidelines;
 mod leaders;
