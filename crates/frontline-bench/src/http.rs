@@ -1,8 +1,7 @@
 //! HTTP load generator: HTTP/1.1 keep-alive requests against a Frontline server in its own
-//! process on 127.0.0.1. On SQLite that is the shipped binary, `frontline serve --rate-limits
-//! off` (found beside this one, or `--frontline PATH`), so the figures are the product's. On
-//! PostgreSQL, whose runs live in a scratch schema the binary has no flag for, it is
-//! `serve-for-bench`: the same router and store with rate limits off.
+//! process on 127.0.0.1: the shipped binary, `frontline serve --rate-limits off` (found beside
+//! this one, or `--frontline PATH`), so the figures are the product's. On PostgreSQL each run
+//! writes into a scratch schema, which the server is given with `--database-schema`.
 //!
 //! - Closed loop (`--clients N`): N connections, each sending its next request when the
 //!   previous one has answered. Latency is send-to-answer.
@@ -33,7 +32,7 @@ use frontline_store_sqlite::SqliteStore;
 use hdrhistogram::Histogram;
 
 use crate::store::process_cpu_seconds;
-use crate::stream::{rss_kib, start_server};
+use crate::stream::rss_kib;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
@@ -123,7 +122,7 @@ pub struct Args {
     /// into a new schema (printed; dropped when the run ends without an error).
     #[arg(long)]
     database_url: Option<String>,
-    /// The `frontline` binary to measure (SQLite runs). Default: the one beside this binary
+    /// The `frontline` binary to measure. Default: the one beside this binary
     /// (`cargo build --release -p frontline` puts it there).
     #[arg(long, env = "FRONTLINE_BENCH_BINARY")]
     frontline: Option<std::path::PathBuf>,
@@ -143,11 +142,12 @@ fn shipped_binary(explicit: Option<&std::path::Path>) -> anyhow::Result<std::pat
     Ok(path)
 }
 
-/// `frontline serve` on a free loopback port over the SQLite file `db`, rate limits off,
-/// with its address read from the line it prints.
+/// `frontline serve` on a free loopback port over the database `database` names (its global
+/// flags: `--database-url …`, and `--database-schema …` on PostgreSQL), rate limits off, with
+/// its address read from the line it prints.
 fn start_shipped(
     binary: &std::path::Path,
-    db: &str,
+    database: &[String],
 ) -> anyhow::Result<(std::process::Child, String)> {
     use std::io::BufRead as _;
     let mut command = std::process::Command::new(binary);
@@ -158,7 +158,8 @@ fn start_shipped(
     }
     let mut server = command
         .env("RUST_LOG", "warn")
-        .args(["--database-url", db, "serve", "--listen", "127.0.0.1:0"])
+        .args(database)
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .args([
             "--no-demo",
             "--rate-limits",
@@ -333,20 +334,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("writing into schema {schema} (dropped when the run ends without an error)");
             postgres = Some(store.clone());
             scratch = Some((url.clone(), schema.clone()));
-            let serve = vec!["--postgres".into(), url.clone(), "--schema".into(), schema];
+            let serve = vec![
+                "--database-url".into(),
+                url.clone(),
+                "--database-schema".into(),
+                schema,
+            ];
             (store, serve, "postgres")
         }
         None => {
             let db = dir.path().join("http.db");
             let store = SqliteStore::open(&db).context("could not open sqlite")?;
-            let serve = vec![db.display().to_string()];
+            let serve = vec!["--database-url".into(), db.display().to_string()];
             (Arc::new(store), serve, "sqlite")
         }
     };
-    let shipped = match backend {
-        "sqlite" => Some(shipped_binary(args.frontline.as_deref())?),
-        _ => None,
-    };
+    let shipped = shipped_binary(args.frontline.as_deref())?;
     if args.preload >= 10_000 {
         eprintln!(
             "preloading {} cases with {} writers…",
@@ -391,10 +394,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let spawned = Instant::now();
-    let (child, base) = match &shipped {
-        Some(binary) => start_shipped(binary, &serve_args[0])?,
-        None => start_server(&serve_args)?,
-    };
+    let (child, base) = start_shipped(&shipped, &serve_args)?;
     let server = Server { child };
     let pid = server.child.id();
     let address: SocketAddr = base

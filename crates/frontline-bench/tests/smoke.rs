@@ -108,6 +108,42 @@ fn open_loop_completes_without_errors() {
     check(&lines, &scenarios);
 }
 
+/// The same shipped binary on PostgreSQL, in the scratch schema the run makes
+/// (`--database-schema`). Skipped when PostgreSQL does not answer, unless
+/// `FRONTLINE_REQUIRE_POSTGRES=1` (the test script) makes that a failure.
+#[test]
+fn the_shipped_server_runs_on_postgres_too() {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let address = url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("127.0.0.1:5432");
+    let reachable = address
+        .parse::<std::net::SocketAddr>()
+        .ok()
+        .and_then(|a| {
+            std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(2)).ok()
+        })
+        .is_some();
+    if !reachable {
+        assert!(
+            std::env::var("FRONTLINE_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "PostgreSQL does not answer at {address}"
+        );
+        eprintln!("skipped: PostgreSQL does not answer at {address}");
+        return;
+    }
+    let scenarios = ["get-case", "list-first-page", "create-case"];
+    let lines = run(&["--database-url", &url, "--scenario", &scenarios.join(",")]);
+    check(&lines, &scenarios);
+    assert!(
+        lines.iter().all(|l| l["backend"] == "postgres"),
+        "{lines:?}"
+    );
+}
+
 /// The stream benchmark's JSON line for `extra`, after checking the run delivered everything.
 fn stream(extra: &[&str]) -> serde_json::Value {
     let args = [

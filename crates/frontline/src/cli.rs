@@ -27,6 +27,12 @@ pub struct Config {
     )]
     pub database_url: DatabaseUrl,
 
+    /// PostgreSQL only: keep every table in this schema of the database (created and migrated
+    /// if missing; a plain lower-case name) instead of the URL's default `public`, so several
+    /// deployments or a benchmark's scratch copy can share one database.
+    #[arg(long, env = "FRONTLINE_DATABASE_SCHEMA", global = true)]
+    pub database_schema: Option<String>,
+
     /// Log format on stderr: `text` to read, `json` for a log collector. The level comes from
     /// RUST_LOG (default `info`).
     #[arg(

@@ -17,7 +17,12 @@ use frontline_store_sqlite::SqliteStore;
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Sqlite(PathBuf),
-    Postgres(String),
+    /// A `postgres://` URL and, when `--database-schema` names one, the schema everything
+    /// lives in (created and migrated if missing) instead of the URL's `search_path`.
+    Postgres {
+        url: String,
+        schema: Option<String>,
+    },
 }
 
 impl FromStr for DatabaseUrl {
@@ -29,7 +34,10 @@ impl FromStr for DatabaseUrl {
             return Err("the database url is empty; give a file path or a postgres:// url".into());
         }
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            return Ok(Self::Postgres(raw.to_owned()));
+            return Ok(Self::Postgres {
+                url: raw.to_owned(),
+                schema: None,
+            });
         }
         if let Some(rest) = raw.strip_prefix("sqlite:") {
             // `sqlite://PATH` and `sqlite:PATH` both name PATH (`sqlite:///abs` is `/abs`).
@@ -53,7 +61,23 @@ impl DatabaseUrl {
     pub fn backend(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+            Self::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// Put a PostgreSQL database's tables in `schema` (`--database-schema`): several
+    /// deployments, or a benchmark's scratch copy, can share one database that way. SQLite
+    /// has no schemas, so naming one there is an error rather than silently ignored.
+    pub fn in_schema(self, schema: Option<String>) -> Result<Self> {
+        match (self, schema) {
+            (url, None) => Ok(url),
+            (Self::Postgres { url, .. }, Some(schema)) => Ok(Self::Postgres {
+                url,
+                schema: Some(schema),
+            }),
+            (Self::Sqlite(_), Some(_)) => {
+                bail!("--database-schema needs a postgres:// database url; SQLite has no schemas")
+            }
         }
     }
 }
@@ -62,7 +86,11 @@ impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite(path) => write!(f, "{}", path.display()),
-            Self::Postgres(url) => f.write_str(&redact(url)),
+            Self::Postgres { url, schema: None } => f.write_str(&redact(url)),
+            Self::Postgres {
+                url,
+                schema: Some(schema),
+            } => write!(f, "{} (schema {schema})", redact(url)),
         }
     }
 }
@@ -101,11 +129,15 @@ pub async fn open(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
                 .with_context(|| format!("could not open database at {url}"))?;
             Arc::new(store)
         }
-        DatabaseUrl::Postgres(raw) => Arc::new(
-            PgStore::connect(raw)
-                .await
-                .with_context(|| format!("could not connect to PostgreSQL at {url}"))?,
-        ),
+        DatabaseUrl::Postgres { url: raw, schema } => {
+            let connected = match schema {
+                Some(schema) => PgStore::connect_in_schema(raw, schema).await,
+                None => PgStore::connect(raw).await,
+            };
+            Arc::new(
+                connected.with_context(|| format!("could not connect to PostgreSQL at {url}"))?,
+            )
+        }
     };
     tracing::debug!(backend = store.backend(), database = %url, "database open");
     Ok(store)
@@ -164,6 +196,17 @@ mod tests {
         );
         assert!("sqlite:".parse::<DatabaseUrl>().is_err());
         assert!("  ".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn a_schema_is_for_postgres_only_and_shows_in_messages() {
+        let pg = parse("postgres://app:s3cret@h/db")
+            .in_schema(Some("tenant_a".into()))
+            .unwrap();
+        assert_eq!(pg.to_string(), "postgres://app:***@h/db (schema tenant_a)");
+        let err = parse("./f.db").in_schema(Some("x".into())).unwrap_err();
+        assert!(err.to_string().contains("needs a postgres://"), "{err}");
+        assert_eq!(parse("./f.db").in_schema(None).unwrap(), parse("./f.db"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use anyhow::{Context as _, Result};
 use crate::cli::{Command, Config};
 
 pub async fn run(config: Config) -> Result<()> {
-    let url = config.database_url;
+    let url = config.database_url.in_schema(config.database_schema)?;
     match config.command {
         Command::Serve(args) => serve::run(&url, *args).await,
         Command::Demo(args) => demo::run(&url, args).await,
