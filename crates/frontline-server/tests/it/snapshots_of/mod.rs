@@ -9,6 +9,7 @@
 //! its own server one request at a time, and routing breaks ties by person id (UUIDv7, so Ann,
 //! created first, gets the first case).
 
+mod events;
 mod resources;
 
 use frontline_test_support::{Org, TestApp};
@@ -16,6 +17,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::json;
+
+/// What Dave writes about his parcel: angry words, so it raises a mood alert.
+pub const ANGRY: &str = "This is unacceptable. Your service is useless and I want my money back.";
 
 /// Names for the ids a snapshot may show. An id not named here shows as `[id]`.
 pub struct Names(Vec<(uuid::Uuid, String)>);
