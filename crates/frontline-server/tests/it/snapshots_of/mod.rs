@@ -10,6 +10,7 @@
 //! created first, gets the first case).
 
 mod events;
+mod pages;
 mod resources;
 
 use frontline_test_support::{Org, TestApp};
