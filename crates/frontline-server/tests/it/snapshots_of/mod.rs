@@ -26,9 +26,14 @@ pub const ANGRY: &str = "This is unacceptable. Your service is useless and I wan
 pub struct Names(Vec<(uuid::Uuid, String)>);
 
 impl Names {
+    /// No names yet.
+    pub fn none() -> Names {
+        Names(Vec::new())
+    }
+
     /// The seeded organisation's people, teams and outcome.
     pub fn of(org: &Org) -> Names {
-        let mut names = Names(Vec::new());
+        let mut names = Names::none();
         for (user, name) in [
             (&org.ann, "ann"),
             (&org.ben, "ben"),

@@ -117,7 +117,7 @@ async fn the_portal_shows_a_customer_her_cases() {
 #[tokio::test]
 async fn the_org_page_shows_teams_people_support_and_outcomes() {
     let app = TestApp::spawn().await;
-    let mut names = Names(Vec::new());
+    let mut names = Names::none();
     for (email, role, admin) in [
         ("ann@frontline.test", Role::Employee, false),
         ("ben@frontline.test", Role::Employee, false),
