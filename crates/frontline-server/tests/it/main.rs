@@ -19,6 +19,7 @@ mod pages;
 mod proposals;
 mod scoreboard;
 mod session;
+mod snapshots_of;
 mod stream;
 mod voice;
 mod webhooks;
