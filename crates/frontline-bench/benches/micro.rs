@@ -227,7 +227,7 @@ fn event_encoding(c: &mut Criterion) {
         payload: json!({"message_id": uuid::Uuid::now_v7(), "visibility": "public", "body": "Thanks, that works."}),
     };
     c.bench_function("stream/encode one SSE frame", |b| {
-        b.iter(|| frontline_server::stream::hub::Shared::new(black_box(event.clone())))
+        b.iter(|| frontline_server::hub::Shared::new(black_box(event.clone())))
     });
 }
 

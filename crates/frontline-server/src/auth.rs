@@ -7,15 +7,14 @@
 //! session's token: a cross-site form can make the browser send the cookie, but cannot read
 //! the token. Bearer requests need no such check because browsers never attach them.
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::{Method, header, request::Parts};
 use frontline_core::{Person, PersonId, Role};
 use frontline_store::StoreError;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fl_session";
@@ -129,7 +128,10 @@ impl FromRequestParts<AppState> for Actor {
                     .get(CSRF_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                if !crate::passwords::constant_time_eq(
+                    sent.as_bytes(),
+                    session.csrf_token.as_bytes(),
+                ) {
                     return Err(AppError::Forbidden(
                         "send the session's CSRF token in the X-CSRF-Token header".into(),
                     ));
@@ -199,11 +201,6 @@ pub(crate) fn session_cookie(parts: &Parts) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-/// Compare secrets without an early exit, so timing does not reveal how much matched.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Check an email and password, rate-limited per client address, per account from that
 /// address, and (slowly) per account from everywhere, so someone guessing from another
 /// address cannot lock a person out. Unknown emails and accounts without a password are
@@ -253,7 +250,7 @@ fn limited(verdict: Result<(), u64>) -> Result<(), AppError> {
 
 /// The per-account password-guess limits: per (account, address), so someone guessing from
 /// elsewhere cannot lock a person out, and a slow one per account from everywhere.
-fn account_limits(
+pub fn account_limits(
     state: &AppState,
     email: &frontline_core::Email,
     address: &str,
@@ -279,51 +276,6 @@ pub fn password_problem(password: &str) -> Option<String> {
     let count = password.chars().count();
     (!(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&count))
         .then(|| format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"))
-}
-
-/// A person changes their own password, proving they know the current one. Guesses at the
-/// current password count against the same per-account limits as sign-in, so a stolen
-/// session cannot be used to try passwords faster than the login form allows. Every other
-/// session and every API token of the person ends; the session making the change is kept
-/// when `keep_this_session` (a token-authenticated change keeps nothing: the token ends too).
-pub async fn change_own_password(
-    state: &AppState,
-    actor: &Actor,
-    address: Option<std::net::IpAddr>,
-    current: String,
-    new: String,
-    keep_this_session: bool,
-) -> Result<(), AppError> {
-    crate::authz::require(
-        actor,
-        crate::authz::Action::ManageOwnCredentials,
-        &crate::authz::Resource::Org,
-        "me",
-    )?;
-    if let Some(problem) = password_problem(&new) {
-        return Err(AppError::field("new_password", problem));
-    }
-    let address = address.map(|a| a.to_string()).unwrap_or_default();
-    account_limits(state, &actor.person.email, &address)?;
-    let me = actor.person_id();
-    let stored = state.store.password_hash(me).await?;
-    let matched = state
-        .passwords
-        .verify(current, stored)
-        .await
-        .map_err(AppError::from)?;
-    if !matched {
-        tracing::info!(person_id = %me, "password change refused: wrong current password");
-        return Err(AppError::field(
-            "current_password",
-            "is not your current password",
-        ));
-    }
-    let hash = state.passwords.hash(new).await.map_err(AppError::from)?;
-    let keep = actor.via.session_id().filter(|_| keep_this_session);
-    crate::api::written(state.store.set_password(Some(me), me, hash, keep).await?);
-    tracing::info!(person_id = %me, "password changed");
-    Ok(())
 }
 
 /// A session just started: the `Set-Cookie` value and the session's CSRF token.
@@ -412,39 +364,9 @@ pub fn new_session_secret() -> (String, String, String) {
     (cookie, hash, random_hex())
 }
 
-/// An argon2id PHC string for a password (salt generated inside). CPU-heavy: call it from a
-/// blocking thread in request handlers.
-pub fn hash_password(password: &str) -> String {
-    let hashed: Result<PasswordHash, _> = Argon2::default().hash_password(password.as_bytes());
-    match hashed {
-        Ok(hash) => hash.to_string(),
-        // Only a broken OS random source gets here; a hash nobody can match is the safe answer.
-        Err(e) => {
-            tracing::error!(error = %e, "could not hash a password");
-            String::from("!")
-        }
-    }
-}
-
-/// Whether `password` matches a stored PHC string. Malformed hashes simply do not match.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let hash = hash_password("correct horse");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong horse", &hash));
-        assert!(!verify_password("correct horse", "not a hash"));
-    }
 
     #[test]
     fn tokens_are_prefixed_and_stored_hashed() {

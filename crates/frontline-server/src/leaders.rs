@@ -6,13 +6,21 @@
 use std::collections::HashMap;
 
 use frontline_core::ledger::{Ledger, LedgerGoal};
-use frontline_core::standard_work::{self, ItemStatus};
-use frontline_core::{Person, PersonId, Role, Timestamp};
-use frontline_store::{ActivityFilter, PageRequest, PeopleFilter, Store, StoreResult};
-use serde::Serialize;
+use frontline_core::standard_work::{
+    self, Cadence, ItemStatus, ItemTitle, Metric, NewStandardWorkItem, Proof, StandardWorkItem,
+    StandardWorkTick,
+};
+use frontline_core::{Person, PersonId, Role, StandardWorkItemId, Timestamp};
+use frontline_store::{ActivityFilter, PageRequest, PeopleFilter, Store, StoreError, StoreResult};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::asks::support_levels;
+use crate::auth::Actor;
+use crate::authz::Action;
+use crate::error::{AppError, Fields, Result};
+use crate::lookup::{load_person, written};
+use crate::state::AppState;
 
 /// Earlier periods a checklist shows beside the current one.
 pub const HISTORY_PERIODS: usize = 8;
@@ -261,5 +269,143 @@ pub async fn checklist_of(
         done: statuses.iter().filter(|s| s.current.done).count(),
         completion_rate: (counted > 0).then(|| done_before as f64 / counted as f64),
         items: statuses,
+    })
+}
+
+/// Load a staff member whose ledger or standard work is asked for; customers have neither,
+/// and read like a missing person.
+pub async fn load_staff(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+    action: Action,
+) -> Result<Person> {
+    let person = load_person(state, actor, raw, action).await?;
+    if person.role == Role::Customer {
+        return Err(AppError::not_found(format!("person {raw}")));
+    }
+    Ok(person)
+}
+
+/// An item to add.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemBody {
+    /// What to do, in a few words: "Walk the front-line cockpit".
+    pub title: String,
+    /// daily, weekly or monthly.
+    pub cadence: String,
+    /// Activity that proves the item by itself: cases_worked, public_replies,
+    /// minutes_with_customers, reviews_done or asks_resolved. Without it the item is ticked
+    /// by hand.
+    pub metric: Option<String>,
+    /// With a metric: the count (or minutes) to reach in each period, 1 to 10,000.
+    pub target: Option<u32>,
+}
+
+/// Add an item to `person`'s standard work (shared by the API and the pages).
+pub async fn add_item(
+    state: &AppState,
+    actor: &Actor,
+    person: &Person,
+    body: ItemBody,
+) -> Result<StandardWorkItem> {
+    let mut fields = Fields::new();
+    let title = fields.check(ItemTitle::parse(&body.title));
+    let cadence = fields.check(body.cadence.trim().parse::<Cadence>());
+    let metric = match body
+        .metric
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        None => None,
+        Some(raw) => fields.check(raw.parse::<Metric>()),
+    };
+    let proof = match (metric, body.target) {
+        (Some(metric), Some(target)) => fields.check(Proof::new(metric, target)),
+        (Some(_), None) => {
+            fields.push(
+                "target",
+                "an item with a metric needs a target for each period",
+            );
+            None
+        }
+        (None, Some(_)) if body.metric.as_deref().is_none_or(|m| m.trim().is_empty()) => {
+            fields.push("metric", "a target needs a metric to measure it");
+            None
+        }
+        (None, _) => None,
+    };
+    let (title, cadence) = fields.done(|| Some((title?, cadence?)))?;
+    let new = NewStandardWorkItem {
+        person_id: person.id,
+        title,
+        cadence,
+        proof,
+    };
+    Ok(written(
+        state
+            .store
+            .create_standard_work_item(Some(actor.person_id()), new, None)
+            .await?,
+    ))
+}
+
+/// Load an item of `person`; an item of someone else reads like a missing one.
+pub async fn load_item(state: &AppState, person: &Person, raw: &str) -> Result<StandardWorkItem> {
+    let what = format!("standard work item {raw}");
+    let id = raw
+        .parse::<StandardWorkItemId>()
+        .map_err(|_| AppError::not_found(&what))?;
+    match state.store.get_standard_work_item(id).await {
+        Ok(item) if item.person_id == person.id => Ok(item),
+        Ok(_) | Err(StoreError::NotFound { .. }) => Err(AppError::not_found(&what)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a person does to an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemAct {
+    Tick,
+    Untick,
+    Retire,
+}
+
+/// Do `act` to `person`'s item `raw` (shared by the API and the pages): ticking is the
+/// person's own, retiring is managing.
+pub async fn act_on_item(
+    state: &AppState,
+    actor: &Actor,
+    raw_person: &str,
+    raw_item: &str,
+    act: ItemAct,
+) -> Result<(StandardWorkItem, Option<StandardWorkTick>)> {
+    let action = match act {
+        ItemAct::Tick | ItemAct::Untick => Action::TickStandardWork,
+        ItemAct::Retire => Action::ManageStandardWork,
+    };
+    let person = load_staff(state, actor, raw_person, action).await?;
+    let item = load_item(state, &person, raw_item).await?;
+    let me = actor.person_id();
+    Ok(match act {
+        ItemAct::Tick => {
+            let tick = written(state.store.tick_standard_work(me, item.id, None).await?);
+            (item, Some(tick))
+        }
+        ItemAct::Untick => {
+            written(state.store.untick_standard_work(me, item.id, None).await?);
+            (item, None)
+        }
+        ItemAct::Retire => {
+            let retired = written(
+                state
+                    .store
+                    .retire_standard_work_item(Some(me), item.id, None)
+                    .await?,
+            );
+            (retired, None)
+        }
     })
 }

@@ -15,7 +15,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::middleware::RouteTemplate;
+/// The route template (`/api/v1/cases/{case}`) a request matched, carried on the response so
+/// the metrics layer (outside the router) can label by template rather than by raw path.
+#[derive(Clone, Debug)]
+pub struct RouteTemplate(pub String);
 
 pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_DURATION: &str = "http_request_duration_seconds";

@@ -22,15 +22,11 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnRequest, TraceLayer};
 use tracing::{Level, Span};
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::metrics::RouteTemplate;
+use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The route template (`/api/v1/cases/{case}`) a request matched, carried on the response so
-/// the metrics layer (outside the router) can label by template rather than by raw path.
-#[derive(Clone, Debug)]
-pub struct RouteTemplate(pub String);
 
 pub fn set_request_id() -> SetRequestIdLayer<MakeRequestUuid> {
     SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid)
@@ -114,10 +110,24 @@ pub fn timeout(limit: Duration) -> TimeoutLayer {
     TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
 }
 
+/// How an error reads to whoever asked: problem+json for the API, an HTML page for a browser.
+/// The router passes the pages' own functions in, so this layer needs no knowledge of pages.
+#[derive(Clone, Copy)]
+pub struct ErrorBodies {
+    /// Whether a path is the API's (or an operations endpoint's) rather than a page's.
+    pub is_api_path: fn(&str) -> bool,
+    /// The HTML error page for an error.
+    pub page: fn(&AppError) -> Response,
+}
+
 /// Error responses produced by layers rather than handlers (timeouts, axum's own rejections)
 /// have no body; give them the problem body every other error has.
-pub async fn problem_for_empty_errors(request: Request, next: Next) -> Response {
-    let page = !crate::pages::is_api_path(request.uri().path());
+pub async fn problem_for_empty_errors(
+    State(bodies): State<ErrorBodies>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let page = !(bodies.is_api_path)(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
@@ -143,7 +153,7 @@ pub async fn problem_for_empty_errors(request: Request, next: Next) -> Response 
     let (parts, _) = response.into_parts();
     // Pages never show problem+json: a browser gets the HTML error page.
     let mut problem = if page {
-        crate::pages::error_page(&error)
+        (bodies.page)(&error)
     } else {
         error.into_response()
     };
@@ -226,87 +236,6 @@ impl RateSlot {
     }
 }
 
-/// Which peers are reverse proxies whose `Forwarded` / `X-Forwarded-For` may be believed.
-#[derive(Clone, Debug, Default)]
-pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
-
-impl TrustedProxies {
-    fn trusts(&self, address: IpAddr) -> bool {
-        self.0.iter().any(|net| net.contains(&address))
-    }
-
-    /// The client's address for a request that reached us from `peer`: the peer itself,
-    /// unless it is a trusted proxy, in which case the forwarding chain is walked from the
-    /// right past every trusted proxy to the first hop that is not one. Nothing a client
-    /// writes in those headers counts unless a trusted proxy appended it.
-    pub fn client(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
-        if !self.trusts(peer) {
-            return peer;
-        }
-        let chain = forwarded_chain(headers);
-        let mut client = peer;
-        for hop in chain.iter().rev() {
-            match hop {
-                Some(address) => {
-                    client = *address;
-                    if !self.trusts(client) {
-                        break;
-                    }
-                }
-                // An obfuscated or unparseable hop: the last address we can vouch for stands.
-                None => break,
-            }
-        }
-        client
-    }
-}
-
-/// The hops a request passed, oldest first: from `Forwarded` (RFC 7239) if present, else
-/// from `X-Forwarded-For`. `None` marks a hop whose address cannot be read.
-fn forwarded_chain(headers: &axum::http::HeaderMap) -> Vec<Option<IpAddr>> {
-    let values = |name: header::HeaderName| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
-    let forwarded = values(header::FORWARDED);
-    if !forwarded.is_empty() {
-        return forwarded
-            .iter()
-            .map(|element| {
-                element
-                    .split(';')
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .find(|(name, _)| name.eq_ignore_ascii_case("for"))
-                    .and_then(|(_, value)| parse_node(value.trim_matches('"')))
-            })
-            .collect();
-    }
-    values(HeaderName::from_static("x-forwarded-for"))
-        .iter()
-        .map(|hop| parse_node(hop))
-        .collect()
-}
-
-/// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]`, `[2001:db8::1]:4711` or a bare IPv6.
-fn parse_node(node: &str) -> Option<IpAddr> {
-    if let Ok(address) = node.parse::<IpAddr>() {
-        return Some(address);
-    }
-    if let Ok(socket) = node.parse::<SocketAddr>() {
-        return Some(socket.ip());
-    }
-    node.strip_prefix('[')
-        .and_then(|rest| rest.split(']').next())
-        .and_then(|inner| inner.parse().ok())
-}
-
 /// The client's address as resolved once per request by `resolve_client` (behind a trusted
 /// proxy, the forwarded one).
 #[derive(Clone, Copy, Debug)]
@@ -384,4 +313,20 @@ pub const STRICT_CSP: &str =
 /// An empty body, for 204 responses.
 pub fn no_content() -> Response {
     (StatusCode::NO_CONTENT, Body::empty()).into_response()
+}
+
+/// A CSV file to download as `name`. Figures about the organisation: never kept in shared
+/// caches.
+pub fn csv_download(name: &str, body: String) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{AppError, Result};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -101,7 +101,7 @@ pub async fn metrics(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| crate::auth::hash_secret(token.trim()))
         .unwrap_or_default();
-    if !crate::auth::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+    if !crate::passwords::constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
         return Err(AppError::Unauthenticated(
             "send the metrics token as Authorization: Bearer <token>".into(),
         ));

@@ -40,7 +40,7 @@ pub struct Passwords {
 /// when a server starts added an argon2 run to every start.
 fn decoy() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| crate::auth::hash_password("decoy password that nobody has"))
+    DECOY.get_or_init(|| hash_password("decoy password that nobody has"))
 }
 
 impl Passwords {
@@ -165,7 +165,7 @@ fn verify_with(memory: &mut Vec<Block>, password: &str, stored: &str) -> bool {
     {
         return false;
     }
-    crate::auth::constant_time_eq(&out, expected.as_bytes())
+    constant_time_eq(&out, expected.as_bytes())
 }
 
 fn hash_with(memory: &mut Vec<Block>, password: &str) -> String {
@@ -201,6 +201,34 @@ fn hash_with(memory: &mut Vec<Block>, password: &str) -> String {
     }
 }
 
+/// An argon2id PHC string for a password (salt generated inside). CPU-heavy: call it from a
+/// blocking thread in request handlers.
+pub fn hash_password(password: &str) -> String {
+    use argon2::PasswordHasher as _;
+    let hashed = Argon2::default().hash_password(password.as_bytes());
+    match hashed {
+        Ok(hash) => hash.to_string(),
+        // Only a broken OS random source gets here; a hash nobody can match is the safe answer.
+        Err(e) => {
+            tracing::error!(error = %e, "could not hash a password");
+            String::from("!")
+        }
+    }
+}
+
+/// Whether `password` matches a stored PHC string. Malformed hashes simply do not match.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    use argon2::PasswordVerifier as _;
+    Argon2::default()
+        .verify_password(password.as_bytes(), stored)
+        .is_ok()
+}
+
+/// Compare secrets without an early exit, so timing does not reveal how much matched.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,8 +251,8 @@ mod tests {
                 .unwrap()
         );
         // Interchangeable with the one-shot hasher the CLI uses, both ways.
-        assert!(crate::auth::verify_password("correct horse", &hash));
-        let plain = crate::auth::hash_password("battery staple");
+        assert!(verify_password("correct horse", &hash));
+        let plain = hash_password("battery staple");
         assert!(
             passwords
                 .verify("battery staple".into(), Some(plain))
@@ -264,5 +292,14 @@ mod tests {
         let pool = passwords.memory.lock().unwrap();
         assert_eq!(pool.len(), 1, "sequential checks share one working area");
         assert_eq!(pool[0].len(), Params::default().block_count());
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
     }
 }

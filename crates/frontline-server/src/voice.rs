@@ -15,11 +15,11 @@ use frontline_store::{MoodAlertFilter, MoodAlertItem, VoiceFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::written;
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
+use crate::lookup::written;
+use crate::state::AppState;
 
 /// Verbatims of each source read for the themes at most (the newest): enough for eight weeks
 /// of a busy help desk, bounded so one page view cannot read the whole history.

@@ -7,12 +7,12 @@ use frontline_core::{CaseStatus, OutcomeAchieved, Tags};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Names, load_case, resolve_person, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::Action;
 use crate::error::Result;
 use crate::extract::{Json, Path};
+use crate::lookup::{Names, load_case, resolve_person, written};
+use crate::state::AppState;
 use crate::views::CaseView;
 
 /// Move a case to another status.

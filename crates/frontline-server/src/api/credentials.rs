@@ -8,12 +8,12 @@ use axum::extract::State;
 use axum::response::Response;
 use frontline_core::{PersonId, SessionId, TokenId};
 
-use super::{load_person, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::Path;
+use crate::lookup::{load_person, written};
+use crate::state::AppState;
 use crate::views::{SessionInfoView, TokenInfoView};
 
 fn token_id(raw: &str) -> Result<TokenId> {
@@ -79,7 +79,7 @@ async fn revoke_token_of(
             .store
             .revoke_token(Some(actor.person_id()), person_id, id)
             .await
-            .map_err(super::not_found_as(&what))?,
+            .map_err(crate::lookup::not_found_as(&what))?,
     );
     Ok(crate::middleware::no_content())
 }
@@ -91,7 +91,7 @@ async fn revoke_session_of(state: &AppState, person_id: PersonId, raw: &str) -> 
         .store
         .revoke_session(person_id, id)
         .await
-        .map_err(super::not_found_as(&what))?;
+        .map_err(crate::lookup::not_found_as(&what))?;
     Ok(crate::middleware::no_content())
 }
 

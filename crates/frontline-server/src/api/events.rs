@@ -7,13 +7,13 @@ use frontline_store::EventFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use super::load_case;
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::Query;
+use crate::lookup::load_case;
 use crate::paging;
+use crate::state::AppState;
 use crate::views::{EventPage, EventView};
 
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]

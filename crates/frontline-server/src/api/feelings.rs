@@ -6,20 +6,19 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use frontline_core::feeling::{Emotion, Feeling};
-use frontline_core::{CaseNumber, PersonId, TeamId, Timestamp, time};
+use frontline_core::{CaseNumber, PersonId, Timestamp, time};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::org_history::{DayEdge, parse_at};
-use super::{load_case, team_id};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, Result};
 use crate::extract::{Json as JsonBody, Path, Query};
 use crate::feelings::{
     self, AnswerBody, CaseFeelings, CaseFeelingsBody, FeelingFigures, Hero, Named, RatingBody,
-    RatingLink,
+    RatingLink, mirror_params, window,
 };
+use crate::lookup::load_case;
+use crate::state::AppState;
 
 pub const TAG: &str = "feelings";
 
@@ -262,24 +261,6 @@ pub struct WindowQuery {
     pub until: Option<String>,
 }
 
-/// The window of a figures request (shared with the pages).
-pub fn window(since: Option<&str>, until: Option<&str>) -> Result<(Timestamp, Timestamp)> {
-    let now = time::now();
-    let until = match until.map(str::trim).filter(|s| !s.is_empty()) {
-        None => now,
-        Some(raw) => parse_at("until", raw, DayEdge::End)?,
-    };
-    let since = match since.map(str::trim).filter(|s| !s.is_empty()) {
-        None => until - jiff::SignedDuration::from_hours(90 * 24),
-        Some(raw) => parse_at("since", raw, DayEdge::Start)?,
-    };
-    if since >= until {
-        return Err(AppError::field("since", "must be before until"));
-    }
-    // `until` is inclusive for a date; the store's bound is exclusive.
-    Ok((since, until + jiff::SignedDuration::from_millis(1)))
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/feelings/figures",
@@ -309,25 +290,6 @@ pub struct MirrorQuery {
     pub weeks: Option<u32>,
     /// One team's id (default: every current team).
     pub team: Option<String>,
-}
-
-/// Parse the mirror's query (shared with the page).
-pub fn mirror_params(weeks: Option<u32>, team: Option<&str>) -> Result<(usize, Option<TeamId>)> {
-    let weeks = weeks.unwrap_or(12);
-    if !(2..=52).contains(&weeks) {
-        return Err(AppError::field(
-            "weeks",
-            format!("{weeks} is not between 2 and 52"),
-        ));
-    }
-    let team = match team.map(str::trim).filter(|t| !t.is_empty()) {
-        None => None,
-        Some(raw) => Some(
-            team_id(raw)
-                .map_err(|_| AppError::field("team", format!("{raw:?} is not a team id")))?,
-        ),
-    };
-    Ok((weeks as usize, team))
 }
 
 #[utoipa::path(

@@ -7,13 +7,13 @@ use frontline_store::NewToken;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::written;
-use crate::app::AppState;
 use crate::auth::{Actor, new_api_token};
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
+use crate::lookup::written;
 use crate::middleware::ClientIp;
+use crate::state::AppState;
 use crate::views::{MeView, PersonView, TokenView};
 
 #[utoipa::path(
@@ -181,7 +181,7 @@ pub async fn change_own_password(
     ClientIp(address): ClientIp,
     Json(body): Json<ChangePasswordBody>,
 ) -> Result<axum::response::Response> {
-    crate::auth::change_own_password(
+    crate::account::change_own_password(
         &state,
         &actor,
         address,

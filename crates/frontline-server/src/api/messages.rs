@@ -8,13 +8,13 @@ use frontline_store::NewMessage;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{load_case, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
+use crate::lookup::{load_case, written};
 use crate::paging;
+use crate::state::AppState;
 use crate::views::{MessagePage, MessageView};
 
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]

@@ -9,13 +9,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::teams::PageQuery;
-use super::{resolve_outcome, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Fields, Result};
 use crate::extract::{Json, Path, Query};
+use crate::lookup::{resolve_outcome, written};
 use crate::paging;
+use crate::state::AppState;
 use crate::views::{OutcomePage, OutcomeView};
 
 pub const MAX_CRITERIA_CHARS: usize = 5_000;

@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::me::{CreateTokenBody, issue_token, label};
-use super::{load_person, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Fields, Result};
 use crate::extract::{Json, Path, Query};
+use crate::lookup::{load_person, written};
 use crate::paging;
+use crate::state::AppState;
 use crate::views::{PersonPage, PersonView, TokenView};
 
 pub const MAX_TITLE_CHARS: usize = 100;

@@ -5,13 +5,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::load_case;
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::Action;
 use crate::error::Result;
 use crate::extract::{Json, Path};
+use crate::lookup::load_case;
 use crate::presence::{PresenceSnapshot, PresenceState};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::auth::{self, Actor, Via};
 use crate::error::{AppError, Result};
 use crate::extract::Json;
 use crate::middleware::ClientIp;
+use crate::state::AppState;
 use crate::views::{PersonView, SessionView};
 
 /// Sign in.

@@ -9,13 +9,13 @@ use frontline_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{resolve_person, team_id, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
+use crate::lookup::{resolve_person, team_id, written};
 use crate::paging;
+use crate::state::AppState;
 use crate::views::{MembershipPage, MembershipView, SupportPage, SupportView, TeamPage, TeamView};
 
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]

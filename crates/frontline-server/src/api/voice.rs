@@ -6,12 +6,12 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::load_case;
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::Action;
 use crate::error::Result;
 use crate::extract::{Path, Query};
+use crate::lookup::load_case;
+use crate::state::AppState;
 use crate::voice::{self, AlertView, Scope, Themes};
 
 pub const TAG: &str = "voice";

@@ -4,8 +4,6 @@
 //! internal address unless the server was started to allow it (the server would otherwise
 //! be a way to reach its own network).
 
-use std::net::IpAddr;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use frontline_core::{EventKind, Webhook, WebhookId};
@@ -14,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::written;
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
+use crate::lookup::written;
 use crate::paging;
+use crate::state::AppState;
 
 /// A subscription as the API shows it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -151,7 +149,7 @@ pub async fn create_webhook(
         .map(|k| k.parse::<EventKind>())
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| AppError::field("kinds", e.reason))?;
-    let url = check_url(&body.url, state.config.allow_private_webhooks).await?;
+    let url = crate::webhooks::check_url(&body.url, state.config.allow_private_webhooks).await?;
     let new = NewWebhook {
         url,
         kinds,
@@ -163,7 +161,7 @@ pub async fn create_webhook(
             .create_webhook(Some(actor.person_id()), new)
             .await?,
     );
-    state.start_background();
+    crate::webhooks::ensure_delivery(&state);
     Ok((
         StatusCode::CREATED,
         axum::Json(WebhookView::new(&hook, true)),
@@ -252,118 +250,4 @@ pub async fn list_attempts(
     Ok(axum::Json(AttemptList {
         items: attempts.iter().map(AttemptView::from).collect(),
     }))
-}
-
-/// Check a destination: http(s), a host, and (unless allowed) only public addresses. Every
-/// address the name resolves to is checked, since any of them may be used.
-pub async fn check_url(raw: &str, allow_private: bool) -> Result<String> {
-    let bad = |detail: &str| AppError::field("url", detail);
-    let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("must be an http:// or https:// URL"));
-    }
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| bad("has no port"))?;
-    let host = url.host_str().ok_or_else(|| bad("has no host"))?;
-    // An IPv6 literal comes bracketed (`[::1]`).
-    let literal = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<IpAddr> = match literal.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| bad(&format!("names a host that does not resolve: {e}")))?
-            .map(|a| a.ip())
-            .collect(),
-    };
-    if addresses.is_empty() {
-        return Err(bad("names a host that does not resolve"));
-    }
-    if !allow_private && let Some(ip) = addresses.iter().find(|ip| is_internal(**ip)) {
-        return Err(bad(&format!(
-            "points at the internal address {ip}; only public addresses may receive webhooks"
-        )));
-    }
-    Ok(url.to_string())
-}
-
-/// Not a destination on the public internet: every range in IANA's IPv4 and IPv6
-/// special-purpose address registries (RFC 6890 and its updates: private, loopback,
-/// link-local, shared CGNAT, benchmarking 198.18.0.0/15, documentation, reserved, NAT64,
-/// 6to4, unique local, …, from the `iprfc` crate's registry snapshot), plus what the standard
-/// library classifies as loopback, unspecified, multicast or broadcast. An IPv4-mapped IPv6
-/// address is judged as the IPv4 address it carries.
-pub fn is_internal(ip: IpAddr) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
-    let by_std = match ip {
-        IpAddr::V4(v4) => v4.is_broadcast() || v4.is_multicast(),
-        IpAddr::V6(v6) => v6.is_multicast(),
-    };
-    by_std || ip.is_loopback() || ip.is_unspecified() || iprfc::RFC6890.contains(&ip)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_addresses_are_recognised_in_both_families() {
-        for raw in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "224.0.0.1",
-            "100.64.0.1",
-            "::1",
-            "::",
-            "fe80::1",
-            "fd00::1",
-            "ff02::1",
-            "::ffff:127.0.0.1",
-            "::ffff:10.0.0.1",
-            // Special-purpose ranges beyond the private ones: benchmarking, documentation,
-            // reserved, the 6to4 relay, IETF protocol assignments, NAT64, 6to4, Teredo.
-            "198.18.0.1",
-            "198.19.255.254",
-            "192.0.2.10",
-            "203.0.113.5",
-            "240.0.0.1",
-            "255.255.255.255",
-            "192.88.99.1",
-            "192.0.0.8",
-            "2001:db8::1",
-            "64:ff9b::808:808",
-            "2002:c000:0204::1",
-            "2001::1",
-        ] {
-            assert!(is_internal(raw.parse().unwrap()), "{raw}");
-        }
-        for raw in [
-            "93.184.216.34",
-            "8.8.8.8",
-            "2606:4700::1111",
-            "::ffff:8.8.8.8",
-            "198.20.0.1",
-            "2a00:1450:4001::1",
-        ] {
-            assert!(!is_internal(raw.parse().unwrap()), "{raw}");
-        }
-    }
-
-    #[tokio::test]
-    async fn urls_must_be_http_and_public_unless_allowed() {
-        assert!(check_url("ftp://8.8.8.8/", false).await.is_err());
-        assert!(check_url("not a url", false).await.is_err());
-        assert!(check_url("http://127.0.0.1:9/hook", false).await.is_err());
-        assert!(check_url("http://[::1]:9/hook", false).await.is_err());
-        assert!(check_url("http://localhost:9/hook", false).await.is_err());
-        assert!(check_url("http://127.0.0.1:9/hook", true).await.is_ok());
-        assert!(check_url("http://8.8.8.8/hook", false).await.is_ok());
-    }
 }

@@ -23,11 +23,12 @@ use frontline_store::{FeelingFilter, RATING_LINK_KEY};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::{load_case, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
+use crate::dates::{DayEdge, parse_at};
 use crate::error::{AppError, Fields, Result};
+use crate::lookup::{load_case, team_id, written};
+use crate::state::AppState;
 use token::LinkError;
 
 /// Most feelings a figure reads at once; the window is narrowed rather than read unbounded.
@@ -666,4 +667,41 @@ pub async fn heroes(
         });
     }
     Ok(out)
+}
+
+/// The window of a figures request (shared with the pages).
+pub fn window(since: Option<&str>, until: Option<&str>) -> Result<(Timestamp, Timestamp)> {
+    let now = time::now();
+    let until = match until.map(str::trim).filter(|s| !s.is_empty()) {
+        None => now,
+        Some(raw) => parse_at("until", raw, DayEdge::End)?,
+    };
+    let since = match since.map(str::trim).filter(|s| !s.is_empty()) {
+        None => until - jiff::SignedDuration::from_hours(90 * 24),
+        Some(raw) => parse_at("since", raw, DayEdge::Start)?,
+    };
+    if since >= until {
+        return Err(AppError::field("since", "must be before until"));
+    }
+    // `until` is inclusive for a date; the store's bound is exclusive.
+    Ok((since, until + jiff::SignedDuration::from_millis(1)))
+}
+
+/// Parse the mirror's query (shared with the page).
+pub fn mirror_params(weeks: Option<u32>, team: Option<&str>) -> Result<(usize, Option<TeamId>)> {
+    let weeks = weeks.unwrap_or(12);
+    if !(2..=52).contains(&weeks) {
+        return Err(AppError::field(
+            "weeks",
+            format!("{weeks} is not between 2 and 52"),
+        ));
+    }
+    let team = match team.map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            team_id(raw)
+                .map_err(|_| AppError::field("team", format!("{raw:?} is not a team id")))?,
+        ),
+    };
+    Ok((weeks as usize, team))
 }

@@ -7,82 +7,35 @@
 //! never changes and a kind's schema changes only with its `updated_at`, so the cache is right
 //! on every node without invalidation.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use frontline_core::guideline::{
     self, AutoFacts, CompiledRule, DecisionKind, Evaluation, RuleStatus, RuleType, Verdict,
 };
-use frontline_core::{
-    Case, DecisionKindKey, OutcomeKey, PersonId, RuleId, Timestamp, Visibility, time,
-};
-use frontline_store::{
-    Decision, DecisionFilter, NewDecision, ReviewOutcome, RuleFilter, RuleVersion, Store,
-};
+use frontline_core::{Case, DecisionKindKey, OutcomeKey, PersonId, Timestamp, Visibility, time};
+use frontline_store::{Decision, DecisionFilter, NewDecision, ReviewOutcome, RuleFilter, Store};
 use serde_json::{Map, Value as Json};
 
 use crate::error::{AppError, Result};
 
 mod accountability;
+mod authoring;
+
+use crate::rules::RuleCache;
 
 pub use accountability::{
     BackTest, ChangedVerdict, RuleFigures, WidenThresholds, back_test, figures,
 };
+pub use authoring::{
+    AutomaticFact, FiguresList, FiguresQuery, KindBody, NewRuleBody, NewVersionBody,
+    automatic_facts, back_test_days, check_name_and_text, check_scope, draft_rule, draft_version,
+    kind_key, load_kind, manage, move_version, read, rule_figures, rule_id, run_back_test,
+    save_kind, versions,
+};
 
 /// The key of the decision kind `customer.refunds_90d` counts.
 pub const REFUND_KIND: &str = "refund";
-
-/// Compiled rule versions, shared by every request of this node.
-#[derive(Default)]
-pub struct RuleCache {
-    compiled: Mutex<HashMap<(RuleId, u32, i64), Arc<CompiledRule>>>,
-}
-
-impl std::fmt::Debug for RuleCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RuleCache").finish_non_exhaustive()
-    }
-}
-
-impl RuleCache {
-    /// The compiled form of a version for a kind. A version that no longer compiles (its kind
-    /// lost a fact it reads) is an error naming the rule.
-    pub fn compiled(&self, kind: &DecisionKind, rule: &RuleVersion) -> Result<Arc<CompiledRule>> {
-        let key = (rule.rule_id, rule.version, kind.updated_at.as_millisecond());
-        if let Some(hit) = self.lock().get(&key) {
-            return Ok(hit.clone());
-        }
-        let expr = match &rule.expression {
-            Some(source) => Some(guideline::compile(source, &kind.schema()).map_err(|e| {
-                AppError::Conflict(format!(
-                    "rule {:?} version {} no longer compiles against decision kind {}: {e}",
-                    rule.name, rule.version, kind.key
-                ))
-            })?),
-            None => None,
-        };
-        let compiled = Arc::new(CompiledRule {
-            rule_id: rule.rule_id,
-            version: rule.version,
-            rule_type: rule.rule_type,
-            name: Arc::from(rule.name.as_str()),
-            text: Arc::from(rule.text.as_str()),
-            expr,
-        });
-        let mut cache = self.lock();
-        // Bounded: rules are few; a flood of edits just starts the cache afresh.
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(key, compiled.clone());
-        Ok(compiled)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(RuleId, u32, i64), Arc<CompiledRule>>> {
-        // A panic while holding the lock leaves a map that is still valid.
-        self.compiled.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 /// Check an expression for a rule of `kind` (422 with the position when it does not compile).
 pub fn check_expression(
@@ -312,7 +265,7 @@ pub async fn decide(
     Ok(Decided {
         evaluation,
         facts: facts_json,
-        recorded: Some(crate::api::written(written)),
+        recorded: Some(crate::lookup::written(written)),
     })
 }
 

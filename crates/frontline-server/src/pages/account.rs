@@ -13,12 +13,12 @@ use frontline_core::{PersonId, SessionId, TokenId, time};
 use super::form::FormData;
 use super::layout::{Layout, PageResult, render, see_other, when};
 use super::viewer::Viewer;
-use crate::api::written;
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
+use crate::lookup::written;
 use crate::middleware::ClientIp;
+use crate::state::AppState;
 
 /// One API token, in words.
 pub struct TokenLine {
@@ -175,7 +175,8 @@ pub async fn change_password(
         )
         .await;
     }
-    match crate::auth::change_own_password(&state, &viewer.actor, address, current, new, true).await
+    match crate::account::change_own_password(&state, &viewer.actor, address, current, new, true)
+        .await
     {
         Ok(()) => back("password"),
         Err(AppError::TooManyRequests { retry_after_secs }) => {

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::layout::{Layout, PageResult, page};
 use super::org::target_words;
 use super::viewer::Viewer;
-use crate::api::load_person;
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
+use crate::lookup::load_person;
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AdminQuery {

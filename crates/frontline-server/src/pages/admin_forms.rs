@@ -10,10 +10,10 @@ use frontline_store::{NewOutcome, NewPerson, PersonUpdate};
 use super::form::FormData;
 use super::layout::{PageResult, see_other};
 use super::viewer::Viewer;
-use crate::api::{load_person, team_id, written};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Fields};
+use crate::lookup::{load_person, team_id, written};
+use crate::state::AppState;
 
 fn optional_text(form: &FormData, name: &str) -> Option<String> {
     Some(form.text(name).to_owned()).filter(|t| !t.is_empty())

@@ -3,7 +3,7 @@
 //! messages, and the actions of whichever side the viewer is on. `/asks/figures`: how every
 //! support employee and layer serves asks, open to all staff.
 //!
-//! Every form goes through `api::asks::{raise, act}`, exactly as the API.
+//! Every form goes through `asks::{raise, act}`, exactly as the API.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,14 +15,13 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, age, page, refusal_in_words, render, see_other, when};
-use super::lookup::Names;
 use super::org::everyone;
 use super::viewer::Viewer;
-use crate::api::asks::{Act, RaiseBody, act, figures_since, load_ask, raise};
-use crate::app::AppState;
-use crate::asks::board;
+use crate::asks::{Act, RaiseBody, act, board, figures_since, load_ask, raise};
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::state::AppState;
 
 /// Asks per list.
 const LIST: u32 = 50;

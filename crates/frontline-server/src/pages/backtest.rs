@@ -1,6 +1,6 @@
 //! The back-test page of a rule version: had this version been live over the last `days`
 //! days, which recorded verdicts would have been different (before → after), why, and on
-//! which case. Computed by `api::guidelines::run_back_test`, exactly as the API answers it,
+//! which case. Computed by `guidelines::run_back_test`, exactly as the API answers it,
 //! under the same authorisation (`ReadGuidelines`).
 
 use std::collections::HashMap;
@@ -14,10 +14,10 @@ use super::decision_view::{verdict_label, when_text};
 use super::guidelines::{DayOption, day_options, parse_days};
 use super::layout::{Layout, PageResult, render};
 use super::viewer::Viewer;
-use crate::api::guidelines::{back_test_days, rule_id, run_back_test};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
+use crate::guidelines::{back_test_days, rule_id, run_back_test};
+use crate::state::AppState;
 
 /// Back-test rows shown; the summary still counts them all.
 const BACKTEST_ROWS: usize = 500;

@@ -18,13 +18,13 @@ use serde::Deserialize;
 use super::decide::{self, Attempt, DecisionPanel};
 use super::decision_view::DecisionItem;
 use super::layout::{Layout, PageResult, page, render, status_label, when};
-use super::lookup::Names;
 use super::timeline;
 use super::viewer::Viewer;
-use crate::api::load_case;
-use crate::app::AppState;
 use crate::authz::{Action, Resource};
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::lookup::load_case;
+use crate::state::AppState;
 
 /// Events read for one case's timeline; a case with more shows the first ones and says so.
 const TIMELINE_LIMIT: u32 = 1000;

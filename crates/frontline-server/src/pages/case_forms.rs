@@ -18,12 +18,12 @@ use super::case::{MessageItem, is_public};
 use super::form::FormData;
 use super::layout::{Layout, PageResult, render, see_other, when};
 use super::login::safe_next;
-use super::lookup::Names;
 use super::viewer::Viewer;
-use crate::api::{load_case, resolve_person, written};
-use crate::app::AppState;
 use crate::authz::{Action, Resource};
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::lookup::{load_case, resolve_person, written};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "pages/stale_prompt.html")]

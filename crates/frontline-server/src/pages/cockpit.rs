@@ -13,13 +13,14 @@ use frontline_core::{Case, CaseStatus, TeamId, time};
 use frontline_store::{CaseFilter, PageRequest};
 
 use super::layout::{Layout, PageResult, page};
-use super::lookup::{CaseRow, Names};
 use super::mirror::{HeroRow, hero_rows};
+use super::rows::{CaseRow, case_row};
 use super::viewer::Viewer;
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
 use crate::feelings;
+use crate::lookup::Names;
+use crate::state::AppState;
 
 /// Statuses that still need work.
 const ACTIVE: [CaseStatus; 3] = [
@@ -93,10 +94,10 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
         .await?
         .items;
     needs_me_order(&mut mine);
-    names.prefetch(state, &mine).await?;
+    names.prefetch_customers_and_owners(state, &mine).await?;
     let mut mine_rows = Vec::with_capacity(mine.len());
     for case in &mine {
-        mine_rows.push(names.row(state, case, now).await?);
+        mine_rows.push(case_row(&mut names, state, case, now).await?);
     }
 
     let mut team_ids: Vec<TeamId> = state
@@ -135,10 +136,10 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
             .await?
             .items;
         needs_me_order(&mut queued);
-        names.prefetch(state, &queued).await?;
+        names.prefetch_customers_and_owners(state, &queued).await?;
         let mut rows = Vec::with_capacity(queued.len());
         for case in &queued {
-            rows.push(names.row(state, case, now).await?);
+            rows.push(case_row(&mut names, state, case, now).await?);
         }
         queues.push(Queue {
             team: names.team(state, team_id).await?,

@@ -20,14 +20,14 @@ use super::case::workspace;
 use super::decision_view::{self, DecisionItem, VerdictView, sentence};
 use super::form::FormData;
 use super::layout::{PageResult, see_other};
-use super::lookup::Names;
 use super::viewer::Viewer;
-use crate::api::guidelines::{kind_key, load_kind};
-use crate::api::load_case;
-use crate::app::AppState;
 use crate::authz::{Action, Resource};
 use crate::error::AppError;
 use crate::guidelines::{self, CaseContext, Proposal};
+use crate::guidelines::{kind_key, load_kind};
+use crate::lookup::Names;
+use crate::lookup::load_case;
+use crate::state::AppState;
 
 /// Decisions listed on one case; older ones are in the API.
 const CASE_DECISIONS: u32 = 200;

@@ -11,9 +11,9 @@ use frontline_store::{Decision, ReviewOutcome};
 use serde_json::Value as Json;
 
 use super::layout::when;
-use super::lookup::Names;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::state::AppState;
 
 /// A rule that did not hold: its name, type, why, and its rationale or reason.
 pub struct FailedRule {

@@ -13,13 +13,13 @@ use frontline_core::{Case, CaseStatus, time};
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, refusal_in_words, render, see_other, when};
-use super::lookup::Names;
 use super::viewer::{MaybeViewer, Viewer};
-use crate::api::load_case;
-use crate::app::AppState;
 use crate::authz::{Action, Resource};
 use crate::error::AppError;
 use crate::feelings::{self, AnswerBody, CaseFeelingsBody, RatingBody};
+use crate::lookup::Names;
+use crate::lookup::load_case;
+use crate::state::AppState;
 
 /// What was typed, given back with a refusal so nothing is lost.
 #[derive(Debug, Default, Clone)]
@@ -371,7 +371,7 @@ pub async fn record(
                     CaseStatus::Resolved,
                 )
                 .await
-                .map(crate::api::written)?;
+                .map(crate::lookup::written)?;
         }
         feelings::write_answers(&state, answers).await?;
         Ok(())

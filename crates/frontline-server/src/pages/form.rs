@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 
 use super::layout::PageError;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The fields of a posted form, in order.
 #[derive(Debug, Default)]

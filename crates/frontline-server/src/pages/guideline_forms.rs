@@ -14,12 +14,12 @@ use super::form::FormData;
 use super::guidelines::{Refusal, render_page};
 use super::layout::{PageResult, see_other};
 use super::viewer::Viewer;
-use crate::api::guidelines::{
-    NewRuleBody, NewVersionBody, draft_rule, draft_version, move_version, rule_id,
-};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
+use crate::guidelines::{
+    NewRuleBody, NewVersionBody, draft_rule, draft_version, move_version, rule_id,
+};
+use crate::state::AppState;
 
 /// What a rule form holds: the newest version's values, or what was typed when refused.
 #[derive(Clone, Debug, Default)]

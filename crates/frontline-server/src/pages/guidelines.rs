@@ -21,13 +21,13 @@ use serde::Deserialize;
 use super::guideline_forms::{DraftValues, FormProblem, Rejected, Target, draft_of};
 use super::kind_forms::{KindForm, KindRejected, KindTarget};
 use super::layout::{Layout, PageResult, render, when};
-use super::lookup::Names;
 use super::viewer::Viewer;
-use crate::api::guidelines::{AutomaticFact, FiguresQuery, automatic_facts, rule_figures};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
 use crate::guidelines::RuleFigures;
+use crate::guidelines::{AutomaticFact, FiguresQuery, automatic_facts, rule_figures};
+use crate::lookup::Names;
+use crate::state::AppState;
 
 pub struct FactRow {
     pub name: String,

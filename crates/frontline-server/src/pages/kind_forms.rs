@@ -2,7 +2,7 @@
 //! a new kind (key, name, description, currency and its facts) and edit a kind. Facts are
 //! edited as rows (name, label, type and, for a choice, its comma-separated options); a row
 //! without a name is dropped. Each form checks the CSRF token and saves through the same
-//! function as the API (`api::guidelines::save_kind`), so a kind is validated in one place
+//! function as the API (`guidelines::save_kind`), so a kind is validated in one place
 //! and no change may break a draft or published rule. A refused form comes back in place
 //! (422 or 409) with what was typed and the reason, next to the field it is about.
 
@@ -13,10 +13,10 @@ use super::form::FormData;
 use super::guidelines::{Refusal, render_page};
 use super::layout::{PageResult, see_other};
 use super::viewer::Viewer;
-use crate::api::guidelines::{kind_key, load_kind, save_kind};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
+use crate::guidelines::{kind_key, load_kind, save_kind};
+use crate::state::AppState;
 
 /// Empty fact rows offered after a kind's facts, to add facts.
 const BLANK_ROWS: usize = 3;

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use super::form::FormData;
 use super::layout::{Layout, PageResult, render, see_other, when};
 use super::viewer::Viewer;
-use crate::api::leaders::{ItemAct, ItemBody, act_on_item, add_item, load_staff};
-use crate::app::AppState;
 use crate::authz::{Action, Resource};
 use crate::error::AppError;
+use crate::leaders::{ItemAct, ItemBody, act_on_item, add_item, load_staff};
 use crate::leaders::{LedgerRow, LedgerSort, board, checklist_of, ledger_of};
+use crate::state::AppState;
 
 /// Minutes in words: "45 min", "4 h", "4 h 5 min".
 pub fn minutes_words(minutes: u32) -> String {

@@ -13,10 +13,10 @@ use serde::Deserialize;
 use super::form::FormData;
 use super::layout::{Layout, PageError, PageResult, render, see_other};
 use super::viewer::{MaybeViewer, Viewer};
-use crate::app::AppState;
 use crate::auth::{self, Via};
 use crate::error::AppError;
 use crate::middleware::ClientIp;
+use crate::state::AppState;
 
 /// The pre-session CSRF cookie of the login form.
 const LOGIN_COOKIE: &str = "fl_login";
@@ -124,7 +124,10 @@ pub async fn submit(
     let email = form.text("email").to_owned();
     let expected = login_cookie(&parts).unwrap_or_default();
     if expected.is_empty()
-        || !auth::constant_time_eq(form.csrf().unwrap_or("").as_bytes(), expected.as_bytes())
+        || !crate::passwords::constant_time_eq(
+            form.csrf().unwrap_or("").as_bytes(),
+            expected.as_bytes(),
+        )
     {
         return login_page(
             &state,

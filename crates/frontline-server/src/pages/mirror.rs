@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use super::layout::{Layout, PageResult, page, when};
 use super::viewer::Viewer;
-use crate::api::feelings::{mirror_params, window};
-use crate::app::AppState;
 use crate::feelings::{self, Named};
+use crate::feelings::{mirror_params, window};
+use crate::state::AppState;
 
 const WIDTH: f64 = 400.0;
 const HEIGHT: f64 = 220.0;

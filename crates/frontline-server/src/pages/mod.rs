@@ -27,7 +27,6 @@ mod kind_forms;
 mod layout;
 mod leaders;
 mod login;
-mod lookup;
 mod mirror;
 mod org;
 pub mod org_timeline;
@@ -35,6 +34,7 @@ pub mod orgchart;
 mod portal;
 mod proposals;
 mod reviews;
+mod rows;
 mod scoreboard;
 mod search;
 mod timeline;
@@ -46,9 +46,9 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::app::AppState;
 use crate::authz::Action;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub use layout::{PageError, error_page};
 pub use viewer::Viewer;

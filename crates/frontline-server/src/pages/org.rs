@@ -23,9 +23,10 @@ use super::layout::{Layout, PageResult, page};
 use super::org_timeline::{self, TimelineChart};
 use super::orgchart::{self, Chart};
 use super::viewer::Viewer;
-use crate::api::org_history::{beginning, instant_or, load_history, timeline};
-use crate::app::AppState;
+use crate::dates::instant_or;
 use crate::error::AppError;
+use crate::org_history::{beginning, load_history, timeline};
+use crate::state::AppState;
 
 pub struct MemberView {
     pub name: String,

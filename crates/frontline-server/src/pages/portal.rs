@@ -10,12 +10,13 @@ use frontline_store::{CaseFilter, NewCase, PageRequest};
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, page, render, see_other};
-use super::lookup::{CaseRow, Names};
+use super::rows::{CaseRow, case_row};
 use super::viewer::Viewer;
-use crate::api::written;
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Fields};
+use crate::lookup::Names;
+use crate::lookup::written;
+use crate::state::AppState;
 
 /// The case list of the portal, as its own fragment.
 #[derive(Template)]
@@ -45,10 +46,12 @@ async fn own_cases(state: &AppState, viewer: &Viewer) -> Result<Vec<CaseRow>, Ap
         .await?;
     let now = frontline_core::time::now();
     let mut names = Names::default();
-    names.prefetch(state, &found.items).await?;
+    names
+        .prefetch_customers_and_owners(state, &found.items)
+        .await?;
     let mut rows = Vec::with_capacity(found.items.len());
     for case in &found.items {
-        rows.push(names.row(state, case, now).await?);
+        rows.push(case_row(&mut names, state, case, now).await?);
     }
     Ok(rows)
 }
@@ -156,7 +159,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
             fields.push("outcome", "choose what you want to achieve");
             None
         }
-        key => match crate::api::resolve_outcome(&state, "outcome", key).await {
+        key => match crate::lookup::resolve_outcome(&state, "outcome", key).await {
             Ok(outcome) => Some(outcome),
             Err(_) => {
                 fields.push("outcome", "choose one of the outcomes listed");

@@ -16,15 +16,15 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, age, refusal_in_words, render, see_other, when};
-use super::lookup::Names;
 use super::viewer::Viewer;
-use crate::api::proposals::{
+use crate::authz::{self, Action, Resource};
+use crate::error::AppError;
+use crate::lookup::Names;
+use crate::proposals::{
     Act, ProposalQuery, RaiseBody, ThemeBody, act, comment, load_proposal, proposal_filter, raise,
     vote,
 };
-use crate::app::AppState;
-use crate::authz::{self, Action, Resource};
-use crate::error::AppError;
+use crate::state::AppState;
 
 /// Proposals per list.
 const LIST: u32 = 100;

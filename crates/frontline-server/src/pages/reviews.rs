@@ -4,7 +4,7 @@
 //! Nobody reviews their own decision: `authz` refuses it (403), and the page says so in
 //! words. Everyone on staff sees their own decisions with how they were judged.
 //!
-//! The review form goes through `api::decisions::review`, exactly as the API.
+//! The review form goes through `decisions::review`, exactly as the API.
 
 use std::collections::HashMap;
 
@@ -18,14 +18,12 @@ use serde::Deserialize;
 use super::decision_view::{self, DecisionItem, sentence};
 use super::form::FormData;
 use super::layout::{Layout, PageResult, render, see_other};
-use super::lookup::Names;
 use super::viewer::Viewer;
-use crate::api::decisions::{
-    DecisionQuery, ReviewBody, cursor, decision_filter, review as api_review,
-};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
+use crate::decisions::{DecisionQuery, ReviewBody, cursor, decision_filter, review as api_review};
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::state::AppState;
 
 /// Decisions per list and page.
 const PAGE: u32 = 50;

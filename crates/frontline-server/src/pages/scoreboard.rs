@@ -2,7 +2,7 @@
 //! link to the case search filtered to exactly its cases, a server-rendered SVG per outcome
 //! drawing the achieved rate and the time to outcome against the target), the period form,
 //! and `/scoreboard.csv`, the same figures as a download. The figures are
-//! `api::scoreboard::load`'s, so the page, the JSON and the CSV never disagree.
+//! `scoreboard::load`'s, so the page, the JSON and the CSV never disagree.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::layout::{Layout, PageResult, page};
 use super::viewer::Viewer;
-use crate::api::scoreboard::{self, Period, ScoreRow};
-use crate::app::AppState;
 use crate::paging;
+use crate::scoreboard::{self, Period, ScoreRow};
+use crate::state::AppState;
 
 /// The chart's size in SVG units; it scales to its cell.
 const WIDTH: f64 = 220.0;
@@ -240,7 +240,8 @@ pub async fn csv(
 ) -> PageResult {
     let period = scoreboard::period(query.from.as_deref(), query.to.as_deref())?;
     let board = scoreboard::load(&state, &viewer.actor, period, "/search").await?;
-    Ok(scoreboard::csv_response(&board))
+    let (name, body) = scoreboard::csv_file(&board);
+    Ok(crate::middleware::csv_download(&name, body))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Find a case by number, words of its subject, or the customer's name or email, and the case
 //! list behind every figure of the scoreboard: the page takes exactly the filters of
-//! `GET /api/v1/cases` (`api::cases::case_filter` checks them for both), so a figure's link
+//! `GET /api/v1/cases` (`cases::case_filter` checks them for both), so a figure's link
 //! lists the same cases on the page as through the API. A case number that the viewer may
 //! open goes straight to the case. Customers search only their own cases: whether the viewer
 //! may read other customers' cases is asked of `authz`.
@@ -11,13 +11,14 @@ use frontline_core::{CaseNumber, PersonId};
 use frontline_store::PageRequest;
 
 use super::layout::{Layout, PageResult, page, see_other};
-use super::lookup::{CaseRow, Names};
+use super::rows::{CaseRow, case_row};
 use super::viewer::Viewer;
-use crate::api::cases::{CaseQuery, case_filter};
-use crate::app::AppState;
 use crate::authz::{self, Action, Resource};
+use crate::cases::{CaseQuery, case_filter};
 use crate::error::AppError;
+use crate::lookup::Names;
 use crate::paging;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "pages/search.html")]
@@ -154,13 +155,15 @@ pub async fn show(
             .await?;
         let now = frontline_core::time::now();
         let mut names = Names::default();
-        names.prefetch(&state, &found.items).await?;
+        names
+            .prefetch_customers_and_owners(&state, &found.items)
+            .await?;
         for case in &found.items {
             let resource = Resource::Case {
                 customer_id: case.customer_id,
             };
             if viewer.can(Action::ReadCase, &resource) {
-                results.push(names.row(&state, case, now).await?);
+                results.push(case_row(&mut names, &state, case, now).await?);
             }
         }
         if found.has_more

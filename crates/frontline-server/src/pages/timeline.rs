@@ -7,9 +7,9 @@ use frontline_core::{CaseStatus, EventKind};
 
 use super::case::is_public;
 use super::layout::status_label;
-use super::lookup::Names;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::state::AppState;
 
 fn text<'a>(payload: &'a serde_json::Value, key: &str) -> &'a str {
     payload.get(key).and_then(|v| v.as_str()).unwrap_or("")

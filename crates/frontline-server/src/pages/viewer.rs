@@ -7,10 +7,10 @@ use axum::http::{Method, request::Parts};
 use frontline_store::StoreError;
 
 use super::layout::PageError;
-use crate::app::AppState;
 use crate::auth::{self, Actor, Via};
 use crate::authz::{self, Action, Decision, Resource};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The signed-in person looking at a page.
 #[derive(Clone, Debug)]
@@ -30,7 +30,7 @@ impl Viewer {
     /// form can make the browser send the cookie, but cannot read the token.
     pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), PageError> {
         let sent = sent.unwrap_or("");
-        if auth::constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+        if crate::passwords::constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
             Err(PageError::App(AppError::Forbidden(

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::form::FormData;
 use super::layout::{Layout, PageResult, age, page, see_other, when};
 use super::login::safe_next;
-use super::lookup::Names;
 use super::viewer::Viewer;
-use crate::app::AppState;
 use crate::authz::{Action, Resource};
 use crate::error::AppError;
+use crate::lookup::Names;
+use crate::state::AppState;
 use crate::voice::{self, Scope};
 
 /// Alerts shown on the cockpit at most (the newest).

@@ -4,8 +4,6 @@
 //! across a server restart: the event log is the truth and the hub only a doorbell with a
 //! cache. Filters: `?case=`, `?team=`, `?kinds=`.
 
-pub mod hub;
-
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
@@ -24,14 +22,14 @@ use serde::Deserialize;
 use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
 
-use crate::api::{load_case, team_id};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::Query;
+use crate::hub::{self, Hub, Read, frame};
+use crate::lookup::{load_case, team_id};
 use crate::presence::PresenceSnapshot;
-use hub::{Hub, Read};
+use crate::state::AppState;
 
 /// A client further behind than this is told to refetch instead of replaying the log.
 pub const RESET_AFTER: i64 = 50_000;
@@ -240,13 +238,6 @@ struct Connection {
 fn reset(head: i64) -> Bytes {
     let data = serde_json::json!({ "head": head, "reason": "refetch state, then follow the stream from head" });
     frame(Some(head), "reset", &data.to_string())
-}
-
-/// One SSE frame. `data` is single-line JSON (serde_json escapes newlines inside strings), so it
-/// needs no splitting into several `data:` lines.
-pub(crate) fn frame(id: Option<i64>, event: &str, data: &str) -> Bytes {
-    let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
-    Bytes::from(format!("{id}event: {event}\ndata: {data}\n\n"))
 }
 
 /// A comment line: keeps proxies from closing an idle stream; clients ignore it.

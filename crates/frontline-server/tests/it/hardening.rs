@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use frontline_core::Role;
 use frontline_server::connections::ConnectionLimits;
-use frontline_server::middleware::TrustedProxies;
+use frontline_server::proxies::TrustedProxies;
 use frontline_server::{Quota, RateLimitConfig, ServerConfig};
 use frontline_test_support::TestApp;
 use reqwest::StatusCode;

@@ -316,7 +316,7 @@ async fn the_scoreboard_csv_has_a_header_and_quotes_names_with_commas_and_quotes
     assert_eq!(lines.len(), 3, "{body}");
     assert_eq!(
         lines[0],
-        frontline_server::api::scoreboard::CSV_COLUMNS.join(",")
+        frontline_server::scoreboard::CSV_COLUMNS.join(",")
     );
     let bill = lines
         .iter()

@@ -9,7 +9,7 @@ use frontline::demo;
 use frontline_server::RateLimitConfig;
 use frontline_server::ServerConfig;
 use frontline_server::connections::ConnectionLimits;
-use frontline_server::middleware::TrustedProxies;
+use frontline_server::proxies::TrustedProxies;
 use frontline_store::{PageRequest, PeopleFilter, Store};
 use tokio::sync::watch;
 

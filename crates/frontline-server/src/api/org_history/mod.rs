@@ -9,100 +9,23 @@
 mod views;
 
 use axum::extract::State;
-use frontline_core::org::history::MonthPoint;
-use frontline_core::{OrgHistory, Timestamp};
+use frontline_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub use self::views::*;
 
-use super::{load_person, team_id, written};
-use crate::app::AppState;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
+use crate::dates::{instant_or, parse_instant};
 use crate::error::{AppError, Result};
 use crate::extract::{Json, Path, Query};
+use crate::lookup::{load_person, team_id, written};
+use crate::org_history::{beginning, load_history, timeline};
+use crate::state::AppState;
 
 pub(crate) fn time(t: Timestamp) -> String {
     t.to_string()
-}
-
-/// Which end of a day a bare date in a query means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DayEdge {
-    /// "Since 2024-03-01": from its first millisecond.
-    Start,
-    /// "As of 2024-03-01": up to its last millisecond.
-    End,
-}
-
-/// Parse a query date: `YYYY-MM-DD` (the end of that day, UTC) or an RFC 3339 instant.
-pub fn parse_instant(field: &str, raw: &str) -> Result<Timestamp> {
-    parse_at(field, raw, DayEdge::End)
-}
-
-/// Parse a query date: `YYYY-MM-DD` (that day's `edge`, UTC) or an RFC 3339 instant.
-pub fn parse_at(field: &str, raw: &str, edge: DayEdge) -> Result<Timestamp> {
-    let raw = raw.trim();
-    if let Ok(at) = raw.parse::<Timestamp>() {
-        return Ok(frontline_core::time::truncate(at));
-    }
-    if let Ok(day) = raw.parse::<jiff::civil::Date>() {
-        let (day, shift) = match edge {
-            DayEdge::Start => (Some(day), 0),
-            DayEdge::End => (day.checked_add(jiff::Span::new().days(1)).ok(), -1),
-        };
-        let at = day
-            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| frontline_core::time::from_millis(z.timestamp().as_millisecond() + shift));
-        if let Some(at) = at {
-            return Ok(at);
-        }
-    }
-    let which = match edge {
-        DayEdge::Start => "the start",
-        DayEdge::End => "the end",
-    };
-    Err(AppError::field(
-        field,
-        format!(
-            "{raw:?} is not a date: give a day such as 2024-03-01 ({which} of that day, UTC) \
-             or an RFC 3339 time such as 2024-03-01T09:30:00Z"
-        ),
-    ))
-}
-
-/// An optional query date, `default` when absent or empty.
-pub fn instant_or(field: &str, raw: Option<&str>, default: Timestamp) -> Result<Timestamp> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(raw) => parse_instant(field, raw),
-        None => Ok(default),
-    }
-}
-
-/// Check that `actor` may read the org's history, then read it (one store call).
-pub async fn load_history(state: &AppState, actor: &Actor) -> Result<OrgHistory> {
-    authz::require(
-        actor,
-        Action::ReadOrgHistory,
-        &Resource::Org,
-        "organisation",
-    )?;
-    Ok(state.store.org_history().await?)
-}
-
-/// Where a timeline ending at `to` starts by default: when the history begins (the earliest
-/// team, membership or support link), but no more than 49 years before `to`, so it stays
-/// within `MAX_TIMELINE_MONTHS` (links dated at the epoch by scripts exist).
-pub fn beginning(history: &OrgHistory, to: Timestamp) -> Timestamp {
-    let teams = history.teams.iter().map(|t| t.created_at);
-    let members = history.memberships.iter().map(|m| m.from);
-    let supports = history.supports.iter().map(|s| s.from);
-    let earliest = teams.chain(members).chain(supports).min().unwrap_or(to);
-    let floor = to
-        .checked_sub(jiff::SignedDuration::from_hours(49 * 8766))
-        .unwrap_or(earliest);
-    earliest.max(floor).min(to)
 }
 
 #[derive(Debug, Default, Deserialize, Serialize, IntoParams)]
@@ -208,13 +131,6 @@ pub async fn org_timeline(
         to: time(to),
         months: months.iter().map(MonthView::from).collect(),
     }))
-}
-
-/// The monthly timeline, with the domain's refusal (backwards, too long) as a 422.
-pub fn timeline(history: &OrgHistory, from: Timestamp, to: Timestamp) -> Result<Vec<MonthPoint>> {
-    history
-        .timeline(from, to)
-        .map_err(|e| AppError::field(e.field, e.reason))
 }
 
 #[utoipa::path(

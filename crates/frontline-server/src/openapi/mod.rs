@@ -8,6 +8,8 @@
 //! customer's 404 on a staff-only list), and every integer gets the range its type parses.
 //! `scripts/schemathesis` checks the result against a running server.
 
+mod docs_page;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -15,9 +17,9 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
-use crate::app::AppState;
-use crate::docs_page::DocsPage;
 use crate::error::{self, AppError, FieldError, Problem};
+use crate::state::{ApiDocs, AppState};
+use docs_page::DocsPage;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,22 +57,14 @@ pub fn base() -> utoipa::openapi::OpenApi {
 }
 
 /// The finished document and its reference page, built once per router.
-#[derive(Debug)]
-pub struct Docs {
-    pub json: String,
-    pub html: String,
-}
-
-impl Docs {
-    pub fn new(document: utoipa::openapi::OpenApi) -> Self {
-        let mut value = serde_json::to_value(&document).unwrap_or_else(|_| json!({}));
-        complete(&mut value);
-        let json = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
-        let html = DocsPage::from_document(&value)
-            .render()
-            .unwrap_or_else(|e| format!("<!doctype html><title>API</title><p>{e}</p>"));
-        Self { json, html }
-    }
+pub fn docs(document: utoipa::openapi::OpenApi) -> ApiDocs {
+    let mut value = serde_json::to_value(&document).unwrap_or_else(|_| json!({}));
+    complete(&mut value);
+    let json = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
+    let html = DocsPage::from_document(&value)
+        .render()
+        .unwrap_or_else(|e| format!("<!doctype html><title>API</title><p>{e}</p>"));
+    ApiDocs { json, html }
 }
 
 #[utoipa::path(

@@ -2,6 +2,10 @@
 //! asker's teams), the sweep that moves unanswered asks up the support chain, and the figures
 //! per support employee and per layer. The rules themselves are in `frontline_core::ask`.
 
+mod acting;
+
+pub use acting::{Act, RaiseBody, act, figures_since, load_ask, raise};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +16,6 @@ use frontline_core::{PersonId, Timestamp};
 use frontline_store::{AskFilter, Store, StoreError, StoreResult};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// How often the sweep looks for asks past their response window. The tightest window is
-/// 15 minutes, so an ask climbs at most this late.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// Asks moved per sweep round; a larger backlog continues in the next round at once.
 const SWEEP_BATCH: u32 = 100;
@@ -124,6 +124,23 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 /// The sweep, running until stopped.
 pub struct Escalator {
     stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl crate::state::Background for Escalator {
+    fn stop(&self) {
+        Escalator::stop(self);
+    }
+}
+
+/// Start this node's ask escalator unless it runs already (at start, by `serve`).
+pub fn ensure_escalator(state: &crate::state::AppState) {
+    state.run_in_background("ask escalator", || {
+        Box::new(Escalator::start(
+            state.store.clone(),
+            state.config.ask_sweep_every,
+            Arc::new(frontline_core::time::now),
+        ))
+    });
 }
 
 impl Escalator {

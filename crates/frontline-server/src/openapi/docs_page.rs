@@ -5,9 +5,9 @@
 use askama::Template;
 use serde_json::Value;
 
+use super::METHODS;
 use crate::authz::table::{TABLE, Who};
 use crate::error;
-use crate::openapi::METHODS;
 
 #[derive(Template)]
 #[template(path = "docs.html")]

@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use frontline_core::Event;
 use frontline_store::{EventFilter, Store};
 use tokio::sync::watch;
@@ -34,7 +35,7 @@ impl Shared {
     pub fn new(event: Event) -> Self {
         let data =
             serde_json::to_string(&crate::views::EventView::from(&event)).unwrap_or_default();
-        let frame = super::frame(Some(event.seq), event.kind.as_str(), &data);
+        let frame = frame(Some(event.seq), event.kind.as_str(), &data);
         Self { event, frame }
     }
 }
@@ -154,4 +155,11 @@ impl Hub {
         let start = (after + 1 - ring.first_seq) as usize;
         Read::Events(ring.events.iter().skip(start).take(max).cloned().collect())
     }
+}
+
+/// One SSE frame. `data` is single-line JSON (serde_json escapes newlines inside strings), so it
+/// needs no splitting into several `data:` lines.
+pub fn frame(id: Option<i64>, event: &str, data: &str) -> Bytes {
+    let id = id.map(|id| format!("id: {id}\n")).unwrap_or_default();
+    Bytes::from(format!("{id}event: {event}\ndata: {data}\n\n"))
 }
