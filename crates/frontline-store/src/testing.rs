@@ -215,6 +215,16 @@ macro_rules! assert_err {
     };
 }
 
+/// An event's payload as the given `Payload` variant; panics naming what it was instead.
+macro_rules! decoded {
+    ($event:expr, $variant:ident) => {
+        match $event.decoded().expect("the payload decodes") {
+            frontline_core::Payload::$variant(payload) => payload,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
+        }
+    };
+}
+
 mod asks;
 mod cases;
 mod credentials;

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use frontline_core::Event;
+use frontline_core::{Event, TeamId};
 use frontline_store::{EventFilter, Store};
 use tokio::sync::watch;
 
@@ -26,6 +26,9 @@ const PAGE: u32 = 1000;
 /// An event as every connection sends it: serialised once here, not once per subscriber.
 pub struct Shared {
     pub event: Event,
+    /// The team the event is about (`Payload::team_id`), for `?team=` filters: decoded once
+    /// here rather than by every connection.
+    pub team_id: Option<TeamId>,
     /// The whole SSE frame (`id`, `event`, `data`: the event as the API shows it).
     pub frame: axum::body::Bytes,
 }
@@ -35,8 +38,18 @@ impl Shared {
         let data =
             serde_json::to_string(&crate::views::EventView::from(&event)).unwrap_or_default();
         let frame = super::frame(Some(event.seq), event.kind.as_str(), &data);
-        Self { event, frame }
+        Self {
+            team_id: team_of(&event),
+            event,
+            frame,
+        }
     }
+}
+
+/// The team an event is about; `None` also for a payload that does not decode (it then
+/// matches no team filter, as a payload without a `team_id` always did).
+pub fn team_of(event: &Event) -> Option<TeamId> {
+    event.decoded().ok()?.team_id()
 }
 
 pub struct Hub {
