@@ -11,7 +11,7 @@
 //! beyond one page, so a slow client costs memory only in its socket.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use frontline_core::{Event, TeamId};
@@ -26,11 +26,11 @@ const PAGE: u32 = 1000;
 /// An event as every connection sends it: serialised once here, not once per subscriber.
 pub struct Shared {
     pub event: Event,
-    /// The team the event is about (`Payload::team_id`), for `?team=` filters: decoded once
-    /// here rather than by every connection.
-    pub team_id: Option<TeamId>,
     /// The whole SSE frame (`id`, `event`, `data`: the event as the API shows it).
     pub frame: axum::body::Bytes,
+    /// The team the event is about (`Payload::team_id`), for `?team=` filters: decoded by the
+    /// first connection that filters by team, then shared; never when none does.
+    team_id: OnceLock<Option<TeamId>>,
 }
 
 impl Shared {
@@ -39,10 +39,14 @@ impl Shared {
             serde_json::to_string(&crate::views::EventView::from(&event)).unwrap_or_default();
         let frame = super::frame(Some(event.seq), event.kind.as_str(), &data);
         Self {
-            team_id: team_of(&event),
             event,
             frame,
+            team_id: OnceLock::new(),
         }
+    }
+
+    pub fn team_id(&self) -> Option<TeamId> {
+        *self.team_id.get_or_init(|| team_of(&self.event))
     }
 }
 

@@ -338,7 +338,7 @@ impl Connection {
             Read::Events(events) => {
                 for shared in events {
                     self.position = shared.event.seq;
-                    if self.interest.admits(&shared.event, || shared.team_id) {
+                    if self.interest.admits(&shared.event, || shared.team_id()) {
                         self.pending.push_back(shared.frame.clone());
                     }
                 }
