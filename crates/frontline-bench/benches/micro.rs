@@ -224,7 +224,14 @@ fn event_encoding(c: &mut Criterion) {
         audience: Audience::Customer {
             customer_id: PersonId::new(),
         },
-        payload: json!({"message_id": uuid::Uuid::now_v7(), "visibility": "public", "body": "Thanks, that works."}),
+        payload: frontline_core::Payload::MessageAdded(frontline_core::event::MessageAdded {
+            number: frontline_core::CaseNumber(1042),
+            message_id: frontline_core::MessageId::new(),
+            author_id: PersonId::new(),
+            visibility: frontline_core::Visibility::Public,
+            proposal_id: None,
+        })
+        .to_json(),
     };
     c.bench_function("stream/encode one SSE frame", |b| {
         b.iter(|| frontline_server::hub::Shared::new(black_box(event.clone())))

@@ -16,10 +16,12 @@ use std::str::FromStr;
 
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::case::text_enum;
-use crate::event::{Audience, EventKind, NewEvent};
+use crate::event::{
+    AskClaimed, AskEscalated, AskOverdue, AskRated, AskResolved, AskState, Audience, EventKind,
+    NewEvent, Payload,
+};
 use crate::ids::{AskId, CaseId, MessageId, PersonId};
 use crate::time::Timestamp;
 use crate::values::{AskText, MessageBody, ValueError};
@@ -283,7 +285,7 @@ impl Ask {
                 to: Some(spec.assignee_id),
             }],
         };
-        let event = ask.event(EventKind::AskRaised, Some(spec.asker_id), json!({}));
+        let event = ask.event(Some(spec.asker_id), Payload::AskRaised(ask.state()));
         (ask, event)
     }
 
@@ -339,7 +341,8 @@ impl Ask {
                 created_at: at,
             })
         };
-        let (kind, extra) = match change {
+        // Each arm leaves `next` as it will be, then says what happened.
+        let payload = match change {
             AskChange::Claim => {
                 let actor = person()?;
                 self.worked_by(actor)?;
@@ -347,7 +350,10 @@ impl Ask {
                     return Err(AskError::AlreadyClaimed);
                 }
                 next.take(actor, at);
-                (EventKind::AskClaimed, json!({ "from": self.claimed_by }))
+                Payload::AskClaimed(AskClaimed {
+                    ask: next.state(),
+                    from: self.claimed_by,
+                })
             }
             AskChange::Answer { body } => {
                 let actor = person()?;
@@ -362,14 +368,14 @@ impl Ask {
                     });
                 }
                 message = say(actor, body);
-                (EventKind::AskAnswered, json!({}))
+                Payload::AskAnswered(next.state())
             }
             AskChange::FollowUp { body } => {
                 let actor = person()?;
                 self.owned_by(actor)?;
                 self.active()?;
                 message = say(actor, body);
-                (EventKind::AskFollowedUp, json!({}))
+                Payload::AskFollowedUp(next.state())
             }
             AskChange::Resolve { note } => {
                 let actor = person()?;
@@ -384,11 +390,11 @@ impl Ask {
                     message = say(actor, note);
                 }
                 let took = at.duration_since(self.created_at);
-                (
-                    EventKind::AskResolved,
-                    json!({ "minutes_to_unblock": took.as_secs() / 60,
-                            "on_target": took <= self.urgency.unblock_within() }),
-                )
+                Payload::AskResolved(AskResolved {
+                    ask: next.state(),
+                    minutes_to_unblock: took.as_secs() / 60,
+                    on_target: took <= self.urgency.unblock_within(),
+                })
             }
             AskChange::Withdraw => {
                 let actor = person()?;
@@ -396,7 +402,7 @@ impl Ask {
                 self.active()?;
                 next.status = AskStatus::Withdrawn;
                 next.respond_by = None;
-                (EventKind::AskWithdrawn, json!({}))
+                Payload::AskWithdrawn(next.state())
             }
             AskChange::Reopen { reason } => {
                 let actor = person()?;
@@ -414,7 +420,7 @@ impl Ask {
                 next.respond_by =
                     (next.status == AskStatus::Open).then(|| at + self.urgency.respond_within());
                 message = say(actor, reason);
-                (EventKind::AskReopened, json!({}))
+                Payload::AskReopened(next.state())
             }
             AskChange::Rate { score, word } => {
                 let actor = person()?;
@@ -425,9 +431,13 @@ impl Ask {
                 if self.feeling.is_some() {
                     return Err(AskError::AlreadyRated);
                 }
-                let extra = json!({ "score": score, "word": word });
+                let payload = Payload::AskRated(AskRated {
+                    ask: next.state(),
+                    score,
+                    word: word.clone(),
+                });
                 next.feeling = Some(AskFeeling { score, word, at });
-                (EventKind::AskRated, extra)
+                payload
             }
             AskChange::Escalate { from_step, to } => {
                 if !self.is_due(at) || self.escalations != from_step {
@@ -438,20 +448,25 @@ impl Ask {
                         next.assignee_id = to;
                         next.escalations += 1;
                         next.respond_by = Some(at + self.urgency.respond_within());
-                        (
-                            EventKind::AskEscalated,
-                            json!({ "from": self.assignee_id, "to": to }),
-                        )
+                        Payload::AskEscalated(AskEscalated {
+                            ask: next.state(),
+                            from: self.assignee_id,
+                            to,
+                        })
                     }
                     None => {
                         // Nobody is left to climb to: flag it once, and it stays in the top
                         // support employee's inbox as overdue.
                         next.respond_by = None;
-                        (EventKind::AskOverdue, json!({ "top_of_chain": true }))
+                        Payload::AskOverdue(AskOverdue {
+                            ask: next.state(),
+                            top_of_chain: true,
+                        })
                     }
                 }
             }
         };
+        let kind = payload.kind();
         if kind != EventKind::AskAnswered && kind != EventKind::AskFollowedUp {
             let to = match kind {
                 EventKind::AskClaimed | EventKind::AskEscalated => Some(next.assignee_id),
@@ -464,7 +479,7 @@ impl Ask {
                 to,
             });
         }
-        let event = next.event(kind, by, extra);
+        let event = next.event(by, payload);
         Ok(AskEffects {
             ask: next,
             event,
@@ -503,27 +518,23 @@ impl Ask {
         }
     }
 
+    /// The ask as its events show it.
+    fn state(&self) -> AskState {
+        AskState {
+            ask_id: self.id,
+            asker_id: self.asker_id,
+            assignee_id: self.assignee_id,
+            kind: self.kind,
+            urgency: self.urgency,
+            status: self.status,
+            escalations: self.escalations,
+        }
+    }
+
     /// Ask events are staff business and carry no text: every employee's stream sees them,
     /// while the ask itself is readable only by its asker and support employees.
-    fn event(
-        &self,
-        kind: EventKind,
-        actor: Option<PersonId>,
-        mut extra: serde_json::Value,
-    ) -> NewEvent {
-        let mut payload = json!({
-            "ask_id": self.id,
-            "asker_id": self.asker_id,
-            "assignee_id": self.assignee_id,
-            "kind": self.kind,
-            "urgency": self.urgency,
-            "status": self.status,
-            "escalations": self.escalations,
-        });
-        if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object_mut()) {
-            payload.append(extra);
-        }
-        let event = NewEvent::new(kind, actor, payload);
+    fn event(&self, actor: Option<PersonId>, payload: Payload) -> NewEvent {
+        let event = NewEvent::new(actor, payload);
         match self.case_id {
             Some(case_id) => event.about_case(case_id, Audience::Staff),
             None => event,

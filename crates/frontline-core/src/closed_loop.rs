@@ -8,10 +8,8 @@
 //! anyway. Its `message.added` event is addressed to the case's customer like any public
 //! message, so it reaches their portal and stream, and names the proposal.
 
-use serde_json::json;
-
 use crate::case::{Case, Message, Visibility};
-use crate::event::{Audience, EventKind, NewEvent};
+use crate::event::{Audience, MessageAdded, NewEvent, Payload};
 use crate::ids::{MessageId, PersonId};
 use crate::proposal::Proposal;
 use crate::time::Timestamp;
@@ -83,14 +81,13 @@ pub fn notice(
         created_at: at,
     };
     let event = NewEvent::new(
-        EventKind::MessageAdded,
         Some(author),
-        json!({
-            "number": case.number,
-            "message_id": message.id,
-            "author_id": author,
-            "visibility": message.visibility,
-            "proposal_id": proposal.id,
+        Payload::MessageAdded(MessageAdded {
+            number: case.number,
+            message_id: message.id,
+            author_id: author,
+            visibility: message.visibility,
+            proposal_id: Some(proposal.id),
         }),
     )
     .about_case(

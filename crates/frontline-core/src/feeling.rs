@@ -25,10 +25,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::case::{Case, CaseStatus, text_enum};
-use crate::event::{Audience, EventKind, NewEvent};
+use crate::event::{Audience, FeelingPraised, FeelingReading, FeelingRecorded, NewEvent, Payload};
 use crate::ids::{CaseId, FeelingId, OutcomeId, PersonId, TeamId};
 use crate::org::{Person, Role};
 use crate::standard_work::Cadence;
@@ -253,18 +252,20 @@ impl Feeling {
     /// Customers' and observed feelings carry their score (staff see them on the case);
     /// employees' own answers carry none, so no stream reader learns one person's answer.
     fn events(&self, case: Option<&Case>) -> Vec<NewEvent> {
-        let mut payload = json!({
-            "id": self.id,
-            "kind": self.kind,
-            "case_id": self.case_id,
-            "case_number": case.map(|c| c.number),
-            "team_id": self.team_id,
+        let payload = Payload::FeelingRecorded(FeelingRecorded {
+            id: self.id,
+            kind: self.kind,
+            case_id: self.case_id,
+            case_number: case.map(|c| c.number),
+            team_id: self.team_id,
+            reading: matches!(self.kind, FeelingKind::Customer | FeelingKind::Observed).then(
+                || FeelingReading {
+                    score: self.score,
+                    emotion: self.emotion,
+                },
+            ),
         });
-        if matches!(self.kind, FeelingKind::Customer | FeelingKind::Observed) {
-            payload["score"] = json!(self.score);
-            payload["emotion"] = json!(self.emotion);
-        }
-        let mut recorded = NewEvent::new(EventKind::FeelingRecorded, Some(self.person_id), payload);
+        let mut recorded = NewEvent::new(Some(self.person_id), payload);
         recorded.case_id = self.case_id;
         recorded.audience = Audience::Staff;
         let mut events = vec![recorded];
@@ -272,16 +273,15 @@ impl Feeling {
             && self.is_praise()
         {
             let mut praised = NewEvent::new(
-                EventKind::FeelingPraised,
                 Some(self.person_id),
-                json!({
-                    "feeling_id": self.id,
-                    "case_id": case.id,
-                    "case_number": case.number,
-                    "owner_id": self.owner_id,
-                    "team_id": self.team_id,
-                    "score": self.score,
-                    "quote": text.as_str(),
+                Payload::FeelingPraised(FeelingPraised {
+                    feeling_id: self.id,
+                    case_id: case.id,
+                    case_number: case.number,
+                    owner_id: self.owner_id,
+                    team_id: self.team_id,
+                    score: self.score,
+                    quote: text.as_str().to_owned(),
                 }),
             );
             praised.case_id = Some(case.id);

@@ -28,7 +28,7 @@ pub mod webhook;
 
 pub use ask::{Ask, AskChange, AskKind, AskMessage, AskStatus, Urgency};
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
-pub use event::{Audience, Event, EventKind, NewEvent};
+pub use event::{Audience, Event, EventKind, NewEvent, Payload, PayloadError};
 pub use feeling::{Emotion, Feeling, FeelingKind, FeelingSource, NewFeeling, Score, Verbatim};
 pub use ids::{
     AskId, CaseId, DecisionId, FeelingId, MessageId, OutcomeId, PersonId, RuleId,

@@ -23,10 +23,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::case::{Case, Message, text_enum};
-use crate::event::{Audience, EventKind, NewEvent};
+use crate::event::{Audience, NewEvent, Payload};
 use crate::ids::PersonId;
 use crate::org::Role;
 use crate::values::ValueError;
@@ -219,16 +218,15 @@ fn tokens(text: &str) -> Vec<String> {
 /// a cockpit refreshes only for its own.
 pub fn alert_event(case: &Case, message: &Message, alert: &MoodAlert) -> NewEvent {
     NewEvent::new(
-        EventKind::CaseMoodAlert,
         Some(message.author_id),
-        json!({
-            "number": case.number,
-            "message_id": message.id,
-            "owner_id": case.owner_id,
-            "team_id": case.team_id,
-            "reason": alert.reason,
-            "why": alert.why(),
-            "score": alert.score,
+        Payload::CaseMoodAlert(crate::event::CaseMoodAlert {
+            number: case.number,
+            message_id: message.id,
+            owner_id: case.owner_id,
+            team_id: case.team_id,
+            reason: alert.reason,
+            why: alert.why(),
+            score: alert.score,
         }),
     )
     .about_case(case.id, Audience::Staff)
@@ -241,14 +239,13 @@ pub fn acknowledged_event(
     by: PersonId,
 ) -> NewEvent {
     NewEvent::new(
-        EventKind::CaseMoodAlertAcknowledged,
         Some(by),
-        json!({
-            "number": case.number,
-            "message_id": message_id,
-            "owner_id": case.owner_id,
-            "team_id": case.team_id,
-            "acknowledged_by": by,
+        Payload::CaseMoodAlertAcknowledged(crate::event::CaseMoodAlertAcknowledged {
+            number: case.number,
+            message_id,
+            owner_id: case.owner_id,
+            team_id: case.team_id,
+            acknowledged_by: by,
         }),
     )
     .about_case(case.id, Audience::Staff)

@@ -17,10 +17,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::case::text_enum;
-use crate::event::{EventKind, NewEvent};
+use crate::event::{
+    NewEvent, Payload, ProposalCommented, ProposalDecided, ProposalRaised, ProposalShipped,
+    ProposalState, ProposalVotes,
+};
 use crate::ids::{CaseId, MessageId, PersonId, ProposalCommentId, ProposalId};
 use crate::org::{Person, Role};
 use crate::time::Timestamp;
@@ -326,12 +328,12 @@ impl Proposal {
             shipped_at: None,
             what_changed: None,
         };
-        let event = proposal.event(
-            EventKind::ProposalRaised,
-            author.id,
-            json!({
-                "cases": proposal.cases.iter().map(|c| c.number).collect::<Vec<_>>(),
-                "theme": proposal.theme.as_ref().map(|t| t.key.as_str()),
+        let event = NewEvent::new(
+            Some(author.id),
+            Payload::ProposalRaised(ProposalRaised {
+                proposal: proposal.state(),
+                cases: proposal.cases.iter().map(|c| c.number).collect(),
+                theme: proposal.theme.as_ref().map(|t| t.key.clone()),
             }),
         );
         Ok((proposal, event))
@@ -348,16 +350,22 @@ impl Proposal {
     ) -> Result<(Proposal, NewEvent), ProposalError> {
         let mut next = self.clone();
         next.updated_at = at;
-        let (kind, extra) = match change {
+        // Everyone told of a decision: the author, then the voters.
+        let decided = |next: &Proposal| ProposalDecided {
+            proposal: next.state(),
+            voters: voters.len(),
+            notify: next.told_of_decisions(voters),
+        };
+        let payload = match change {
             ProposalChange::Adopt { reason } => {
                 self.decided_by_support(actor, "adopted")?;
                 next.decide(ProposalStatus::Adopted, actor.id, reason, at);
-                (EventKind::ProposalAdopted, json!({}))
+                Payload::ProposalAdopted(decided(&next))
             }
             ProposalChange::Decline { reason } => {
                 self.decided_by_support(actor, "declined")?;
                 next.decide(ProposalStatus::Declined, actor.id, reason, at);
-                (EventKind::ProposalDeclined, json!({}))
+                Payload::ProposalDeclined(decided(&next))
             }
             ProposalChange::Ship { what_changed } => {
                 if actor.role != Role::Support {
@@ -370,10 +378,10 @@ impl Proposal {
                 next.shipped_by = Some(actor.id);
                 next.shipped_at = Some(at);
                 next.what_changed = Some(what_changed);
-                (
-                    EventKind::ProposalShipped,
-                    json!({ "cases_told": self.cases.len() }),
-                )
+                Payload::ProposalShipped(ProposalShipped {
+                    decided: decided(&next),
+                    cases_told: self.cases.len(),
+                })
             }
             ProposalChange::Withdraw => {
                 if actor.id != self.author_id {
@@ -381,13 +389,10 @@ impl Proposal {
                 }
                 self.open("withdrawn")?;
                 next.status = ProposalStatus::Withdrawn;
-                (EventKind::ProposalWithdrawn, json!({}))
+                Payload::ProposalWithdrawn(decided(&next))
             }
         };
-        let mut event = next.event(kind, actor.id, extra);
-        event.payload["voters"] = json!(voters.len());
-        event.payload["notify"] = json!(next.told_of_decisions(voters));
-        Ok((next, event))
+        Ok((next, NewEvent::new(Some(actor.id), payload)))
     }
 
     /// Whether `voter` may vote (or take their vote back) now.
@@ -403,12 +408,16 @@ impl Proposal {
 
     /// The event of a vote given (`voted`) or taken back; `votes` is the count after it.
     pub fn vote_event(&self, voter: PersonId, voted: bool, votes: u32) -> NewEvent {
-        let kind = if voted {
-            EventKind::ProposalVoted
-        } else {
-            EventKind::ProposalUnvoted
+        let votes = ProposalVotes {
+            proposal: self.state(),
+            votes,
         };
-        self.event(kind, voter, json!({ "votes": votes }))
+        let payload = if voted {
+            Payload::ProposalVoted(votes)
+        } else {
+            Payload::ProposalUnvoted(votes)
+        };
+        NewEvent::new(Some(voter), payload)
     }
 
     /// A comment by `author`, in any status, and its event.
@@ -428,10 +437,13 @@ impl Proposal {
             body,
             created_at: at,
         };
-        let event = self.event(
-            EventKind::ProposalCommented,
-            author.id,
-            json!({ "comment_id": comment.id, "notify": [self.author_id] }),
+        let event = NewEvent::new(
+            Some(author.id),
+            Payload::ProposalCommented(ProposalCommented {
+                proposal: self.state(),
+                comment_id: comment.id,
+                notify: vec![self.author_id],
+            }),
         );
         Ok((comment, event))
     }
@@ -469,19 +481,15 @@ impl Proposal {
         }
     }
 
-    /// Proposal events are staff business (the default audience): every employee's stream
-    /// carries them, and no customer's.
-    fn event(&self, kind: EventKind, actor: PersonId, mut extra: serde_json::Value) -> NewEvent {
-        let mut payload = json!({
-            "proposal_id": self.id,
-            "author_id": self.author_id,
-            "title": self.title,
-            "status": self.status,
-        });
-        if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object_mut()) {
-            payload.append(extra);
+    /// The proposal as its events show it. Proposal events are staff business (the default
+    /// audience): every employee's stream carries them, and no customer's.
+    fn state(&self) -> ProposalState {
+        ProposalState {
+            proposal_id: self.id,
+            author_id: self.author_id,
+            title: self.title.clone(),
+            status: self.status,
         }
-        NewEvent::new(kind, Some(actor), payload)
     }
 }
 

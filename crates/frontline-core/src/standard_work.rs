@@ -16,10 +16,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, ToSpan};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::case::text_enum;
-use crate::event::{EventKind, NewEvent};
+use crate::event::{
+    NewEvent, Payload, StandardWorkItemCreated, StandardWorkItemRetired, StandardWorkPeriod,
+};
 use crate::ids::{PersonId, StandardWorkItemId};
 use crate::ledger::{self, Reply, Resolution};
 use crate::time::Timestamp;
@@ -260,14 +261,13 @@ impl StandardWorkItem {
             retired_at: None,
         };
         let event = NewEvent::new(
-            EventKind::StandardWorkItemCreated,
             actor,
-            json!({
-                "item_id": item.id,
-                "person_id": item.person_id,
-                "title": item.title,
-                "cadence": item.cadence,
-                "proof": item.proof,
+            Payload::StandardWorkItemCreated(StandardWorkItemCreated {
+                item_id: item.id,
+                person_id: item.person_id,
+                title: item.title.clone(),
+                cadence: item.cadence,
+                proof: item.proof,
             }),
         );
         (item, event)
@@ -285,9 +285,11 @@ impl StandardWorkItem {
         let mut item = self.clone();
         item.retired_at = Some(at);
         let event = NewEvent::new(
-            EventKind::StandardWorkItemRetired,
             actor,
-            json!({ "item_id": item.id, "person_id": item.person_id }),
+            Payload::StandardWorkItemRetired(StandardWorkItemRetired {
+                item_id: item.id,
+                person_id: item.person_id,
+            }),
         );
         Ok((item, event))
     }
@@ -314,9 +316,12 @@ impl StandardWorkItem {
             ticked_at: at,
         };
         let event = NewEvent::new(
-            EventKind::StandardWorkTicked,
             Some(actor),
-            json!({ "item_id": self.id, "person_id": self.person_id, "period": tick.period }),
+            Payload::StandardWorkTicked(StandardWorkPeriod {
+                item_id: self.id,
+                person_id: self.person_id,
+                period: tick.period.clone(),
+            }),
         );
         Ok((tick, event))
     }
@@ -335,9 +340,12 @@ impl StandardWorkItem {
             return Err(StandardWorkError::NotTicked(period.key));
         }
         let event = NewEvent::new(
-            EventKind::StandardWorkUnticked,
             Some(actor),
-            json!({ "item_id": self.id, "person_id": self.person_id, "period": period.key }),
+            Payload::StandardWorkUnticked(StandardWorkPeriod {
+                item_id: self.id,
+                person_id: self.person_id,
+                period: period.key.clone(),
+            }),
         );
         Ok((period, event))
     }

@@ -11,11 +11,11 @@
 //! beyond one page, so a slow client costs memory only in its socket.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use frontline_core::Event;
+use frontline_core::{Event, TeamId};
 use frontline_store::{EventFilter, Store};
 use tokio::sync::watch;
 
@@ -29,6 +29,9 @@ pub struct Shared {
     pub event: Event,
     /// The whole SSE frame (`id`, `event`, `data`: the event as the API shows it).
     pub frame: axum::body::Bytes,
+    /// The team the event is about (`Payload::team_id`), for `?team=` filters: decoded by the
+    /// first connection that filters by team, then shared; never when none does.
+    team_id: OnceLock<Option<TeamId>>,
 }
 
 impl Shared {
@@ -36,8 +39,22 @@ impl Shared {
         let data =
             serde_json::to_string(&crate::views::EventView::from(&event)).unwrap_or_default();
         let frame = frame(Some(event.seq), event.kind.as_str(), &data);
-        Self { event, frame }
+        Self {
+            event,
+            frame,
+            team_id: OnceLock::new(),
+        }
     }
+
+    pub fn team_id(&self) -> Option<TeamId> {
+        *self.team_id.get_or_init(|| team_of(&self.event))
+    }
+}
+
+/// The team an event is about; `None` also for a payload that does not decode (it then
+/// matches no team filter, as a payload without a `team_id` always did).
+pub fn team_of(event: &Event) -> Option<TeamId> {
+    event.decoded().ok()?.team_id()
 }
 
 pub struct Hub {

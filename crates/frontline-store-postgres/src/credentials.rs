@@ -1,13 +1,13 @@
 //! API tokens and web sessions: recording, resolving (with the once-a-minute `last_used_at`
 //! touch), listing without hashes, revoking. Events name credentials by id, never by hash.
 
+use frontline_core::event::{CredentialsRevoked, TokenCreated, TokenRevoked};
 use frontline_core::time::now;
-use frontline_core::{EventKind, NewEvent, Person, PersonId, SessionId, Timestamp, TokenId};
+use frontline_core::{NewEvent, Payload, Person, PersonId, SessionId, Timestamp, TokenId};
 use frontline_store::credentials::{LAST_USED_PRECISION_MS, MAX_USER_AGENT_CHARS, needs_touch};
 use frontline_store::{
     ApiToken, NewSession, NewToken, Revoked, Session, SessionInfo, StoreError, StoreResult, Written,
 };
-use serde_json::json;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
@@ -63,10 +63,13 @@ pub(crate) fn revoked_event(
     keep_session: Option<SessionId>,
 ) -> NewEvent {
     NewEvent::new(
-        EventKind::CredentialsRevoked,
         actor,
-        json!({ "person_id": person_id, "tokens": revoked.tokens, "sessions": revoked.sessions,
-                "kept_session": keep_session.is_some() }),
+        Payload::CredentialsRevoked(CredentialsRevoked {
+            person_id,
+            tokens: revoked.tokens,
+            sessions: revoked.sessions,
+            kept_session: keep_session.is_some(),
+        }),
     )
 }
 
@@ -99,10 +102,13 @@ impl PgStore {
         .await
         .map_err(classify)?;
         let event = NewEvent::new(
-            EventKind::TokenCreated,
             actor,
-            json!({ "person_id": token.person_id, "token_id": token.id, "label": token.label,
-                    "expires_at": token.expires_at }),
+            Payload::TokenCreated(TokenCreated {
+                person_id: token.person_id,
+                token_id: token.id,
+                label: token.label.clone(),
+                expires_at: token.expires_at,
+            }),
         );
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
@@ -174,9 +180,12 @@ impl PgStore {
                 .ok_or_else(|| StoreError::not_found(format!("token {token_id}")))?;
         let label: String = get(&row, "label")?;
         let event = NewEvent::new(
-            EventKind::TokenRevoked,
             actor,
-            json!({ "person_id": person_id, "token_id": token_id, "label": label }),
+            Payload::TokenRevoked(TokenRevoked {
+                person_id,
+                token_id,
+                label,
+            }),
         );
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written { value: (), events })

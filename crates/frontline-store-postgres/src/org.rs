@@ -1,13 +1,15 @@
 //! The organisation: teams, and dated memberships and support links (ended, never deleted, so
 //! the history stays).
 
+use frontline_core::event::{
+    MembershipAdded, MembershipEnded, SupportAdded, SupportEnded, TeamCreated,
+};
 use frontline_core::time::{now, truncate};
 use frontline_core::{
-    EventKind, Membership, Name, NewEvent, PersonId, Role, SupportLink, Team, TeamId, Timestamp,
+    Membership, Name, NewEvent, Payload, PersonId, Role, SupportLink, Team, TeamId, Timestamp,
     ValueError,
 };
 use frontline_store::{StoreError, StoreResult, Written};
-use serde_json::json;
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgRow;
 
@@ -36,10 +38,34 @@ impl Link {
             Link::Support => "support_id",
         }
     }
-    fn events(self) -> (EventKind, EventKind) {
+    /// `membership.added` or `support.added`.
+    fn added(self, person_id: PersonId, team_id: TeamId, from: Timestamp) -> Payload {
         match self {
-            Link::Membership => (EventKind::MembershipAdded, EventKind::MembershipEnded),
-            Link::Support => (EventKind::SupportAdded, EventKind::SupportEnded),
+            Link::Membership => Payload::MembershipAdded(MembershipAdded {
+                person_id,
+                team_id,
+                from,
+            }),
+            Link::Support => Payload::SupportAdded(SupportAdded {
+                support_id: person_id,
+                team_id,
+                from,
+            }),
+        }
+    }
+    /// `membership.ended` or `support.ended`.
+    fn ended(self, person_id: PersonId, team_id: TeamId, to: Timestamp) -> Payload {
+        match self {
+            Link::Membership => Payload::MembershipEnded(MembershipEnded {
+                person_id,
+                team_id,
+                to,
+            }),
+            Link::Support => Payload::SupportEnded(SupportEnded {
+                support_id: person_id,
+                team_id,
+                to,
+            }),
         }
     }
     fn current_missing(self) -> StoreError {
@@ -101,9 +127,11 @@ impl PgStore {
             .await
             .map_err(classify)?;
         let event = NewEvent::new(
-            EventKind::TeamCreated,
             actor,
-            json!({ "team_id": team.id, "name": team.name }),
+            Payload::TeamCreated(TeamCreated {
+                team_id: team.id,
+                name: team.name.clone(),
+            }),
         );
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
@@ -188,11 +216,7 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(classify)?;
-        let mut events = vec![NewEvent::new(
-            link.events().0,
-            actor,
-            json!({ link.person_column(): person_id, "team_id": team_id, "from": from }),
-        )];
+        let mut events = vec![NewEvent::new(actor, link.added(person_id, team_id, from))];
         if let Link::Membership = link {
             // A new team may have cases waiting that this person has room for.
             events.extend(crate::queue::fill(&mut tx, person_id, now(), None).await?);
@@ -231,11 +255,7 @@ impl PgStore {
             .map_err(classify)?
             .ok_or_else(|| link.current_missing())?;
         let ended = link_row(&row, link.person_column())?;
-        let event = NewEvent::new(
-            link.events().1,
-            actor,
-            json!({ link.person_column(): person_id, "team_id": team_id, "to": to }),
-        );
+        let event = NewEvent::new(actor, link.ended(person_id, team_id, to));
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
             value: ended,

@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 
+use frontline_core::event::OutcomeCreated;
 use frontline_core::time::now;
-use frontline_core::{EventKind, Name, NewEvent, Outcome, OutcomeId, OutcomeKey, PersonId, TeamId};
+use frontline_core::{Name, NewEvent, Outcome, OutcomeId, OutcomeKey, Payload, PersonId, TeamId};
 use frontline_store::{NewOutcome, StoreError, StoreResult, Written};
-use serde_json::json;
 use sqlx::postgres::{PgConnection, PgRow};
 use uuid::Uuid;
 
@@ -36,14 +36,13 @@ impl PgStore {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         insert_outcome(&mut tx, &outcome).await?;
         let event = NewEvent::new(
-            EventKind::OutcomeCreated,
             actor,
-            json!({
-                "outcome_id": outcome.id,
-                "key": outcome.key,
-                "name": outcome.name,
-                "target_minutes": outcome.target_minutes,
-                "team_ids": outcome.team_ids,
+            Payload::OutcomeCreated(OutcomeCreated {
+                outcome_id: outcome.id,
+                key: outcome.key.clone(),
+                name: outcome.name.clone(),
+                team_ids: outcome.team_ids.clone(),
+                target_minutes: outcome.target_minutes,
             }),
         );
         let events = self.finish(tx, vec![event]).await?;

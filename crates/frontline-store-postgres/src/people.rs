@@ -2,12 +2,12 @@
 //! tokens and sessions, see `credentials`). Events name people by id and never carry a
 //! password hash or a token.
 
+use frontline_core::event::{PasswordSet, PersonChanged};
 use frontline_core::time::now;
-use frontline_core::{Email, EventKind, NewEvent, Person, PersonId, ValueError};
+use frontline_core::{Email, NewEvent, Payload, Person, PersonId, ValueError};
 use frontline_store::{
     NewPerson, Page, PageRequest, PeopleFilter, PersonUpdate, StoreError, StoreResult, Written,
 };
-use serde_json::json;
 use sqlx::AssertSqlSafe;
 
 use crate::PgStore;
@@ -22,21 +22,6 @@ fn check_capacity(capacity: u32) -> StoreResult<()> {
         )));
     }
     Ok(())
-}
-
-/// The payload of `person.created` and `person.updated`: the person as they now are (never
-/// the password hash). The same shape on every backend.
-fn person_payload(p: &Person) -> serde_json::Value {
-    json!({
-        "person_id": p.id,
-        "email": p.email,
-        "name": p.name,
-        "role": p.role,
-        "title": p.title,
-        "admin": p.admin,
-        "capacity": p.capacity,
-        "available": p.available,
-    })
 }
 
 fn person_not_found() -> StoreError {
@@ -80,7 +65,7 @@ impl PgStore {
         .await
         .map_err(classify)?;
         crate::history::open_role_period(&mut tx, &person, person.created_at).await?;
-        let event = NewEvent::new(EventKind::PersonCreated, actor, person_payload(&person));
+        let event = NewEvent::new(actor, Payload::PersonCreated(PersonChanged::of(&person)));
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
             value: person,
@@ -134,9 +119,8 @@ impl PgStore {
             .ok_or_else(person_not_found)?;
         let person = rows::person(&row)?;
         let mut events = vec![NewEvent::new(
-            EventKind::PersonUpdated,
             actor,
-            person_payload(&person),
+            Payload::PersonUpdated(PersonChanged::of(&person)),
         )];
         // A new role or title ends the current period and opens the next one.
         let at = now();
@@ -167,7 +151,7 @@ impl PgStore {
         if updated.rows_affected() == 0 {
             return Err(person_not_found());
         }
-        let event = NewEvent::new(EventKind::PasswordSet, actor, json!({ "person_id": id }));
+        let event = NewEvent::new(actor, Payload::PasswordSet(PasswordSet { person_id: id }));
         // A new password ends every credential the old one could have minted, in the same
         // transaction: a stolen session or token does not outlive a reset.
         let revoked = crate::credentials::revoke_all(&mut tx, id, keep_session).await?;

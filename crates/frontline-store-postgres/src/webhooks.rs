@@ -2,13 +2,13 @@
 //! event through the ordered counter (`finish`); recording an attempt is one transaction over
 //! operational rows only (no event).
 
+use frontline_core::event::{WebhookCreated, WebhookDisabled};
 use frontline_core::time::{now, truncate};
-use frontline_core::{EventKind, NewEvent, PersonId, Webhook, WebhookId};
+use frontline_core::{NewEvent, Payload, PersonId, Webhook, WebhookId};
 use frontline_store::{
     DELIVERY_ATTEMPTS_KEPT, DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult,
     Written,
 };
-use serde_json::json;
 use sqlx::postgres::PgRow;
 
 use crate::PgStore;
@@ -84,9 +84,12 @@ impl PgStore {
         .map_err(classify)?;
         // Never the secret: the log is readable by every staff member.
         let event = NewEvent::new(
-            EventKind::WebhookCreated,
             actor,
-            json!({ "webhook_id": hook.id, "url": hook.url, "kinds": kinds }),
+            Payload::WebhookCreated(WebhookCreated {
+                webhook_id: hook.id,
+                url: hook.url.clone(),
+                kinds: hook.kinds.clone(),
+            }),
         );
         let events = crate::events::append(&mut tx, &self.channel, vec![event]).await?;
         // Start just before its own creation event: a new subscription gets what happens
@@ -206,9 +209,12 @@ impl PgStore {
         .ok_or_else(|| StoreError::not_found(format!("webhook {id}")))?;
         let hook = webhook(&row)?;
         let event = NewEvent::new(
-            EventKind::WebhookDisabled,
             actor,
-            json!({ "webhook_id": hook.id, "url": hook.url, "reason": reason }),
+            Payload::WebhookDisabled(WebhookDisabled {
+                webhook_id: hook.id,
+                url: hook.url.clone(),
+                reason,
+            }),
         );
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {

@@ -1,13 +1,13 @@
 //! API tokens and web sessions: recording, resolving (with the once-a-minute `last_used_at`
 //! touch, which goes through the writer like every write), listing without hashes, revoking.
 
-use frontline_core::{EventKind, NewEvent, Person, PersonId, SessionId, Timestamp, TokenId};
+use frontline_core::event::{CredentialsRevoked, TokenCreated, TokenRevoked};
+use frontline_core::{NewEvent, Payload, Person, PersonId, SessionId, Timestamp, TokenId};
 use frontline_store::credentials::{MAX_USER_AGENT_CHARS, needs_touch};
 use frontline_store::{
     ApiToken, NewSession, NewToken, Revoked, Session, SessionInfo, StoreError, StoreResult, Written,
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::json;
 
 use crate::reads;
 use crate::rows::{self, Db, ms};
@@ -46,12 +46,13 @@ pub(crate) fn create_token(
         .db()?
         .execute(params![token.id.to_string(), new.token_hash, token.person_id.to_string(), token.label, ms(at), token.expires_at.map(ms)])
         .db()?;
-    let payload = json!({ "person_id": token.person_id, "token_id": token.id, "label": token.label,
-                          "expires_at": token.expires_at });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::TokenCreated, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::TokenCreated(TokenCreated {
+        person_id: token.person_id,
+        token_id: token.id,
+        label: token.label.clone(),
+        expires_at: token.expires_at,
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written {
         value: token,
         events,
@@ -126,11 +127,12 @@ pub(crate) fn revoke_token(
         .db()?;
     let label = label.ok_or_else(|| StoreError::not_found(format!("token {token_id}")))?;
     let at = w.now();
-    let payload = json!({ "person_id": person_id, "token_id": token_id, "label": label });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::TokenRevoked, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::TokenRevoked(TokenRevoked {
+        person_id,
+        token_id,
+        label,
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written { value: (), events })
 }
 
@@ -273,12 +275,13 @@ pub(crate) fn revoke_credentials(
         sessions: sessions as u64,
     };
     let at = w.now();
-    let payload = json!({ "person_id": person_id, "tokens": revoked.tokens,
-                          "sessions": revoked.sessions, "kept_session": keep_session.is_some() });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::CredentialsRevoked, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::CredentialsRevoked(CredentialsRevoked {
+        person_id,
+        tokens: revoked.tokens,
+        sessions: revoked.sessions,
+        kept_session: keep_session.is_some(),
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written {
         value: revoked,
         events,

@@ -4,7 +4,7 @@
 //! Recorded decisions live in `decisions`.
 
 use frontline_core::guideline::{DecisionKind, RuleStatus, RuleType};
-use frontline_core::{DecisionKindKey, EventKind, PersonId, Role, RuleId, ValueError, time};
+use frontline_core::{DecisionKindKey, Payload, PersonId, Role, RuleId, ValueError, time};
 use frontline_store::{
     CustomerProfile, NewRuleVersion, RuleFilter, RuleVersion, StoreError, StoreResult, Written,
     decision_kind_event,
@@ -342,7 +342,7 @@ pub(crate) fn create_rule_version(
         retired_at: None,
     };
     insert_rule(w.conn, &rule)?;
-    let events = w.append(vec![rule.event(EventKind::RuleDrafted, actor)], at)?;
+    let events = w.append(vec![rule.event(Payload::RuleDrafted, actor)], at)?;
     Ok(Written {
         value: rule,
         events,
@@ -402,7 +402,7 @@ pub(crate) fn set_rule_status(
             previous.status = RuleStatus::Retired;
             previous.retired_at = Some(at);
             update_status(w, &previous)?;
-            events.push(previous.event(EventKind::RuleRetired, actor));
+            events.push(previous.event(Payload::RuleRetired, actor));
         }
         target.published_at = Some(at);
     } else if to == RuleStatus::Retired {
@@ -412,10 +412,10 @@ pub(crate) fn set_rule_status(
     update_status(w, &target)?;
     events.push(target.event(
         match to {
-            RuleStatus::Published => EventKind::RulePublished,
-            RuleStatus::Retired => EventKind::RuleRetired,
+            RuleStatus::Published => Payload::RulePublished,
+            RuleStatus::Retired => Payload::RuleRetired,
             // `may_become` never allows a move back to draft.
-            RuleStatus::Draft => EventKind::RuleDrafted,
+            RuleStatus::Draft => Payload::RuleDrafted,
         },
         actor,
     ));

@@ -1,13 +1,16 @@
 //! Writes to the organisation: people, passwords, teams, memberships, support links and
 //! outcomes (tokens and sessions are in `credentials`). Each function runs inside the writer's transaction and appends its event.
 
+use frontline_core::event::{
+    MembershipAdded, MembershipEnded, OutcomeCreated, PasswordSet, PersonChanged, SupportAdded,
+    SupportEnded, TeamCreated,
+};
 use frontline_core::{
-    EventKind, Membership, Name, NewEvent, Outcome, OutcomeId, Person, PersonId, Role, SupportLink,
+    Membership, Name, NewEvent, Outcome, OutcomeId, Payload, Person, PersonId, Role, SupportLink,
     Team, TeamId, Timestamp, ValueError,
 };
 use frontline_store::{NewOutcome, NewPerson, PersonUpdate, StoreError, StoreResult, Written};
 use rusqlite::{OptionalExtension, params};
-use serde_json::json;
 
 use crate::cases;
 use crate::history;
@@ -24,10 +27,6 @@ fn check_capacity(capacity: u32) -> StoreResult<()> {
         .into());
     }
     Ok(())
-}
-
-fn person_payload(p: &Person) -> serde_json::Value {
-    json!({ "person_id": p.id, "email": p.email, "name": p.name, "role": p.role, "title": p.title, "admin": p.admin, "capacity": p.capacity, "available": p.available })
 }
 
 pub(crate) fn create_person(
@@ -75,9 +74,8 @@ pub(crate) fn create_person(
     history::open_role_period(w.conn, &person, at)?;
     let events = w.append(
         vec![NewEvent::new(
-            EventKind::PersonCreated,
             actor,
-            person_payload(&person),
+            Payload::PersonCreated(PersonChanged::of(&person)),
         )],
         at,
     )?;
@@ -129,9 +127,8 @@ pub(crate) fn update_person(
         .db()?;
     let at = w.now();
     let mut news = vec![NewEvent::new(
-        EventKind::PersonUpdated,
         actor,
-        person_payload(&person),
+        Payload::PersonUpdated(PersonChanged::of(&person)),
     )];
     // A new role or title ends the current period and opens the next one.
     news.extend(history::change_role(w.conn, actor, &before, &person, at)?);
@@ -163,9 +160,8 @@ pub(crate) fn set_password(
     let at = w.now();
     let mut events = w.append(
         vec![NewEvent::new(
-            EventKind::PasswordSet,
             actor,
-            json!({ "person_id": id }),
+            Payload::PasswordSet(PasswordSet { person_id: id }),
         )],
         at,
     )?;
@@ -203,11 +199,11 @@ pub(crate) fn create_team(
             team.name.as_str()
         )));
     }
-    let payload = json!({ "team_id": team.id, "name": team.name });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::TeamCreated, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::TeamCreated(TeamCreated {
+        team_id: team.id,
+        name: team.name.clone(),
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written {
         value: team,
         events,
@@ -244,11 +240,12 @@ pub(crate) fn add_membership(
         )));
     }
     let at = w.now();
-    let payload = json!({ "person_id": person_id, "team_id": team_id, "from": from });
-    let mut events = w.append(
-        vec![NewEvent::new(EventKind::MembershipAdded, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::MembershipAdded(MembershipAdded {
+        person_id,
+        team_id,
+        from,
+    });
+    let mut events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     events.extend(cases::refill(w, person_id, at)?);
     Ok(Written {
         value: Membership {
@@ -284,11 +281,12 @@ pub(crate) fn end_membership(
         )));
     };
     let at = w.now();
-    let payload = json!({ "person_id": person_id, "team_id": team_id, "to": to });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::MembershipEnded, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::MembershipEnded(MembershipEnded {
+        person_id,
+        team_id,
+        to,
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     let membership = Membership {
         person_id,
         team_id,
@@ -338,11 +336,12 @@ pub(crate) fn add_support(
         )));
     }
     let at = w.now();
-    let payload = json!({ "support_id": support_id, "team_id": team_id, "from": from });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::SupportAdded, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::SupportAdded(SupportAdded {
+        support_id,
+        team_id,
+        from,
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written {
         value: SupportLink {
             support_id,
@@ -377,11 +376,12 @@ pub(crate) fn end_support(
         )));
     };
     let at = w.now();
-    let payload = json!({ "support_id": support_id, "team_id": team_id, "to": to });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::SupportEnded, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::SupportEnded(SupportEnded {
+        support_id,
+        team_id,
+        to,
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     let link = SupportLink {
         support_id,
         team_id,
@@ -450,11 +450,14 @@ pub(crate) fn create_outcome(
         ])
         .db()?;
     }
-    let payload = json!({ "outcome_id": outcome.id, "key": outcome.key, "name": outcome.name, "team_ids": outcome.team_ids, "target_minutes": outcome.target_minutes });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::OutcomeCreated, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::OutcomeCreated(OutcomeCreated {
+        outcome_id: outcome.id,
+        key: outcome.key.clone(),
+        name: outcome.name.clone(),
+        team_ids: outcome.team_ids.clone(),
+        target_minutes: outcome.target_minutes,
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written {
         value: outcome,
         events,

@@ -1,13 +1,13 @@
 //! Webhook subscriptions and their delivery attempts. Creating and disabling append events in
 //! the writer's transaction; recording an attempt changes only operational rows (no event).
 
-use frontline_core::{EventKind, NewEvent, PersonId, Webhook, WebhookId, time};
+use frontline_core::event::{WebhookCreated, WebhookDisabled};
+use frontline_core::{NewEvent, Payload, PersonId, Webhook, WebhookId, time};
 use frontline_store::{
     DELIVERY_ATTEMPTS_KEPT, DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult,
     Written,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde_json::json;
 
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
@@ -129,11 +129,12 @@ pub(crate) fn create(
         ])
         .db()?;
     // Never the secret: the log is readable by every staff member.
-    let payload = json!({ "webhook_id": hook.id, "url": hook.url, "kinds": hook.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>() });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::WebhookCreated, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::WebhookCreated(WebhookCreated {
+        webhook_id: hook.id,
+        url: hook.url.clone(),
+        kinds: hook.kinds.clone(),
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     // Start just before its own creation event: a new subscription gets what happens from
     // now on (its first delivery is that event), not the whole history.
     hook.cursor = events.first().map_or(0, |e| e.seq - 1);
@@ -165,11 +166,12 @@ pub(crate) fn disable(
     }
     let hook = get(w.conn, id)?;
     let at = w.now();
-    let payload = json!({ "webhook_id": hook.id, "url": hook.url, "reason": reason });
-    let events = w.append(
-        vec![NewEvent::new(EventKind::WebhookDisabled, actor, payload)],
-        at,
-    )?;
+    let payload = Payload::WebhookDisabled(WebhookDisabled {
+        webhook_id: hook.id,
+        url: hook.url.clone(),
+        reason: reason.to_owned(),
+    });
+    let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
     Ok(Written {
         value: hook,
         events,

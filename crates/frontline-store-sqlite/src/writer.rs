@@ -65,11 +65,11 @@ impl WriteTx<'_> {
             stmt.execute(params![
                 seq,
                 ms(at),
-                new.kind.as_str(),
+                new.kind().as_str(),
                 new.actor_id.map(|p| p.to_string()),
                 new.case_id.map(|c| c.to_string()),
                 new.audience.customer_id().map(|p| p.to_string()),
-                new.payload.to_string(),
+                new.payload().to_string(),
             ])
             .db()?;
             self.next_seq += 1;

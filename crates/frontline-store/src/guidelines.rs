@@ -2,13 +2,15 @@
 //! their reviews, and the customer profile the automatic facts read. The events these writes
 //! append are built here, so both backends write the same payloads.
 
+use frontline_core::event::{CustomerProfileSet, DecisionRecorded, DecisionReviewed, RuleChanged};
+pub use frontline_core::guideline::ReviewOutcome;
 use frontline_core::guideline::{DecisionKind, Finding, RuleStatus, RuleType, Scope, Verdict};
 use frontline_core::{
-    Audience, CaseId, DecisionId, DecisionKindKey, EventKind, NewEvent, PersonId, RuleId,
-    Timestamp, ValueError,
+    Audience, CaseId, DecisionId, DecisionKindKey, NewEvent, Payload, PersonId, RuleId, Timestamp,
+    ValueError,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 
 /// What the automatic customer facts read besides the store's own counts.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,24 +49,19 @@ impl CustomerProfile {
 
     pub fn event(&self, actor: Option<PersonId>) -> NewEvent {
         NewEvent::new(
-            EventKind::CustomerProfileSet,
             actor,
-            json!({
-                "person_id": self.person_id,
-                "tier": self.tier,
-                "lifetime_value": self.lifetime_value,
-                "customer_since": self.customer_since,
+            Payload::CustomerProfileSet(CustomerProfileSet {
+                person_id: self.person_id,
+                tier: self.tier.clone(),
+                lifetime_value: self.lifetime_value,
+                customer_since: self.customer_since,
             }),
         )
     }
 }
 
 pub fn decision_kind_event(kind: &DecisionKind, actor: Option<PersonId>) -> NewEvent {
-    NewEvent::new(
-        EventKind::DecisionKindSaved,
-        actor,
-        serde_json::to_value(kind).unwrap_or(Json::Null),
-    )
+    NewEvent::new(actor, Payload::DecisionKindSaved(kind.clone()))
 }
 
 /// One version of a guideline, policy or principle. Versions of one rule share `rule_id`,
@@ -90,19 +87,17 @@ pub struct RuleVersion {
 }
 
 impl RuleVersion {
-    pub fn event(&self, kind: EventKind, actor: Option<PersonId>) -> NewEvent {
-        NewEvent::new(
-            kind,
-            actor,
-            json!({
-                "rule_id": self.rule_id,
-                "version": self.version,
-                "kind": self.kind,
-                "rule_type": self.rule_type,
-                "name": self.name,
-                "status": self.status,
-            }),
-        )
+    /// `said` is `Payload::RuleDrafted`, `Payload::RulePublished` or `Payload::RuleRetired`.
+    pub fn event(&self, said: fn(RuleChanged) -> Payload, actor: Option<PersonId>) -> NewEvent {
+        let changed = RuleChanged {
+            rule_id: self.rule_id,
+            version: self.version,
+            kind: self.kind.clone(),
+            rule_type: self.rule_type,
+            name: self.name.clone(),
+            status: self.status,
+        };
+        NewEvent::new(actor, said(changed))
     }
 }
 
@@ -125,40 +120,6 @@ pub struct RuleFilter {
     pub kind: Option<DecisionKindKey>,
     pub status: Option<RuleStatus>,
     pub rule_id: Option<RuleId>,
-}
-
-/// A support employee's judgement of a decision taken with an explanation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewOutcome {
-    /// The deviation was right.
-    Uphold,
-    /// Acceptable, with advice for next time (the comment).
-    Coach,
-    /// It should not have been done.
-    Reverse,
-}
-
-impl ReviewOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewOutcome::Uphold => "uphold",
-            ReviewOutcome::Coach => "coach",
-            ReviewOutcome::Reverse => "reverse",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        match raw {
-            "uphold" => Ok(ReviewOutcome::Uphold),
-            "coach" => Ok(ReviewOutcome::Coach),
-            "reverse" => Ok(ReviewOutcome::Reverse),
-            other => Err(ValueError::new(
-                "outcome",
-                format!("{other:?} is not uphold, coach or reverse"),
-            )),
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -189,21 +150,20 @@ pub struct Decision {
 impl Decision {
     /// Decisions are staff business: the customer's audience never includes them.
     pub fn recorded_event(&self) -> NewEvent {
-        let failed: Vec<&str> = self
+        let not_held = self
             .findings
             .iter()
             .filter(|f| f.held == Some(false))
-            .map(|f| &*f.name)
+            .map(|f| f.name.to_string())
             .collect();
         NewEvent::new(
-            EventKind::DecisionRecorded,
             Some(self.actor_id),
-            json!({
-                "decision_id": self.id,
-                "kind": self.kind,
-                "verdict": self.verdict,
-                "explanation": self.explanation,
-                "not_held": failed,
+            Payload::DecisionRecorded(DecisionRecorded {
+                decision_id: self.id,
+                kind: self.kind.clone(),
+                verdict: self.verdict,
+                explanation: self.explanation.clone(),
+                not_held,
             }),
         )
         .about_case(self.case_id, Audience::Staff)
@@ -211,14 +171,13 @@ impl Decision {
 
     pub fn reviewed_event(&self, review: &Review) -> NewEvent {
         NewEvent::new(
-            EventKind::DecisionReviewed,
             Some(review.reviewer_id),
-            json!({
-                "decision_id": self.id,
-                "kind": self.kind,
-                "decided_by": self.actor_id,
-                "outcome": review.outcome,
-                "comment": review.comment,
+            Payload::DecisionReviewed(DecisionReviewed {
+                decision_id: self.id,
+                kind: self.kind.clone(),
+                decided_by: self.actor_id,
+                outcome: review.outcome,
+                comment: review.comment.clone(),
             }),
         )
         .about_case(self.case_id, Audience::Staff)

@@ -1,8 +1,10 @@
 //! The events of the organisation's history, built once so both backends write the same
 //! payloads.
 
-use frontline_core::{EventKind, NewEvent, Person, PersonId, Team, Timestamp};
-use serde_json::json;
+use frontline_core::event::{
+    MembershipEnded, RoleAndTitle, RoleChanged, SupportEnded, TeamRetired,
+};
+use frontline_core::{NewEvent, Payload, Person, PersonId, Team, Timestamp};
 
 /// `person.role_changed`: a person's role or title changed at `at` (a period ended, the next
 /// began).
@@ -13,13 +15,18 @@ pub fn role_changed_event(
     at: Timestamp,
 ) -> NewEvent {
     NewEvent::new(
-        EventKind::RoleChanged,
         actor,
-        json!({
-            "person_id": after.id,
-            "from": { "role": before.role, "title": before.title },
-            "to": { "role": after.role, "title": after.title },
-            "at": at,
+        Payload::RoleChanged(RoleChanged {
+            person_id: after.id,
+            from: RoleAndTitle {
+                role: before.role,
+                title: before.title.clone(),
+            },
+            to: RoleAndTitle {
+                role: after.role,
+                title: after.title.clone(),
+            },
+            at,
         }),
     )
 }
@@ -36,27 +43,32 @@ pub fn retirement_events(
     let mut news = Vec::new();
     for person_id in members {
         news.push(NewEvent::new(
-            EventKind::MembershipEnded,
             actor,
-            json!({ "person_id": person_id, "team_id": team.id, "to": at }),
+            Payload::MembershipEnded(MembershipEnded {
+                person_id: *person_id,
+                team_id: team.id,
+                to: at,
+            }),
         ));
     }
     for support_id in supporters {
         news.push(NewEvent::new(
-            EventKind::SupportEnded,
             actor,
-            json!({ "support_id": support_id, "team_id": team.id, "to": at }),
+            Payload::SupportEnded(SupportEnded {
+                support_id: *support_id,
+                team_id: team.id,
+                to: at,
+            }),
         ));
     }
     news.push(NewEvent::new(
-        EventKind::TeamRetired,
         actor,
-        json!({
-            "team_id": team.id,
-            "name": team.name,
-            "at": at,
-            "members": members,
-            "supporters": supporters,
+        Payload::TeamRetired(TeamRetired {
+            team_id: team.id,
+            name: team.name.clone(),
+            at,
+            members: members.to_vec(),
+            supporters: supporters.to_vec(),
         }),
     ));
     news

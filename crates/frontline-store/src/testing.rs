@@ -39,6 +39,7 @@ macro_rules! conformance_tests {
             a_customers_open_cases_are_counted,
             people_list_pages_and_filters,
             export_then_import_reproduces_the_store,
+            every_event_kind_round_trips_through_the_log,
             broadcasts_reach_every_subscriber_and_are_bounded,
             webhooks_are_created_listed_and_found,
             deliveries_advance_the_cursor_and_failures_are_recorded,
@@ -211,6 +212,16 @@ macro_rules! assert_err {
         match $result {
             Err(e) => assert!(matches!(e, $pattern), "unexpected error: {e:?}"),
             Ok(v) => panic!("expected an error, got {v:?}"),
+        }
+    };
+}
+
+/// An event's payload as the given `Payload` variant; panics naming what it was instead.
+macro_rules! decoded {
+    ($event:expr, $variant:ident) => {
+        match $event.decoded().expect("the payload decodes") {
+            frontline_core::Payload::$variant(payload) => payload,
+            other => panic!("expected {}, got {other:?}", stringify!($variant)),
         }
     };
 }

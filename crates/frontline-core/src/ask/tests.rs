@@ -1,5 +1,6 @@
 use super::*;
 use crate::time::from_millis;
+use serde_json::json;
 
 fn t(minutes: i64) -> Timestamp {
     from_millis(minutes * 60_000)
@@ -18,9 +19,9 @@ fn raised(urgency: Urgency) -> (Ask, PersonId, PersonId) {
         },
         t(0),
     );
-    assert_eq!(event.kind, EventKind::AskRaised);
+    assert_eq!(event.kind(), EventKind::AskRaised);
     assert!(
-        event.payload.get("text").is_none(),
+        event.payload().get("text").is_none(),
         "events never carry the ask's text"
     );
     (ask, asker, support)
@@ -80,7 +81,7 @@ fn an_answer_claims_the_ask_and_is_its_first_response() {
             t(95),
         )
         .unwrap();
-    assert_eq!(rated.event.payload["word"], "relieved");
+    assert_eq!(rated.event.payload()["word"], "relieved");
     assert_eq!(
         rated
             .ask
@@ -124,7 +125,7 @@ fn each_side_may_only_do_its_own_part() {
         .apply(Some(colleague), AskChange::Claim, t(3))
         .unwrap();
     assert_eq!(taken.ask.claimed_by, Some(colleague));
-    assert_eq!(taken.event.payload["from"], json!(support));
+    assert_eq!(taken.event.payload()["from"], json!(support));
     let withdrawn = taken
         .ask
         .apply(Some(asker), AskChange::Withdraw, t(4))
@@ -209,7 +210,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
             t(15),
         )
         .unwrap();
-    assert_eq!(climbed.event.kind, EventKind::AskEscalated);
+    assert_eq!(climbed.event.kind(), EventKind::AskEscalated);
     assert_eq!(
         (
             climbed.ask.assignee_id,
@@ -244,7 +245,7 @@ fn an_unanswered_ask_climbs_once_per_window_and_only_once_per_step() {
             t(30),
         )
         .unwrap();
-    assert_eq!(top.event.kind, EventKind::AskOverdue);
+    assert_eq!(top.event.kind(), EventKind::AskOverdue);
     assert_eq!((top.ask.assignee_id, top.ask.respond_by), (boss, None));
     assert!(!top.ask.is_due(t(10_000)), "flagged once at the top");
     let steps: Vec<EventKind> = top.ask.history.iter().map(|s| s.what).collect();

@@ -6,14 +6,15 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-
-use crate::event::{Audience, EventKind, NewEvent};
+use crate::event::{
+    AssignedBy, Audience, CaseAssigned, CaseCreated, CaseOutcomeSet, CaseStatusChanged,
+    CaseSummary, CaseTagsSet, MessageAdded, NewEvent, Payload,
+};
 use crate::ids::{CaseId, MessageId, OutcomeId, PersonId, TeamId};
 use crate::org::Role;
 use crate::time::Timestamp;
 use crate::values::{CaseNumber, MessageBody, Subject, Tags, ValueError};
+use serde::{Deserialize, Serialize};
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),* $(,)? }) => {
@@ -194,15 +195,15 @@ pub struct CaseDraft {
 
 impl Case {
     /// Everything about a case its customer may see; used as the public event payload.
-    fn summary(&self) -> serde_json::Value {
-        json!({
-            "number": self.number,
-            "subject": self.subject,
-            "status": self.status,
-            "owner_id": self.owner_id,
-            "team_id": self.team_id,
-            "priority": self.priority,
-        })
+    fn summary(&self) -> CaseSummary {
+        CaseSummary {
+            number: self.number,
+            subject: self.subject.clone(),
+            status: self.status,
+            owner_id: self.owner_id,
+            team_id: self.team_id,
+            priority: self.priority,
+        }
     }
 
     fn audience(&self) -> Audience {
@@ -211,13 +212,8 @@ impl Case {
         }
     }
 
-    fn event(
-        &self,
-        kind: EventKind,
-        actor: Option<PersonId>,
-        payload: serde_json::Value,
-    ) -> NewEvent {
-        NewEvent::new(kind, actor, payload).about_case(self.id, self.audience())
+    fn event(&self, actor: Option<PersonId>, payload: Payload) -> NewEvent {
+        NewEvent::new(actor, payload).about_case(self.id, self.audience())
     }
 
     /// Open a case with its first message, already routed to `owner` in `team` (or queued in
@@ -255,13 +251,15 @@ impl Case {
             visibility: Visibility::Public,
             created_at: now,
         };
-        let mut payload = case.summary();
-        payload["outcome_id"] = json!(case.outcome_id);
-        payload["customer_id"] = json!(case.customer_id);
-        payload["channel"] = json!(case.channel);
-        payload["message_id"] = json!(message.id);
+        let payload = Payload::CaseCreated(CaseCreated {
+            case: case.summary(),
+            outcome_id: case.outcome_id,
+            customer_id: case.customer_id,
+            channel: case.channel,
+            message_id: message.id,
+        });
         let effects = Effects {
-            events: vec![case.event(EventKind::CaseCreated, actor, payload)],
+            events: vec![case.event(actor, payload)],
             load: load_changes((None, CaseStatus::New), (case.owner_id, case.status)),
         };
         (case, message, effects)
@@ -287,11 +285,13 @@ impl Case {
     }
 
     fn status_event(&self, from: CaseStatus, actor: Option<PersonId>, reason: &str) -> NewEvent {
-        let mut payload = self.summary();
-        payload["from"] = json!(from);
-        payload["to"] = json!(self.status);
-        payload["reason"] = json!(reason);
-        self.event(EventKind::CaseStatusChanged, actor, payload)
+        let payload = Payload::CaseStatusChanged(CaseStatusChanged {
+            case: self.summary(),
+            from,
+            to: self.status,
+            reason: reason.to_owned(),
+        });
+        self.event(actor, payload)
     }
 
     /// A person moves the case to another status.
@@ -338,11 +338,17 @@ impl Case {
             self.team_id = team;
         }
         self.updated_at = now;
-        let mut payload = self.summary();
-        payload["previous_owner_id"] = json!(previous_owner);
-        payload["by"] = json!(if actor.is_some() { "person" } else { "routing" });
+        let payload = Payload::CaseAssigned(CaseAssigned {
+            case: self.summary(),
+            previous_owner_id: previous_owner,
+            by: if actor.is_some() {
+                AssignedBy::Person
+            } else {
+                AssignedBy::Routing
+            },
+        });
         Ok(Effects {
-            events: vec![self.event(EventKind::CaseAssigned, actor, payload)],
+            events: vec![self.event(actor, payload)],
             load: load_changes(before, (self.owner_id, self.status)),
         })
     }
@@ -356,10 +362,12 @@ impl Case {
         self.ensure_not_closed()?;
         self.outcome_achieved = value;
         self.updated_at = now;
-        let mut payload = self.summary();
-        payload["outcome_achieved"] = json!(value);
+        let payload = Payload::CaseOutcomeSet(CaseOutcomeSet {
+            case: self.summary(),
+            outcome_achieved: value,
+        });
         Ok(Effects {
-            events: vec![self.event(EventKind::CaseOutcomeSet, actor, payload)],
+            events: vec![self.event(actor, payload)],
             load: vec![],
         })
     }
@@ -373,13 +381,13 @@ impl Case {
         self.ensure_not_closed()?;
         self.tags = tags;
         self.updated_at = now;
-        let payload = json!({ "number": self.number, "tags": self.tags });
+        let payload = Payload::CaseTagsSet(CaseTagsSet {
+            number: self.number,
+            tags: self.tags.clone(),
+        });
         // Tags are the staff's working vocabulary, not part of the conversation.
         Ok(Effects {
-            events: vec![
-                NewEvent::new(EventKind::CaseTagsSet, actor, payload)
-                    .about_case(self.id, Audience::Staff),
-            ],
+            events: vec![NewEvent::new(actor, payload).about_case(self.id, Audience::Staff)],
             load: vec![],
         })
     }
@@ -416,13 +424,13 @@ impl Case {
         };
         let mut events = vec![
             NewEvent::new(
-                EventKind::MessageAdded,
                 Some(message.author_id),
-                json!({
-                    "number": self.number,
-                    "message_id": message.id,
-                    "author_id": message.author_id,
-                    "visibility": message.visibility,
+                Payload::MessageAdded(MessageAdded {
+                    number: self.number,
+                    message_id: message.id,
+                    author_id: message.author_id,
+                    visibility: message.visibility,
+                    proposal_id: None,
                 }),
             )
             .about_case(self.id, audience),

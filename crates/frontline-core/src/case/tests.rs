@@ -1,4 +1,5 @@
 use super::*;
+use crate::event::EventKind;
 use crate::time::from_millis;
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -93,7 +94,7 @@ fn a_customer_reply_reopens_a_resolved_case_and_counts_again_towards_the_owners_
     assert_eq!(case.status, CaseStatus::Open);
     assert_eq!(case.resolved_at, None);
     assert_eq!(effects.load, vec![(owner, 1)]);
-    let kinds: Vec<_> = effects.events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<_> = effects.events.iter().map(|e| e.kind()).collect();
     assert_eq!(
         kinds,
         [EventKind::MessageAdded, EventKind::CaseStatusChanged]

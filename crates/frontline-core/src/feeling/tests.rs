@@ -1,8 +1,10 @@
 use super::figures::{self, EmployeeAnswer, MIN_RESPONDENTS};
 use super::*;
 use crate::case::{CaseDraft, Channel, Priority};
+use crate::event::EventKind;
 use crate::time::from_millis;
 use crate::values::{CaseNumber, Email, MessageBody, Name, Subject, Tags};
+use serde_json::json;
 
 const DAY: i64 = 86_400_000;
 
@@ -80,13 +82,13 @@ fn a_customer_rates_only_their_own_resolved_case() {
     assert_eq!(feeling.team_id, resolved.team_id);
     assert_eq!(feeling.outcome_id, Some(resolved.outcome_id));
     assert_eq!(feeling.period, None);
-    let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind()).collect();
     assert_eq!(
         kinds,
         [EventKind::FeelingRecorded, EventKind::FeelingPraised],
         "a 5 with words is praise for the owner"
     );
-    assert_eq!(events[1].payload["owner_id"], json!(ann.id));
+    assert_eq!(events[1].payload()["owner_id"], json!(ann.id));
 
     let err = rating(&dave, &resolved).unwrap_err();
     assert_eq!(err.reason, "only the case's customer rates it");
@@ -136,8 +138,8 @@ fn employees_own_answers_carry_no_score_in_their_events() {
     let (feeling, events) = Feeling::record(own, &ann, Some(&case), from_millis(0)).unwrap();
     assert_eq!(feeling.owner_id, None);
     assert_eq!(events.len(), 1, "an employee's answer is never praise");
-    assert!(events[0].payload.get("score").is_none());
-    assert!(events[0].payload.get("emotion").is_none());
+    assert!(events[0].payload().get("score").is_none());
+    assert!(events[0].payload().get("emotion").is_none());
 
     let observed = answer(
         FeelingKind::Observed,
@@ -147,7 +149,7 @@ fn employees_own_answers_carry_no_score_in_their_events() {
     );
     let (_, events) = Feeling::record(observed, &ann, Some(&case), from_millis(0)).unwrap();
     assert_eq!(
-        events[0].payload["score"],
+        events[0].payload()["score"],
         json!(5),
         "observations are about the customer"
     );

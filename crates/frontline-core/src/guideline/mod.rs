@@ -208,6 +208,40 @@ pub struct CompiledRule {
     pub expr: Option<CompiledExpr>,
 }
 
+/// A support employee's judgement of a decision taken with an explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    /// The deviation was right.
+    Uphold,
+    /// Acceptable, with advice for next time (the comment).
+    Coach,
+    /// It should not have been done.
+    Reverse,
+}
+
+impl ReviewOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewOutcome::Uphold => "uphold",
+            ReviewOutcome::Coach => "coach",
+            ReviewOutcome::Reverse => "reverse",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        match raw {
+            "uphold" => Ok(ReviewOutcome::Uphold),
+            "coach" => Ok(ReviewOutcome::Coach),
+            "reverse" => Ok(ReviewOutcome::Reverse),
+            other => Err(ValueError::new(
+                "outcome",
+                format!("{other:?} is not uphold, coach or reverse"),
+            )),
+        }
+    }
+}
+
 /// What a decision amounts to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

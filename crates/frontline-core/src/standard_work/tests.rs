@@ -1,4 +1,5 @@
 use super::*;
+use crate::event::EventKind;
 use crate::ids::CaseId;
 
 fn utc(raw: &str) -> Timestamp {
@@ -94,14 +95,14 @@ fn plain_items_are_ticked_once_per_period_and_proven_items_never() {
     let (tick, event) = plain.tick(me, at, false).unwrap();
     assert_eq!(tick.period, "2026-W48");
     assert_eq!(tick.period_start, utc("2026-11-23T00:00:00Z"));
-    assert_eq!(event.kind, EventKind::StandardWorkTicked);
+    assert_eq!(event.kind(), EventKind::StandardWorkTicked);
     assert_eq!(
         plain.tick(me, at, true).unwrap_err(),
         StandardWorkError::AlreadyTicked("2026-W48".into())
     );
     let (period, event) = plain.untick(me, at, true).unwrap();
     assert_eq!(period.key, "2026-W48");
-    assert_eq!(event.kind, EventKind::StandardWorkUnticked);
+    assert_eq!(event.kind(), EventKind::StandardWorkUnticked);
     assert!(matches!(
         plain.untick(me, at, false),
         Err(StandardWorkError::NotTicked(_))
@@ -117,7 +118,7 @@ fn plain_items_are_ticked_once_per_period_and_proven_items_never() {
         Err(StandardWorkError::Proven(_))
     ));
     let (retired, event) = plain.retire(Some(me), at).unwrap();
-    assert_eq!(event.kind, EventKind::StandardWorkItemRetired);
+    assert_eq!(event.kind(), EventKind::StandardWorkItemRetired);
     assert_eq!(
         retired.retire(Some(me), at).unwrap_err(),
         StandardWorkError::Retired

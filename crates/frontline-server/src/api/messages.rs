@@ -203,7 +203,10 @@ async fn guard_stale_reply(
         .filter(|e| {
             e.audience != frontline_core::Audience::Staff && e.actor_id != Some(actor.person_id())
         })
-        .filter_map(|e| e.payload.get("message_id")?.as_str()?.parse().ok())
+        .filter_map(|e| match e.decoded() {
+            Ok(frontline_core::Payload::MessageAdded(added)) => Some(added.message_id),
+            _ => None,
+        })
         .collect();
     if newer_ids.is_empty() {
         return Ok(());

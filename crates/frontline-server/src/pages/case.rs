@@ -11,7 +11,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use frontline_core::{Case, CaseStatus, EventKind, Role, Visibility};
+use frontline_core::event::MessageAdded;
+use frontline_core::{Case, CaseStatus, Event, EventKind, Payload, Role, Visibility};
 use frontline_store::{EventFilter, PageRequest, PeopleFilter};
 use serde::Deserialize;
 
@@ -252,7 +253,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
         .await?;
     let based_on = events
         .iter()
-        .filter(|e| e.kind == EventKind::MessageAdded && is_public(&e.payload))
+        .filter(|e| public_message(e).is_some())
         .map(|e| e.seq)
         .max()
         .unwrap_or(0);
@@ -279,9 +280,16 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
     })
 }
 
-/// Whether a `message.added` payload is about a public message.
-pub fn is_public(payload: &serde_json::Value) -> bool {
-    payload.get("visibility").and_then(|v| v.as_str()) == Some("public")
+/// The `message.added` payload of an event about a public message; `None` for any other
+/// event.
+pub fn public_message(event: &Event) -> Option<MessageAdded> {
+    if event.kind != EventKind::MessageAdded {
+        return None;
+    }
+    match event.decoded() {
+        Ok(Payload::MessageAdded(added)) if added.is_public() => Some(added),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

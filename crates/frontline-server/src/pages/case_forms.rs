@@ -11,10 +11,12 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use frontline_core::{CaseStatus, EventKind, MessageBody, OutcomeAchieved, Tags, Visibility};
+use frontline_core::{
+    CaseStatus, EventKind, MessageBody, MessageId, OutcomeAchieved, Tags, Visibility,
+};
 use frontline_store::{EventFilter, NewMessage};
 
-use super::case::{MessageItem, is_public};
+use super::case::{MessageItem, public_message};
 use super::form::FormData;
 use super::layout::{Layout, PageResult, render, see_other, when};
 use super::login::safe_next;
@@ -128,22 +130,19 @@ async fn newer_public_messages(
             },
         )
         .await?;
-    let newer: Vec<&frontline_core::Event> = events
+    let newer: Vec<(i64, MessageId)> = events
         .iter()
-        .filter(|e| is_public(&e.payload) && e.actor_id != Some(me))
+        .filter(|e| e.actor_id != Some(me))
+        .filter_map(|e| Some((e.seq, public_message(e)?.message_id)))
         .collect();
-    let Some(newest) = newer.iter().map(|e| e.seq).max() else {
+    let Some(newest) = newer.iter().map(|(seq, _)| *seq).max() else {
         return Ok(None);
     };
-    let ids: Vec<String> = newer
-        .iter()
-        .filter_map(|e| e.payload.get("message_id").and_then(|v| v.as_str()))
-        .map(str::to_owned)
-        .collect();
+    let ids: Vec<MessageId> = newer.iter().map(|(_, id)| *id).collect();
     let mut names = Names::default();
     let mut items = Vec::new();
     for m in state.store.list_messages(case.id, false).await? {
-        if m.visibility != Visibility::Public || !ids.contains(&m.id.to_string()) {
+        if m.visibility != Visibility::Public || !ids.contains(&m.id) {
             continue;
         }
         items.push(MessageItem {

@@ -56,21 +56,20 @@ struct Interest {
     viewer: PersonId,
     role: Role,
     case_id: Option<CaseId>,
-    /// The team's id as events carry it (`payload.team_id`), formatted once.
-    team_id: Option<String>,
+    /// Only events about this team (`Payload::team_id`).
+    team_id: Option<TeamId>,
     /// A handful at most: a linear scan beats hashing here.
     kinds: Option<Vec<EventKind>>,
 }
 
 impl Interest {
-    fn admits(&self, event: &Event) -> bool {
+    /// `team_of` names the event's team; it is asked only when the connection filters by team
+    /// (finding it decodes the payload).
+    fn admits(&self, event: &Event, team_of: impl FnOnce() -> Option<TeamId>) -> bool {
         event.audience.admits(self.viewer, self.role)
             && self.case_id.is_none_or(|c| event.case_id == Some(c))
             && self.kinds.as_ref().is_none_or(|k| k.contains(&event.kind))
-            && self
-                .team_id
-                .as_deref()
-                .is_none_or(|t| event.payload.get("team_id").and_then(|v| v.as_str()) == Some(t))
+            && self.team_id.is_none_or(|t| team_of() == Some(t))
     }
 
     /// The part of the interest the database can filter by an index.
@@ -144,7 +143,7 @@ pub async fn stream(
         viewer: actor.person_id(),
         role: actor.role(),
         case_id,
-        team_id: team_id.map(|t: TeamId| t.to_string()),
+        team_id,
         kinds,
     };
     let every = state.config.stream_heartbeat;
@@ -330,7 +329,7 @@ impl Connection {
             Read::Events(events) => {
                 for shared in events {
                     self.position = shared.event.seq;
-                    if self.interest.admits(&shared.event) {
+                    if self.interest.admits(&shared.event, || shared.team_id()) {
                         self.pending.push_back(shared.frame.clone());
                     }
                 }
@@ -347,7 +346,7 @@ impl Connection {
                         let full = events.len() == PAGE;
                         for event in events {
                             self.position = event.seq;
-                            if self.interest.admits(&event) {
+                            if self.interest.admits(&event, || hub::team_of(&event)) {
                                 let shared = hub::Shared::new(event);
                                 self.pending.push_back(shared.frame.clone());
                             }

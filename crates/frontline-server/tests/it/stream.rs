@@ -216,6 +216,65 @@ async fn stream_filters_by_case_and_kind() {
 }
 
 #[tokio::test]
+async fn a_team_filter_carries_only_events_naming_that_team() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let before = app.store.last_seq().await.unwrap();
+    // Written before the stream opens: replayed from the hub's ring.
+    let first = app
+        .case_for(&org, org.carol.person.id, "Orders, early")
+        .await;
+    let mut orders = Sse::open(
+        &app,
+        &org.sue.token,
+        &format!("?team={}", org.orders),
+        Some(before),
+    )
+    .await;
+    let replayed = orders.take(1).await.remove(0);
+    assert_eq!(replayed.event, "case.created");
+    assert_eq!(replayed.data["payload"]["number"], first);
+
+    // Live: a membership of the other team and a message (no team) are left out.
+    let joined = app
+        .store
+        .add_membership(
+            None,
+            org.ann.person.id,
+            org.billing,
+            frontline_core::time::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(joined.events[0].kind.as_str(), "membership.added");
+    let reply = app
+        .add_message(&org.carol.token, &first, &json!({ "body": "Any news?" }))
+        .await;
+    assert_eq!(reply.status(), 201, "{:?}", reply.text().await);
+    let second = app
+        .case_for(&org, org.dave.person.id, "Orders, later")
+        .await;
+    let live = orders.take(1).await.remove(0);
+    assert_eq!(
+        (live.event.as_str(), &live.data["payload"]["number"]),
+        ("case.created", &json!(second))
+    );
+    assert!(orders.next(Duration::from_millis(300)).await.is_none());
+
+    let mut billing = Sse::open(
+        &app,
+        &org.sue.token,
+        &format!("?team={}", org.billing),
+        Some(before),
+    )
+    .await;
+    let only = billing.take(1).await.remove(0);
+    assert_eq!(only.event, "membership.added");
+    assert_eq!(only.id, Some(joined.events[0].seq));
+    assert!(billing.next(Duration::from_millis(300)).await.is_none());
+}
+
+#[tokio::test]
 async fn resuming_across_a_server_restart_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("restart.db");

@@ -307,7 +307,12 @@ async fn persistent_failure_disables_the_subscription_with_an_event() {
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].payload["webhook_id"], id.as_str());
+    match events[0].decoded().unwrap() {
+        frontline_core::Payload::WebhookDisabled(disabled) => {
+            assert_eq!(disabled.webhook_id.to_string(), id.as_str())
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(received.calls.load(Ordering::SeqCst) >= 2);
 }
 

@@ -9,7 +9,7 @@
 
 use frontline_core::guideline::{RuleStatus, RuleType};
 use frontline_core::time::now;
-use frontline_core::{DecisionKindKey, EventKind, NewEvent, PersonId, RuleId, ValueError};
+use frontline_core::{DecisionKindKey, NewEvent, Payload, PersonId, RuleId, ValueError};
 use frontline_store::{NewRuleVersion, RuleFilter, RuleVersion, StoreError, StoreResult, Written};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::types::Json;
@@ -161,7 +161,7 @@ impl PgStore {
         };
         insert_rule(&mut tx, &rule).await?;
         let events = self
-            .finish(tx, vec![rule.event(EventKind::RuleDrafted, actor)])
+            .finish(tx, vec![rule.event(Payload::RuleDrafted, actor)])
             .await?;
         Ok(Written {
             value: rule,
@@ -212,7 +212,7 @@ impl PgStore {
             .await
             .map_err(classify)?;
             for row in &retired {
-                events.push(rule(row)?.event(EventKind::RuleRetired, actor));
+                events.push(rule(row)?.event(Payload::RuleRetired, actor));
             }
         }
         let time_column = match to {
@@ -233,8 +233,8 @@ impl PgStore {
         .map_err(classify)?;
         let moved = rule(&row)?;
         let kind = match to {
-            RuleStatus::Published => EventKind::RulePublished,
-            _ => EventKind::RuleRetired,
+            RuleStatus::Published => Payload::RulePublished,
+            _ => Payload::RuleRetired,
         };
         events.push(moved.event(kind, actor));
         let events = self.finish(tx, events).await?;

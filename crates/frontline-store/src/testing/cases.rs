@@ -322,7 +322,7 @@ pub async fn the_lifecycle_is_enforced_and_every_transition_is_an_event<
         StoreError::Conflict { .. }
     );
 
-    let transitions: Vec<(String, String)> = store
+    let transitions: Vec<(CaseStatus, CaseStatus)> = store
         .events_after(
             0,
             1000,
@@ -336,25 +336,20 @@ pub async fn the_lifecycle_is_enforced_and_every_transition_is_an_event<
         .unwrap()
         .into_iter()
         .map(|e| {
-            (
-                e.payload["from"].as_str().unwrap().to_owned(),
-                e.payload["to"].as_str().unwrap().to_owned(),
-            )
+            let changed = decoded!(e, CaseStatusChanged);
+            (changed.from, changed.to)
         })
         .collect();
+    use CaseStatus::{Closed, New, Open, Resolved, WaitingOnCustomer};
     let expected = [
-        ("new", "open"),
-        ("open", "waiting_on_customer"),
-        ("waiting_on_customer", "open"),
-        ("open", "resolved"),
-        ("resolved", "open"),
-        ("open", "resolved"),
-        ("resolved", "closed"),
+        (New, Open),
+        (Open, WaitingOnCustomer),
+        (WaitingOnCustomer, Open),
+        (Open, Resolved),
+        (Resolved, Open),
+        (Open, Resolved),
+        (Resolved, Closed),
     ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
     assert_eq!(transitions, expected);
 
     let other = store

@@ -282,8 +282,8 @@ pub async fn tokens_are_revoked_one_by_one<F: Future<Output = Arc<dyn Store>>>(
     assert_eq!(revoked.events[0].kind, EventKind::TokenRevoked);
     assert_eq!(revoked.events[0].actor_id, Some(o.ann.id));
     assert_eq!(
-        revoked.events[0].payload["token_id"],
-        serde_json::json!(gone.id),
+        decoded!(revoked.events[0], TokenRevoked).token_id,
+        gone.id,
         "events name a token by id, never by hash"
     );
     assert_err!(
@@ -427,7 +427,7 @@ pub async fn revoking_credentials_ends_all_but_one_session<F: Future<Output = Ar
     );
     assert_eq!(written.events.len(), 1);
     assert_eq!(written.events[0].kind, EventKind::CredentialsRevoked);
-    assert_eq!(written.events[0].payload["tokens"], 2);
+    assert_eq!(decoded!(written.events[0], CredentialsRevoked).tokens, 2);
     assert_eq!(
         store
             .list_sessions(o.carol.id, now)

@@ -162,8 +162,8 @@ pub async fn feelings_follow_who_may_say_what_and_replace_rather_than_repeat<
             .unwrap();
         assert_eq!(kept, vec![second.value], "{kind} replaced");
         if kind == FeelingKind::Own {
-            let payload = &second.events[0].payload;
-            assert!(payload.get("score").is_none(), "own answers stay private");
+            let said = decoded!(second.events[0], FeelingRecorded);
+            assert_eq!(said.reading, None, "own answers stay private");
         }
     }
     let next_week = store

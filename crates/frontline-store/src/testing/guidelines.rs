@@ -10,7 +10,9 @@ use std::sync::Arc;
 use frontline_core::guideline::{
     DecisionKind, FactDef, FactType, Finding, RuleStatus, RuleType, Scope, Verdict,
 };
-use frontline_core::{CaseId, DecisionKindKey, Event, EventKind, NewEvent, PersonId, RuleId, time};
+use frontline_core::{
+    CaseId, DecisionKindKey, Event, EventKind, NewEvent, Payload, PersonId, RuleId, time,
+};
 use serde_json::{Map, Value as Json, json};
 
 use super::{Org, new_case, org};
@@ -156,14 +158,21 @@ pub fn new_decision(
 /// The appended event is exactly the one the model's helper builds (kind, actor, case,
 /// audience, payload), so both backends write the same events.
 pub(super) fn assert_event(event: &Event, expected: NewEvent) {
-    let got = NewEvent {
-        kind: event.kind,
-        actor_id: event.actor_id,
-        case_id: event.case_id,
-        audience: event.audience,
-        payload: event.payload.clone(),
-    };
-    assert_eq!(got, expected, "event {}", event.seq);
+    let got = (
+        event.kind,
+        event.actor_id,
+        event.case_id,
+        event.audience,
+        event.decoded().expect("the payload decodes"),
+    );
+    let want = (
+        expected.kind(),
+        expected.actor_id,
+        expected.case_id,
+        expected.audience,
+        Payload::decode(expected.kind(), expected.payload()).expect("the payload decodes"),
+    );
+    assert_eq!(got, want, "event {}", event.seq);
 }
 
 /// Decisions in list order: `decided_at` descending, then id descending.

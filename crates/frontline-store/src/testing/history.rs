@@ -75,10 +75,11 @@ pub async fn role_and_title_changes_keep_their_history<F: Future<Output = Arc<dy
         [EventKind::PersonUpdated, EventKind::RoleChanged]
     );
     let changed = &promoted.events[1];
-    assert_eq!(changed.payload["person_id"], eve.id.to_string());
-    assert_eq!(changed.payload["from"]["role"], "employee");
-    assert_eq!(changed.payload["to"]["role"], "support");
-    assert_eq!(changed.payload["to"]["title"], "Head of Returns");
+    let said = decoded!(changed, RoleChanged);
+    assert_eq!(said.person_id, eve.id);
+    assert_eq!(said.from.role, Role::Employee);
+    assert_eq!(said.to.role, Role::Support);
+    assert_eq!(said.to.title.as_deref(), Some("Head of Returns"));
     assert_eq!(changed.actor_id, Some(eve.id));
 
     // A title change alone is a change too.
@@ -163,8 +164,9 @@ pub async fn retiring_a_team_ends_its_links_and_closes_it<F: Future<Output = Arc
         ]
     );
     let last = retired.events.last().unwrap();
-    assert_eq!(last.payload["team_id"], team.id.to_string());
-    assert_eq!(last.payload["members"].as_array().unwrap().len(), 2);
+    let said = decoded!(last, TeamRetired);
+    assert_eq!(said.team_id, team.id);
+    assert_eq!(said.members.len(), 2);
     assert_eq!(
         store.get_team(team.id).await.unwrap().retired_at,
         Some(at(5_000))

@@ -166,8 +166,8 @@ pub async fn proposals_are_raised_decided_and_shipped_with_the_closed_loop<
     assert!(adopted.value.told.is_empty());
     assert_eq!(adopted.events[0].kind, EventKind::ProposalAdopted);
     assert_eq!(
-        adopted.events[0].payload["notify"],
-        serde_json::json!([o.ann.id, o.ben.id])
+        decoded!(adopted.events[0], ProposalAdopted).notify,
+        vec![o.ann.id, o.ben.id]
     );
     assert_err!(
         store
@@ -277,7 +277,7 @@ pub async fn one_vote_each_and_unvoting_takes_it_back<F: Future<Output = Arc<dyn
         .unwrap();
     assert_eq!(voted.value, 1);
     assert_eq!(voted.events[0].kind, EventKind::ProposalVoted);
-    assert_eq!(voted.events[0].payload["votes"], 1);
+    assert_eq!(decoded!(voted.events[0], ProposalVoted).votes, 1);
     assert_err!(
         store.set_proposal_vote(o.ben.id, p.id, true, None).await,
         StoreError::Conflict { .. }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use frontline_core::guideline::{RuleStatus, RuleType, Scope};
-use frontline_core::{EventKind, RuleId};
+use frontline_core::{EventKind, Payload, RuleId};
 
 use super::guidelines::assert_event;
 use super::{decision_kind, kind_key, new_rule_version, next_rule_version, org};
@@ -56,7 +56,7 @@ pub async fn rule_versions_are_numbered_per_rule_and_keep_its_kind_and_type<
     assert_eq!(written.events[0].kind, EventKind::RuleDrafted);
     assert_event(
         &written.events[0],
-        first.event(EventKind::RuleDrafted, Some(o.ann.id)),
+        first.event(Payload::RuleDrafted, Some(o.ann.id)),
     );
 
     let next = NewRuleVersion {
@@ -71,10 +71,7 @@ pub async fn rule_versions_are_numbered_per_rule_and_keep_its_kind_and_type<
     assert_eq!(second.created_by, None);
     assert_eq!(second.status, RuleStatus::Draft);
     assert!(second.created_at >= first.created_at);
-    assert_event(
-        &written.events[0],
-        second.event(EventKind::RuleDrafted, None),
-    );
+    assert_event(&written.events[0], second.event(Payload::RuleDrafted, None));
     assert_eq!(
         store.get_rule_version(first.rule_id, 1).await.unwrap(),
         first
@@ -229,7 +226,7 @@ pub async fn publishing_a_version_retires_the_one_published_before<
     assert_eq!(written.events.len(), 1, "nothing was published before");
     assert_event(
         &written.events[0],
-        published.event(EventKind::RulePublished, Some(o.ann.id)),
+        published.event(Payload::RulePublished, Some(o.ann.id)),
     );
 
     let v2 = store
@@ -262,7 +259,7 @@ pub async fn publishing_a_version_retires_the_one_published_before<
     );
     assert_event(
         &written.events[0],
-        retired.event(EventKind::RuleRetired, Some(o.ben.id)),
+        retired.event(Payload::RuleRetired, Some(o.ben.id)),
     );
     let current = written.value;
     assert_eq!((current.version, current.status), (2, Published));
@@ -276,7 +273,7 @@ pub async fn publishing_a_version_retires_the_one_published_before<
     );
     assert_event(
         &written.events[1],
-        current.event(EventKind::RulePublished, Some(o.ben.id)),
+        current.event(Payload::RulePublished, Some(o.ben.id)),
     );
     assert_eq!(store.get_rule_version(rule_id, 2).await.unwrap(), current);
 
@@ -325,7 +322,7 @@ pub async fn publishing_a_version_retires_the_one_published_before<
     assert_eq!(written.events.len(), 1);
     assert_event(
         &written.events[0],
-        written.value.event(EventKind::RuleRetired, None),
+        written.value.event(Payload::RuleRetired, None),
     );
     assert_eq!(written.value.status, Retired);
     assert_eq!(written.value.published_at, None);

@@ -162,12 +162,10 @@ pub async fn customer_messages_keep_their_sentiment_and_raise_mood_alerts<
         "never shown to the customer"
     );
     assert_eq!(alert.case_id, Some(case.id));
-    assert_eq!(alert.payload["reason"], "anger");
-    assert_eq!(alert.payload["owner_id"], o.ann.id.to_string());
-    assert_eq!(
-        alert.payload["message_id"],
-        angry.value.message.id.to_string()
-    );
+    let said = decoded!(alert, CaseMoodAlert);
+    assert_eq!(said.reason, MoodReason::Anger);
+    assert_eq!(said.owner_id, Some(o.ann.id));
+    assert_eq!(said.message_id, angry.value.message.id);
     assert!(
         store
             .events_after(
@@ -245,7 +243,7 @@ pub async fn customer_messages_keep_their_sentiment_and_raise_mood_alerts<
         .iter()
         .find(|e| e.kind == EventKind::CaseMoodAlert)
         .expect("a sharp drop raises an alert");
-    assert_eq!(alert.payload["reason"], "drop");
+    assert_eq!(decoded!(alert, CaseMoodAlert).reason, MoodReason::Drop);
 }
 
 pub async fn mood_alerts_list_by_owner_or_team_and_are_acknowledged_once<
@@ -346,7 +344,10 @@ pub async fn mood_alerts_list_by_owner_or_team_and_are_acknowledged_once<
     assert_eq!(event.kind, EventKind::CaseMoodAlertAcknowledged);
     assert_eq!(event.audience, Audience::Staff);
     assert_eq!(event.case_id, Some(mine.id));
-    assert_eq!(event.payload["acknowledged_by"], o.ann.id.to_string());
+    assert_eq!(
+        decoded!(event, CaseMoodAlertAcknowledged).acknowledged_by,
+        o.ann.id
+    );
 
     let waiting = MoodAlertFilter {
         unacknowledged_only: true,

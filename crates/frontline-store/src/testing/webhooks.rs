@@ -152,7 +152,10 @@ pub async fn disabling_a_webhook_appends_its_event<F: Future<Output = Arc<dyn St
     assert!(!written.value.enabled);
     assert_eq!(written.events.len(), 1);
     assert_eq!(written.events[0].kind, EventKind::WebhookDisabled);
-    assert_eq!(written.events[0].payload["reason"], "failing for 26 hours");
+    assert_eq!(
+        decoded!(written.events[0], WebhookDisabled).reason,
+        "failing for 26 hours"
+    );
     assert!(!store.get_webhook(hook.id).await.unwrap().enabled);
     assert_err!(
         store

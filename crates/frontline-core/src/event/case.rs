@@ -1,0 +1,143 @@
+//! Payloads of a case's events: its lifecycle, its messages, the feelings about it and mood
+//! alerts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::case::{CaseStatus, Channel, OutcomeAchieved, Priority, Visibility};
+use crate::feeling::{Emotion, FeelingKind, Score};
+use crate::ids::{CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId};
+use crate::mood::MoodReason;
+use crate::values::{CaseNumber, Subject, Tags};
+
+/// Everything about a case its customer may see, carried by every public case event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub number: CaseNumber,
+    pub subject: Subject,
+    pub status: CaseStatus,
+    pub owner_id: Option<PersonId>,
+    pub team_id: Option<TeamId>,
+    pub priority: Priority,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseCreated {
+    #[serde(flatten)]
+    pub case: CaseSummary,
+    pub outcome_id: OutcomeId,
+    pub customer_id: PersonId,
+    pub channel: Channel,
+    /// The first message.
+    pub message_id: MessageId,
+}
+
+/// Who moved the case: a person, or routing (a queue filling a freed slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignedBy {
+    Person,
+    Routing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseAssigned {
+    #[serde(flatten)]
+    pub case: CaseSummary,
+    pub previous_owner_id: Option<PersonId>,
+    pub by: AssignedBy,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseStatusChanged {
+    #[serde(flatten)]
+    pub case: CaseSummary,
+    pub from: CaseStatus,
+    pub to: CaseStatus,
+    /// Why, in words: "changed" (a person moved it), "customer replied", "first response".
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseOutcomeSet {
+    #[serde(flatten)]
+    pub case: CaseSummary,
+    pub outcome_achieved: OutcomeAchieved,
+}
+
+/// Staff only: tags are the staff's working vocabulary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseTagsSet {
+    pub number: CaseNumber,
+    pub tags: Tags,
+}
+
+/// Never the body: the reader fetches the message, which checks who may read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessageAdded {
+    pub number: CaseNumber,
+    pub message_id: MessageId,
+    pub author_id: PersonId,
+    pub visibility: Visibility,
+    /// The shipped proposal a closed-loop message tells the customer about; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_id: Option<ProposalId>,
+}
+
+impl MessageAdded {
+    pub fn is_public(&self) -> bool {
+        self.visibility == Visibility::Public
+    }
+}
+
+/// A score and emotion, present only on the kinds that carry one (a customer's rating, an
+/// employee's observation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeelingReading {
+    pub score: Score,
+    pub emotion: Option<Emotion>,
+}
+
+/// Staff only, and never the words: every staff stream sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeelingRecorded {
+    pub id: FeelingId,
+    pub kind: FeelingKind,
+    pub case_id: Option<CaseId>,
+    pub case_number: Option<CaseNumber>,
+    pub team_id: Option<TeamId>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<FeelingReading>,
+}
+
+/// A customer's warm words, quoted to the team that earned them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeelingPraised {
+    pub feeling_id: FeelingId,
+    pub case_id: CaseId,
+    pub case_number: CaseNumber,
+    pub owner_id: Option<PersonId>,
+    pub team_id: Option<TeamId>,
+    pub score: Score,
+    pub quote: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseMoodAlert {
+    pub number: CaseNumber,
+    pub message_id: MessageId,
+    pub owner_id: Option<PersonId>,
+    pub team_id: Option<TeamId>,
+    pub reason: MoodReason,
+    /// The alert in words ("angry words: useless").
+    pub why: String,
+    pub score: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseMoodAlertAcknowledged {
+    pub number: CaseNumber,
+    pub message_id: MessageId,
+    pub owner_id: Option<PersonId>,
+    pub team_id: Option<TeamId>,
+    pub acknowledged_by: PersonId,
+}

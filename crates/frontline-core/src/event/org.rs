@@ -1,0 +1,160 @@
+//! Payloads of the organisation's events: people, credentials, teams and their links,
+//! outcomes, webhooks, customer profiles.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::EventKind;
+use crate::ids::{OutcomeId, PersonId, TeamId, TokenId, WebhookId};
+use crate::org::{Person, Role};
+use crate::time::Timestamp;
+use crate::values::{Email, Name, OutcomeKey};
+
+/// `person.created` and `person.updated`: the person as they now are (never the password
+/// hash).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonChanged {
+    pub person_id: PersonId,
+    pub email: Email,
+    pub name: Name,
+    pub role: Role,
+    pub title: Option<String>,
+    pub admin: bool,
+    pub capacity: u32,
+    pub available: bool,
+}
+
+impl PersonChanged {
+    pub fn of(person: &Person) -> Self {
+        Self {
+            person_id: person.id,
+            email: person.email.clone(),
+            name: person.name.clone(),
+            role: person.role,
+            title: person.title.clone(),
+            admin: person.admin,
+            capacity: person.capacity,
+            available: person.available,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PasswordSet {
+    pub person_id: PersonId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenCreated {
+    pub person_id: PersonId,
+    pub token_id: TokenId,
+    pub label: String,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenRevoked {
+    pub person_id: PersonId,
+    pub token_id: TokenId,
+    pub label: String,
+}
+
+/// Counts only: which tokens and sessions ended is not the log's business.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CredentialsRevoked {
+    pub person_id: PersonId,
+    pub tokens: u64,
+    pub sessions: u64,
+    pub kept_session: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamCreated {
+    pub team_id: TeamId,
+    pub name: Name,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MembershipAdded {
+    pub person_id: PersonId,
+    pub team_id: TeamId,
+    pub from: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MembershipEnded {
+    pub person_id: PersonId,
+    pub team_id: TeamId,
+    pub to: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SupportAdded {
+    pub support_id: PersonId,
+    pub team_id: TeamId,
+    pub from: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SupportEnded {
+    pub support_id: PersonId,
+    pub team_id: TeamId,
+    pub to: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeCreated {
+    pub outcome_id: OutcomeId,
+    pub key: OutcomeKey,
+    pub name: Name,
+    pub team_ids: Vec<TeamId>,
+    pub target_minutes: u32,
+}
+
+/// `team.retired`, after the `membership.ended` and `support.ended` of every link it ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamRetired {
+    pub team_id: TeamId,
+    pub name: Name,
+    pub at: Timestamp,
+    pub members: Vec<PersonId>,
+    pub supporters: Vec<PersonId>,
+}
+
+/// A role period's role and title, before and after a `person.role_changed`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleAndTitle {
+    pub role: Role,
+    pub title: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleChanged {
+    pub person_id: PersonId,
+    pub from: RoleAndTitle,
+    pub to: RoleAndTitle,
+    pub at: Timestamp,
+}
+
+/// Never the signing secret: every staff stream sees this event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookCreated {
+    pub webhook_id: WebhookId,
+    pub url: String,
+    pub kinds: Vec<EventKind>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDisabled {
+    pub webhook_id: WebhookId,
+    pub url: String,
+    pub reason: String,
+}
+
+/// `person.profile_set`: what the automatic customer facts read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerProfileSet {
+    pub person_id: PersonId,
+    pub tier: String,
+    pub lifetime_value: f64,
+    pub customer_since: Timestamp,
+}
