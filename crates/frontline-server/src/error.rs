@@ -384,6 +384,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound { what } => AppError::NotFound(format!("{what} not found")),
             StoreError::Conflict { what } => AppError::Conflict(what),
+            race @ StoreError::IdempotencyRace => AppError::Conflict(race.to_string()),
             StoreError::Invalid(value) => AppError::fields(vec![value.into()]),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "database unavailable");

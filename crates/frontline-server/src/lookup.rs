@@ -17,9 +17,12 @@ use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::views::CaseView;
 
-/// Take a write's value, counting the events it appended.
+/// Take a write's value, counting the events it appended (none when it was an idempotent
+/// replay: those were counted the first time).
 pub fn written<T>(written: Written<T>) -> T {
-    crate::metrics::events_appended(written.events.len());
+    if !written.replayed {
+        crate::metrics::events_appended(written.events.len());
+    }
     written.value
 }
 

@@ -150,7 +150,11 @@ impl PgStore {
         // An unknown case fails its foreign key: `NotFound` for the case.
         upsert_ask(&mut tx, &ask).await?;
         let events = self.finish(tx, vec![event]).await?;
-        Ok(Written { value: ask, events })
+        Ok(Written {
+            value: ask,
+            events,
+            replayed: false,
+        })
     }
 
     pub(crate) async fn change_ask_impl(
@@ -187,6 +191,7 @@ impl PgStore {
                 message: effects.message,
             },
             events,
+            replayed: false,
         })
     }
 

@@ -21,7 +21,7 @@ use sqlx::postgres::PgConnection;
 use uuid::Uuid;
 
 use crate::PgStore;
-use crate::error::{IDEMPOTENCY_RACE, classify};
+use crate::error::classify;
 use crate::events::append;
 use crate::idempotency::{prior, remember, replay};
 use crate::queue::{
@@ -37,9 +37,7 @@ impl PgStore {
     ) -> StoreResult<Written<CaseCreated>> {
         match self.create_case_once(actor, new.clone()).await {
             // An identical request committed first: answer from its record.
-            Err(StoreError::Conflict { what }) if what == IDEMPOTENCY_RACE => {
-                self.create_case_once(actor, new).await
-            }
+            Err(StoreError::IdempotencyRace) => self.create_case_once(actor, new).await,
             other => other,
         }
     }
@@ -57,6 +55,7 @@ impl PgStore {
             return Ok(Written {
                 value: CaseCreated { case, message },
                 events,
+                replayed: true,
             });
         }
 
@@ -103,6 +102,7 @@ impl PgStore {
         Ok(Written {
             value: CaseCreated { case, message },
             events,
+            replayed: false,
         })
     }
 
@@ -122,6 +122,7 @@ impl PgStore {
         Ok(Written {
             value: case,
             events,
+            replayed: false,
         })
     }
 
@@ -184,6 +185,7 @@ impl PgStore {
         Ok(Written {
             value: case,
             events,
+            replayed: false,
         })
     }
 
@@ -203,6 +205,7 @@ impl PgStore {
         Ok(Written {
             value: case,
             events,
+            replayed: false,
         })
     }
 
@@ -222,6 +225,7 @@ impl PgStore {
         Ok(Written {
             value: case,
             events,
+            replayed: false,
         })
     }
 
@@ -231,9 +235,7 @@ impl PgStore {
         new: NewMessage,
     ) -> StoreResult<Written<MessageAdded>> {
         match self.add_message_once(actor, new.clone()).await {
-            Err(StoreError::Conflict { what }) if what == IDEMPOTENCY_RACE => {
-                self.add_message_once(actor, new).await
-            }
+            Err(StoreError::IdempotencyRace) => self.add_message_once(actor, new).await,
             other => other,
         }
     }
@@ -251,6 +253,7 @@ impl PgStore {
             return Ok(Written {
                 value: MessageAdded { message, case },
                 events,
+                replayed: true,
             });
         }
         let mut case = lock_case(&mut tx, new.case_id).await?;
@@ -280,6 +283,7 @@ impl PgStore {
         Ok(Written {
             value: MessageAdded { message, case },
             events,
+            replayed: false,
         })
     }
 }

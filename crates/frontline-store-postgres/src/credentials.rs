@@ -114,6 +114,7 @@ impl PgStore {
         Ok(Written {
             value: token,
             events,
+            replayed: false,
         })
     }
 
@@ -188,7 +189,11 @@ impl PgStore {
             }),
         );
         let events = self.finish(tx, vec![event]).await?;
-        Ok(Written { value: (), events })
+        Ok(Written {
+            value: (),
+            events,
+            replayed: false,
+        })
     }
 
     pub(crate) async fn create_session_impl(&self, session: NewSession) -> StoreResult<SessionId> {
@@ -332,6 +337,7 @@ impl PgStore {
         Ok(Written {
             value: revoked,
             events,
+            replayed: false,
         })
     }
 }

@@ -7,7 +7,8 @@ use frontline_store::StoreError;
 
 /// Turn a driver error into the store's vocabulary.
 ///
-/// - 23505 (unique violation) -> `Conflict`, named after the constraint;
+/// - 23505 (unique violation) -> `Conflict`, named after the constraint, or `IdempotencyRace`
+///   on the idempotency key (two identical requests raced; the caller retries once);
 /// - 23503 (foreign key violation) -> `NotFound`, naming the missing row;
 /// - 22008 (a time outside PostgreSQL's range) -> `Invalid`;
 /// - connection loss, pool timeouts, server shutdown, too many connections, and the two
@@ -20,6 +21,7 @@ pub(crate) fn classify(error: sqlx::Error) -> StoreError {
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             let constraint = db.constraint().unwrap_or_default().to_owned();
             match code.as_str() {
+                "23505" if constraint == "idempotency_pkey" => StoreError::IdempotencyRace,
                 "23505" => StoreError::conflict(conflict_message(&constraint)),
                 "23503" => StoreError::not_found(missing_row(&constraint)),
                 "22008" => StoreError::Invalid(ValueError::new(
@@ -56,7 +58,6 @@ fn conflict_message(constraint: &str) -> String {
         "sessions_pkey" => "this session already exists".into(),
         "api_tokens_hash_unique" => "this token already exists".into(),
         "sessions_hash_unique" => "this session already exists".into(),
-        "idempotency_pkey" => IDEMPOTENCY_RACE.into(),
         "rules_pkey" => "this version of the rule already exists".into(),
         "rules_one_published" => "another version of this rule is published".into(),
         "decisions_pkey" => "this decision already exists".into(),
@@ -69,10 +70,6 @@ fn conflict_message(constraint: &str) -> String {
         other => format!("conflicts with existing data ({other})"),
     }
 }
-
-/// The message of a unique violation on the idempotency key: two identical requests raced and
-/// the other one won. Callers retry once, which then returns the winner's result.
-pub(crate) const IDEMPOTENCY_RACE: &str = "a request with this idempotency key is in progress";
 
 /// The row a foreign key points at, named from the constraint (`<table>_<column>_fk`).
 fn missing_row(constraint: &str) -> String {

@@ -138,6 +138,7 @@ impl PgStore {
         Ok(Written {
             value: feeling,
             events,
+            replayed: false,
         })
     }
 

@@ -218,6 +218,7 @@ impl PgStore {
         Ok(Written {
             value: profile,
             events,
+            replayed: false,
         })
     }
 
@@ -258,6 +259,7 @@ impl PgStore {
         Ok(Written {
             value: kind,
             events,
+            replayed: false,
         })
     }
 

@@ -329,6 +329,7 @@ impl PgStore {
         Ok(Written {
             value: team,
             events,
+            replayed: false,
         })
     }
 }

@@ -287,6 +287,7 @@ impl PgStore {
         Ok(Written {
             value: item,
             events,
+            replayed: false,
         })
     }
 
@@ -304,6 +305,7 @@ impl PgStore {
         Ok(Written {
             value: retired,
             events,
+            replayed: false,
         })
     }
 
@@ -364,6 +366,7 @@ impl PgStore {
         Ok(Written {
             value: tick,
             events,
+            replayed: false,
         })
     }
 
@@ -386,7 +389,11 @@ impl PgStore {
             .await
             .map_err(classify)?;
         let events = self.finish(tx, vec![event]).await?;
-        Ok(Written { value: (), events })
+        Ok(Written {
+            value: (),
+            events,
+            replayed: false,
+        })
     }
 
     pub(crate) async fn list_standard_work_ticks_impl(

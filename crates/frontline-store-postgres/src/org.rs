@@ -137,6 +137,7 @@ impl PgStore {
         Ok(Written {
             value: team,
             events,
+            replayed: false,
         })
     }
 
@@ -225,6 +226,7 @@ impl PgStore {
         Ok(Written {
             value: (person_id, team_id, from, None),
             events,
+            replayed: false,
         })
     }
 
@@ -260,6 +262,7 @@ impl PgStore {
         Ok(Written {
             value: ended,
             events,
+            replayed: false,
         })
     }
 
@@ -301,6 +304,7 @@ impl PgStore {
         Ok(Written {
             value: membership(w.value),
             events: w.events,
+            replayed: false,
         })
     }
 
@@ -317,6 +321,7 @@ impl PgStore {
         Ok(Written {
             value: membership(w.value),
             events: w.events,
+            replayed: false,
         })
     }
 
@@ -344,6 +349,7 @@ impl PgStore {
         Ok(Written {
             value: support(w.value),
             events: w.events,
+            replayed: false,
         })
     }
 
@@ -360,6 +366,7 @@ impl PgStore {
         Ok(Written {
             value: support(w.value),
             events: w.events,
+            replayed: false,
         })
     }
 

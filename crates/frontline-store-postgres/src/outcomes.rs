@@ -49,6 +49,7 @@ impl PgStore {
         Ok(Written {
             value: outcome,
             events,
+            replayed: false,
         })
     }
 

@@ -70,6 +70,7 @@ impl PgStore {
         Ok(Written {
             value: person,
             events,
+            replayed: false,
         })
     }
 
@@ -131,6 +132,7 @@ impl PgStore {
         Ok(Written {
             value: person,
             events,
+            replayed: false,
         })
     }
 
@@ -160,6 +162,7 @@ impl PgStore {
         Ok(Written {
             value: revoked,
             events,
+            replayed: false,
         })
     }
 

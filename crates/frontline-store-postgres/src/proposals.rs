@@ -295,6 +295,7 @@ impl PgStore {
         Ok(Written {
             value: proposal,
             events,
+            replayed: false,
         })
     }
 
@@ -366,6 +367,7 @@ impl PgStore {
                 told,
             },
             events,
+            replayed: false,
         })
     }
 
@@ -421,6 +423,7 @@ impl PgStore {
         Ok(Written {
             value: votes,
             events,
+            replayed: false,
         })
     }
 
@@ -442,6 +445,7 @@ impl PgStore {
         Ok(Written {
             value: comment,
             events,
+            replayed: false,
         })
     }
 

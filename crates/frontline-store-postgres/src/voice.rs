@@ -246,6 +246,7 @@ impl PgStore {
                 ..item
             },
             events,
+            replayed: false,
         })
     }
 

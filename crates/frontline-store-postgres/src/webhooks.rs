@@ -106,6 +106,7 @@ impl PgStore {
         Ok(Written {
             value: hook,
             events,
+            replayed: false,
         })
     }
 
@@ -220,6 +221,7 @@ impl PgStore {
         Ok(Written {
             value: hook,
             events,
+            replayed: false,
         })
     }
 

@@ -210,7 +210,11 @@ pub(crate) fn raise(
     let (ask, event) = Ask::raise(spec, at);
     upsert_ask(w.conn, &ask)?;
     let events = w.append(vec![event], at)?;
-    Ok(Written { value: ask, events })
+    Ok(Written {
+        value: ask,
+        events,
+        replayed: false,
+    })
 }
 
 pub(crate) fn change(
@@ -238,5 +242,6 @@ pub(crate) fn change(
             message: effects.message,
         },
         events,
+        replayed: false,
     })
 }

@@ -323,6 +323,7 @@ pub(crate) fn create_case(
         return Ok(Written {
             value: CaseCreated { case, message },
             events,
+            replayed: true,
         });
     }
     let customer = reads::person(w.conn, new.customer_id)?;
@@ -363,6 +364,7 @@ pub(crate) fn create_case(
     Ok(Written {
         value: CaseCreated { case, message },
         events,
+        replayed: false,
     })
 }
 
@@ -381,6 +383,7 @@ fn mutate(
     Ok(Written {
         value: case,
         events,
+        replayed: false,
     })
 }
 
@@ -451,6 +454,7 @@ fn reroute(
     Ok(Some(Written {
         value: case,
         events,
+        replayed: false,
     }))
 }
 
@@ -487,6 +491,7 @@ pub(crate) fn add_message(
         return Ok(Written {
             value: MessageAdded { message, case },
             events,
+            replayed: true,
         });
     }
     let author = reads::person(w.conn, new.author_id)?;
@@ -517,5 +522,6 @@ pub(crate) fn add_message(
     Ok(Written {
         value: MessageAdded { message, case },
         events,
+        replayed: false,
     })
 }

@@ -56,6 +56,7 @@ pub(crate) fn create_token(
     Ok(Written {
         value: token,
         events,
+        replayed: false,
     })
 }
 
@@ -133,7 +134,11 @@ pub(crate) fn revoke_token(
         label,
     });
     let events = w.append(vec![NewEvent::new(actor, payload)], at)?;
-    Ok(Written { value: (), events })
+    Ok(Written {
+        value: (),
+        events,
+        replayed: false,
+    })
 }
 
 pub(crate) fn create_session(w: &mut WriteTx<'_>, session: NewSession) -> StoreResult<SessionId> {
@@ -285,5 +290,6 @@ pub(crate) fn revoke_credentials(
     Ok(Written {
         value: revoked,
         events,
+        replayed: false,
     })
 }

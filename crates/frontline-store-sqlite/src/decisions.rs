@@ -171,6 +171,7 @@ pub(crate) fn record(w: &mut WriteTx<'_>, new: NewDecision) -> StoreResult<Writt
     Ok(Written {
         value: decision,
         events,
+        replayed: false,
     })
 }
 
@@ -221,5 +222,6 @@ pub(crate) fn review(
     Ok(Written {
         value: decision,
         events,
+        replayed: false,
     })
 }

@@ -114,6 +114,7 @@ pub(crate) fn record(
     Ok(Written {
         value: feeling,
         events,
+        replayed: false,
     })
 }
 

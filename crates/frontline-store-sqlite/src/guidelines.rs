@@ -94,6 +94,7 @@ pub(crate) fn set_profile(
     Ok(Written {
         value: profile,
         events,
+        replayed: false,
     })
 }
 
@@ -186,6 +187,7 @@ pub(crate) fn save_kind(
     Ok(Written {
         value: kind,
         events,
+        replayed: false,
     })
 }
 
@@ -346,6 +348,7 @@ pub(crate) fn create_rule_version(
     Ok(Written {
         value: rule,
         events,
+        replayed: false,
     })
 }
 
@@ -423,5 +426,6 @@ pub(crate) fn set_rule_status(
     Ok(Written {
         value: target,
         events,
+        replayed: false,
     })
 }

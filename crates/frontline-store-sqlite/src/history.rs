@@ -278,5 +278,6 @@ pub(crate) fn retire_team(
     Ok(Written {
         value: team,
         events,
+        replayed: false,
     })
 }

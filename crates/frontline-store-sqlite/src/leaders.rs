@@ -303,6 +303,7 @@ pub(crate) fn create(
     Ok(Written {
         value: item,
         events,
+        replayed: false,
     })
 }
 
@@ -320,6 +321,7 @@ pub(crate) fn retire(
     Ok(Written {
         value: retired,
         events,
+        replayed: false,
     })
 }
 
@@ -339,6 +341,7 @@ pub(crate) fn tick(
     Ok(Written {
         value: tick,
         events,
+        replayed: false,
     })
 }
 
@@ -359,5 +362,9 @@ pub(crate) fn untick(
         .execute(params![id.to_string(), period.key])
         .db()?;
     let events = w.append(vec![event], at)?;
-    Ok(Written { value: (), events })
+    Ok(Written {
+        value: (),
+        events,
+        replayed: false,
+    })
 }

@@ -82,6 +82,7 @@ pub(crate) fn create_person(
     Ok(Written {
         value: person,
         events,
+        replayed: false,
     })
 }
 
@@ -138,6 +139,7 @@ pub(crate) fn update_person(
     Ok(Written {
         value: person,
         events,
+        replayed: false,
     })
 }
 
@@ -172,6 +174,7 @@ pub(crate) fn set_password(
     Ok(Written {
         value: revoked.value,
         events,
+        replayed: false,
     })
 }
 
@@ -207,6 +210,7 @@ pub(crate) fn create_team(
     Ok(Written {
         value: team,
         events,
+        replayed: false,
     })
 }
 
@@ -255,6 +259,7 @@ pub(crate) fn add_membership(
             to: None,
         },
         events,
+        replayed: false,
     })
 }
 
@@ -296,6 +301,7 @@ pub(crate) fn end_membership(
     Ok(Written {
         value: membership,
         events,
+        replayed: false,
     })
 }
 
@@ -350,6 +356,7 @@ pub(crate) fn add_support(
             to: None,
         },
         events,
+        replayed: false,
     })
 }
 
@@ -391,6 +398,7 @@ pub(crate) fn end_support(
     Ok(Written {
         value: link,
         events,
+        replayed: false,
     })
 }
 
@@ -461,5 +469,6 @@ pub(crate) fn create_outcome(
     Ok(Written {
         value: outcome,
         events,
+        replayed: false,
     })
 }

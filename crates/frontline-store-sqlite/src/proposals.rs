@@ -178,6 +178,7 @@ pub(crate) fn raise(
     Ok(Written {
         value: proposal,
         events,
+        replayed: false,
     })
 }
 
@@ -254,6 +255,7 @@ pub(crate) fn change(
             told,
         },
         events,
+        replayed: false,
     })
 }
 
@@ -303,6 +305,7 @@ pub(crate) fn set_vote(
     Ok(Written {
         value: votes,
         events,
+        replayed: false,
     })
 }
 
@@ -336,6 +339,7 @@ pub(crate) fn comment(
     Ok(Written {
         value: comment,
         events,
+        replayed: false,
     })
 }
 

@@ -169,6 +169,7 @@ pub(crate) fn acknowledge(
             ..item
         },
         events,
+        replayed: false,
     })
 }
 

@@ -146,6 +146,7 @@ pub(crate) fn create(
     Ok(Written {
         value: hook,
         events,
+        replayed: false,
     })
 }
 
@@ -175,6 +176,7 @@ pub(crate) fn disable(
     Ok(Written {
         value: hook,
         events,
+        replayed: false,
     })
 }
 

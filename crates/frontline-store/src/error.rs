@@ -14,6 +14,11 @@ pub enum StoreError {
     /// The request breaks a domain rule that no state could satisfy.
     #[error(transparent)]
     Invalid(#[from] ValueError),
+    /// Another request with the same idempotency key committed between this one's check
+    /// for it and its own record (PostgreSQL). Retrying answers with that request's result;
+    /// the backend retries once itself, so callers see this only if the retry raced too.
+    #[error("a request with this idempotency key is in progress")]
+    IdempotencyRace,
     /// The database cannot be reached or is shutting down; retrying later may work.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct Written<T> {
     pub value: T,
     pub events: Vec<Event>,
+    /// The answer of an earlier write with the same idempotency key, given again: `events`
+    /// are that write's, and nothing was written now.
+    pub replayed: bool,
 }
 
 impl<T> Written<T> {

@@ -22,6 +22,7 @@ macro_rules! conformance_tests {
             new_cases_go_to_the_least_loaded_member_and_queue_when_everyone_is_full,
             a_freed_slot_takes_the_most_urgent_queued_case,
             creating_with_the_same_idempotency_key_returns_the_first_case,
+            identical_keyed_creates_at_once_make_one_case_and_the_rest_are_replays,
             the_lifecycle_is_enforced_and_every_transition_is_an_event,
             internal_notes_are_kept_apart_from_the_conversation,
             the_event_log_is_gap_free_and_filtered_by_audience,

@@ -109,7 +109,6 @@ pub async fn create_case(
     )?;
     let outcome = resolve_outcome(&state, "outcome", &body.outcome).await?;
 
-    let seen_before = replay_marker(&state, idempotency_key.is_some()).await?;
     let created = state
         .store
         .create_case(
@@ -127,13 +126,11 @@ pub async fn create_case(
             },
         )
         .await?;
-    let replayed = is_replay(seen_before, &created.events);
-    let case = if replayed {
-        created.value.case
-    } else {
+    let replayed = created.replayed;
+    let case = written(created).case;
+    if !replayed {
         crate::metrics::case_created();
-        written(created).case
-    };
+    }
     tracing::info!(case_id = %case.id, number = %case.number, replayed, "case opened");
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/cases/{}", case.number)) {
@@ -144,24 +141,6 @@ pub async fn create_case(
     }
     let view = Names::default().view(&state, &case).await?;
     Ok((StatusCode::CREATED, headers, axum::Json(view)))
-}
-
-/// The newest sequence number before an idempotent write, to tell a replay from a new write.
-///
-/// The store returns a replayed write with the events of the first one, without saying it
-/// was replayed. Events written by this request commit after this read, so they have larger
-/// sequence numbers; a replay's events were committed before it.
-pub async fn replay_marker(state: &AppState, idempotent: bool) -> Result<Option<i64>> {
-    Ok(if idempotent {
-        Some(state.store.last_seq().await?)
-    } else {
-        None
-    })
-}
-
-/// Whether a write's events all predate `replay_marker`.
-pub fn is_replay(seen_before: Option<i64>, events: &[frontline_core::Event]) -> bool {
-    seen_before.is_some_and(|before| events.iter().all(|e| e.seq <= before))
 }
 
 /// Who a new case is for. A customer opens cases for themselves; naming anyone else is

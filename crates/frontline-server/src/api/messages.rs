@@ -155,7 +155,6 @@ pub async fn add_message(
     {
         guard_stale_reply(&state, &actor, &case, based_on).await?;
     }
-    let seen_before = super::cases::replay_marker(&state, idempotency_key.is_some()).await?;
     let added = state
         .store
         .add_message(
@@ -170,11 +169,7 @@ pub async fn add_message(
             },
         )
         .await?;
-    let message = if super::cases::is_replay(seen_before, &added.events) {
-        added.value.message
-    } else {
-        written(added).message
-    };
+    let message = written(added).message;
     Ok((StatusCode::CREATED, axum::Json(MessageView::from(&message))))
 }
 

@@ -122,6 +122,7 @@ impl PgStore {
         Ok(Written {
             value: decision,
             events,
+            replayed: false,
         })
     }
 
@@ -180,6 +181,7 @@ impl PgStore {
         Ok(Written {
             value: decision,
             events,
+            replayed: false,
         })
     }
 

@@ -166,6 +166,7 @@ impl PgStore {
         Ok(Written {
             value: rule,
             events,
+            replayed: false,
         })
     }
 
@@ -241,6 +242,7 @@ impl PgStore {
         Ok(Written {
             value: moved,
             events,
+            replayed: false,
         })
     }
 

@@ -186,6 +186,10 @@ pub async fn creating_with_the_same_idempotency_key_returns_the_first_case<
     let first = store.create_case(Some(o.carol.id), keyed()).await.unwrap();
     let seq = store.last_seq().await.unwrap();
     let again = store.create_case(Some(o.carol.id), keyed()).await.unwrap();
+    assert!(
+        !first.replayed && again.replayed,
+        "the write says it was replayed"
+    );
     assert_eq!(again.value, first.value);
     assert_eq!(
         again.events, first.events,
@@ -215,6 +219,7 @@ pub async fn creating_with_the_same_idempotency_key_returns_the_first_case<
         .await
         .unwrap();
     assert_ne!(other.value.case.id, first.value.case.id);
+    assert!(!other.replayed);
 
     let msg = || NewMessage {
         idempotency_key: Some("m-1".into()),
@@ -223,6 +228,7 @@ pub async fn creating_with_the_same_idempotency_key_returns_the_first_case<
     let m1 = store.add_message(Some(o.carol.id), msg()).await.unwrap();
     let m2 = store.add_message(Some(o.carol.id), msg()).await.unwrap();
     assert_eq!(m1.value.message, m2.value.message);
+    assert!(!m1.replayed && m2.replayed);
     assert_eq!(
         store
             .list_messages(first.value.case.id, true)
@@ -231,6 +237,38 @@ pub async fn creating_with_the_same_idempotency_key_returns_the_first_case<
             .len(),
         2
     );
+}
+
+pub async fn identical_keyed_creates_at_once_make_one_case_and_the_rest_are_replays<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    // A client retrying on a timeout while the first try is still running: on PostgreSQL the
+    // losers of the race on the key's record retry and are answered from the winner's.
+    let attempts: Vec<_> = (0..6)
+        .map(|_| {
+            let store = store.clone();
+            let new = NewCase {
+                idempotency_key: Some("double-click".into()),
+                ..new_case(o.carol.id, o.outcome.id, "Raced")
+            };
+            let carol = o.carol.id;
+            tokio::spawn(async move { store.create_case(Some(carol), new).await })
+        })
+        .collect();
+    let mut cases = Vec::new();
+    let mut fresh = 0;
+    for attempt in attempts {
+        let written = attempt.await.unwrap().expect("every try gets the one case");
+        fresh += usize::from(!written.replayed);
+        cases.push(written.value.case.id);
+    }
+    assert_eq!(fresh, 1, "exactly one try wrote");
+    cases.dedup();
+    assert_eq!(cases.len(), 1, "one case");
 }
 
 pub async fn the_lifecycle_is_enforced_and_every_transition_is_an_event<
