@@ -85,6 +85,22 @@ pub async fn describe(
         }
         Payload::CaseMoodAlert(p) => format!("sounded upset ({})", p.why),
         Payload::CaseMoodAlertAcknowledged(_) => "acknowledged the mood alert".to_owned(),
+        Payload::AskRaised(p) => {
+            let to = names
+                .opt_person(state, Some(p.assignee_id))
+                .await?
+                .unwrap_or_else(|| "support".to_owned());
+            format!("asked {to} for support")
+        }
+        Payload::AskClaimed(_) => "took on the ask".to_owned(),
+        Payload::AskAnswered(_) => "answered the ask".to_owned(),
+        Payload::AskFollowedUp(_) => "followed up on the ask".to_owned(),
+        Payload::AskResolved(_) => "marked the ask resolved".to_owned(),
+        Payload::AskWithdrawn(_) => "withdrew the ask".to_owned(),
+        Payload::AskReopened(_) => "reopened the ask".to_owned(),
+        Payload::AskRated(_) => "rated the support the ask got".to_owned(),
+        Payload::AskEscalated(_) => "moved the unanswered ask up the support chain".to_owned(),
+        Payload::AskOverdue(_) => "flagged the ask as overdue".to_owned(),
         other => other.kind().as_str().to_owned(),
     })
 }
