@@ -283,16 +283,7 @@ pub async fn move_version(
     to: RuleStatus,
 ) -> Result<RuleVersion> {
     manage(actor)?;
-    let current = state
-        .store
-        .get_rule_version(id, version)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound { .. } => {
-                AppError::not_found(format!("rule {id} version {version}"))
-            }
-            other => other.into(),
-        })?;
+    let current = load_version(state, id, version).await?;
     if to == RuleStatus::Published {
         // A version that no longer compiles (its kind changed) must not go live.
         let kind = load_kind(state, &current.kind).await?;
@@ -304,6 +295,16 @@ pub async fn move_version(
             .set_rule_status(Some(actor.person_id()), id, version, to)
             .await?,
     ))
+}
+
+/// One version of a rule; a missing one is a 404 naming it.
+async fn load_version(state: &AppState, id: RuleId, version: u32) -> Result<RuleVersion> {
+    let what = format!("rule {id} version {version}");
+    state
+        .store
+        .get_rule_version(id, version)
+        .await
+        .map_err(crate::lookup::not_found_as(&what))
 }
 
 pub fn back_test_days(days: Option<u32>) -> Result<u32> {
@@ -322,16 +323,7 @@ pub async fn run_back_test(
     days: u32,
 ) -> Result<(RuleVersion, BackTest)> {
     read(actor)?;
-    let candidate = state
-        .store
-        .get_rule_version(id, version)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound { .. } => {
-                AppError::not_found(format!("rule {id} version {version}"))
-            }
-            other => other.into(),
-        })?;
+    let candidate = load_version(state, id, version).await?;
     let kind = load_kind(state, &candidate.kind).await?;
     let result = guidelines::back_test(&*state.store, &kind, &candidate, days).await?;
     Ok((candidate, result))

@@ -204,13 +204,9 @@ pub async fn change_password(
     }
 }
 
-/// `POST /account/tokens/{token}/revoke`.
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(raw): Path<String>,
-    form: FormData,
-) -> PageResult {
+/// What every form here needs: the session's CSRF token and the right to manage one's own
+/// credentials.
+fn may_manage(viewer: &Viewer, form: &FormData) -> PageResult<()> {
     viewer.check_csrf(form.csrf())?;
     authz::require(
         &viewer.actor,
@@ -218,14 +214,22 @@ pub async fn revoke_token(
         &Resource::Org,
         "me",
     )?;
+    Ok(())
+}
+
+/// `POST /account/tokens/{token}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> PageResult {
+    may_manage(&viewer, &form)?;
     let what = format!("token {raw}");
     let id: TokenId = raw.parse().map_err(|_| AppError::not_found(&what))?;
     let me = viewer.actor.person_id();
     let revoked = state.store.revoke_token(Some(me), me, id).await;
-    written(revoked.map_err(|e| match e {
-        frontline_store::StoreError::NotFound { .. } => AppError::not_found(&what),
-        other => other.into(),
-    })?);
+    written(revoked.map_err(crate::lookup::not_found_as(&what))?);
     back("token-revoked")
 }
 
@@ -236,23 +240,14 @@ pub async fn revoke_session(
     Path(raw): Path<String>,
     form: FormData,
 ) -> PageResult {
-    viewer.check_csrf(form.csrf())?;
-    authz::require(
-        &viewer.actor,
-        Action::ManageOwnCredentials,
-        &Resource::Org,
-        "me",
-    )?;
+    may_manage(&viewer, &form)?;
     let what = format!("session {raw}");
     let id: SessionId = raw.parse().map_err(|_| AppError::not_found(&what))?;
     state
         .store
         .revoke_session(viewer.actor.person_id(), id)
         .await
-        .map_err(|e| match e {
-            frontline_store::StoreError::NotFound { .. } => AppError::not_found(&what),
-            other => other.into(),
-        })?;
+        .map_err(crate::lookup::not_found_as(&what))?;
     if viewer.actor.via.session_id() == Some(id) {
         return Ok(see_other("/login"));
     }
