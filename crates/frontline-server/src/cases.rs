@@ -1,15 +1,16 @@
 //! Finding cases: the filters of a case list, checked once for the API (`GET /api/v1/cases`)
 //! and the search page, so a figure's link and the list it opens agree.
 
+use frontline_core::{CaseStatus, FeelingKind, OutcomeAchieved, Timestamp, ValueError};
+use frontline_store::CaseFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
 use crate::auth::Actor;
 use crate::dates::{DayEdge, parse_at};
 use crate::error::{AppError, Fields, Result};
 use crate::lookup::{resolve_outcome, resolve_person, team_id};
 use crate::state::AppState;
-use frontline_core::{CaseStatus, FeelingKind, OutcomeAchieved, Timestamp, ValueError};
-use frontline_store::CaseFilter;
-use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
 
 /// Filters and paging of the case list.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, IntoParams)]

@@ -1,8 +1,9 @@
 //! Dates in queries, one rule everywhere: a day (`2024-03-01`, UTC; which end of it depends on
 //! the question: "since" is its start, "as of" its end) or an RFC 3339 instant.
 
-use crate::error::{AppError, Result};
 use frontline_core::Timestamp;
+
+use crate::error::{AppError, Result};
 
 /// Which end of a day a bare date in a query means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

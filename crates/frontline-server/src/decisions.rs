@@ -2,17 +2,18 @@
 //! loading one the actor may see, and reviewing it. The API and the reviews page both call
 //! these. Deciding itself is `guidelines::decide`.
 
+use frontline_core::guideline::Verdict;
+use frontline_core::{DecisionId, PersonId, Timestamp};
+use frontline_store::{Decision, DecisionFilter, ReviewOutcome, StoreError};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::guidelines::kind_key;
 use crate::lookup::written;
 use crate::state::AppState;
-use frontline_core::guideline::Verdict;
-use frontline_core::{DecisionId, PersonId, Timestamp};
-use frontline_store::{Decision, DecisionFilter, ReviewOutcome, StoreError};
-use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -2,12 +2,13 @@
 //! starts by default, and the monthly timeline with the domain's refusals as field errors.
 //! The API (`api::org_history`) and the org page both call these.
 
+use frontline_core::org::history::MonthPoint;
+use frontline_core::{OrgHistory, Timestamp};
+
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::state::AppState;
-use frontline_core::org::history::MonthPoint;
-use frontline_core::{OrgHistory, Timestamp};
 
 /// Check that `actor` may read the org's history, then read it (one store call).
 pub async fn load_history(state: &AppState, actor: &Actor) -> Result<OrgHistory> {

@@ -3,11 +3,6 @@
 //! see, votes, comments, and the decisions on it (adopt, decline, ship, withdraw) with the
 //! closed loop to the customers behind it.
 
-use crate::auth::Actor;
-use crate::authz::{self, Action, Resource};
-use crate::error::{AppError, Fields, Result};
-use crate::lookup::{load_case, written};
-use crate::state::AppState;
 use frontline_core::proposal::{
     CommentBody, Evidence, NewProposal, Proposal, ProposalBody, ProposalComment, ProposalTitle,
     Reason, Theme, WhatChanged,
@@ -16,6 +11,12 @@ use frontline_core::{ProposalChange, ProposalId, ProposalStatus, Timestamp};
 use frontline_store::{ProposalFilter, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Actor;
+use crate::authz::{self, Action, Resource};
+use crate::error::{AppError, Fields, Result};
+use crate::lookup::{load_case, written};
+use crate::state::AppState;
 
 /// A theme a proposal draws on, as the themes page names it.
 #[derive(Debug, Default, Deserialize, ToSchema)]

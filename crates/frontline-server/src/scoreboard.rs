@@ -2,6 +2,14 @@
 //! links to the cases behind every figure, and the CSV export. The API (JSON and CSV) and the
 //! page call the same `load`, so the page, the JSON and the CSV never disagree.
 
+use std::time::Instant;
+
+use frontline_core::feeling::figures::MIN_RESPONDENTS;
+use frontline_core::scoreboard::{self, OutcomeScore};
+use frontline_core::{Outcome, OutcomeId, Timestamp, time};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::cases::CaseQuery;
@@ -9,12 +17,6 @@ use crate::dates::{DayEdge, parse_at};
 use crate::error::{AppError, Result};
 use crate::paging;
 use crate::state::AppState;
-use frontline_core::feeling::figures::MIN_RESPONDENTS;
-use frontline_core::scoreboard::{self, OutcomeScore};
-use frontline_core::{Outcome, OutcomeId, Timestamp, time};
-use serde::Serialize;
-use std::time::Instant;
-use utoipa::ToSchema;
 
 /// The default period: this many days up to now.
 pub const DEFAULT_DAYS: i64 = 90;

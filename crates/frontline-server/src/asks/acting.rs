@@ -2,6 +2,12 @@
 //! asker's support, or a named support employee), loading one the actor may see, and every
 //! change after (claim, answer, follow up, resolve, withdraw, reopen, rate).
 
+use frontline_core::ask::{Ask, AskChange, AskKind, FeelingWord, NewAskSpec, Urgency, parse_score};
+use frontline_core::{AskId, AskText, MessageBody, Role, Timestamp, time};
+use frontline_store::{AskChanged, StoreError};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
 use super::support_for;
 use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
@@ -9,11 +15,6 @@ use crate::dates::{DayEdge, parse_at};
 use crate::error::{AppError, Fields, Result};
 use crate::lookup::{load_case, resolve_person, written};
 use crate::state::AppState;
-use frontline_core::ask::{Ask, AskChange, AskKind, FeelingWord, NewAskSpec, Urgency, parse_score};
-use frontline_core::{AskId, AskText, MessageBody, Role, Timestamp, time};
-use frontline_store::{AskChanged, StoreError};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 /// An ask to raise.
 #[derive(Debug, Default, Deserialize, ToSchema)]

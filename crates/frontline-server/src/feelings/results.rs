@@ -2,13 +2,8 @@
 //! the CX/EX mirror week by week, and the heroes feed; and the query windows they are read
 //! over. Recording feelings is in `feelings` itself.
 
-use super::MAX_READ;
-use crate::auth::Actor;
-use crate::authz::{self, Action, Resource};
-use crate::dates::{DayEdge, parse_at};
-use crate::error::{AppError, Result};
-use crate::lookup::team_id;
-use crate::state::AppState;
+use std::collections::{BTreeSet, HashMap};
+
 use frontline_core::feeling::figures::{self, EmployeeAnswer, GroupFeelings, Mirror};
 use frontline_core::feeling::{Emotion, Feeling, FeelingKind};
 use frontline_core::org::Membership;
@@ -16,8 +11,15 @@ use frontline_core::standard_work::{Cadence, Period};
 use frontline_core::{OutcomeId, PersonId, TeamId, Timestamp, time};
 use frontline_store::FeelingFilter;
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
 use utoipa::ToSchema;
+
+use super::MAX_READ;
+use crate::auth::Actor;
+use crate::authz::{self, Action, Resource};
+use crate::dates::{DayEdge, parse_at};
+use crate::error::{AppError, Result};
+use crate::lookup::team_id;
+use crate::state::AppState;
 
 /// Who answered for which teams: an own feeling speaks for its case's team, a pulse for every
 /// team the person belonged to when they answered.

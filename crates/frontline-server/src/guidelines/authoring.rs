@@ -3,12 +3,6 @@
 //! versions, publishing and retiring, each rule's figures, and back-testing a version.
 //! Callers parse their transport's input into these bodies; authorisation is checked here.
 
-use crate::auth::Actor;
-use crate::authz::{self, Action, Resource};
-use crate::error::{AppError, Result};
-use crate::guidelines::{self, BackTest, RuleFigures, WidenThresholds};
-use crate::lookup::written;
-use crate::state::AppState;
 use frontline_core::guideline::{
     AUTOMATIC_FACTS, DecisionKind, FactDef, RuleStatus, RuleType, Scope,
 };
@@ -16,6 +10,13 @@ use frontline_core::{DecisionKindKey, RuleId, time};
 use frontline_store::{DecisionFilter, NewRuleVersion, RuleFilter, RuleVersion, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Actor;
+use crate::authz::{self, Action, Resource};
+use crate::error::{AppError, Result};
+use crate::guidelines::{self, BackTest, RuleFigures, WidenThresholds};
+use crate::lookup::written;
+use crate::state::AppState;
 
 pub fn read(actor: &Actor) -> Result<()> {
     authz::require(actor, Action::ReadGuidelines, &Resource::Org, "guidelines")

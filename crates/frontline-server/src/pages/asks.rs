@@ -6,7 +6,7 @@
 //! Every form goes through `asks::{raise, act}`, exactly as the API.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use frontline_core::ask::{Ask, AskKind, AskStatus, Urgency};
 use frontline_core::{Role, time};
@@ -14,10 +14,10 @@ use frontline_store::AskFilter;
 use serde::Deserialize;
 
 use super::form::FormData;
-use super::layout::{Layout, PageResult, age, page, refusal_in_words, render, see_other, when};
+use super::layout::{Layout, PageResult, age, page, refusal_in_words, render, see_other};
 use super::org::everyone;
 use super::viewer::Viewer;
-use crate::asks::{Act, RaiseBody, act, board, figures_since, load_ask, raise};
+use crate::asks::{RaiseBody, raise};
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
 use crate::lookup::Names;
@@ -53,7 +53,7 @@ fn summary(ask: &Ask) -> String {
     s
 }
 
-fn minutes(d: jiff::SignedDuration) -> String {
+pub(super) fn minutes(d: jiff::SignedDuration) -> String {
     let m = d.as_secs().max(0) / 60;
     match m {
         m if m < 60 => format!("{m} min"),
@@ -93,7 +93,11 @@ fn clock(ask: &Ask, now: frontline_core::Timestamp) -> (String, bool) {
     }
 }
 
-async fn rows(state: &AppState, names: &mut Names, asks: &[Ask]) -> Result<Vec<AskRow>, AppError> {
+pub(super) async fn rows(
+    state: &AppState,
+    names: &mut Names,
+    asks: &[Ask],
+) -> Result<Vec<AskRow>, AppError> {
     let now = time::now();
     let mut out = Vec::with_capacity(asks.len());
     for ask in asks {
@@ -329,316 +333,4 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
             asks_page(&state, &viewer, draft, Some(message), None, error.status()).await
         }
     }
-}
-
-pub struct StepRow {
-    pub when: String,
-    pub what: String,
-}
-
-pub struct MessageRow {
-    pub author: String,
-    pub when: String,
-    pub body: String,
-    pub mine: bool,
-}
-
-#[derive(Template)]
-#[template(path = "pages/ask.html")]
-struct AskPage {
-    layout: Layout,
-    row: AskRow,
-    text: String,
-    case_number: Option<String>,
-    raised_at: String,
-    unblock_by: String,
-    steps: Vec<StepRow>,
-    messages: Vec<MessageRow>,
-    /// The support side may claim, answer and resolve.
-    work: bool,
-    claimed_by_me: bool,
-    /// The asker's side.
-    own: bool,
-    active: bool,
-    resolved: bool,
-    feeling: Option<String>,
-    problem: Option<String>,
-    notice: Option<&'static str>,
-}
-
-fn step_words(what: frontline_core::EventKind, by: &str, to: Option<&str>) -> String {
-    use frontline_core::EventKind as K;
-    let to = to.unwrap_or("someone");
-    match what {
-        K::AskRaised => format!("{by} asked {to}"),
-        K::AskClaimed => format!("{by} took it"),
-        K::AskEscalated => format!("Nobody answered in time: it climbed to {to}"),
-        K::AskOverdue => "Overdue at the top of the support chain".to_owned(),
-        K::AskResolved => format!("{by} marked it unblocked"),
-        K::AskWithdrawn => format!("{by} withdrew it"),
-        K::AskReopened => format!("{by} reopened it"),
-        K::AskRated => format!("{by} said how the help felt"),
-        other => other.as_str().to_owned(),
-    }
-}
-
-async fn ask_page(
-    state: &AppState,
-    viewer: &Viewer,
-    raw: &str,
-    problem: Option<String>,
-    notice: Option<&'static str>,
-    status: StatusCode,
-) -> PageResult {
-    let ask = load_ask(state, &viewer.actor, raw, Action::ReadAsk).await?;
-    let me = viewer.actor.person_id();
-    let mut names = Names::default();
-    let row = rows(state, &mut names, std::slice::from_ref(&ask))
-        .await?
-        .remove(0);
-    let mut steps = Vec::new();
-    for step in &ask.history {
-        let by = match step.by {
-            Some(id) => names.person(state, id).await?,
-            None => "Frontline".to_owned(),
-        };
-        let to = match step.to {
-            Some(id) => Some(names.person(state, id).await?),
-            None => None,
-        };
-        steps.push(StepRow {
-            when: when(step.at),
-            what: step_words(step.what, &by, to.as_deref()),
-        });
-    }
-    let mut messages = Vec::new();
-    for m in state.store.list_ask_messages(ask.id).await? {
-        messages.push(MessageRow {
-            author: names.person(state, m.author_id).await?,
-            when: when(m.created_at),
-            body: m.body.to_string(),
-            mine: m.author_id == me,
-        });
-    }
-    let case_number = match ask.case_id {
-        Some(id) => Some(state.store.get_case(id).await?.number.to_string()),
-        None => None,
-    };
-    let resource = Resource::Ask {
-        asker_id: ask.asker_id,
-    };
-    render(
-        status,
-        &AskPage {
-            layout: Layout::new(viewer, "Ask", "/asks"),
-            text: ask.text.to_string(),
-            case_number,
-            raised_at: when(ask.created_at),
-            unblock_by: when(ask.unblock_by()),
-            steps,
-            messages,
-            work: viewer.can(Action::WorkAsk, &resource),
-            claimed_by_me: ask.claimed_by == Some(me),
-            own: viewer.can(Action::FollowUpAsk, &resource),
-            active: ask.status.is_active(),
-            resolved: ask.status == AskStatus::Resolved,
-            feeling: ask
-                .feeling
-                .as_ref()
-                .map(|f| format!("{} out of 5, \"{}\"", f.score, f.word.as_str())),
-            row,
-            problem,
-            notice,
-        },
-    )
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AskQuery {
-    done: Option<String>,
-}
-
-/// `GET /asks/{ask}`.
-pub async fn show_ask(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(raw): Path<String>,
-    Query(query): Query<AskQuery>,
-) -> PageResult {
-    let notice = match query.done.as_deref() {
-        Some("raised") => Some("Your ask is on its way."),
-        Some("claimed") => Some("It is yours now: the asker sees who took it."),
-        Some("message") => Some("Sent."),
-        Some("resolved") => Some("Marked unblocked. The asker can say how the help felt."),
-        Some("withdrawn") => Some("Withdrawn."),
-        Some("reopened") => Some("Reopened: it is back with the support employee."),
-        Some("rated") => Some("Thank you: your support employee sees how it felt."),
-        _ => None,
-    };
-    ask_page(&state, &viewer, &raw, None, notice, StatusCode::OK).await
-}
-
-/// `POST /asks/{ask}/{action}`: claim, message, resolve, withdraw, reopen, rate.
-pub async fn act_on(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path((raw, action)): Path<(String, String)>,
-    form: FormData,
-) -> PageResult {
-    viewer.check_csrf(form.csrf())?;
-    let (what, done) = match action.as_str() {
-        "claim" => (Act::Claim, "claimed"),
-        "message" => (
-            Act::Message(form.get("body").unwrap_or("").to_owned()),
-            "message",
-        ),
-        "resolve" => (Act::Resolve(Some(form.text("note").to_owned())), "resolved"),
-        "withdraw" => (Act::Withdraw, "withdrawn"),
-        "reopen" => (Act::Reopen(form.text("reason").to_owned()), "reopened"),
-        "rate" => {
-            let score = form.text("score").parse::<i64>().unwrap_or(0);
-            (Act::Rate(score, form.text("word").to_owned()), "rated")
-        }
-        _ => return Err(AppError::not_found(format!("ask action {action}")).into()),
-    };
-    match act(&state, &viewer.actor, &raw, what).await {
-        Ok(changed) => Ok(see_other(&format!("/asks/{}?done={done}", changed.ask.id))),
-        Err(error) => {
-            let Some(message) = refusal_in_words(&error) else {
-                return Err(error.into());
-            };
-            ask_page(&state, &viewer, &raw, Some(message), None, error.status()).await
-        }
-    }
-}
-
-pub struct FigureRow {
-    pub name: String,
-    pub title: String,
-    pub layer: String,
-    pub active: usize,
-    pub handled: usize,
-    pub on_target: String,
-    pub first_response: String,
-    pub unblock: String,
-    pub feeling: String,
-    pub words: String,
-}
-
-#[derive(Template)]
-#[template(path = "pages/ask_figures.html")]
-struct FiguresPage {
-    layout: Layout,
-    since: String,
-    people: Vec<FigureRow>,
-    layers: Vec<FigureRow>,
-    overall: FigureRow,
-}
-
-fn figure_row(
-    name: String,
-    title: String,
-    layer: String,
-    active: usize,
-    f: &frontline_core::ask::AskFigures,
-) -> FigureRow {
-    let mins = |m: Option<i64>| {
-        m.map_or("–".to_owned(), |m| {
-            minutes(jiff::SignedDuration::from_mins(m))
-        })
-    };
-    FigureRow {
-        name,
-        title,
-        layer,
-        active,
-        handled: f.handled,
-        on_target: (f.on_target * 100)
-            .checked_div(f.handled)
-            .map_or("–".into(), |p| format!("{p} %")),
-        first_response: mins(f.median_minutes_to_first_response),
-        unblock: mins(f.median_minutes_to_unblock),
-        feeling: f
-            .mean_feeling
-            .map_or("–".into(), |m| format!("{m:.1} ({} said)", f.feelings)),
-        words: f.words.join(", "),
-    }
-}
-
-fn layer_name(layer: u32) -> String {
-    match layer {
-        0 => "outside the layers".into(),
-        1 => "1 (serves the front line)".into(),
-        n => n.to_string(),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct FiguresQuery {
-    since: Option<String>,
-}
-
-/// `GET /asks/figures`.
-pub async fn figures(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(query): Query<FiguresQuery>,
-) -> PageResult {
-    authz::require(
-        &viewer.actor,
-        Action::ReadAskFigures,
-        &Resource::Org,
-        "asks",
-    )?;
-    let since = figures_since(query.since.as_deref())?;
-    let board = board(&*state.store, since, time::now()).await?;
-    let people = board
-        .supporters
-        .iter()
-        .map(|s| {
-            figure_row(
-                s.name.clone(),
-                s.title.clone().unwrap_or_default(),
-                layer_name(s.layer),
-                s.active,
-                &s.figures,
-            )
-        })
-        .collect();
-    let layers = board
-        .layers
-        .iter()
-        .map(|l| {
-            let active = board
-                .supporters
-                .iter()
-                .filter(|s| s.layer == l.layer)
-                .map(|s| s.active)
-                .sum();
-            figure_row(
-                format!("Layer {}", layer_name(l.layer)),
-                match l.people {
-                    1 => "1 person".to_owned(),
-                    n => format!("{n} people"),
-                },
-                String::new(),
-                active,
-                &l.figures,
-            )
-        })
-        .collect();
-    let active = board.supporters.iter().map(|s| s.active).sum();
-    page(&FiguresPage {
-        layout: Layout::new(&viewer, "How support serves", "/asks"),
-        since: board.since.strftime("%Y-%m-%d").to_string(),
-        overall: figure_row(
-            "Everyone".into(),
-            String::new(),
-            String::new(),
-            active,
-            &board.overall,
-        ),
-        people,
-        layers,
-    })
 }

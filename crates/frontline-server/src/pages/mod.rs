@@ -11,6 +11,8 @@
 mod account;
 mod admin;
 mod admin_forms;
+mod ask;
+mod ask_figures;
 mod asks;
 mod assets;
 mod backtest;
@@ -100,9 +102,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/asks", get(asks::show).post(asks::create))
         .route("/asks/live", get(asks::live_fragment))
-        .route("/asks/figures", get(asks::figures))
-        .route("/asks/{ask}", get(asks::show_ask))
-        .route("/asks/{ask}/{action}", post(asks::act_on))
+        .route("/asks/figures", get(ask_figures::figures))
+        .route("/asks/{ask}", get(ask::show_ask))
+        .route("/asks/{ask}/{action}", post(ask::act_on))
         .route("/reviews", get(reviews::show))
         .route("/reviews/{decision}", post(reviews::review))
         .route("/org", get(org::show))
