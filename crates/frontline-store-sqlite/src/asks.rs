@@ -5,9 +5,9 @@
 use frontline_core::ask::{Ask, AskChange, AskFeeling, AskMessage, FeelingWord, NewAskSpec};
 use frontline_core::{AskId, AskText, MessageBody, Timestamp, time};
 use frontline_store::{AskChanged, AskFilter, StoreError, StoreResult, Written, check_ask_people};
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use crate::query::Query;
 use crate::reads;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
@@ -82,23 +82,18 @@ pub(crate) fn messages(conn: &Connection, id: AskId) -> StoreResult<Vec<AskMessa
 }
 
 pub(crate) fn asks(conn: &Connection, filter: &AskFilter, limit: u32) -> StoreResult<Vec<Ask>> {
-    let mut sql = format!("SELECT {ASK_COLUMNS} FROM asks WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        *sql += &clause.replace("?#", &format!("?{}", args.len()));
-    };
+    let mut q = Query::new(format!("SELECT {ASK_COLUMNS} FROM asks WHERE 1 = 1"));
     if let Some(id) = filter.asker_id {
-        arg(&mut sql, " AND asker_id = ?#", id.to_string().into());
+        q.and(" AND asker_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.assignee_id {
-        arg(&mut sql, " AND assignee_id = ?#", id.to_string().into());
+        q.and(" AND assignee_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.claimed_by {
-        arg(&mut sql, " AND claimed_by = ?#", id.to_string().into());
+        q.and(" AND claimed_by = ?#", id.to_string().into());
     }
     if let Some(id) = filter.case_id {
-        arg(&mut sql, " AND case_id = ?#", id.to_string().into());
+        q.and(" AND case_id = ?#", id.to_string().into());
     }
     if !filter.statuses.is_empty() {
         // Closed set of fixed words: safe as literals, and the planner sees them.
@@ -107,24 +102,24 @@ pub(crate) fn asks(conn: &Connection, filter: &AskFilter, limit: u32) -> StoreRe
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
-        sql += &format!(" AND status IN ({})", list.join(", "));
+        q.sql += &format!(" AND status IN ({})", list.join(", "));
     }
     if let Some(at) = filter.due_at {
-        sql += " AND status = 'open' AND first_response_at IS NULL";
-        arg(&mut sql, " AND respond_by <= ?#", ms(at).into());
+        q.sql += " AND status = 'open' AND first_response_at IS NULL";
+        q.and(" AND respond_by <= ?#", ms(at).into());
     }
     if let Some(since) = filter.since {
-        arg(&mut sql, " AND created_at >= ?#", ms(since).into());
+        q.and(" AND created_at >= ?#", ms(since).into());
     }
-    if let Some((at, id)) = filter.before {
-        arg(&mut sql, " AND (created_at, id) < (?#", ms(at).into());
-        arg(&mut sql, ", ?#)", id.to_string().into());
-    }
-    sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}");
+    q.newest_first(
+        "created_at",
+        filter.before.map(|(at, id)| (ms(at), id.to_string())),
+        limit,
+    );
     let found = conn
-        .prepare_cached(&sql)
+        .prepare_cached(&q.sql)
         .db()?
-        .query_map(params_from_iter(args), ask_row)
+        .query_map(params_from_iter(q.args), ask_row)
         .db()?
         .collect::<Result<_, _>>()
         .db()?;

@@ -7,10 +7,10 @@ use frontline_core::{CaseId, DecisionId, DecisionKindKey, PersonId};
 use frontline_store::{
     Decision, DecisionFilter, NewDecision, Review, ReviewOutcome, StoreError, StoreResult, Written,
 };
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use crate::guidelines::kind_exists;
+use crate::query::Query;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
 
@@ -67,43 +67,40 @@ pub(crate) fn decisions(
     filter: &DecisionFilter,
     limit: u32,
 ) -> StoreResult<Vec<Decision>> {
-    let mut sql = format!("SELECT {DECISION_COLUMNS} FROM decisions WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        *sql += &clause.replace("?#", &format!("?{}", args.len()));
-    };
+    let mut q = Query::new(format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions WHERE 1 = 1"
+    ));
     if let Some(id) = filter.case_id {
-        arg(&mut sql, " AND case_id = ?#", id.to_string().into());
+        q.and(" AND case_id = ?#", id.to_string().into());
     }
     if let Some(kind) = &filter.kind {
-        arg(&mut sql, " AND kind = ?#", kind.as_str().to_owned().into());
+        q.and(" AND kind = ?#", kind.as_str().to_owned().into());
     }
     if let Some(id) = filter.actor_id {
-        arg(&mut sql, " AND actor_id = ?#", id.to_string().into());
+        q.and(" AND actor_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.customer_id {
-        arg(&mut sql, " AND customer_id = ?#", id.to_string().into());
+        q.and(" AND customer_id = ?#", id.to_string().into());
     }
     if let Some(verdict) = filter.verdict {
-        sql += &format!(" AND verdict = '{}'", verdict.as_str());
+        q.sql += &format!(" AND verdict = '{}'", verdict.as_str());
     }
     match filter.reviewed {
-        Some(true) => sql += " AND reviewed_at IS NOT NULL",
-        Some(false) => sql += " AND reviewed_at IS NULL",
+        Some(true) => q.sql += " AND reviewed_at IS NOT NULL",
+        Some(false) => q.sql += " AND reviewed_at IS NULL",
         None => {}
     }
     if let Some(since) = filter.since {
-        arg(&mut sql, " AND decided_at >= ?#", ms(since).into());
+        q.and(" AND decided_at >= ?#", ms(since).into());
     }
-    if let Some((at, id)) = filter.before {
-        arg(&mut sql, " AND (decided_at, id) < (?#", ms(at).into());
-        arg(&mut sql, ", ?#)", id.to_string().into());
-    }
-    sql += &format!(" ORDER BY decided_at DESC, id DESC LIMIT {limit}");
-    let mut stmt = conn.prepare_cached(&sql).db()?;
+    q.newest_first(
+        "decided_at",
+        filter.before.map(|(at, id)| (ms(at), id.to_string())),
+        limit,
+    );
+    let mut stmt = conn.prepare_cached(&q.sql).db()?;
     let found = stmt
-        .query_map(params_from_iter(args), decision_row)
+        .query_map(params_from_iter(q.args), decision_row)
         .db()?
         .collect::<Result<_, _>>()
         .db()?;

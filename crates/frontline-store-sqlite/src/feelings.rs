@@ -5,9 +5,9 @@
 use frontline_core::feeling::{Feeling, FeelingKind, NewFeeling, PRAISE_SCORE, Score, Verbatim};
 use frontline_core::{Timestamp, time};
 use frontline_store::{FeelingFilter, StoreError, StoreResult, Written};
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use crate::query::Query;
 use crate::reads;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
@@ -123,12 +123,7 @@ pub(crate) fn list(
     filter: &FeelingFilter,
     limit: u32,
 ) -> StoreResult<Vec<Feeling>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM feelings WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        *sql += &clause.replace("?#", &format!("?{}", args.len()));
-    };
+    let mut q = Query::new(format!("SELECT {COLUMNS} FROM feelings WHERE 1 = 1"));
     if !filter.kinds.is_empty() {
         // A closed set of fixed words: safe as literals, and the planner sees them.
         let list: Vec<String> = filter
@@ -136,38 +131,38 @@ pub(crate) fn list(
             .iter()
             .map(|k| format!("'{}'", k.as_str()))
             .collect();
-        sql += &format!(" AND kind IN ({})", list.join(", "));
+        q.sql += &format!(" AND kind IN ({})", list.join(", "));
     }
     if let Some(id) = filter.person_id {
-        arg(&mut sql, " AND person_id = ?#", id.to_string().into());
+        q.and(" AND person_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.case_id {
-        arg(&mut sql, " AND case_id = ?#", id.to_string().into());
+        q.and(" AND case_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.team_id {
-        arg(&mut sql, " AND team_id = ?#", id.to_string().into());
+        q.and(" AND team_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.owner_id {
-        arg(&mut sql, " AND owner_id = ?#", id.to_string().into());
+        q.and(" AND owner_id = ?#", id.to_string().into());
     }
     if filter.praise {
-        sql += &format!(" AND score >= {PRAISE_SCORE} AND text IS NOT NULL");
+        q.sql += &format!(" AND score >= {PRAISE_SCORE} AND text IS NOT NULL");
     }
     if let Some(since) = filter.since {
-        arg(&mut sql, " AND created_at >= ?#", ms(since).into());
+        q.and(" AND created_at >= ?#", ms(since).into());
     }
     if let Some(until) = filter.until {
-        arg(&mut sql, " AND created_at < ?#", ms(until).into());
+        q.and(" AND created_at < ?#", ms(until).into());
     }
-    if let Some((at, id)) = filter.before {
-        arg(&mut sql, " AND (created_at, id) < (?#", ms(at).into());
-        arg(&mut sql, ", ?#)", id.to_string().into());
-    }
-    sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}");
+    q.newest_first(
+        "created_at",
+        filter.before.map(|(at, id)| (ms(at), id.to_string())),
+        limit,
+    );
     let found = conn
-        .prepare_cached(&sql)
+        .prepare_cached(&q.sql)
         .db()?
-        .query_map(params_from_iter(args), feeling_row)
+        .query_map(params_from_iter(q.args), feeling_row)
         .db()?
         .collect::<Result<_, _>>()
         .db()?;

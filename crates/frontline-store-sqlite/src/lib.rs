@@ -19,6 +19,7 @@ mod leaders;
 mod migrate;
 mod org;
 mod proposals;
+mod query;
 mod reads;
 mod rows;
 mod scoreboard;

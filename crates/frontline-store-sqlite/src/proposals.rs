@@ -14,9 +14,9 @@ use frontline_core::{
 use frontline_store::{
     ProposalChanged, ProposalFilter, ProposalSummary, StoreError, StoreResult, Written,
 };
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use crate::query::Query;
 use crate::reads;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
@@ -395,15 +395,10 @@ pub(crate) fn list(
     filter: &ProposalFilter,
     limit: u32,
 ) -> StoreResult<Vec<ProposalSummary>> {
-    let mut sql = format!(
+    let mut q = Query::new(format!(
         "SELECT {COLUMNS}, (SELECT count(*) FROM proposal_votes v WHERE v.proposal_id = p.id) AS votes
          FROM proposals p WHERE 1 = 1"
-    );
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        *sql += &clause.replace("?#", &format!("?{}", args.len()));
-    };
+    ));
     if !filter.statuses.is_empty() {
         // A closed set of fixed words: safe as literals, and the planner sees them.
         let list: Vec<String> = filter
@@ -411,27 +406,26 @@ pub(crate) fn list(
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
-        sql += &format!(" AND status IN ({})", list.join(", "));
+        q.sql += &format!(" AND status IN ({})", list.join(", "));
     }
     if let Some(id) = filter.author_id {
-        arg(&mut sql, " AND author_id = ?#", id.to_string().into());
+        q.and(" AND author_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.case_id {
-        arg(
-            &mut sql,
+        q.and(
             " AND id IN (SELECT proposal_id FROM proposal_cases WHERE case_id = ?#)",
             id.to_string().into(),
         );
     }
-    if let Some((at, id)) = filter.before {
-        arg(&mut sql, " AND (created_at, id) < (?#", ms(at).into());
-        arg(&mut sql, ", ?#)", id.to_string().into());
-    }
-    sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}");
+    q.newest_first(
+        "created_at",
+        filter.before.map(|(at, id)| (ms(at), id.to_string())),
+        limit,
+    );
     let found: Vec<(Proposal, u32)> = conn
-        .prepare_cached(&sql)
+        .prepare_cached(&q.sql)
         .db()?
-        .query_map(params_from_iter(args), |r| {
+        .query_map(params_from_iter(q.args), |r| {
             Ok((proposal_row(r)?, r.get::<_, u32>("votes")?))
         })
         .db()?
