@@ -5,7 +5,7 @@
 
 use frontline_core::event::AssignedBy;
 use frontline_core::guideline::{ReviewOutcome, Verdict};
-use frontline_core::{DecisionKindKey, Payload};
+use frontline_core::{DecisionKindKey, FeelingKind, Payload};
 
 use super::layout::status_label;
 use crate::error::AppError;
@@ -101,6 +101,13 @@ pub async fn describe(
         Payload::AskRated(_) => "rated the support the ask got".to_owned(),
         Payload::AskEscalated(_) => "moved the unanswered ask up the support chain".to_owned(),
         Payload::AskOverdue(_) => "flagged the ask as overdue".to_owned(),
+        Payload::FeelingRecorded(p) => match p.kind {
+            FeelingKind::Customer => "rated how the case went".to_owned(),
+            FeelingKind::Observed => "noted how the customer seemed to feel".to_owned(),
+            FeelingKind::Own => "noted how they felt about the case".to_owned(),
+            FeelingKind::Pulse => "answered the weekly pulse".to_owned(),
+        },
+        Payload::FeelingPraised(_) => "passed the customer's praise on to the team".to_owned(),
         other => other.kind().as_str().to_owned(),
     })
 }

@@ -260,3 +260,49 @@ async fn a_new_case_with_missing_fields_shows_the_form_again_with_what_was_typed
             .starts_with("/cases/FL-")
     );
 }
+
+#[tokio::test]
+async fn the_case_timeline_says_every_step_in_words() {
+    let (app, org) = seeded().await;
+    let number = app
+        .case_for(&org, org.carol.person.id, "Parcel never arrived")
+        .await;
+    let resolved = app
+        .put(
+            &format!("/api/v1/cases/{number}/status"),
+            &org.ann.token,
+            &json!({ "status": "resolved" }),
+        )
+        .await;
+    assert_eq!(resolved.status(), StatusCode::OK);
+    let recorded = app
+        .post(
+            &format!("/api/v1/cases/{number}/feelings"),
+            &org.ann.token,
+            &json!({
+                "observed": { "score": 2, "emotion": "frustrated" },
+                "own": { "score": 4 }
+            }),
+        )
+        .await;
+    assert_eq!(recorded.status(), StatusCode::CREATED);
+    let ann = login(&app, "ann@frontline.test").await;
+    let page = get(&app, &ann, &format!("/cases/{number}")).await;
+    let body = page.text().await.unwrap();
+    assert!(
+        body.contains("noted how the customer seemed to feel"),
+        "{body}"
+    );
+    assert!(body.contains("noted how they felt about the case"));
+    // No step falls back to the event's machine name (`feeling.recorded`, `ask.raised`).
+    let timeline = body.split("<li><time").skip(1);
+    for step in timeline {
+        let words = step.split("</strong>").nth(1).unwrap_or_default();
+        let words = words.split("</li>").next().unwrap_or_default();
+        let raw = words
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
+        assert!(!raw, "a raw event kind on the timeline: {words}");
+    }
+}
