@@ -457,7 +457,10 @@ pub fn checklist(
         .iter()
         .map(|item| {
             let current_period = item.cadence.period_at(now);
-            let current = status(item, current_period, now);
+            // Up to the period's end, not `now`: activity stamped in the very millisecond of
+            // the read counts too (there is none later than now to exclude).
+            let end = current_period.end;
+            let current = status(item, current_period, end);
             let past: Vec<PeriodStatus> = item
                 .cadence
                 .previous_periods(now, history)

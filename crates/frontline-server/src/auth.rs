@@ -98,7 +98,7 @@ impl FromRequestParts<AppState> for Actor {
         let actor = if let Some(token) = bearer_token(parts)? {
             let person = state
                 .store
-                .person_for_token(&hash_secret(&token), frontline_core::time::now())
+                .person_for_token(&hash_secret(&token), state.now())
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound { .. } => AppError::Unauthenticated(
@@ -114,7 +114,7 @@ impl FromRequestParts<AppState> for Actor {
             let session_hash = hash_secret(&cookie);
             let session = state
                 .store
-                .get_session(&session_hash, frontline_core::time::now())
+                .get_session(&session_hash, state.now())
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound { .. } => {
@@ -306,7 +306,7 @@ pub async fn start_session(
     let (cookie, session_hash, csrf_token) = new_session_secret();
     let ttl = jiff::SignedDuration::try_from(state.config.session_ttl)
         .unwrap_or(jiff::SignedDuration::from_hours(12));
-    let now = frontline_core::time::now();
+    let now = state.now();
     let expires_at = frontline_core::time::truncate(now.saturating_add(ttl).unwrap_or(now));
     state
         .store

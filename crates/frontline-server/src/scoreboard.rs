@@ -41,12 +41,12 @@ impl Period {
 
 /// Parse and check a period (shared with the page): bad dates, `from` after `to` and periods
 /// longer than [`MAX_DAYS`] are refused with the field named.
-pub fn period(from: Option<&str>, to: Option<&str>) -> Result<Period> {
+pub fn period(from: Option<&str>, to: Option<&str>, now: Timestamp) -> Result<Period> {
     fn present(raw: Option<&str>) -> Option<&str> {
         raw.map(str::trim).filter(|r| !r.is_empty())
     }
     let to = match present(to) {
-        None => time::now(),
+        None => now,
         Some(raw) => parse_at("to", raw, DayEdge::End)?,
     };
     let from = match present(from) {
@@ -370,14 +370,14 @@ mod tests {
 
     #[test]
     fn a_period_defaults_to_ninety_days_and_refuses_bad_dates() {
-        let p = period(None, Some("2026-03-31")).unwrap();
+        let p = period(None, Some("2026-03-31"), time::now()).unwrap();
         assert_eq!(p.to.to_string(), "2026-03-31T23:59:59.999Z");
         assert_eq!(p.until().to_string(), "2026-04-01T00:00:00Z");
         assert_eq!(
             p.to.as_millisecond() - p.from.as_millisecond(),
             DEFAULT_DAYS * 24 * 3_600_000
         );
-        let p = period(Some("2026-03-01"), Some("2026-03-01")).unwrap();
+        let p = period(Some("2026-03-01"), Some("2026-03-01"), time::now()).unwrap();
         assert_eq!(p.from.to_string(), "2026-03-01T00:00:00Z");
         for (from, to, field) in [
             (Some("yesterday"), None, "from"),
@@ -385,7 +385,7 @@ mod tests {
             (Some("2026-03-02"), Some("2026-03-01"), "from"),
             (Some("2010-01-01"), Some("2026-01-01"), "from"),
         ] {
-            match period(from, to) {
+            match period(from, to, time::now()) {
                 Err(AppError::Invalid { errors, .. }) => assert_eq!(errors[0].field, field),
                 other => panic!("{from:?}..{to:?} gave {other:?}"),
             }

@@ -6,6 +6,9 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use frontline_core::Timestamp;
+use frontline_core::time::Clock;
+
 use crate::ratelimit::{Limits, RateLimitConfig};
 
 /// How the server behaves; built by the binary from its configuration.
@@ -45,6 +48,10 @@ pub struct ServerConfig {
     /// Certificate authorities webhook receivers may present, beside the platform's trusted
     /// roots (an organisation's private CA). Parse PEM with `webhooks::roots_from_pem`.
     pub webhook_roots: Vec<reqwest::Certificate>,
+    /// Where "now" comes from for every handler and background task. Give the store the same
+    /// clock (`SqliteConfig::clock`, `PgStore::with_clock`) so the times it stamps on events
+    /// agree with the periods and deadlines the server computes.
+    pub clock: Clock,
 }
 
 impl ServerConfig {
@@ -68,6 +75,7 @@ impl ServerConfig {
             ledger_goal: frontline_core::LedgerGoal::default(),
             stream_heartbeat: Duration::from_secs(15),
             webhook_roots: Vec::new(),
+            clock: Clock::system(),
         }
     }
 }
@@ -90,6 +98,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("allow_private_webhooks", &self.allow_private_webhooks)
             .field("webhook_roots", &self.webhook_roots.len())
             .field("ledger_goal", &self.ledger_goal)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -138,6 +147,11 @@ impl AppState {
             rules: Arc::new(crate::rules::RuleCache::default()),
             rating_key: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// The current time on the server's clock.
+    pub fn now(&self) -> Timestamp {
+        self.config.clock.now()
     }
 
     /// Run the background task `name` unless it already runs on this node; `start` is

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use frontline_core::org::in_force;
 use frontline_core::themes::{self, Quote, Theme, Trend, VoiceSource};
-use frontline_core::{CaseNumber, MessageId, PersonId, TeamId, Timestamp, mood, time};
+use frontline_core::{CaseNumber, MessageId, PersonId, TeamId, Timestamp, mood};
 use frontline_store::{MoodAlertFilter, MoodAlertItem, VoiceFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -96,7 +96,7 @@ pub struct MyTeams {
 
 impl MyTeams {
     pub async fn of(state: &AppState, me: PersonId) -> Result<MyTeams> {
-        let now = time::now();
+        let now = state.now();
         let mut member_of: Vec<TeamId> = state
             .store
             .list_memberships(None, Some(me))
@@ -265,7 +265,7 @@ pub struct Themes {
 
 pub async fn themes(state: &AppState, actor: &Actor) -> Result<Themes> {
     authz::require(actor, Action::ReadThemes, &Resource::Org, "themes")?;
-    let now = time::now();
+    let now = state.now();
     let since = themes::window_start(now);
     let voices = state
         .store

@@ -84,6 +84,8 @@ pub struct Settings {
     pub give_up_after: Duration,
     /// Extra trusted certificate authorities, beside the platform's.
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// The server's clock: when an attempt happened and when the next is due.
+    pub clock: frontline_core::time::Clock,
 }
 
 /// The certificates in a PEM bundle, for `ServerConfig::webhook_roots`.
@@ -119,6 +121,7 @@ pub fn ensure_delivery(state: &crate::state::AppState) {
                 retry_base: state.config.webhook_retry_base,
                 give_up_after: state.config.webhook_give_up_after,
                 extra_roots: state.config.webhook_roots.clone(),
+                clock: state.config.clock.clone(),
             },
         ))
     });
@@ -249,10 +252,10 @@ async fn run(
         {
             // Taking over a failing subscription (restart, another node died): continue the
             // backoff where it was instead of starting again from the shortest delay.
-            failures = failures_so_far(&settings, since);
+            failures = failures_so_far(&settings, since, settings.clock.now());
         }
         if let Some(next) = hook.next_attempt_at {
-            let wait = next.as_millisecond() - time::now().as_millisecond();
+            let wait = next.as_millisecond() - settings.clock.now().as_millisecond();
             if wait > 0 {
                 tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
             }
@@ -298,8 +301,12 @@ async fn run(
 }
 
 /// How many failures the backoff schedule fits into the time since `since`.
-fn failures_so_far(settings: &Settings, since: frontline_core::Timestamp) -> u32 {
-    let elapsed = time::now().as_millisecond() - since.as_millisecond();
+fn failures_so_far(
+    settings: &Settings,
+    since: frontline_core::Timestamp,
+    now: frontline_core::Timestamp,
+) -> u32 {
+    let elapsed = now.as_millisecond() - since.as_millisecond();
     let mut total: i64 = 0;
     let mut n: u32 = 0;
     while total <= elapsed && n < 64 {
@@ -325,7 +332,7 @@ async fn deliver_one(
     failures: &mut u32,
 ) -> Step {
     let started = Instant::now();
-    let at = time::now();
+    let at = settings.clock.now();
     // Checked again before every attempt: a name that resolved to a public address when the
     // subscription was created may resolve to an internal one now (DNS rebinding).
     let result = match check_url(&hook.url, settings.allow_private).await {
@@ -456,11 +463,13 @@ mod tests {
             retry_base: Duration::from_secs(5),
             give_up_after: Duration::from_secs(3600),
             extra_roots: Vec::new(),
+            clock: frontline_core::time::Clock::system(),
         };
-        let ago = |s: i64| time::from_millis(time::now().as_millisecond() - s * 1000);
-        assert_eq!(failures_so_far(&settings, ago(0)), 1);
+        let now: frontline_core::Timestamp = "2026-12-02T12:00:00Z".parse().unwrap();
+        let ago = |s: i64| time::from_millis(now.as_millisecond() - s * 1000);
+        assert_eq!(failures_so_far(&settings, ago(0), now), 1);
         // Failures at 0, 5, 15 and 35 s (waits of 5, 10, 20 s): four by 40 s.
-        assert_eq!(failures_so_far(&settings, ago(40)), 4);
-        assert!(failures_so_far(&settings, ago(30 * 3600)) < 64);
+        assert_eq!(failures_so_far(&settings, ago(40), now), 4);
+        assert!(failures_so_far(&settings, ago(30 * 3600), now) < 64);
     }
 }

@@ -93,7 +93,7 @@ impl PgStore {
             .events
             .extend(crate::voice::read_mood(&mut tx, &case, &message, role).await?);
         apply_load(&mut tx, &effects.load, Some(now())).await?;
-        let events = append(&mut tx, &self.channel, effects.events).await?;
+        let events = append(&mut tx, &self.channel, self.clock.now(), effects.events).await?;
         if let Some(key) = &new.idempotency_key {
             remember(&mut tx, actor, key, message.id, &events).await?;
         }
@@ -275,7 +275,7 @@ impl PgStore {
             .events
             .extend(crate::voice::read_mood(&mut tx, &case, &message, author_role).await?);
         let events = apply_effects(&mut tx, effects, at, None, &case).await?;
-        let events = append(&mut tx, &self.channel, events).await?;
+        let events = append(&mut tx, &self.channel, self.clock.now(), events).await?;
         if let Some(key) = &new.idempotency_key {
             remember(&mut tx, actor, key, message.id, &events).await?;
         }

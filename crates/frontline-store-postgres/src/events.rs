@@ -8,7 +8,7 @@
 //! from the update to the commit, makes appends take their numbers in commit order, and a
 //! rollback returns them.
 
-use frontline_core::time;
+use frontline_core::Timestamp;
 use frontline_core::{Event, NewEvent};
 use frontline_store::{EventFilter, StoreResult};
 use sqlx::postgres::PgConnection;
@@ -24,6 +24,7 @@ use crate::rows::{self, get, get_time, to_db};
 pub(crate) async fn append(
     conn: &mut PgConnection,
     channel: &str,
+    now: Timestamp,
     new: Vec<NewEvent>,
 ) -> StoreResult<Vec<Event>> {
     if new.is_empty() {
@@ -37,7 +38,7 @@ pub(crate) async fn append(
          RETURNING last_seq, last_at",
     )
     .bind(count)
-    .bind(to_db(time::now()))
+    .bind(to_db(now))
     .fetch_one(&mut *conn)
     .await
     .map_err(classify)?;
@@ -104,7 +105,7 @@ impl PgStore {
         mut tx: Transaction<'static, Postgres>,
         new: Vec<NewEvent>,
     ) -> StoreResult<Vec<Event>> {
-        let events = append(&mut tx, &self.channel, new).await?;
+        let events = append(&mut tx, &self.channel, self.clock.now(), new).await?;
         self.commit(tx, &events).await?;
         Ok(events)
     }

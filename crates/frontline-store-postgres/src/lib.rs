@@ -45,6 +45,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontline_core::ValueError;
+use frontline_core::time::Clock;
 use frontline_store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::{Connection, PgPool};
@@ -72,6 +73,8 @@ pub struct PgStore {
     /// it (from every node, this one included) to `ephemeral`.
     ephemeral_channel: Arc<str>,
     ephemeral: tokio::sync::broadcast::Sender<String>,
+    /// Stamps events (see `with_clock`).
+    clock: Clock,
     /// Stops the listener task when the last clone is dropped.
     _listener: Arc<ListenerGuard>,
 }
@@ -166,8 +169,16 @@ impl PgStore {
             doorbell: sender,
             ephemeral_channel: channels.ephemeral.into(),
             ephemeral,
+            clock: Clock::system(),
             _listener: Arc::new(ListenerGuard(task)),
         })
+    }
+
+    /// Stamp events with `clock`'s time instead of the wall clock's: the server's clock, so
+    /// that a test moving time moves both. Times still never go backwards in the log.
+    pub fn with_clock(mut self, clock: Clock) -> PgStore {
+        self.clock = clock;
+        self
     }
 }
 

@@ -132,7 +132,7 @@ pub(crate) async fn fill(
         let mut case = rows::case(&row)?;
         let effects = case.assign(Some(person), None, None, at)?;
         write_case(conn, &case).await?;
-        apply_load(conn, &effects.load, Some(frontline_core::time::now())).await?;
+        apply_load(conn, &effects.load, Some(at)).await?;
         tracing::debug!(case_id = %case.id, person_id = %person, "queued case taken");
         events.extend(effects.events);
     }

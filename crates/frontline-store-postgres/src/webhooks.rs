@@ -91,7 +91,8 @@ impl PgStore {
                 kinds: hook.kinds.clone(),
             }),
         );
-        let events = crate::events::append(&mut tx, &self.channel, vec![event]).await?;
+        let events =
+            crate::events::append(&mut tx, &self.channel, self.clock.now(), vec![event]).await?;
         // Start just before its own creation event: a new subscription gets what happens
         // from now on (its first delivery is that event), not the whole history. Known only
         // once the counter handed out the number, hence after the append.

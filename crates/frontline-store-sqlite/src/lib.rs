@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use frontline_core::time::Clock;
 use frontline_store::{StoreError, StoreResult, tokio_watch};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
@@ -50,6 +51,8 @@ pub struct SqliteConfig {
     /// WAL frames (page + 24-byte header, ~4 KiB each) a checkpoint pass may find before the
     /// writer is asked to finish the job and start the WAL over (see `start_checkpointer`).
     pub wal_rewind_frames: i64,
+    /// Stamps events: the wall clock, or the server's clock in tests that move time.
+    pub clock: Clock,
 }
 
 impl Default for SqliteConfig {
@@ -61,6 +64,7 @@ impl Default for SqliteConfig {
             // measured); at 4096 frames that was every ~250 ms under full load, and
             // create-case's p99 at 32 clients was 30 ms instead of 14 ms.
             wal_rewind_frames: 16_384,
+            clock: Clock::system(),
         }
     }
 }
@@ -237,7 +241,7 @@ impl SqliteStore {
             reader.set_prepared_statement_cache_capacity(128);
             idle.push(reader);
         }
-        let writer = Writer::start(conn, config.max_batch, doorbell_tx, rewind)?;
+        let writer = Writer::start(conn, config.max_batch, doorbell_tx, rewind, config.clock)?;
         let permits = Arc::new(Semaphore::new(idle.len()));
         Ok(SqliteStore {
             writer,

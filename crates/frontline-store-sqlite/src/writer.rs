@@ -14,7 +14,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use frontline_core::{Event, NewEvent, Timestamp, time};
+use frontline_core::time::Clock;
+use frontline_core::{Event, NewEvent, Timestamp};
 use frontline_store::{StoreError, StoreResult, tokio_watch};
 use rusqlite::{Connection, params};
 use tokio::sync::{mpsc, oneshot};
@@ -35,12 +36,13 @@ pub(crate) struct WriteTx<'c> {
     next_number: i64,
     /// The newest event time handed out, so `at` never goes backwards in the log.
     last_at: Timestamp,
+    clock: &'c Clock,
 }
 
 impl WriteTx<'_> {
     /// The current time, never earlier than the last event's.
     pub fn now(&mut self) -> Timestamp {
-        let now = time::now().max(self.last_at);
+        let now = self.clock.now().max(self.last_at);
         self.last_at = now;
         now
     }
@@ -118,6 +120,7 @@ impl Writer {
         max_batch: usize,
         doorbell: Arc<tokio_watch::Sender>,
         rewind: Arc<AtomicBool>,
+        clock: Clock,
     ) -> StoreResult<Writer> {
         let (seq, number) = counters(&conn)?;
         doorbell.send_replace(seq - 1);
@@ -132,6 +135,7 @@ impl Writer {
                     &doorbell,
                     &rewind,
                     (seq, number),
+                    clock,
                 )
             })
             .map_err(|e| StoreError::Other(format!("could not start the writer thread: {e}")))?;
@@ -168,12 +172,14 @@ fn run(
     doorbell: &tokio_watch::Sender,
     rewind: &AtomicBool,
     (next_seq, next_number): (i64, i64),
+    clock: Clock,
 ) {
     let mut tx = WriteTx {
         conn: &conn,
         next_seq,
         next_number,
-        last_at: time::now(),
+        last_at: clock.now(),
+        clock: &clock,
     };
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {

@@ -45,11 +45,28 @@ impl TestApp {
 
     /// A server over a fresh SQLite database with these rate limits.
     pub async fn spawn_with_limits(rate_limit: RateLimitConfig) -> TestApp {
+        Self::spawn_sqlite(rate_limit, time::Clock::system()).await
+    }
+
+    /// A server over a fresh SQLite database whose server and store both read `clock`: a
+    /// test holds time still or moves it (`time::Clock::manual`) instead of sleeping.
+    pub async fn spawn_with_clock(clock: time::Clock) -> TestApp {
+        Self::spawn_sqlite(RateLimitConfig::unlimited(), clock).await
+    }
+
+    async fn spawn_sqlite(rate_limit: RateLimitConfig, clock: time::Clock) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let store = frontline_store_sqlite::SqliteStore::open(dir.path().join("frontline.db"))
-            .expect("open the SQLite store");
+        let store = frontline_store_sqlite::SqliteStore::open_with(
+            dir.path().join("frontline.db"),
+            frontline_store_sqlite::SqliteConfig {
+                clock: clock.clone(),
+                ..Default::default()
+            },
+        )
+        .expect("open the SQLite store");
         let mut config = ServerConfig::new(Arc::new(store));
         config.rate_limit = rate_limit;
+        config.clock = clock;
         config.metrics_token_hash = Some(frontline_server::auth::hash_secret(Self::METRICS_TOKEN));
         let mut app = Self::spawn_config(config).await;
         app._dir = Some(dir);

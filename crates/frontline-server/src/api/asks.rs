@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use frontline_core::ask::{Ask, AskMessage, AskStatus};
-use frontline_core::{AskId, Timestamp, time};
+use frontline_core::{AskId, Timestamp};
 use frontline_store::{AskChanged, AskFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -345,6 +345,6 @@ pub async fn figures(
     Query(query): Query<FiguresQuery>,
 ) -> Result<axum::Json<AskBoard>> {
     authz::require(&actor, Action::ReadAskFigures, &Resource::Org, "asks")?;
-    let since = figures_since(query.since.as_deref())?;
-    Ok(axum::Json(board(&*state.store, since, time::now()).await?))
+    let since = figures_since(query.since.as_deref(), state.now())?;
+    Ok(axum::Json(board(&*state.store, since, state.now()).await?))
 }

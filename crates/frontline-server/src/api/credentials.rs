@@ -41,7 +41,7 @@ async fn owner(state: &AppState, actor: &Actor, person: Option<&str>) -> Result<
 }
 
 async fn tokens_of(state: &AppState, person_id: PersonId) -> Result<Vec<TokenInfoView>> {
-    let now = frontline_core::time::now();
+    let now = state.now();
     Ok(state
         .store
         .list_tokens(person_id)
@@ -59,7 +59,7 @@ async fn sessions_of(
     let current = actor.via.session_id();
     Ok(state
         .store
-        .list_sessions(person_id, frontline_core::time::now())
+        .list_sessions(person_id, state.now())
         .await?
         .iter()
         .map(|s| SessionInfoView::new(s, current))

@@ -108,6 +108,7 @@ pub async fn decide(
         &ctx,
         actor.person_id(),
         proposal,
+        state.now(),
     )
     .await?;
     Ok(match decided.recorded {

@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use frontline_core::feeling::{Emotion, Feeling};
-use frontline_core::{CaseNumber, PersonId, Timestamp, time};
+use frontline_core::{CaseNumber, PersonId, Timestamp};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -221,7 +221,7 @@ pub async fn my_pulse(
     actor: Actor,
 ) -> Result<axum::Json<MyAnswers>> {
     let items = feelings::my_answers(&state, &actor, 100).await?;
-    let week = frontline_core::Cadence::Weekly.period_at(time::now()).key;
+    let week = frontline_core::Cadence::Weekly.period_at(state.now()).key;
     let answered_this_week = items
         .iter()
         .any(|f| f.period.as_deref() == Some(week.as_str()));
@@ -275,7 +275,7 @@ pub async fn figures(
     actor: Actor,
     Query(query): Query<WindowQuery>,
 ) -> Result<axum::Json<FeelingFigures>> {
-    let (since, until) = window(query.since.as_deref(), query.until.as_deref())?;
+    let (since, until) = window(query.since.as_deref(), query.until.as_deref(), state.now())?;
     Ok(axum::Json(
         feelings::figures_between(&state, &actor, since, until).await?,
     ))

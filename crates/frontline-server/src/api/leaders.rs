@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use frontline_core::standard_work::{StandardWorkItem, StandardWorkTick};
-use frontline_core::time;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -44,7 +43,7 @@ pub async fn person_ledger(
             &*state.store,
             &person,
             state.config.ledger_goal,
-            time::now(),
+            state.now(),
         )
         .await?,
     ))
@@ -80,7 +79,7 @@ pub async fn ledger_board(
     authz::require(&actor, Action::ReadLedger, &Resource::Org, "ledger")?;
     let sort = ledger_sort(query.sort.as_deref())?;
     Ok(axum::Json(
-        board(&*state.store, state.config.ledger_goal, time::now(), sort).await?,
+        board(&*state.store, state.config.ledger_goal, state.now(), sort).await?,
     ))
 }
 
@@ -100,7 +99,7 @@ pub async fn standard_work(
 ) -> Result<axum::Json<Checklist>> {
     let person = load_staff(&state, &actor, &raw, Action::ReadStandardWork).await?;
     Ok(axum::Json(
-        checklist_of(&*state.store, &person, time::now()).await?,
+        checklist_of(&*state.store, &person, state.now()).await?,
     ))
 }
 

@@ -25,7 +25,7 @@ use crate::views::{MeView, PersonView, TokenView};
 )]
 pub async fn get_me(State(state): State<AppState>, actor: Actor) -> Result<axum::Json<MeView>> {
     authz::require(&actor, Action::ReadMe, &Resource::Org, "me")?;
-    let now = frontline_core::time::now();
+    let now = state.now();
     let team_ids = state
         .store
         .list_memberships(None, Some(actor.person_id()))
@@ -56,7 +56,10 @@ pub const MAX_LABEL_CHARS: usize = 100;
 pub const MAX_EXPIRY_DAYS: u32 = 3650;
 
 /// Check an expiry in days, giving the instant it falls on.
-pub fn expiry(days: Option<u32>) -> Result<Option<frontline_core::Timestamp>> {
+pub fn expiry(
+    days: Option<u32>,
+    now: frontline_core::Timestamp,
+) -> Result<Option<frontline_core::Timestamp>> {
     let Some(days) = days else { return Ok(None) };
     if !(1..=MAX_EXPIRY_DAYS).contains(&days) {
         return Err(AppError::field(
@@ -64,7 +67,7 @@ pub fn expiry(days: Option<u32>) -> Result<Option<frontline_core::Timestamp>> {
             format!("must be 1 to {MAX_EXPIRY_DAYS} days"),
         ));
     }
-    let now = frontline_core::time::now().as_millisecond();
+    let now = now.as_millisecond();
     Ok(Some(frontline_core::time::from_millis(
         now + i64::from(days) * 86_400_000,
     )))
@@ -103,7 +106,7 @@ pub async fn create_own_token(
 ) -> Result<(StatusCode, axum::Json<TokenView>)> {
     authz::require(&actor, Action::CreateOwnToken, &Resource::Org, "tokens")?;
     let label = label(&body.label)?;
-    let expires_at = expiry(body.expires_in_days)?;
+    let expires_at = expiry(body.expires_in_days, state.now())?;
     issue_token(&state, &actor, actor.person_id(), label, expires_at).await
 }
 

@@ -382,7 +382,7 @@ pub async fn create_token(
 ) -> Result<(StatusCode, axum::Json<TokenView>)> {
     let person = load_person(&state, &actor, &raw, Action::CreateTokenFor).await?;
     let label = label(&body.label)?;
-    let expires_at = super::me::expiry(body.expires_in_days)?;
+    let expires_at = super::me::expiry(body.expires_in_days, state.now())?;
     issue_token(&state, &actor, person.id, label, expires_at).await
 }
 

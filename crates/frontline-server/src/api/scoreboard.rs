@@ -45,7 +45,7 @@ pub async fn scoreboard_json(
     actor: Actor,
     Query(query): Query<ScoreboardQuery>,
 ) -> Result<axum::Json<Scoreboard>> {
-    let period = period(query.from.as_deref(), query.to.as_deref())?;
+    let period = period(query.from.as_deref(), query.to.as_deref(), state.now())?;
     Ok(axum::Json(
         load(&state, &actor, period, "/api/v1/cases").await?,
     ))
@@ -68,7 +68,7 @@ pub async fn scoreboard_csv(
     actor: Actor,
     Query(query): Query<ScoreboardQuery>,
 ) -> Result<Response> {
-    let period = period(query.from.as_deref(), query.to.as_deref())?;
+    let period = period(query.from.as_deref(), query.to.as_deref(), state.now())?;
     let board = load(&state, &actor, period, "/api/v1/cases").await?;
     let (name, body) = csv_file(&board);
     Ok(crate::middleware::csv_download(&name, body))

@@ -141,8 +141,12 @@ pub struct HistoryQuery {
     pub history: Option<bool>,
 }
 
-fn current(history: Option<bool>, to: Option<frontline_core::Timestamp>) -> bool {
-    history.unwrap_or(false) || to.is_none_or(|to| to > frontline_core::time::now())
+fn current(
+    history: Option<bool>,
+    to: Option<frontline_core::Timestamp>,
+    now: frontline_core::Timestamp,
+) -> bool {
+    history.unwrap_or(false) || to.is_none_or(|to| to > now)
 }
 
 #[utoipa::path(
@@ -161,7 +165,7 @@ pub async fn list_members(
 ) -> Result<axum::Json<MembershipPage>> {
     let team = load_team(&state, &actor, &raw, Action::ReadTeam).await?;
     let mut members = state.store.list_memberships(Some(team.id), None).await?;
-    members.retain(|m| current(query.history, m.to));
+    members.retain(|m| current(query.history, m.to, state.now()));
     members.sort_by_key(|m| (m.from, m.person_id));
     Ok(axum::Json(MembershipPage {
         items: members.iter().map(MembershipView::from).collect(),
@@ -198,12 +202,7 @@ pub async fn add_member(
     let membership = written(
         state
             .store
-            .add_membership(
-                Some(actor.person_id()),
-                person.id,
-                team.id,
-                frontline_core::time::now(),
-            )
+            .add_membership(Some(actor.person_id()), person.id, team.id, state.now())
             .await?,
     );
     Ok((
@@ -236,12 +235,7 @@ pub async fn end_member(
     written(
         state
             .store
-            .end_membership(
-                Some(actor.person_id()),
-                person_id,
-                team.id,
-                frontline_core::time::now(),
-            )
+            .end_membership(Some(actor.person_id()), person_id, team.id, state.now())
             .await?,
     );
     Ok(crate::middleware::no_content())
@@ -263,7 +257,7 @@ pub async fn list_supports(
 ) -> Result<axum::Json<SupportPage>> {
     let team = load_team(&state, &actor, &raw, Action::ReadTeam).await?;
     let mut links = state.store.list_supports(Some(team.id)).await?;
-    links.retain(|s| current(query.history, s.to));
+    links.retain(|s| current(query.history, s.to, state.now()));
     links.sort_by_key(|s| (s.from, s.support_id));
     Ok(axum::Json(SupportPage {
         items: links.iter().map(SupportView::from).collect(),
@@ -291,12 +285,7 @@ pub async fn add_support(
     let link = written(
         state
             .store
-            .add_support(
-                Some(actor.person_id()),
-                person.id,
-                team.id,
-                frontline_core::time::now(),
-            )
+            .add_support(Some(actor.person_id()), person.id, team.id, state.now())
             .await?,
     );
     Ok((StatusCode::CREATED, axum::Json(SupportView::from(&link))))
@@ -325,12 +314,7 @@ pub async fn end_support(
     written(
         state
             .store
-            .end_support(
-                Some(actor.person_id()),
-                person_id,
-                team.id,
-                frontline_core::time::now(),
-            )
+            .end_support(Some(actor.person_id()), person_id, team.id, state.now())
             .await?,
     );
     Ok(crate::middleware::no_content())

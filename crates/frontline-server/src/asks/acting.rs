@@ -3,7 +3,7 @@
 //! change after (claim, answer, follow up, resolve, withdraw, reopen, rate).
 
 use frontline_core::ask::{Ask, AskChange, AskKind, FeelingWord, NewAskSpec, Urgency, parse_score};
-use frontline_core::{AskId, AskText, MessageBody, Role, Timestamp, time};
+use frontline_core::{AskId, AskText, MessageBody, Role, Timestamp};
 use frontline_store::{AskChanged, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -60,7 +60,7 @@ pub async fn raise(state: &AppState, actor: &Actor, body: RaiseBody) -> Result<A
     };
     let me = actor.person_id();
     let assignee_id = match body.to.as_deref().map(str::trim) {
-        None | Some("") | Some("my_support") => support_for(&*state.store, me, me, time::now())
+        None | Some("") | Some("my_support") => support_for(&*state.store, me, me, state.now())
             .await?
             .ok_or_else(|| {
                 AppError::field(
@@ -193,9 +193,9 @@ pub async fn act(state: &AppState, actor: &Actor, raw: &str, act: Act) -> Result
 }
 
 /// The start of the figures' window: `since`, or 90 days ago.
-pub fn figures_since(raw: Option<&str>) -> Result<Timestamp> {
+pub fn figures_since(raw: Option<&str>, now: Timestamp) -> Result<Timestamp> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(time::now() - jiff::SignedDuration::from_hours(90 * 24)),
+        None => Ok(now - jiff::SignedDuration::from_hours(90 * 24)),
         Some(raw) => parse_at("since", raw, DayEdge::Start),
     }
 }

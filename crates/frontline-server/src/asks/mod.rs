@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use frontline_core::ask::{Ask, AskChange, AskFigures, AskStatus, least_loaded};
 use frontline_core::org::history::OrgAsOf;
+use frontline_core::time::Clock;
 use frontline_core::{PersonId, Timestamp};
 use frontline_store::{AskFilter, Store, StoreError, StoreResult};
 use serde::Serialize;
@@ -117,10 +118,6 @@ pub async fn escalate_due(store: &dyn Store, now: Timestamp) -> StoreResult<usiz
     }
 }
 
-/// What time it is, for the sweep: the wall clock in the server, a clock driven by paused
-/// tokio time in tests.
-pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
-
 /// The sweep, running until stopped.
 pub struct Escalator {
     stop: tokio::sync::watch::Sender<bool>,
@@ -138,7 +135,7 @@ pub fn ensure_escalator(state: &crate::state::AppState) {
         Box::new(Escalator::start(
             state.store.clone(),
             state.config.ask_sweep_every,
-            Arc::new(frontline_core::time::now),
+            state.config.clock.clone(),
         ))
     });
 }
@@ -154,7 +151,7 @@ impl Escalator {
                     _ = tick.tick() => {}
                     _ = stopped.changed() => return,
                 }
-                match escalate_due(&*store, clock()).await {
+                match escalate_due(&*store, clock.now()).await {
                     Ok(0) => {}
                     Ok(moved) => tracing::info!(moved, "asks climbed the support chain"),
                     // The next tick tries again; nothing is lost, the asks are still due.

@@ -177,7 +177,7 @@ pub async fn issue_link(state: &AppState, actor: &Actor, raw: &str) -> Result<Ra
             case.status.as_str().replace('_', " ")
         )));
     }
-    Ok(link_for(&rating_key(state).await?, &case, time::now()))
+    Ok(link_for(&rating_key(state).await?, &case, state.now()))
 }
 
 /// The link of `case`, made at `now`.
@@ -197,7 +197,7 @@ pub fn link_for(key: &[u8], case: &Case, now: Timestamp) -> RatingLink {
 /// saying how to rate anyway.
 pub async fn link_case(state: &AppState, token: &str) -> Result<Case> {
     let key = rating_key(state).await?;
-    let case_id = match token::verify(&key, token, time::now()) {
+    let case_id = match token::verify(&key, token, state.now()) {
         Ok(case_id) => case_id,
         Err(LinkError::Forged) => {
             return Err(AppError::NotFound(
@@ -353,7 +353,7 @@ pub async fn my_answers(state: &AppState, actor: &Actor, limit: u32) -> Result<V
 
 /// This week's pulse answer of the person, if any.
 pub async fn this_weeks_pulse(state: &AppState, actor: &Actor) -> Result<Option<Feeling>> {
-    let week = Cadence::Weekly.period_at(time::now());
+    let week = Cadence::Weekly.period_at(state.now());
     Ok(state
         .store
         .list_feelings(

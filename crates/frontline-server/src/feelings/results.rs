@@ -8,7 +8,7 @@ use frontline_core::feeling::figures::{self, EmployeeAnswer, GroupFeelings, Mirr
 use frontline_core::feeling::{Emotion, Feeling, FeelingKind};
 use frontline_core::org::Membership;
 use frontline_core::standard_work::{Cadence, Period};
-use frontline_core::{OutcomeId, PersonId, TeamId, Timestamp, time};
+use frontline_core::{OutcomeId, PersonId, TeamId, Timestamp};
 use frontline_store::FeelingFilter;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -171,7 +171,7 @@ pub async fn mirror(
     team: Option<TeamId>,
 ) -> Result<Vec<Named<Mirror>>> {
     authz::require(actor, Action::ReadFeelings, &Resource::Org, "feelings")?;
-    let now = time::now();
+    let now = state.now();
     let current = Cadence::Weekly.period_at(now);
     let mut periods: Vec<Period> = Cadence::Weekly.previous_periods(now, weeks.saturating_sub(1));
     periods.reverse();
@@ -285,8 +285,11 @@ pub async fn heroes(
 }
 
 /// The window of a figures request (shared with the pages).
-pub fn window(since: Option<&str>, until: Option<&str>) -> Result<(Timestamp, Timestamp)> {
-    let now = time::now();
+pub fn window(
+    since: Option<&str>,
+    until: Option<&str>,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp)> {
     let until = match until.map(str::trim).filter(|s| !s.is_empty()) {
         None => now,
         Some(raw) => parse_at("until", raw, DayEdge::End)?,

@@ -168,6 +168,7 @@ pub async fn back_test(
     kind: &DecisionKind,
     candidate: &RuleVersion,
     days: u32,
+    now: frontline_core::Timestamp,
 ) -> Result<BackTest> {
     let schema = kind.schema();
     let expr = match &candidate.expression {
@@ -181,7 +182,7 @@ pub async fn back_test(
         }
         None => None,
     };
-    let since = time::from_millis(time::now().as_millisecond() - i64::from(days) * 86_400_000);
+    let since = time::from_millis(now.as_millisecond() - i64::from(days) * 86_400_000);
     let decisions = store
         .list_decisions(
             DecisionFilter {

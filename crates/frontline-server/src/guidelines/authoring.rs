@@ -100,7 +100,7 @@ pub async fn save_kind(
         description: description.trim().to_owned(),
         currency: currency.trim().to_owned(),
         facts,
-        updated_at: time::now(),
+        updated_at: state.now(),
     };
     kind.validate()?;
     guidelines::check_kind_change(&*state.store, &kind).await?;
@@ -326,7 +326,7 @@ pub async fn run_back_test(
     read(actor)?;
     let candidate = load_version(state, id, version).await?;
     let kind = load_kind(state, &candidate.kind).await?;
-    let result = guidelines::back_test(&*state.store, &kind, &candidate, days).await?;
+    let result = guidelines::back_test(&*state.store, &kind, &candidate, days, state.now()).await?;
     Ok((candidate, result))
 }
 
@@ -373,7 +373,7 @@ pub async fn rule_figures(
             ..RuleFilter::default()
         })
         .await?;
-    let since = time::from_millis(time::now().as_millisecond() - i64::from(days) * 86_400_000);
+    let since = time::from_millis(state.now().as_millisecond() - i64::from(days) * 86_400_000);
     let decisions = state
         .store
         .list_decisions(

@@ -198,6 +198,7 @@ pub async fn decide(
     ctx: &CaseContext,
     actor: PersonId,
     proposal: Proposal,
+    now: Timestamp,
 ) -> Result<Decided> {
     let kind = store
         .get_decision_kind(&proposal.kind)
@@ -210,7 +211,6 @@ pub async fn decide(
             other => other.into(),
         })?;
     let schema = kind.schema();
-    let now = time::now();
     let auto = auto_facts(store, ctx, now).await?;
     let facts = schema
         .facts(&proposal.facts, &auto)

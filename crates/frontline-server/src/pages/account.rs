@@ -8,7 +8,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use frontline_core::{PersonId, SessionId, TokenId, time};
+use frontline_core::{PersonId, SessionId, TokenId};
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, render, see_other, when};
@@ -52,7 +52,7 @@ pub async fn load(
     actor: &Actor,
     person_id: PersonId,
 ) -> Result<Credentials, AppError> {
-    let now = time::now();
+    let now = state.now();
     let tokens = state.store.list_tokens(person_id).await?;
     let sessions = state.store.list_sessions(person_id, now).await?;
     let current = actor.via.session_id();

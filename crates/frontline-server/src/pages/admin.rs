@@ -174,7 +174,7 @@ pub async fn person(
     Query(query): Query<AdminQuery>,
 ) -> PageResult {
     let person = load_person(&state, &viewer.actor, &raw, Action::UpdatePerson).await?;
-    let now = frontline_core::time::now();
+    let now = state.now();
     let teams = state.store.list_teams().await?;
     let name_of = |id: TeamId| {
         teams

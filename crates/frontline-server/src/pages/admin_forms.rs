@@ -182,11 +182,7 @@ async fn change_link(
     authz::require(&viewer.actor, action, &Resource::Team, "team")?;
     let person = load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
     let team = form_team(&form)?;
-    let (actor, now, store) = (
-        Some(viewer.actor.person_id()),
-        frontline_core::time::now(),
-        &state.store,
-    );
+    let (actor, now, store) = (Some(viewer.actor.person_id()), state.now(), &state.store);
     let done = match change {
         LinkChange::AddMembership => {
             store

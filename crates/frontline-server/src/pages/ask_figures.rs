@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use frontline_core::time;
 use serde::Deserialize;
 
 use super::asks::minutes;
@@ -91,8 +90,8 @@ pub async fn figures(
         &Resource::Org,
         "asks",
     )?;
-    let since = figures_since(query.since.as_deref())?;
-    let board = board(&*state.store, since, time::now()).await?;
+    let since = figures_since(query.since.as_deref(), state.now())?;
+    let board = board(&*state.store, since, state.now()).await?;
     let people = board
         .supporters
         .iter()

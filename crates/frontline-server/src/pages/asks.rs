@@ -8,8 +8,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use frontline_core::Role;
 use frontline_core::ask::{Ask, AskKind, AskStatus, Urgency};
-use frontline_core::{Role, time};
 use frontline_store::AskFilter;
 use serde::Deserialize;
 
@@ -98,7 +98,7 @@ pub(super) async fn rows(
     names: &mut Names,
     asks: &[Ask],
 ) -> Result<Vec<AskRow>, AppError> {
-    let now = time::now();
+    let now = state.now();
     let mut out = Vec::with_capacity(asks.len());
     for ask in asks {
         let (clock, late) = clock(ask, now);

@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 use askama::Template;
 use axum::extract::State;
 use frontline_core::org::in_force;
-use frontline_core::{Case, CaseStatus, TeamId, time};
+use frontline_core::{Case, CaseStatus, TeamId};
 use frontline_store::{CaseFilter, PageRequest};
 
 use super::layout::{Layout, PageResult, page};
@@ -78,7 +78,7 @@ pub fn needs_me_order(cases: &mut [Case]) {
 async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> {
     authz::require(&viewer.actor, Action::ListTeams, &Resource::Org, "cockpit")?;
     let me = viewer.actor.person_id();
-    let now = frontline_core::time::now();
+    let now = state.now();
     let mut names = Names::default();
 
     let mut mine = state
@@ -160,7 +160,7 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let work = load_work(&state, &viewer).await?;
     let me = viewer.actor.person_id();
-    let month_ago = time::now() - jiff::SignedDuration::from_hours(24 * 30);
+    let month_ago = state.now() - jiff::SignedDuration::from_hours(24 * 30);
     let praise = hero_rows(&state, &viewer, Some(me), Some(month_ago), 3).await?;
     let pulse_answered = !viewer.can(Action::AnswerPulse, &Resource::Org)
         || feelings::this_weeks_pulse(&state, &viewer.actor)

@@ -332,16 +332,24 @@ pub async fn decide(
         explanation: Some(explanation.trim().to_owned()).filter(|e| !e.is_empty()),
         dry_run,
     };
-    let error =
-        match guidelines::decide(&*state.store, &state.rules, &ctx, me, proposal(false)).await {
-            Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/cases/{}?kind={}&done=decided#decisions",
-                    case.number, key
-                )));
-            }
-            Err(error) => error,
-        };
+    let error = match guidelines::decide(
+        &*state.store,
+        &state.rules,
+        &ctx,
+        me,
+        proposal(false),
+        state.now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/cases/{}?kind={}&done=decided#decisions",
+                case.number, key
+            )));
+        }
+        Err(error) => error,
+    };
     let status = error.status();
     match error {
         AppError::DecisionRefused { evaluation, .. } => {
@@ -360,11 +368,17 @@ pub async fn decide(
         AppError::Invalid { ref errors, .. } if errors.iter().any(|e| e.field == "explanation") => {
             // The facts were fine: show the verdict again beside the refused explanation.
             attempt.explanation_error = Some(field_message(&error));
-            attempt.evaluation =
-                guidelines::decide(&*state.store, &state.rules, &ctx, me, proposal(true))
-                    .await
-                    .ok()
-                    .map(|d| d.evaluation);
+            attempt.evaluation = guidelines::decide(
+                &*state.store,
+                &state.rules,
+                &ctx,
+                me,
+                proposal(true),
+                state.now(),
+            )
+            .await
+            .ok()
+            .map(|d| d.evaluation);
         }
         AppError::Invalid { .. } => attempt.error = Some(field_message(&error)),
         other => return Err(other.into()),

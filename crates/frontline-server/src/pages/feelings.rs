@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use frontline_core::feeling::{Emotion, Feeling};
-use frontline_core::{Case, CaseStatus, time};
+use frontline_core::{Case, CaseStatus};
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, refusal_in_words, render, see_other, when};
@@ -447,7 +447,7 @@ async fn pulse_page(
     notice: Option<&'static str>,
     status: StatusCode,
 ) -> PageResult {
-    let week = frontline_core::Cadence::Weekly.period_at(time::now()).key;
+    let week = frontline_core::Cadence::Weekly.period_at(state.now()).key;
     let history: Vec<PulseRow> = feelings::my_answers(state, &viewer.actor, 100)
         .await?
         .iter()

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use frontline_core::standard_work::{Cadence, ItemStatus, Metric, PeriodStatus};
-use frontline_core::{Ledger, LedgerGoal, Person, Role, Timestamp, time};
+use frontline_core::{Ledger, LedgerGoal, Person, Role, Timestamp};
 use serde::Deserialize;
 
 use super::form::FormData;
@@ -251,7 +251,7 @@ pub async fn profile(
 ) -> PageResult {
     let person = load_staff(&state, &viewer.actor, &raw, Action::ReadLedger).await?;
     let mine = person.id == viewer.actor.person_id();
-    let now = time::now();
+    let now = state.now();
     let row = ledger_of(&*state.store, &person, state.config.ledger_goal, now).await?;
     let checklist = if person.role == Role::Support
         && viewer.can(
@@ -354,7 +354,7 @@ async fn standard_work_page(
         &Resource::Person { person_id: me.id },
         "standard work",
     )?;
-    let now = time::now();
+    let now = state.now();
     let checklist = checklist_of(&*state.store, me, now).await?;
     let row = ledger_of(&*state.store, me, state.config.ledger_goal, now).await?;
     render(

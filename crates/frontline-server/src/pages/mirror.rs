@@ -299,7 +299,7 @@ pub async fn show(
 ) -> PageResult {
     let (weeks, team) = mirror_params(query.weeks, query.team.as_deref())?;
     let mirrors = feelings::mirror(&state, &viewer.actor, weeks, team).await?;
-    let (since, until) = window(query.since.as_deref(), query.until.as_deref())?;
+    let (since, until) = window(query.since.as_deref(), query.until.as_deref(), state.now())?;
     let figures = feelings::figures_between(&state, &viewer.actor, since, until).await?;
     let teams = state
         .store

@@ -397,7 +397,7 @@ pub async fn show(
     viewer: Viewer,
     Query(query): Query<OrgQuery>,
 ) -> PageResult {
-    let now = frontline_core::time::now();
+    let now = state.now();
     let at = instant_or("as_of", query.as_of.as_deref(), now)?.min(now);
     let to = instant_or("to", query.to.as_deref(), at)?;
     let from = instant_or(
@@ -456,7 +456,7 @@ pub async fn chart_fragment(
     viewer: Viewer,
     Query(query): Query<ChartQuery>,
 ) -> PageResult {
-    let now = frontline_core::time::now();
+    let now = state.now();
     let at = instant_or("as_of", query.as_of.as_deref(), now)?.min(now);
     let history = load_history(&state, &viewer.actor).await?;
     page(&AsOfFragment {

@@ -44,7 +44,7 @@ async fn own_cases(state: &AppState, viewer: &Viewer) -> Result<Vec<CaseRow>, Ap
         .store
         .list_cases(filter, PageRequest::first(100))
         .await?;
-    let now = frontline_core::time::now();
+    let now = state.now();
     let mut names = Names::default();
     names
         .prefetch_customers_and_owners(state, &found.items)

@@ -10,8 +10,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use frontline_core::ProposalStatus;
 use frontline_core::proposal::Proposal;
-use frontline_core::{ProposalStatus, time};
 use serde::Deserialize;
 
 use super::form::FormData;
@@ -109,7 +109,7 @@ pub async fn show(
     )
     .await?;
     let mut names = Names::default();
-    let now = time::now();
+    let now = state.now();
     let mut rows = Vec::new();
     for summary in state.store.list_proposals(filter, LIST).await? {
         let p = &summary.proposal;

@@ -198,7 +198,7 @@ pub async fn show(
     viewer: Viewer,
     Query(query): Query<ScoreboardPageQuery>,
 ) -> PageResult {
-    let period = scoreboard::period(query.from.as_deref(), query.to.as_deref())?;
+    let period = scoreboard::period(query.from.as_deref(), query.to.as_deref(), state.now())?;
     let board = scoreboard::load(&state, &viewer.actor, period, "/search").await?;
     let day = |t: frontline_core::Timestamp| t.strftime("%Y-%m-%d").to_string();
     page(&ScoreboardPage {
@@ -238,7 +238,7 @@ pub async fn csv(
     viewer: Viewer,
     Query(query): Query<ScoreboardPageQuery>,
 ) -> PageResult {
-    let period = scoreboard::period(query.from.as_deref(), query.to.as_deref())?;
+    let period = scoreboard::period(query.from.as_deref(), query.to.as_deref(), state.now())?;
     let board = scoreboard::load(&state, &viewer.actor, period, "/search").await?;
     let (name, body) = scoreboard::csv_file(&board);
     Ok(crate::middleware::csv_download(&name, body))

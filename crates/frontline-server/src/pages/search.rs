@@ -153,7 +153,7 @@ pub async fn show(
             .store
             .list_cases(filter, PageRequest { after, limit })
             .await?;
-        let now = frontline_core::time::now();
+        let now = state.now();
         let mut names = Names::default();
         names
             .prefetch_customers_and_owners(&state, &found.items)

@@ -69,11 +69,7 @@ impl FromRequestParts<AppState> for Viewer {
             return Err(sign_in());
         };
         let session_hash = auth::hash_secret(&cookie);
-        let session = match state
-            .store
-            .get_session(&session_hash, frontline_core::time::now())
-            .await
-        {
+        let session = match state.store.get_session(&session_hash, state.now()).await {
             Ok(session) => session,
             Err(StoreError::NotFound { .. }) => return Err(sign_in()),
             Err(e) => return Err(e.into()),

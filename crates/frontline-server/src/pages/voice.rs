@@ -5,8 +5,8 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use frontline_core::Case;
 use frontline_core::themes::Trend;
-use frontline_core::{Case, time};
 use serde::Deserialize;
 
 use super::form::FormData;
@@ -47,7 +47,7 @@ pub async fn cockpit_alerts(
     if !viewer.can(Action::ReadMoodAlerts, &Resource::Org) {
         return Ok(None);
     }
-    let now = time::now();
+    let now = state.now();
     let alerts = voice::alerts(
         state,
         &viewer.actor,

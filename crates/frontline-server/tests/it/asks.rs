@@ -373,8 +373,9 @@ async fn the_background_sweep_moves_asks_as_time_passes() {
 
     let start = time::now();
     let started = tokio::time::Instant::now();
-    let clock: frontline_server::asks::Clock =
-        Arc::new(move || start + jiff::SignedDuration::try_from(started.elapsed()).unwrap());
+    let clock = time::Clock::from_fn(move || {
+        start + jiff::SignedDuration::try_from(started.elapsed()).unwrap()
+    });
     let ask = store
         .raise_ask(
             NewAskSpec {

@@ -273,13 +273,13 @@ fn tick_path(person: &User, item: &str) -> String {
 
 #[tokio::test]
 async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
-    // Periods are real ISO weeks: start clear of Monday 00:00 UTC, so the whole test runs
-    // inside one week (at most one minute's wait, once a week).
-    let soon = time::now() + SignedDuration::from_secs(60);
-    if Cadence::Weekly.period_at(soon).key != Cadence::Weekly.period_at(time::now()).key {
-        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
-    }
-    let app = TestApp::spawn().await;
+    // Periods are real ISO weeks: the server and the store read a clock standing at noon on
+    // the Wednesday of next week (after the fixtures' real-time memberships began), so the
+    // test never straddles a Monday, and moving the clock a week on starts a new period.
+    let next_week = Cadence::Weekly.period_at(time::now() + SignedDuration::from_hours(7 * 24));
+    let wednesday_noon = next_week.start + SignedDuration::from_hours(2 * 24 + 12);
+    let (clock, hand) = time::Clock::manual(wednesday_noon);
+    let app = TestApp::spawn_with_clock(clock).await;
     let org = app.seed().await;
     let walk = add(
         &app,
@@ -311,14 +311,21 @@ async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
     // Two public replies now prove the second item; nothing is ticked by hand for it.
     let case = app.case_for(&org, org.carol.person.id, "Late parcel").await;
     for body in ["Looking into it.", "It ships today."] {
-        app.add_message(&org.sue.token, &case, &json!({ "body": body }))
+        let added = app
+            .add_message(&org.sue.token, &case, &json!({ "body": body }))
             .await;
+        assert_eq!(
+            added.status(),
+            StatusCode::CREATED,
+            "{}",
+            added.text().await.unwrap()
+        );
     }
     let ticked = app
         .put(&tick_path(&org.sue, &walk_id), &org.sue.token, &json!({}))
         .await;
     assert_eq!(ticked.status(), StatusCode::OK);
-    let week = Cadence::Weekly.period_at(time::now()).key;
+    let week = next_week.key.clone();
     assert_eq!(json(ticked).await["period"], week);
     let again = app
         .put(&tick_path(&org.sue, &walk_id), &org.sue.token, &json!({}))
@@ -341,7 +348,7 @@ async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
         .await,
     )
     .await;
-    assert_eq!(list["done"], 2);
+    assert_eq!(list["done"], 2, "{list:#}");
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["item"]["id"], walk_id.as_str());
@@ -403,7 +410,24 @@ async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
         .await,
     )
     .await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["current"]["done"], true);
+
+    // A week on, the replies item starts again from nothing.
+    hand.advance(SignedDuration::from_hours(7 * 24));
+    let list = json(
+        app.get(
+            &format!("/api/v1/people/{}/standard-work", org.sue.id()),
+            &org.sue.token,
+        )
+        .await,
+    )
+    .await;
+    let current = &list["items"][0]["current"];
+    assert_ne!(current["period"]["key"], week.as_str());
+    assert_eq!(current["value"], 0);
+    assert_eq!(current["done"], false);
 }
 
 #[tokio::test]

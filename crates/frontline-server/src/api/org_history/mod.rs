@@ -53,7 +53,7 @@ pub async fn org_as_of(
     actor: Actor,
     Query(query): Query<AsOfQuery>,
 ) -> Result<axum::Json<OrgView>> {
-    let at = instant_or("as_of", query.as_of.as_deref(), frontline_core::time::now())?;
+    let at = instant_or("as_of", query.as_of.as_deref(), state.now())?;
     let history = load_history(&state, &actor).await?;
     Ok(axum::Json(OrgView::from(&history.as_of(at))))
 }
@@ -95,7 +95,7 @@ pub async fn org_diff(
         ));
     };
     let from = parse_instant("from", raw_from)?;
-    let to = instant_or("to", query.to.as_deref(), frontline_core::time::now())?;
+    let to = instant_or("to", query.to.as_deref(), state.now())?;
     let history = load_history(&state, &actor).await?;
     Ok(axum::Json(DiffView::from(&history.diff(from, to))))
 }
@@ -116,7 +116,7 @@ pub async fn org_timeline(
     actor: Actor,
     Query(query): Query<RangeQuery>,
 ) -> Result<axum::Json<TimelineView>> {
-    let now = frontline_core::time::now();
+    let now = state.now();
     let to = instant_or("to", query.to.as_deref(), now)?;
     let from = match query.from.as_deref().filter(|r| !r.trim().is_empty()) {
         Some(raw) => Some(parse_instant("from", raw)?),
@@ -184,7 +184,7 @@ pub async fn retire_team(
     let what = format!("team {raw}");
     let id = team_id(&raw)?;
     authz::require(&actor, Action::RetireTeam, &Resource::Team, &what)?;
-    let at = instant_or("at", body.at.as_deref(), frontline_core::time::now())?;
+    let at = instant_or("at", body.at.as_deref(), state.now())?;
     let team = written(
         state
             .store
