@@ -1,5 +1,5 @@
 //! Building a filtered read: clauses whose `?#` becomes the next numbered parameter, and the
-//! keyset tail every newest-first list ends with, written once for all the readers.
+//! keyset tails the paged lists end with, written once for all the readers.
 
 use rusqlite::types::Value;
 
@@ -38,6 +38,16 @@ impl Query {
         }
         self.sql += &format!(" ORDER BY {column} DESC, {id} DESC LIMIT {limit}");
     }
+
+    /// Highest `column` first, strictly below `below` (the last value of the previous page),
+    /// at most `limit` rows: for a list paged by one unique column, such as the case number,
+    /// which needs no tie-break.
+    pub fn highest_first(&mut self, column: &str, below: Option<i64>, limit: u32) {
+        if let Some(below) = below {
+            self.and(&format!(" AND {column} < ?#"), below.into());
+        }
+        self.sql += &format!(" ORDER BY {column} DESC LIMIT {limit}");
+    }
 }
 
 #[cfg(test)]
@@ -71,6 +81,25 @@ mod tests {
                 .ends_with(" AND a = ?1 ORDER BY m.created_at DESC, m.id DESC LIMIT 5"),
             "{}",
             q.sql
+        );
+    }
+
+    #[test]
+    fn a_list_paged_by_number_continues_below_the_last_one() {
+        let mut q = query();
+        q.highest_first("c.number", Some(1042), 51);
+        assert!(
+            q.sql
+                .ends_with(" AND a = ?1 AND c.number < ?2 ORDER BY c.number DESC LIMIT 51"),
+            "{}",
+            q.sql
+        );
+        let mut first = query();
+        first.highest_first("c.number", None, 51);
+        assert!(
+            first
+                .sql
+                .ends_with(" AND a = ?1 ORDER BY c.number DESC LIMIT 51")
         );
     }
 }
