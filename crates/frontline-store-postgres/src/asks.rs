@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::PgStore;
 use crate::error::classify;
 use crate::guidelines::from_jsonb;
+use crate::query::newest_first;
 use crate::rows::{self, PERSON_COLUMNS, get, get_opt_time, get_time, opt_to_db, parse, to_db};
 
 pub(crate) const ASK_COLUMNS: &str = "id, asker_id, kind, urgency, text, case_id, assignee_id, \
@@ -258,17 +259,12 @@ impl PgStore {
         if let Some(since) = filter.since {
             query.push(" AND created_at >= ").push_bind(to_db(since));
         }
-        if let Some((at, id)) = filter.before {
-            query
-                .push(" AND (created_at, id) < (")
-                .push_bind(to_db(at))
-                .push(", ")
-                .push_bind(id.0)
-                .push(")");
-        }
-        query.push(format_args!(
-            " ORDER BY created_at DESC, id DESC LIMIT {limit}"
-        ));
+        newest_first(
+            &mut query,
+            "created_at",
+            filter.before.map(|(at, id)| (to_db(at), id.0)),
+            limit,
+        );
         query
             .build()
             .fetch_all(&self.pool)

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::classify;
+use crate::query::newest_first;
 use crate::rows::{get, get_time, parse, to_db};
 
 const COLUMNS: &str = "id, kind, source, person_id, case_id, team_id, outcome_id, owner_id, \
@@ -181,17 +182,12 @@ impl PgStore {
         if let Some(until) = filter.until {
             query.push(" AND created_at < ").push_bind(to_db(until));
         }
-        if let Some((at, id)) = filter.before {
-            query
-                .push(" AND (created_at, id) < (")
-                .push_bind(to_db(at))
-                .push(", ")
-                .push_bind(id.0)
-                .push(")");
-        }
-        query.push(format_args!(
-            " ORDER BY created_at DESC, id DESC LIMIT {limit}"
-        ));
+        newest_first(
+            &mut query,
+            "created_at",
+            filter.before.map(|(at, id)| (to_db(at), id.0)),
+            limit,
+        );
         query
             .build()
             .fetch_all(&self.pool)

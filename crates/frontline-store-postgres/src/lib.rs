@@ -10,10 +10,10 @@
 //! Modules: `migrate` (schema versions), `rows` (type mapping), `error` (classification),
 //! `events` (the log and commits), `doorbell` (LISTEN task), `people`, `org` (teams,
 //! memberships, supports), `outcomes`, `cases` (case writes and routing), `idempotency`,
-//! `queue` (load bookkeeping, candidate locking, refilling freed slots), `reads` (case and
-//! message queries), `webhooks` (subscriptions and delivery attempts), `guidelines` (customer
-//! profiles, decision kinds, rule versions, decisions and reviews), `export`, `store` (the
-//! trait impl, forwarding to the others).
+//! `query` (the newest-first keyset tail), `queue` (load bookkeeping, candidate locking,
+//! refilling freed slots), `reads` (case and message queries), `webhooks` (subscriptions and
+//! delivery attempts), `guidelines` (customer profiles, decision kinds, rule versions,
+//! decisions and reviews), `export`, `store` (the trait impl, forwarding to the others).
 
 mod asks;
 mod cases;
@@ -32,6 +32,7 @@ mod org;
 mod outcomes;
 mod people;
 mod proposals;
+mod query;
 mod queue;
 mod reads;
 mod rows;

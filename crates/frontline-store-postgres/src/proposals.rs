@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{classify, corrupt};
+use crate::query::newest_first;
 use crate::rows::{
     self, CASE_COLUMNS, MESSAGE_COLUMNS, get, get_opt_time, get_time, get_u32, parse, to_db,
 };
@@ -482,17 +483,12 @@ impl PgStore {
                 .push_bind(id.0)
                 .push(")");
         }
-        if let Some((at, id)) = filter.before {
-            query
-                .push(" AND (created_at, id) < (")
-                .push_bind(to_db(at))
-                .push(", ")
-                .push_bind(id.0)
-                .push(")");
-        }
-        query.push(format_args!(
-            " ORDER BY created_at DESC, id DESC LIMIT {limit}"
-        ));
+        newest_first(
+            &mut query,
+            "created_at",
+            filter.before.map(|(at, id)| (to_db(at), id.0)),
+            limit,
+        );
         let mut conn = self.pool.acquire().await.map_err(classify)?;
         let rows = query
             .build()

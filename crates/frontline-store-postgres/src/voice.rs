@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::{classify, corrupt};
+use crate::query::newest_first;
 use crate::rows::{get, get_opt_time, get_time, opt_to_db, parse, to_db};
 
 /// Score `message` (just inserted) if a customer wrote it, store the score and any alert on
@@ -178,9 +179,7 @@ impl PgStore {
             }
             query.push(")");
         }
-        query.push(format_args!(
-            " ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}"
-        ));
+        newest_first(&mut query, "m.created_at", None, limit);
         query
             .build()
             .fetch_all(&self.pool)

@@ -9,9 +9,9 @@ use frontline_store::{
     CustomerProfile, NewRuleVersion, RuleFilter, RuleVersion, StoreError, StoreResult, Written,
     decision_kind_event,
 };
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use crate::query::Query;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
 
@@ -231,24 +231,23 @@ pub(crate) fn rule(conn: &Connection, rule_id: RuleId, version: u32) -> StoreRes
 
 /// Versions by rule (rule ids are UUIDv7, so the oldest rule first), then version.
 pub(crate) fn rules(conn: &Connection, filter: &RuleFilter) -> StoreResult<Vec<RuleVersion>> {
-    let mut sql = format!("SELECT {RULE_COLUMNS} FROM rule_versions WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
+    let mut q = Query::new(format!(
+        "SELECT {RULE_COLUMNS} FROM rule_versions WHERE 1 = 1"
+    ));
     if let Some(kind) = &filter.kind {
-        args.push(kind.as_str().to_owned().into());
-        sql += &format!(" AND kind = ?{}", args.len());
+        q.and(" AND kind = ?#", kind.as_str().to_owned().into());
     }
     if let Some(status) = filter.status {
         // A closed enum's own text: safe to inline, and it lets the planner see the value.
-        sql += &format!(" AND status = '{}'", status.as_str());
+        q.sql += &format!(" AND status = '{}'", status.as_str());
     }
     if let Some(rule_id) = filter.rule_id {
-        args.push(rule_id.to_string().into());
-        sql += &format!(" AND rule_id = ?{}", args.len());
+        q.and(" AND rule_id = ?#", rule_id.to_string().into());
     }
-    sql += " ORDER BY rule_id, version";
-    let mut stmt = conn.prepare_cached(&sql).db()?;
+    q.sql += " ORDER BY rule_id, version";
+    let mut stmt = conn.prepare_cached(&q.sql).db()?;
     let found = stmt
-        .query_map(params_from_iter(args), rule_row)
+        .query_map(params_from_iter(q.args), rule_row)
         .db()?
         .collect::<Result<_, _>>()
         .db()?;

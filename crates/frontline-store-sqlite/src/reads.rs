@@ -8,9 +8,9 @@ use frontline_core::{
 use frontline_store::{
     CaseFilter, EventFilter, Page, PageRequest, PeopleFilter, StoreError, StoreResult, case_label,
 };
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use crate::query::Query;
 use crate::rows::{
     self, CASE_COLUMNS, Db, EVENT_COLUMNS, MESSAGE_COLUMNS, OUTCOME_COLUMNS, PERSON_COLUMNS,
 };
@@ -105,38 +105,35 @@ pub(crate) fn list_people(
     filter: &PeopleFilter,
     page: &PageRequest<PersonId>,
 ) -> StoreResult<Page<Person>> {
-    let mut sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
+    let mut q = Query::new(format!("SELECT {PERSON_COLUMNS} FROM people WHERE 1 = 1"));
     if let Some(role) = filter.role {
-        args.push(role.as_str().to_owned().into());
-        sql += &format!(" AND role = ?{}", args.len());
+        q.and(" AND role = ?#", role.as_str().to_owned().into());
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
-        args.push(like_pattern(text.trim()).into());
-        sql += &format!(
-            " AND (name LIKE ?{0} ESCAPE '\\' OR email LIKE ?{0} ESCAPE '\\')",
-            args.len()
+        q.and(
+            " AND (name LIKE ?# ESCAPE '\\' OR email LIKE ?# ESCAPE '\\')",
+            like_pattern(text.trim()).into(),
         );
     }
     if let Some(after) = page.after {
-        args.push(after.to_string().into());
-        sql += &format!(" AND id > ?{}", args.len());
+        q.and(" AND id > ?#", after.to_string().into());
     }
     let limit = page.clamped_limit();
-    sql += &format!(" ORDER BY id LIMIT {}", limit + 1);
-    paged(conn, &sql, args, limit, rows::person)
+    q.sql += &format!(" ORDER BY id LIMIT {}", limit + 1);
+    paged(conn, q, limit, rows::person)
 }
 
+/// Runs `q`, which asks for one row more than `limit`: that row only says another page
+/// follows.
 fn paged<T>(
     conn: &Connection,
-    sql: &str,
-    args: Vec<Value>,
+    q: Query,
     limit: u32,
     map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> StoreResult<Page<T>> {
-    let mut stmt = conn.prepare_cached(sql).db()?;
+    let mut stmt = conn.prepare_cached(&q.sql).db()?;
     let mut items = stmt
-        .query_map(params_from_iter(args), map)
+        .query_map(params_from_iter(q.args), map)
         .db()?
         .collect::<Result<Vec<_>, _>>()
         .db()?;
@@ -277,12 +274,7 @@ pub(crate) fn list_cases(
     filter: &CaseFilter,
     page: &PageRequest<CaseNumber>,
 ) -> StoreResult<Page<Case>> {
-    let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE 1 = 1");
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        *sql += &clause.replace("?#", &format!("?{}", args.len()));
-    };
+    let mut q = Query::new(format!("SELECT {CASE_COLUMNS} FROM cases c WHERE 1 = 1"));
     if !filter.statuses.is_empty() {
         let list = filter
             .statuses
@@ -290,22 +282,22 @@ pub(crate) fn list_cases(
             .map(|s| format!("'{}'", s.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
-        sql += &format!(" AND c.status IN ({list})");
+        q.sql += &format!(" AND c.status IN ({list})");
     }
     if let Some(id) = filter.outcome_id {
-        arg(&mut sql, " AND c.outcome_id = ?#", id.to_string().into());
+        q.and(" AND c.outcome_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.team_id {
-        arg(&mut sql, " AND c.team_id = ?#", id.to_string().into());
+        q.and(" AND c.team_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.owner_id {
-        arg(&mut sql, " AND c.owner_id = ?#", id.to_string().into());
+        q.and(" AND c.owner_id = ?#", id.to_string().into());
     }
     if filter.unassigned {
-        sql += " AND c.owner_id IS NULL";
+        q.sql += " AND c.owner_id IS NULL";
     }
     if let Some(id) = filter.customer_id {
-        arg(&mut sql, " AND c.customer_id = ?#", id.to_string().into());
+        q.and(" AND c.customer_id = ?#", id.to_string().into());
     }
     if let Some(text) = filter
         .text
@@ -314,34 +306,32 @@ pub(crate) fn list_cases(
         .filter(|t| !t.is_empty())
     {
         let number = text.parse::<CaseNumber>().map(|n| n.0).unwrap_or(-1);
-        arg(&mut sql, " AND (c.number = ?#", number.into());
-        arg(
-            &mut sql,
+        q.and(" AND (c.number = ?#", number.into());
+        q.and(
             " OR c.subject LIKE ?# ESCAPE '\\' OR c.customer_id IN \
              (SELECT id FROM people WHERE email LIKE ?# ESCAPE '\\' OR name LIKE ?# ESCAPE '\\'))",
             like_pattern(text).into(),
         );
     }
     if let Some(at) = filter.created_from {
-        arg(&mut sql, " AND c.created_at >= ?#", rows::ms(at).into());
+        q.and(" AND c.created_at >= ?#", rows::ms(at).into());
     }
     if let Some(at) = filter.created_before {
-        arg(&mut sql, " AND c.created_at < ?#", rows::ms(at).into());
+        q.and(" AND c.created_at < ?#", rows::ms(at).into());
     }
     if let Some(at) = filter.resolved_from {
-        arg(&mut sql, " AND c.resolved_at >= ?#", rows::ms(at).into());
+        q.and(" AND c.resolved_at >= ?#", rows::ms(at).into());
     }
     if let Some(at) = filter.resolved_before {
-        arg(&mut sql, " AND c.resolved_at < ?#", rows::ms(at).into());
+        q.and(" AND c.resolved_at < ?#", rows::ms(at).into());
     }
     match filter.resolved {
-        Some(true) => sql += " AND c.resolved_at IS NOT NULL",
-        Some(false) => sql += " AND c.resolved_at IS NULL",
+        Some(true) => q.sql += " AND c.resolved_at IS NOT NULL",
+        Some(false) => q.sql += " AND c.resolved_at IS NULL",
         None => {}
     }
     if let Some(achieved) = filter.achieved {
-        arg(
-            &mut sql,
+        q.and(
             " AND c.outcome_achieved = ?#",
             achieved.as_str().to_owned().into(),
         );
@@ -349,24 +339,20 @@ pub(crate) fn list_cases(
     if let Some(over) = filter.over_target {
         // The same comparison as `frontline_core::scoreboard::over_target`, in milliseconds.
         let op = if over { ">" } else { "<=" };
-        sql += &format!(
+        q.sql += &format!(
             " AND c.resolved_at IS NOT NULL AND c.resolved_at - c.created_at {op} \
              (SELECT o.target_minutes * 60000 FROM outcomes o WHERE o.id = c.outcome_id)"
         );
     }
     if let Some(kind) = filter.feeling {
-        arg(
-            &mut sql,
+        q.and(
             " AND EXISTS (SELECT 1 FROM feelings f WHERE f.case_id = c.id AND f.kind = ?#)",
             kind.as_str().to_owned().into(),
         );
     }
-    if let Some(after) = page.after {
-        arg(&mut sql, " AND c.number < ?#", after.0.into());
-    }
     let limit = page.clamped_limit();
-    sql += &format!(" ORDER BY c.number DESC LIMIT {}", limit + 1);
-    paged(conn, &sql, args, limit, rows::case)
+    q.highest_first("c.number", page.after.map(|n| n.0), limit + 1);
+    paged(conn, q, limit, rows::case)
 }
 
 pub(crate) fn messages(
@@ -409,15 +395,13 @@ pub(crate) fn events_after(
     limit: u32,
     filter: &EventFilter,
 ) -> StoreResult<Vec<Event>> {
-    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1");
-    let mut args: Vec<Value> = vec![after.into()];
+    let mut q = Query::new(format!("SELECT {EVENT_COLUMNS} FROM events WHERE"));
+    q.and(" seq > ?#", after.into());
     if let Some(customer) = filter.visible_to_customer {
-        args.push(customer.to_string().into());
-        sql += &format!(" AND customer_id = ?{}", args.len());
+        q.and(" AND customer_id = ?#", customer.to_string().into());
     }
     if let Some(case_id) = filter.case_id {
-        args.push(case_id.to_string().into());
-        sql += &format!(" AND case_id = ?{}", args.len());
+        q.and(" AND case_id = ?#", case_id.to_string().into());
     }
     if !filter.kinds.is_empty() {
         let list = filter
@@ -426,12 +410,12 @@ pub(crate) fn events_after(
             .map(|k| format!("'{}'", k.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
-        sql += &format!(" AND kind IN ({list})");
+        q.sql += &format!(" AND kind IN ({list})");
     }
-    sql += &format!(" ORDER BY seq LIMIT {limit}");
-    let mut stmt = conn.prepare_cached(&sql).db()?;
+    q.sql += &format!(" ORDER BY seq LIMIT {limit}");
+    let mut stmt = conn.prepare_cached(&q.sql).db()?;
     let events = stmt
-        .query_map(params_from_iter(args), rows::event)
+        .query_map(params_from_iter(q.args), rows::event)
         .db()?
         .collect::<Result<_, _>>()
         .db()?;

@@ -8,9 +8,9 @@ use frontline_core::{Case, CaseId, Message, MessageId, PersonId, Role, Timestamp
 use frontline_store::{
     MessageMood, MoodAlertFilter, MoodAlertItem, StoreError, StoreResult, VoiceFilter, Written,
 };
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use crate::query::Query;
 use crate::reads;
 use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
@@ -85,42 +85,37 @@ pub(crate) fn list_alerts(
     filter: &MoodAlertFilter,
     limit: u32,
 ) -> StoreResult<Vec<MoodAlertItem>> {
-    let mut sql = format!(
+    let mut q = Query::new(format!(
         "SELECT {ALERT_COLUMNS} FROM messages m JOIN cases c ON c.id = m.case_id
          WHERE m.mood_alert IS NOT NULL"
-    );
-    let mut args: Vec<Value> = Vec::new();
-    let mut arg = |sql: &mut String, clause: &str, value: Value| {
-        args.push(value);
-        *sql += &clause.replace("?#", &format!("?{}", args.len()));
-    };
+    ));
     if filter.unacknowledged_only {
-        sql += " AND m.mood_acknowledged_at IS NULL";
+        q.sql += " AND m.mood_acknowledged_at IS NULL";
     }
     if let Some(id) = filter.case_id {
-        arg(&mut sql, " AND m.case_id = ?#", id.to_string().into());
+        q.and(" AND m.case_id = ?#", id.to_string().into());
     }
     if let Some(id) = filter.message_id {
-        arg(&mut sql, " AND m.id = ?#", id.to_string().into());
+        q.and(" AND m.id = ?#", id.to_string().into());
     }
     if let Some(since) = filter.since {
-        arg(&mut sql, " AND m.created_at >= ?#", ms(since).into());
+        q.and(" AND m.created_at >= ?#", ms(since).into());
     }
     if filter.owner_id.is_some() || !filter.team_ids.is_empty() {
-        sql += " AND (0";
+        q.sql += " AND (0";
         if let Some(owner) = filter.owner_id {
-            arg(&mut sql, " OR c.owner_id = ?#", owner.to_string().into());
+            q.and(" OR c.owner_id = ?#", owner.to_string().into());
         }
         for team in &filter.team_ids {
-            arg(&mut sql, " OR c.team_id = ?#", team.to_string().into());
+            q.and(" OR c.team_id = ?#", team.to_string().into());
         }
-        sql += ")";
+        q.sql += ")";
     }
-    sql += &format!(" ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}");
+    q.newest_first("m.created_at", None, limit);
     let found = conn
-        .prepare_cached(&sql)
+        .prepare_cached(&q.sql)
         .db()?
-        .query_map(params_from_iter(args), alert_row)
+        .query_map(params_from_iter(q.args), alert_row)
         .db()?
         .collect::<Result<_, _>>()
         .db()?;

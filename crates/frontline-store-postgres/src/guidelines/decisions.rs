@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::from_jsonb;
 use crate::PgStore;
 use crate::error::{classify, corrupt};
+use crate::query::newest_first;
 use crate::rows::{get, get_opt_time, get_time, opt_to_db, parse, to_db};
 
 pub(super) const DECISION_COLUMNS: &str = "id, case_id, customer_id, kind, actor_id, facts, \
@@ -241,17 +242,12 @@ impl PgStore {
         if let Some(since) = filter.since {
             query.push(" AND decided_at >= ").push_bind(to_db(since));
         }
-        if let Some((at, id)) = filter.before {
-            query
-                .push(" AND (decided_at, id) < (")
-                .push_bind(to_db(at))
-                .push(", ")
-                .push_bind(id.0)
-                .push(")");
-        }
-        query
-            .push(" ORDER BY decided_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(limit));
+        newest_first(
+            &mut query,
+            "decided_at",
+            filter.before.map(|(at, id)| (to_db(at), id.0)),
+            limit,
+        );
         query
             .build()
             .fetch_all(&self.pool)
