@@ -267,6 +267,18 @@ async fn add(app: &TestApp, by: &User, person: &User, body: Value) -> reqwest::R
     .await
 }
 
+/// `person`'s standard-work checklist as `by` reads it.
+async fn checklist(app: &TestApp, person: &User, by: &User) -> Value {
+    json(
+        app.get(
+            &format!("/api/v1/people/{}/standard-work", person.id()),
+            &by.token,
+        )
+        .await,
+    )
+    .await
+}
+
 fn tick_path(person: &User, item: &str) -> String {
     format!("/api/v1/people/{}/standard-work/{item}/tick", person.id())
 }
@@ -340,14 +352,7 @@ async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
         .await;
     assert_eq!(proven.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let list = json(
-        app.get(
-            &format!("/api/v1/people/{}/standard-work", org.sue.id()),
-            &org.ann.token,
-        )
-        .await,
-    )
-    .await;
+    let list = checklist(&app, &org.sue, &org.ann).await;
     assert_eq!(list["done"], 2, "{list:#}");
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -402,28 +407,14 @@ async fn standard_work_is_ticked_by_its_owner_and_proven_by_activity() {
         app.post(&retire, &org.sue.token, &json!({})).await.status(),
         StatusCode::CONFLICT
     );
-    let list = json(
-        app.get(
-            &format!("/api/v1/people/{}/standard-work", org.sue.id()),
-            &org.sue.token,
-        )
-        .await,
-    )
-    .await;
+    let list = checklist(&app, &org.sue, &org.sue).await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["current"]["done"], true);
 
     // A week on, the replies item starts again from nothing.
     hand.advance(SignedDuration::from_hours(7 * 24));
-    let list = json(
-        app.get(
-            &format!("/api/v1/people/{}/standard-work", org.sue.id()),
-            &org.sue.token,
-        )
-        .await,
-    )
-    .await;
+    let list = checklist(&app, &org.sue, &org.sue).await;
     let current = &list["items"][0]["current"];
     assert_ne!(current["period"]["key"], week.as_str());
     assert_eq!(current["value"], 0);
@@ -555,14 +546,7 @@ async fn the_checklist_shows_the_completion_of_earlier_periods() {
             .await
             .unwrap();
     }
-    let list = json(
-        app.get(
-            &format!("/api/v1/people/{}/standard-work", org.sue.id()),
-            &org.sue.token,
-        )
-        .await,
-    )
-    .await;
+    let list = checklist(&app, &org.sue, &org.sue).await;
     let status = &list["items"][0];
     assert_eq!(status["current"]["done"], false);
     let history: Vec<bool> = status["history"]
