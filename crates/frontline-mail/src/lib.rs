@@ -12,11 +12,15 @@
 #![forbid(unsafe_code)]
 
 mod junk;
+mod outbound;
 mod parse;
+mod smtp;
 mod thread;
 mod trim;
 
 pub use junk::{Kind, classify};
+pub use outbound::{BuildError, Outgoing, Purpose, build};
 pub use parse::{Attachment, Inbound, Limits, Unreadable, parse};
+pub use smtp::{Security, SendError, Smtp, SmtpConfig};
 pub use thread::{case_from_plus_address, case_from_subject, message_id_for, reply_subject};
 pub use trim::{REPLY_ABOVE, trim_reply};
