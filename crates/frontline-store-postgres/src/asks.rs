@@ -3,7 +3,7 @@
 //! so two nodes escalating or two support employees claiming at once serialise.
 
 use frontline_core::ask::{Ask, AskChange, AskFeeling, AskMessage, FeelingWord, NewAskSpec};
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{AskId, AskText, CaseId, MessageBody, MessageId, Person, PersonId, Timestamp};
 use frontline_store::{AskChanged, AskFilter, StoreError, StoreResult, Written, check_ask_people};
 use sqlx::postgres::{PgConnection, PgRow};
@@ -147,7 +147,7 @@ impl PgStore {
         let asker = person(&mut tx, spec.asker_id).await?;
         let assignee = person(&mut tx, spec.assignee_id).await?;
         check_ask_people(&asker, &assignee)?;
-        let (ask, event) = Ask::raise(spec, at.map_or_else(now, truncate));
+        let (ask, event) = Ask::raise(spec, at.map_or_else(|| self.clock.now(), truncate));
         // An unknown case fails its foreign key: `NotFound` for the case.
         upsert_ask(&mut tx, &ask).await?;
         let events = self.finish(tx, vec![event]).await?;
@@ -180,7 +180,8 @@ impl PgStore {
             let to = person(&mut tx, *to).await?;
             check_ask_people(&asker, &to)?;
         }
-        let effects = current.apply(actor, change, at.map_or_else(now, truncate))?;
+        let effects =
+            current.apply(actor, change, at.map_or_else(|| self.clock.now(), truncate))?;
         upsert_ask(&mut tx, &effects.ask).await?;
         if let Some(message) = &effects.message {
             insert_message(&mut tx, message).await?;

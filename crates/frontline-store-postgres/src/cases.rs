@@ -8,7 +8,7 @@
 
 use frontline_core::case::{Case, CaseDraft};
 use frontline_core::routing::{self, Route};
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{
     CaseId, CaseNumber, CaseStatus, Message, MessageId, OutcomeAchieved, PersonId, Role, Tags,
     TeamId, ValueError,
@@ -75,7 +75,7 @@ impl PgStore {
             .map_err(classify)?;
 
         // Stored to the millisecond, so the value returned must be too.
-        let at = new.created_at.map_or_else(now, truncate);
+        let at = new.created_at.map_or_else(|| self.clock.now(), truncate);
         let draft = CaseDraft {
             customer_id: new.customer_id,
             outcome_id: new.outcome_id,
@@ -92,7 +92,7 @@ impl PgStore {
         effects
             .events
             .extend(crate::voice::read_mood(&mut tx, &case, &message, role).await?);
-        apply_load(&mut tx, &effects.load, Some(now())).await?;
+        apply_load(&mut tx, &effects.load, Some(self.clock.now())).await?;
         let events = append(&mut tx, &self.channel, self.clock.now(), effects.events).await?;
         if let Some(key) = &new.idempotency_key {
             remember(&mut tx, actor, key, message.id, &events).await?;
@@ -114,7 +114,7 @@ impl PgStore {
     ) -> StoreResult<Written<Case>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let mut case = lock_case(&mut tx, id).await?;
-        let at = now();
+        let at = self.clock.now();
         let effects = case.change_status(to, actor, at)?;
         write_case(&mut tx, &case).await?;
         let events = apply_effects(&mut tx, effects, at, None, &case).await?;
@@ -162,7 +162,7 @@ impl PgStore {
         }
         lock_people(&mut tx, &people).await?;
 
-        let at = now();
+        let at = self.clock.now();
         let effects = case.assign(owner, None, actor, at)?;
         write_case(&mut tx, &case).await?;
         let mut events = apply_effects(&mut tx, effects, at, Some(at), &case).await?;
@@ -197,7 +197,7 @@ impl PgStore {
     ) -> StoreResult<Written<Case>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let mut case = lock_case(&mut tx, id).await?;
-        let at = now();
+        let at = self.clock.now();
         let effects = case.set_outcome_achieved(value, actor, at)?;
         write_case(&mut tx, &case).await?;
         let events = apply_effects(&mut tx, effects, at, None, &case).await?;
@@ -217,7 +217,7 @@ impl PgStore {
     ) -> StoreResult<Written<Case>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let mut case = lock_case(&mut tx, id).await?;
-        let at = now();
+        let at = self.clock.now();
         let effects = case.set_tags(tags, actor, at)?;
         write_case(&mut tx, &case).await?;
         let events = apply_effects(&mut tx, effects, at, None, &case).await?;
@@ -259,7 +259,7 @@ impl PgStore {
         let mut case = lock_case(&mut tx, new.case_id).await?;
         let author_role = person_role(&mut tx, new.author_id, "person").await?;
         // Stored to the millisecond, so the value returned must be too.
-        let at = new.created_at.map_or_else(now, truncate);
+        let at = new.created_at.map_or_else(|| self.clock.now(), truncate);
         let message = Message {
             id: MessageId::new(),
             case_id: case.id,

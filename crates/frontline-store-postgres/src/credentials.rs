@@ -2,7 +2,6 @@
 //! touch), listing without hashes, revoking. Events name credentials by id, never by hash.
 
 use frontline_core::event::{CredentialsRevoked, TokenCreated, TokenRevoked};
-use frontline_core::time::now;
 use frontline_core::{NewEvent, Payload, Person, PersonId, SessionId, Timestamp, TokenId};
 use frontline_store::credentials::{LAST_USED_PRECISION_MS, MAX_USER_AGENT_CHARS, needs_touch};
 use frontline_store::{
@@ -84,7 +83,7 @@ impl PgStore {
             id: TokenId::new(),
             person_id: new.person_id,
             label: new.label,
-            created_at: now(),
+            created_at: self.clock.now(),
             expires_at: new.expires_at,
             last_used_at: None,
         };
@@ -198,7 +197,7 @@ impl PgStore {
 
     pub(crate) async fn create_session_impl(&self, session: NewSession) -> StoreResult<SessionId> {
         let id = SessionId::new();
-        let at = to_db(now());
+        let at = to_db(self.clock.now());
         let user_agent = session
             .user_agent
             .map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect::<String>());

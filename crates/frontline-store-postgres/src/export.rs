@@ -9,7 +9,6 @@
 //! and their ticks by (item, period), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
 //! collations cannot change it.
 
-use frontline_core::time::now;
 use frontline_core::{
     Ask, AskMessage, Event, Membership, Message, Person, PersonId, StandardWorkItem,
     StandardWorkTick, SupportLink, Team, TeamId, Timestamp, ValueError,
@@ -416,7 +415,11 @@ impl PgStore {
         .map_err(classify)?;
         let last_seq = log.last().map_or(0, |e| e.seq);
         // Later events then never get an earlier time than any imported one.
-        let last_at = log.iter().map(|e| e.at).max().unwrap_or_else(now);
+        let last_at = log
+            .iter()
+            .map(|e| e.at)
+            .max()
+            .unwrap_or_else(|| self.clock.now());
         sqlx::query("UPDATE event_counter SET last_seq = $1, last_at = GREATEST(last_at, $2)")
             .bind(last_seq)
             .bind(to_db(last_at))

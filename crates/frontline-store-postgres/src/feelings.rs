@@ -3,7 +3,7 @@
 //! (`Feeling::record`) decide, and writes the row and its events in one transaction.
 
 use frontline_core::feeling::{Feeling, FeelingKind, NewFeeling, PRAISE_SCORE, Score, Verbatim};
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{CaseId, FeelingId, OutcomeId, PersonId, TeamId, Timestamp};
 use frontline_store::{FeelingFilter, StoreError, StoreResult, Written};
 use sqlx::postgres::{PgConnection, PgRow};
@@ -93,8 +93,12 @@ impl PgStore {
             Some(id) => Some(crate::cases::lock_case(&mut tx, id).await?),
             None => None,
         };
-        let (feeling, events) =
-            Feeling::record(new, &by, case.as_ref(), at.map_or_else(now, truncate))?;
+        let (feeling, events) = Feeling::record(
+            new,
+            &by,
+            case.as_ref(),
+            at.map_or_else(|| self.clock.now(), truncate),
+        )?;
         match feeling.kind {
             FeelingKind::Customer => {
                 let rated: bool = sqlx::query(

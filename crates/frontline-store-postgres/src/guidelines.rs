@@ -13,7 +13,7 @@ mod decisions;
 mod rules;
 
 use frontline_core::guideline::DecisionKind;
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{DecisionKindKey, PersonId, Role, ValueError};
 use frontline_store::{
     CustomerProfile, Record, StoreError, StoreResult, Written, decision_kind_event,
@@ -248,7 +248,7 @@ impl PgStore {
         kind.validate()?;
         // The store stamps the time of the save (the caller's `updated_at` is ignored).
         let kind = DecisionKind {
-            updated_at: now(),
+            updated_at: self.clock.now(),
             ..kind
         };
         let mut tx = self.pool.begin().await.map_err(classify)?;

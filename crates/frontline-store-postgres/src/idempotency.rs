@@ -4,7 +4,6 @@
 //! original events, writing nothing. The message id is the subject for both kinds of create
 //! (a new case's first message, or an added message), since the case follows from it.
 
-use frontline_core::time::now;
 use frontline_core::{Case, Event, Message, MessageId, PersonId};
 use frontline_store::{StoreError, StoreResult};
 use sqlx::AssertSqlSafe;
@@ -89,7 +88,7 @@ pub(crate) async fn remember(
     .bind(message_id.0)
     .bind(first.seq)
     .bind(last.seq)
-    .bind(to_db(now()))
+    .bind(to_db(frontline_core::time::now()))
     .execute(conn)
     .await
     .map_err(classify)?;

@@ -7,7 +7,7 @@
 use frontline_core::standard_work::{
     ItemTitle, NewStandardWorkItem, Proof, StandardWorkItem, StandardWorkTick,
 };
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{CaseId, PersonId, Role, StandardWorkItemId, Timestamp};
 use frontline_store::{
     ActivityFilter, PersonAct, PersonReply, PersonResolution, StaffActivity, StoreError,
@@ -281,7 +281,8 @@ impl PgStore {
         .map_err(classify)?
         .ok_or_else(|| StoreError::not_found(format!("person {}", new.person_id)))?;
         check_standard_work_owner(&rows::person(&row)?)?;
-        let (item, event) = StandardWorkItem::create(new, actor, at.map_or_else(now, truncate));
+        let (item, event) =
+            StandardWorkItem::create(new, actor, at.map_or_else(|| self.clock.now(), truncate));
         upsert_item(&mut tx, &item).await?;
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
@@ -299,7 +300,8 @@ impl PgStore {
     ) -> StoreResult<Written<StandardWorkItem>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let current = locked_item(&mut tx, id).await?;
-        let (retired, event) = current.retire(actor, at.map_or_else(now, truncate))?;
+        let (retired, event) =
+            current.retire(actor, at.map_or_else(|| self.clock.now(), truncate))?;
         upsert_item(&mut tx, &retired).await?;
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
@@ -357,7 +359,7 @@ impl PgStore {
     ) -> StoreResult<Written<StandardWorkTick>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let current = locked_item(&mut tx, id).await?;
-        let at = at.map_or_else(now, truncate);
+        let at = at.map_or_else(|| self.clock.now(), truncate);
         let period = current.cadence.period_at(at);
         let already = is_ticked(&mut tx, id, &period.key).await?;
         let (tick, event) = current.tick(actor, at, already)?;
@@ -378,7 +380,7 @@ impl PgStore {
     ) -> StoreResult<Written<()>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         let current = locked_item(&mut tx, id).await?;
-        let at = at.map_or_else(now, truncate);
+        let at = at.map_or_else(|| self.clock.now(), truncate);
         let period = current.cadence.period_at(at);
         let ticked = is_ticked(&mut tx, id, &period.key).await?;
         let (period, event) = current.untick(actor, at, ticked)?;

@@ -4,7 +4,7 @@
 use frontline_core::event::{
     MembershipAdded, MembershipEnded, SupportAdded, SupportEnded, TeamCreated,
 };
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{
     Membership, Name, NewEvent, Payload, PersonId, Role, SupportLink, Team, TeamId, Timestamp,
     ValueError,
@@ -115,7 +115,7 @@ impl PgStore {
         let team = Team {
             id: TeamId::new(),
             name,
-            created_at: now(),
+            created_at: self.clock.now(),
             retired_at: None,
         };
         let mut tx = self.pool.begin().await.map_err(classify)?;
@@ -220,7 +220,7 @@ impl PgStore {
         let mut events = vec![NewEvent::new(actor, link.added(person_id, team_id, from))];
         if let Link::Membership = link {
             // A new team may have cases waiting that this person has room for.
-            events.extend(crate::queue::fill(&mut tx, person_id, now(), None).await?);
+            events.extend(crate::queue::fill(&mut tx, person_id, self.clock.now(), None).await?);
         }
         let events = self.finish(tx, events).await?;
         Ok(Written {

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use frontline_core::event::OutcomeCreated;
-use frontline_core::time::now;
 use frontline_core::{Name, NewEvent, Outcome, OutcomeId, OutcomeKey, Payload, PersonId, TeamId};
 use frontline_store::{NewOutcome, StoreError, StoreResult, Written};
 use sqlx::postgres::{PgConnection, PgRow};
@@ -31,7 +30,7 @@ impl PgStore {
             success_criteria: new.success_criteria,
             target_minutes: new.target_minutes,
             team_ids,
-            created_at: now(),
+            created_at: self.clock.now(),
         };
         let mut tx = self.pool.begin().await.map_err(classify)?;
         insert_outcome(&mut tx, &outcome).await?;

@@ -3,7 +3,6 @@
 //! password hash or a token.
 
 use frontline_core::event::{PasswordSet, PersonChanged};
-use frontline_core::time::now;
 use frontline_core::{Email, NewEvent, Payload, Person, PersonId, ValueError};
 use frontline_store::{
     NewPerson, Page, PageRequest, PeopleFilter, PersonUpdate, StoreError, StoreResult, Written,
@@ -44,7 +43,7 @@ impl PgStore {
             admin: new.admin,
             capacity: new.capacity,
             available: true,
-            created_at: now(),
+            created_at: self.clock.now(),
         };
         let mut tx = self.pool.begin().await.map_err(classify)?;
         sqlx::query(
@@ -124,10 +123,10 @@ impl PgStore {
             Payload::PersonUpdated(PersonChanged::of(&person)),
         )];
         // A new role or title ends the current period and opens the next one.
-        let at = now();
+        let at = self.clock.now();
         events.extend(crate::history::change_role(&mut tx, actor, &before, &person, at).await?);
         // More room, or back from away: the person takes queued cases at once.
-        events.extend(crate::queue::fill(&mut tx, id, now(), None).await?);
+        events.extend(crate::queue::fill(&mut tx, id, self.clock.now(), None).await?);
         let events = self.finish(tx, events).await?;
         Ok(Written {
             value: person,

@@ -10,7 +10,7 @@ use frontline_core::proposal::{
     CommentBody, EvidenceCase, NewProposal, Proposal, ProposalBody, ProposalComment, ProposalError,
     ProposalTitle, ProposalVote, Reason, Theme, ThemeKey, ThemeLabel, WhatChanged,
 };
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{
     CaseId, CaseNumber, MessageId, PersonId, ProposalChange, ProposalCommentId, ProposalId,
     ProposalStatus, Timestamp,
@@ -289,8 +289,12 @@ impl PgStore {
             let number = number.ok_or_else(|| StoreError::not_found(format!("case {id}")))?;
             cases.push((*id, CaseNumber(number)));
         }
-        let (proposal, event) =
-            Proposal::raise(new, &author, cases, at.map_or_else(now, truncate))?;
+        let (proposal, event) = Proposal::raise(
+            new,
+            &author,
+            cases,
+            at.map_or_else(|| self.clock.now(), truncate),
+        )?;
         insert(&mut tx, &proposal).await?;
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
@@ -315,7 +319,7 @@ impl PgStore {
             .into_iter()
             .map(|v| v.person_id)
             .collect();
-        let at = at.map_or_else(now, truncate);
+        let at = at.map_or_else(|| self.clock.now(), truncate);
         let (mut next, event) = proposal.apply(&by, change, &voters, at)?;
         let mut told = Vec::new();
         let mut events = Vec::new();
@@ -383,7 +387,7 @@ impl PgStore {
         let proposal = load(&mut tx, id, true).await?;
         let voter = crate::asks::person(&mut tx, person_id).await?;
         proposal.check_vote(&voter)?;
-        let at = at.map_or_else(now, truncate);
+        let at = at.map_or_else(|| self.clock.now(), truncate);
         let changed = if voted {
             sqlx::query(
                 "INSERT INTO proposal_votes (proposal_id, person_id, created_at) VALUES ($1, $2, $3)
@@ -440,7 +444,8 @@ impl PgStore {
         // deleted.
         let proposal = load(&mut tx, id, false).await?;
         let author = crate::asks::person(&mut tx, author_id).await?;
-        let (comment, event) = proposal.comment(&author, body, at.map_or_else(now, truncate))?;
+        let (comment, event) =
+            proposal.comment(&author, body, at.map_or_else(|| self.clock.now(), truncate))?;
         insert_comment(&mut tx, &comment).await?;
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {

@@ -5,7 +5,7 @@
 
 use frontline_core::mood::{self, MoodReason};
 use frontline_core::themes::{Voice, VoiceSource};
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{
     Case, CaseId, CaseNumber, Message, MessageId, NewEvent, PersonId, Role, Subject, TeamId,
     Timestamp,
@@ -225,7 +225,7 @@ impl PgStore {
                 item.case_number,
             )));
         }
-        let at = at.map_or_else(now, truncate);
+        let at = at.map_or_else(|| self.clock.now(), truncate);
         sqlx::query(
             "UPDATE messages SET mood_acknowledged_by = $2, mood_acknowledged_at = $3 WHERE id = $1",
         )

@@ -3,7 +3,7 @@
 //! operational rows only (no event).
 
 use frontline_core::event::{WebhookCreated, WebhookDisabled};
-use frontline_core::time::{now, truncate};
+use frontline_core::time::truncate;
 use frontline_core::{NewEvent, Payload, PersonId, Webhook, WebhookId};
 use frontline_store::{
     DELIVERY_ATTEMPTS_KEPT, DeliveryAttempt, DeliveryOutcome, NewWebhook, StoreError, StoreResult,
@@ -66,7 +66,7 @@ impl PgStore {
             enabled: true,
             failing_since: None,
             next_attempt_at: None,
-            created_at: now(),
+            created_at: self.clock.now(),
         };
         let kinds: Vec<&str> = hook.kinds.iter().map(|k| k.as_str()).collect();
         let mut tx = self.pool.begin().await.map_err(classify)?;

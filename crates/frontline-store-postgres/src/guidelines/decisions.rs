@@ -3,7 +3,6 @@
 //! with its `(decided_at, id)` cursor.
 
 use frontline_core::guideline::Verdict;
-use frontline_core::time::now;
 use frontline_core::{CaseId, DecisionId, DecisionKindKey, PersonId};
 use frontline_store::{
     Decision, DecisionFilter, NewDecision, Review, ReviewOutcome, StoreError, StoreResult, Written,
@@ -114,7 +113,7 @@ impl PgStore {
             verdict: new.verdict,
             explanation: new.explanation,
             findings: new.findings,
-            decided_at: now(),
+            decided_at: self.clock.now(),
             review: None,
         };
         // An unknown kind or actor fails its foreign key: `NotFound`, naming it.
@@ -160,7 +159,7 @@ impl PgStore {
             reviewer_id,
             outcome,
             comment,
-            reviewed_at: now(),
+            reviewed_at: self.clock.now(),
         };
         // An unknown reviewer fails its foreign key: `NotFound` for the person.
         sqlx::query(

@@ -8,7 +8,6 @@
 //! `rules_one_published` index.
 
 use frontline_core::guideline::{RuleStatus, RuleType};
-use frontline_core::time::now;
 use frontline_core::{DecisionKindKey, NewEvent, Payload, PersonId, RuleId, ValueError};
 use frontline_store::{NewRuleVersion, RuleFilter, RuleVersion, StoreError, StoreResult, Written};
 use sqlx::postgres::{PgConnection, PgRow};
@@ -155,7 +154,7 @@ impl PgStore {
             text: new.text,
             status: RuleStatus::Draft,
             created_by: actor,
-            created_at: now(),
+            created_at: self.clock.now(),
             published_at: None,
             retired_at: None,
         };
@@ -177,7 +176,7 @@ impl PgStore {
         version: u32,
         to: RuleStatus,
     ) -> StoreResult<Written<RuleVersion>> {
-        let at = to_db(now());
+        let at = to_db(self.clock.now());
         let mut tx = self.pool.begin().await.map_err(classify)?;
         lock_rule(&mut tx, rule_id).await?;
         let current = sqlx::query(AssertSqlSafe(format!(
