@@ -14,6 +14,7 @@ pub mod feeling;
 pub mod guideline;
 pub mod ids;
 pub mod ledger;
+pub mod mail;
 pub mod mood;
 pub mod org;
 pub mod proposal;

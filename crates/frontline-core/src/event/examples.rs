@@ -357,6 +357,14 @@ impl Payload {
                 team_id: None,
                 acknowledged_by: ann,
             }),
+            Payload::MailboxSaved(MailboxSaved {
+                key: crate::mail::MailboxKey::parse("support").expect("a valid key"),
+                address: crate::values::Email::parse("support@example.com").expect("an address"),
+                outcome_id: OutcomeId::new(),
+                imap_host: Some("imap.example.com".to_owned()),
+                enabled: true,
+                created: true,
+            }),
         ]
     }
 }

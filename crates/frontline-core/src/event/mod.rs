@@ -134,6 +134,7 @@ events! {
     ProposalWithdrawn => "proposal.withdrawn" (ProposalDecided),
     CaseMoodAlert => "case.mood_alert" (CaseMoodAlert),
     CaseMoodAlertAcknowledged => "case.mood_alert_acknowledged" (CaseMoodAlertAcknowledged),
+    MailboxSaved => "mailbox.saved" (MailboxSaved),
 }
 
 /// A stored payload that does not read as its kind's type.

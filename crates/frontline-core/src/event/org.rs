@@ -150,6 +150,19 @@ pub struct WebhookDisabled {
     pub reason: String,
 }
 
+/// `mailbox.saved`: a mailbox created or changed. Never its token or IMAP password source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailboxSaved {
+    pub key: crate::mail::MailboxKey,
+    pub address: crate::values::Email,
+    pub outcome_id: OutcomeId,
+    /// The IMAP server polled, if any.
+    pub imap_host: Option<String>,
+    pub enabled: bool,
+    /// Whether this save made it.
+    pub created: bool,
+}
+
 /// `person.profile_set`: what the automatic customer facts read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerProfileSet {
