@@ -68,6 +68,19 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             crate::api::webhooks::disable_webhook
         ))
         .routes(routes!(crate::api::webhooks::list_attempts))
+        .routes(routes!(crate::api::mail::list_mailboxes))
+        .routes(routes!(
+            crate::api::mail::get_mailbox,
+            crate::api::mail::put_mailbox
+        ))
+        .routes(routes!(crate::api::mail::rotate_token))
+        .routes(routes!(crate::api::mail::inbound))
+        .routes(routes!(crate::api::mail::list_quarantine))
+        .routes(routes!(
+            crate::api::mail::download_quarantined,
+            crate::api::mail::drop_quarantined
+        ))
+        .routes(routes!(crate::api::mail::retry_quarantined))
         .routes(routes!(guidelines::list_kinds))
         .routes(routes!(guidelines::get_kind, guidelines::put_kind))
         .routes(routes!(guidelines::list_rules, guidelines::create_rule))

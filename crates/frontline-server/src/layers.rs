@@ -40,6 +40,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "feelings",
             "guidelines",
             "leaders",
+            "mail",
             "org_history",
             "proposals",
             "scoreboard",

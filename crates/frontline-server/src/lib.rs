@@ -41,6 +41,7 @@ pub mod hub;
 mod layers;
 pub mod leaders;
 pub mod lookup;
+pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -353,3 +353,29 @@ mod tests {
         }
     }
 }
+
+/// Counts per key over a sliding window, for limits on things other than requests (mail per
+/// sender address). Per node.
+#[derive(Debug, Default)]
+pub struct Flood {
+    seen: std::sync::Mutex<std::collections::HashMap<String, Vec<std::time::Instant>>>,
+}
+
+impl Flood {
+    /// Count one for `key`; false (and not counted) when `limit` were counted in `window`.
+    pub fn admit(&self, key: &str, limit: usize, window: std::time::Duration) -> bool {
+        let now = std::time::Instant::now();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget quiet keys so the map stays small.
+        if seen.len() > 10_000 {
+            seen.retain(|_, times| times.last().is_some_and(|t| now - *t < window));
+        }
+        let times = seen.entry(key.to_owned()).or_default();
+        times.retain(|t| now - *t < window);
+        if times.len() >= limit {
+            return false;
+        }
+        times.push(now);
+        true
+    }
+}

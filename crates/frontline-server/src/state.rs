@@ -128,6 +128,8 @@ pub struct AppState {
     pub rules: Arc<crate::rules::RuleCache>,
     /// The key that signs rating links, read from the store once (see `feelings::token`).
     pub rating_key: Arc<tokio::sync::OnceCell<Arc<Vec<u8>>>>,
+    /// Mail per sender address, for the flood limit (see `mail`).
+    pub mail_flood: Arc<crate::ratelimit::Flood>,
 }
 
 impl AppState {
@@ -146,6 +148,7 @@ impl AppState {
             background: Arc::default(),
             rules: Arc::new(crate::rules::RuleCache::default()),
             rating_key: Arc::new(tokio::sync::OnceCell::new()),
+            mail_flood: Arc::default(),
         }
     }
 

@@ -79,6 +79,39 @@ pub enum Command {
     /// Replace the SQLite database with a backup, after checking the backup. Stop `frontline
     /// serve` first: restoring under a running server is refused.
     Restore(RestoreArgs),
+    /// Mail: hand a message to a running server.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Deliver one raw message from stdin to a mailbox of a running `frontline serve`, for an
+    /// MTA's pipe delivery (a Postfix or OpenSMTPD alias to this command). Exits 0 once the
+    /// server has kept the mail (as a case, a message, a duplicate, ignored machine mail or a
+    /// quarantined item), 75 (EX_TEMPFAIL: the MTA keeps it and retries) when the server
+    /// cannot take it now, 65 (EX_DATAERR: the MTA bounces it) when it is too large.
+    Ingest(IngestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The mailbox's key, e.g. `support`.
+    #[arg(long)]
+    pub mailbox: String,
+    /// The running server's address.
+    #[arg(
+        long,
+        env = "FRONTLINE_SERVER_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub server: String,
+    /// A file holding the mailbox's inbound token (from `POST /api/v1/mailboxes/KEY/token`
+    /// or the console). Or set FRONTLINE_MAILBOX_TOKEN.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -31,7 +31,10 @@ fn main() -> ExitCode {
         Err(e) => {
             // `{:#}` joins the context chain on one line: "could not open database at x: …".
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<commands::mail::ExitStatus>() {
+                Some(status) => ExitCode::from(status.code()),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod feelings;
 pub mod guidelines;
 pub mod leaders;
+pub mod mail;
 pub mod me;
 pub mod messages;
 pub mod org_history;

@@ -71,6 +71,8 @@ pub enum Action {
     SharePresence,
     /// Create, read and disable webhook subscriptions and their delivery attempts.
     ManageWebhooks,
+    /// Set up mailboxes and their inbound tokens, and read, retry or drop quarantined mail.
+    ManageMail,
     /// Read decision kinds, rules, their figures, and back-test a version (staff).
     ReadGuidelines,
     /// Define decision kinds and draft, publish and retire rules.
@@ -179,6 +181,7 @@ impl Action {
         Action::ReadEvents,
         Action::SharePresence,
         Action::ManageWebhooks,
+        Action::ManageMail,
         Action::ReadGuidelines,
         Action::ManageGuidelines,
         Action::Decide,
@@ -229,6 +232,7 @@ impl Action {
                 | Action::ManageSupports
                 | Action::CreateOutcome
                 | Action::ManageWebhooks
+                | Action::ManageMail
                 | Action::ManageGuidelines
                 | Action::RetireTeam
         )
@@ -422,6 +426,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ManageSupports
         | Action::CreateOutcome
         | Action::ManageWebhooks
+        | Action::ManageMail
         | Action::ReadGuidelines
         | Action::ManageGuidelines
         | Action::Decide
@@ -517,6 +522,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::ReadEvents => "read events",
         Action::SharePresence => "see or share who is working on a case",
         Action::ManageWebhooks => "manage webhooks",
+        Action::ManageMail => "manage mailboxes and quarantined mail",
         Action::ReadGuidelines => "read guidelines",
         Action::ManageGuidelines => "define decision kinds and rules",
         Action::Decide => "take decisions on cases",

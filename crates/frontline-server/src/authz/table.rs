@@ -190,6 +190,7 @@ pub const TABLE: &[Row] = &[
     row(Action::SharePresence, Target::Own, [D, A, A, A]),
     row(Action::SharePresence, Target::Others, [H, A, A, A]),
     row(Action::ManageWebhooks, Target::Org, [D, D, D, A]),
+    row(Action::ManageMail, Target::Org, [D, D, D, A]),
     row(Action::ReadGuidelines, Target::Org, [D, A, A, A]),
     row(Action::ManageGuidelines, Target::Org, [D, D, D, A]),
     row(Action::Decide, Target::Own, [D, A, A, A]),

@@ -29,6 +29,7 @@ mod kind_forms;
 mod layout;
 mod leaders;
 mod login;
+mod mail;
 mod mirror;
 mod org;
 pub mod org_timeline;
@@ -151,6 +152,11 @@ pub fn router() -> Router<AppState> {
             post(admin_forms::end_support),
         )
         .route("/admin/teams", post(admin_forms::create_team))
+        .route("/admin/mail", get(mail::show))
+        .route("/admin/mail/mailboxes", post(mail::save))
+        .route("/admin/mail/mailboxes/{mailbox}/token", post(mail::token))
+        .route("/admin/mail/quarantine/{id}/raw", get(mail::download))
+        .route("/admin/mail/quarantine/{id}/{action}", post(mail::act))
         .route("/admin/outcomes", post(admin_forms::create_outcome))
         .route(
             "/rate/{token}",

@@ -11,6 +11,7 @@ mod feelings;
 mod guidelines;
 mod hardening;
 mod ledger;
+mod mail;
 mod openapi;
 mod openapi_answers;
 mod ops;

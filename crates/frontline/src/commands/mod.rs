@@ -7,6 +7,7 @@
 mod admin;
 mod backup;
 mod demo;
+pub mod mail;
 mod serve;
 mod transfer;
 
@@ -27,6 +28,7 @@ pub async fn run(config: Config) -> Result<()> {
         Command::Import(args) => transfer::import(&url, &args.file).await,
         Command::Backup(args) => backup::backup(&url, &args.path, args.force).await,
         Command::Restore(args) => backup::restore(&url, &args.backup, args.force).await,
+        Command::Mail { command } => mail::run(command).await,
     }
 }
 
