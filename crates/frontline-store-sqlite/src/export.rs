@@ -206,6 +206,7 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     out.extend(proposals.into_iter().map(Record::Proposal));
     out.extend(votes.into_iter().map(Record::ProposalVote));
     out.extend(comments.into_iter().map(Record::ProposalComment));
+    crate::mail::export(conn, &mut out)?;
     Ok(out)
 }
 
@@ -343,6 +344,10 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 1
             }
             Record::MessageMood(m) => crate::voice::put_mood(c, &m)?,
+            record @ (Record::Mailbox { .. } | Record::Mail { .. } | Record::Quarantined { .. }) => {
+                crate::mail::import(c, &record)?;
+                1
+            }
             Record::Event(e) => c
                 .execute(
                     "INSERT INTO events (seq, at, kind, actor_id, case_id, customer_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

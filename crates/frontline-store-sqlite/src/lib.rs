@@ -16,6 +16,7 @@ mod feelings;
 mod guidelines;
 mod history;
 mod leaders;
+mod mail;
 mod migrate;
 mod org;
 mod proposals;

@@ -418,6 +418,108 @@ impl Store for SqliteStore {
         self.read_now(reads::last_seq).await
     }
 
+    async fn save_mailbox(
+        &self,
+        actor: Option<PersonId>,
+        new: frontline_core::mail::NewMailbox,
+    ) -> StoreResult<Written<frontline_core::mail::Mailbox>> {
+        self.write(move |w| crate::mail::save_mailbox(w, actor, new))
+            .await
+    }
+
+    async fn set_mailbox_token(
+        &self,
+        actor: Option<PersonId>,
+        key: frontline_core::mail::MailboxKey,
+        token_hash: Option<String>,
+    ) -> StoreResult<Written<frontline_core::mail::Mailbox>> {
+        self.write(move |w| crate::mail::set_token(w, actor, &key, token_hash))
+            .await
+    }
+
+    async fn list_mailboxes(&self) -> StoreResult<Vec<frontline_core::mail::Mailbox>> {
+        self.read(crate::mail::mailboxes).await
+    }
+
+    async fn get_mailbox(
+        &self,
+        key: frontline_core::mail::MailboxKey,
+    ) -> StoreResult<frontline_core::mail::Mailbox> {
+        self.read(move |c| crate::mail::mailbox(c, &key)).await
+    }
+
+    async fn create_case_from_mail(
+        &self,
+        new: NewCase,
+        mail: frontline_store::NewMail,
+    ) -> StoreResult<Written<CaseCreated>> {
+        let mood = frontline_core::mood::read(new.body.as_str(), Role::Customer, &[]);
+        self.write(move |w| crate::mail::create_case_from_mail(w, new, mail, mood))
+            .await
+    }
+
+    async fn add_message_from_mail(
+        &self,
+        new: NewMessage,
+        mail: frontline_store::NewMail,
+    ) -> StoreResult<Written<MessageAdded>> {
+        self.write(move |w| crate::mail::add_message_from_mail(w, new, mail))
+            .await
+    }
+
+    async fn mail_received(
+        &self,
+        mailbox: frontline_core::mail::MailboxKey,
+        rfc_message_id: String,
+    ) -> StoreResult<Option<frontline_store::MailEntry>> {
+        self.read(move |c| crate::mail::received(c, &mailbox, &rfc_message_id))
+            .await
+    }
+
+    async fn case_for_mail(&self, rfc_message_ids: Vec<String>) -> StoreResult<Option<CaseId>> {
+        self.read(move |c| crate::mail::case_for(c, &rfc_message_ids))
+            .await
+    }
+
+    async fn list_case_mail(
+        &self,
+        case_id: CaseId,
+    ) -> StoreResult<Vec<frontline_store::MailEntry>> {
+        self.read(move |c| crate::mail::of_case(c, case_id)).await
+    }
+
+    async fn original_mail(&self, message_id: frontline_core::MessageId) -> StoreResult<Vec<u8>> {
+        self.read(move |c| crate::mail::original(c, message_id))
+            .await
+    }
+
+    async fn quarantine_mail(
+        &self,
+        new: frontline_store::NewQuarantined,
+    ) -> StoreResult<frontline_store::QuarantinedMail> {
+        self.write(move |w| crate::mail::quarantine(w, new)).await
+    }
+
+    async fn list_quarantine(
+        &self,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::QuarantinedMail>> {
+        self.read(move |c| crate::mail::quarantined(c, limit)).await
+    }
+
+    async fn get_quarantined(
+        &self,
+        id: uuid::Uuid,
+    ) -> StoreResult<(frontline_store::QuarantinedMail, Vec<u8>)> {
+        self.read(move |c| crate::mail::quarantined_one(c, id))
+            .await
+    }
+
+    async fn drop_quarantined(&self, id: uuid::Uuid) -> StoreResult<()> {
+        self.write(move |w| crate::mail::drop_quarantined(w, id))
+            .await
+    }
+
     async fn create_webhook(
         &self,
         actor: Option<PersonId>,

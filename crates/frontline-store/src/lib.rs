@@ -20,6 +20,7 @@ mod feelings;
 mod guidelines;
 pub mod history;
 mod leaders;
+mod mail;
 mod model;
 mod proposals;
 #[cfg(feature = "testing")]
@@ -29,8 +30,9 @@ mod voice;
 use async_trait::async_trait;
 use frontline_core::{
     Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, Email, Event, Membership,
-    Message, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId, StandardWorkItem,
-    StandardWorkItemId, StandardWorkTick, SupportLink, Tags, Team, TeamId, Webhook, WebhookId,
+    Message, MessageId, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey, Person, PersonId,
+    StandardWorkItem, StandardWorkItemId, StandardWorkTick, SupportLink, Tags, Team, TeamId,
+    Webhook, WebhookId,
 };
 
 pub use asks::*;
@@ -39,6 +41,7 @@ pub use error::{StoreError, StoreResult};
 pub use feelings::*;
 pub use guidelines::*;
 pub use leaders::*;
+pub use mail::*;
 pub use model::*;
 pub use proposals::*;
 pub use voice::*;
@@ -298,6 +301,68 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Event>>;
     /// The newest committed sequence number (0 for an empty log).
     async fn last_seq(&self) -> StoreResult<i64>;
+
+    // ----- mail -----
+
+    /// Create the mailbox `new.key`, or change it (appends `mailbox.saved`). `NotFound` for
+    /// an unknown outcome; `Conflict` when another mailbox has the address.
+    async fn save_mailbox(
+        &self,
+        actor: Option<PersonId>,
+        new: frontline_core::mail::NewMailbox,
+    ) -> StoreResult<Written<frontline_core::mail::Mailbox>>;
+    /// Set or clear the hash of the token the mailbox's inbound URL takes (appends
+    /// `mailbox.saved`, without it). `NotFound` for an unknown mailbox.
+    async fn set_mailbox_token(
+        &self,
+        actor: Option<PersonId>,
+        key: frontline_core::mail::MailboxKey,
+        token_hash: Option<String>,
+    ) -> StoreResult<Written<frontline_core::mail::Mailbox>>;
+    /// Every mailbox, by key.
+    async fn list_mailboxes(&self) -> StoreResult<Vec<frontline_core::mail::Mailbox>>;
+    async fn get_mailbox(
+        &self,
+        key: frontline_core::mail::MailboxKey,
+    ) -> StoreResult<frontline_core::mail::Mailbox>;
+    /// Open a case from a received mail and record the mail with it, in one transaction.
+    /// `Conflict` when this mailbox already has a mail with this Message-ID (nothing is
+    /// written): the same mail arriving twice becomes one case.
+    async fn create_case_from_mail(
+        &self,
+        new: NewCase,
+        mail: NewMail,
+    ) -> StoreResult<Written<CaseCreated>>;
+    /// Add a received mail to a case as a message (reopening it as any customer reply
+    /// does) and record the mail, in one transaction. `Conflict` as `create_case_from_mail`.
+    async fn add_message_from_mail(
+        &self,
+        new: NewMessage,
+        mail: NewMail,
+    ) -> StoreResult<Written<MessageAdded>>;
+    /// The mail this mailbox received with this Message-ID, if any.
+    async fn mail_received(
+        &self,
+        mailbox: frontline_core::mail::MailboxKey,
+        rfc_message_id: String,
+    ) -> StoreResult<Option<MailEntry>>;
+    /// The case of the first of `rfc_message_ids` (in the order given) that Frontline
+    /// received or sent, in any mailbox.
+    async fn case_for_mail(&self, rfc_message_ids: Vec<String>) -> StoreResult<Option<CaseId>>;
+    /// The mail of a case, oldest first.
+    async fn list_case_mail(&self, case_id: CaseId) -> StoreResult<Vec<MailEntry>>;
+    /// The bytes of the received mail that became `message_id`. `NotFound` if it did not
+    /// come by mail.
+    async fn original_mail(&self, message_id: MessageId) -> StoreResult<Vec<u8>>;
+    /// Keep a mail that could not be read. The same bytes to the same mailbox again return
+    /// the item already kept.
+    async fn quarantine_mail(&self, new: NewQuarantined) -> StoreResult<QuarantinedMail>;
+    /// Newest first, at most `limit` (capped at `QUARANTINE_LIST_MAX`).
+    async fn list_quarantine(&self, limit: u32) -> StoreResult<Vec<QuarantinedMail>>;
+    /// An item and its bytes. `NotFound` for an unknown one.
+    async fn get_quarantined(&self, id: uuid::Uuid) -> StoreResult<(QuarantinedMail, Vec<u8>)>;
+    /// Forget an item (dropped by an admin, or ingested on retry). `NotFound` if it is gone.
+    async fn drop_quarantined(&self, id: uuid::Uuid) -> StoreResult<()>;
 
     // ----- webhooks -----
 

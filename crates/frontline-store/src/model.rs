@@ -275,6 +275,21 @@ pub enum Record {
     /// A customer message's sentiment and mood alert (absent from exports made before
     /// sentiment scoring: those messages keep no score).
     MessageMood(crate::MessageMood),
+    /// A mailbox with the hash of its inbound token (absent from exports made before mail).
+    Mailbox {
+        mailbox: frontline_core::mail::Mailbox,
+        inbound_token_hash: Option<String>,
+    },
+    /// A mail received or sent; `raw` is a received mail's bytes in base64.
+    Mail {
+        entry: crate::MailEntry,
+        raw: Option<String>,
+    },
+    /// A quarantined mail with its bytes in base64.
+    Quarantined {
+        item: crate::QuarantinedMail,
+        raw: String,
+    },
 }
 
 impl Record {
@@ -290,6 +305,22 @@ impl Record {
     pub fn decode_key(key: &str) -> crate::StoreResult<Vec<u8>> {
         hex::decode(key)
             .map_err(|e| crate::StoreError::Other(format!("a signing key is not hex: {e}")))
+    }
+
+    /// Bytes as they travel in an export.
+    pub fn encode_bytes(bytes: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    /// The bytes of a `Mail` or `Quarantined` record; `Other` for a damaged file.
+    pub fn decode_bytes(text: &str) -> crate::StoreResult<Vec<u8>> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| {
+                crate::StoreError::Other(format!("a mail in the export is not base64: {e}"))
+            })
     }
 
     /// Orders records so that everything a record refers to comes before it.
@@ -321,6 +352,10 @@ impl Record {
             Record::ProposalComment(_) => 19,
             // Refers to a message (and the person who acknowledged its alert).
             Record::MessageMood(_) => 8,
+            // Last, after the outcomes, cases and messages they name.
+            Record::Mailbox { .. } => 20,
+            Record::Mail { .. } => 21,
+            Record::Quarantined { .. } => 22,
         }
     }
 }

@@ -80,6 +80,11 @@ macro_rules! conformance_tests {
             customer_messages_keep_their_sentiment_and_raise_mood_alerts,
             mood_alerts_list_by_owner_or_team_and_are_acknowledged_once,
             voices_are_ratings_with_words_and_low_scoring_customer_messages,
+            mailboxes_are_saved_by_key_listed_and_found,
+            a_mail_becomes_one_case_and_its_replies_thread_onto_it,
+            one_mail_delivered_at_once_many_times_makes_one_case,
+            unreadable_mail_is_quarantined_once_until_dropped,
+            mail_survives_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -236,6 +241,7 @@ mod guidelines;
 mod history;
 mod leaders;
 mod log;
+mod mail;
 mod org;
 mod proposals;
 mod rules;
@@ -251,6 +257,7 @@ pub use guidelines::*;
 pub use history::*;
 pub use leaders::*;
 pub use log::*;
+pub use mail::*;
 pub use org::*;
 pub use proposals::*;
 pub use rules::*;
