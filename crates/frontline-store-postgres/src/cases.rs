@@ -3,6 +3,10 @@
 //! (`Case::open`, `change_status`, `assign`, ...), store the new state, apply the load
 //! effects (see `queue`), append the events last.
 //!
+//! Opening a case and adding a message stop short of the append (`open_case_in`,
+//! `add_message_in`), so a caller can write its own rows in the same transaction before
+//! `seal` appends the events: mail records the message it became that way (see `mail`).
+//!
 //! Creates with an idempotency key are answered from their record when repeated (see
 //! `idempotency`).
 
@@ -10,8 +14,8 @@ use frontline_core::case::{Case, CaseDraft};
 use frontline_core::routing::{self, Route};
 use frontline_core::time::truncate;
 use frontline_core::{
-    CaseId, CaseNumber, CaseStatus, Message, MessageId, OutcomeAchieved, PersonId, Role, Tags,
-    TeamId, ValueError,
+    CaseId, CaseNumber, CaseStatus, Message, MessageId, NewEvent, OutcomeAchieved, PersonId, Role,
+    Tags, TeamId, ValueError,
 };
 use frontline_store::{
     CaseCreated, MessageAdded, NewCase, NewMessage, StoreError, StoreResult, Written,
@@ -48,26 +52,46 @@ impl PgStore {
         new: NewCase,
     ) -> StoreResult<Written<CaseCreated>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
+        let begun = self.open_case_in(&mut tx, actor, new).await?;
+        let written = self.seal(&mut tx, begun).await?;
+        if written.replayed {
+            return Ok(written);
+        }
+        self.commit(tx, &written.events).await?;
+        let case = &written.value.case;
+        tracing::debug!(case_id = %case.id, owner = ?case.owner_id, "case created");
+        Ok(written)
+    }
+
+    /// Open a case in the caller's transaction, up to but not including its events: the
+    /// caller may write rows of its own first (the mail the case came from, see `mail`), then
+    /// `seal` and commit.
+    pub(crate) async fn open_case_in(
+        &self,
+        tx: &mut PgConnection,
+        actor: Option<PersonId>,
+        new: NewCase,
+    ) -> StoreResult<Begun<CaseCreated>> {
         if let Some(key) = &new.idempotency_key
-            && let Some(prior) = prior(&mut tx, actor, key).await?
+            && let Some(prior) = prior(tx, actor, key).await?
         {
-            let (message, case, events) = replay(&mut tx, &prior).await?;
-            return Ok(Written {
+            let (message, case, events) = replay(tx, &prior).await?;
+            return Ok(Begun::Replayed(Written {
                 value: CaseCreated { case, message },
                 events,
                 replayed: true,
-            });
+            }));
         }
 
-        let role = person_role(&mut tx, new.customer_id, "customer").await?;
+        let role = person_role(tx, new.customer_id, "customer").await?;
         if role != Role::Customer {
             return Err(StoreError::Invalid(ValueError::new(
                 "customer_id",
                 format!("{} is a {role}, not a customer", new.customer_id),
             )));
         }
-        let owning_teams = owning_teams(&mut tx, new.outcome_id).await?;
-        let candidates = lock_candidates(&mut tx, &owning_teams).await?;
+        let owning_teams = owning_teams(tx, new.outcome_id).await?;
+        let candidates = lock_candidates(tx, &owning_teams).await?;
         let route = routing::route(&owning_teams, &candidates);
         let number: i64 = sqlx::query_scalar("SELECT nextval('case_numbers')")
             .fetch_one(&mut *tx)
@@ -87,20 +111,36 @@ impl PgStore {
         };
         let (case, message, mut effects) =
             Case::open(draft, CaseNumber(number), route.owner_and_team(), actor, at);
-        insert_case(&mut tx, &case).await?;
-        insert_message(&mut tx, &message).await?;
+        insert_case(tx, &case).await?;
+        insert_message(tx, &message).await?;
         effects
             .events
-            .extend(crate::voice::read_mood(&mut tx, &case, &message, role).await?);
-        apply_load(&mut tx, &effects.load, Some(self.clock.now())).await?;
-        let events = append(&mut tx, &self.channel, self.clock.now(), effects.events).await?;
-        if let Some(key) = &new.idempotency_key {
-            remember(&mut tx, actor, key, message.id, &events).await?;
-        }
-        self.commit(tx, &events).await?;
-        tracing::debug!(case_id = %case.id, owner = ?case.owner_id, "case created");
-        Ok(Written {
+            .extend(crate::voice::read_mood(tx, &case, &message, role).await?);
+        apply_load(tx, &effects.load, Some(self.clock.now())).await?;
+        Ok(Begun::Fresh(Unsealed {
+            remember: new.idempotency_key.map(|key| (actor, key, message.id)),
             value: CaseCreated { case, message },
+            events: effects.events,
+        }))
+    }
+
+    /// Append the events of a create begun in `tx` (last, as every write does) and remember
+    /// its idempotency key; a replay passes through untouched. The caller commits.
+    pub(crate) async fn seal<T>(
+        &self,
+        tx: &mut PgConnection,
+        begun: Begun<T>,
+    ) -> StoreResult<Written<T>> {
+        let unsealed = match begun {
+            Begun::Replayed(written) => return Ok(written),
+            Begun::Fresh(unsealed) => unsealed,
+        };
+        let events = append(tx, &self.channel, self.clock.now(), unsealed.events).await?;
+        if let Some((actor, key, message_id)) = &unsealed.remember {
+            remember(tx, *actor, key, *message_id, &events).await?;
+        }
+        Ok(Written {
+            value: unsealed.value,
             events,
             replayed: false,
         })
@@ -246,18 +286,35 @@ impl PgStore {
         new: NewMessage,
     ) -> StoreResult<Written<MessageAdded>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
+        let begun = self.add_message_in(&mut tx, actor, new).await?;
+        let written = self.seal(&mut tx, begun).await?;
+        if written.replayed {
+            return Ok(written);
+        }
+        self.commit(tx, &written.events).await?;
+        Ok(written)
+    }
+
+    /// Add a message in the caller's transaction, up to but not including its events (see
+    /// `open_case_in`).
+    pub(crate) async fn add_message_in(
+        &self,
+        tx: &mut PgConnection,
+        actor: Option<PersonId>,
+        new: NewMessage,
+    ) -> StoreResult<Begun<MessageAdded>> {
         if let Some(key) = &new.idempotency_key
-            && let Some(prior) = prior(&mut tx, actor, key).await?
+            && let Some(prior) = prior(tx, actor, key).await?
         {
-            let (message, case, events) = replay(&mut tx, &prior).await?;
-            return Ok(Written {
+            let (message, case, events) = replay(tx, &prior).await?;
+            return Ok(Begun::Replayed(Written {
                 value: MessageAdded { message, case },
                 events,
                 replayed: true,
-            });
+            }));
         }
-        let mut case = lock_case(&mut tx, new.case_id).await?;
-        let author_role = person_role(&mut tx, new.author_id, "person").await?;
+        let mut case = lock_case(tx, new.case_id).await?;
+        let author_role = person_role(tx, new.author_id, "person").await?;
         // Stored to the millisecond, so the value returned must be too.
         let at = new.created_at.map_or_else(|| self.clock.now(), truncate);
         let message = Message {
@@ -269,23 +326,42 @@ impl PgStore {
             created_at: at,
         };
         let mut effects = case.add_message(&message, author_role, at)?;
-        insert_message(&mut tx, &message).await?;
-        write_case(&mut tx, &case).await?;
+        insert_message(tx, &message).await?;
+        write_case(tx, &case).await?;
         effects
             .events
-            .extend(crate::voice::read_mood(&mut tx, &case, &message, author_role).await?);
-        let events = apply_effects(&mut tx, effects, at, None, &case).await?;
-        let events = append(&mut tx, &self.channel, self.clock.now(), events).await?;
-        if let Some(key) = &new.idempotency_key {
-            remember(&mut tx, actor, key, message.id, &events).await?;
-        }
-        self.commit(tx, &events).await?;
-        Ok(Written {
+            .extend(crate::voice::read_mood(tx, &case, &message, author_role).await?);
+        let events = apply_effects(tx, effects, at, None, &case).await?;
+        Ok(Begun::Fresh(Unsealed {
+            remember: new.idempotency_key.map(|key| (actor, key, message.id)),
             value: MessageAdded { message, case },
             events,
-            replayed: false,
-        })
+        }))
     }
+}
+
+/// A case or message create written in a transaction that is not committed yet.
+pub(crate) enum Begun<T> {
+    /// An earlier create with the same idempotency key: its answer, nothing written.
+    Replayed(Written<T>),
+    /// Written, with the events still to append (`PgStore::seal`).
+    Fresh(Unsealed<T>),
+}
+
+impl<T> Begun<T> {
+    pub(crate) fn value(&self) -> &T {
+        match self {
+            Begun::Replayed(written) => &written.value,
+            Begun::Fresh(unsealed) => &unsealed.value,
+        }
+    }
+}
+
+pub(crate) struct Unsealed<T> {
+    value: T,
+    events: Vec<NewEvent>,
+    /// Who asked, under which idempotency key, and the message the create made.
+    remember: Option<(Option<PersonId>, String, MessageId)>,
 }
 
 /// A person's role; `NotFound` naming `what` ("customer", "person") when they do not exist.

@@ -67,6 +67,11 @@ fn conflict_message(constraint: &str) -> String {
         "ask_messages_pkey" => "this ask message already exists".into(),
         "standard_work_items_pkey" => "this standard work item already exists".into(),
         "standard_work_ticks_pkey" => "this item is already ticked for this period".into(),
+        "mailboxes_pkey" => "a mailbox with this key already exists".into(),
+        "mailboxes_address_unique" => "another mailbox has this address".into(),
+        "mail_pkey" => "the mailbox already received this mail".into(),
+        "mail_quarantine_pkey" => "this quarantined mail already exists".into(),
+        "mail_quarantine_dedupe_unique" => "this mail is already in quarantine".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }
@@ -88,6 +93,7 @@ fn missing_row(constraint: &str) -> String {
         "outcome" => "outcome".into(),
         "case" => "case".into(),
         "kind" => "decision kind".into(),
+        "message" => "message".into(),
         _ => format!("referenced row ({constraint})"),
     }
 }
@@ -108,6 +114,7 @@ mod tests {
         assert_eq!(missing_row("messages_author_fk"), "person");
         assert_eq!(missing_row("decisions_reviewer_fk"), "person");
         assert_eq!(missing_row("decisions_kind_fk"), "decision kind");
+        assert_eq!(missing_row("mail_message_fk"), "message");
         assert!(missing_row("weird").contains("weird"));
     }
 

@@ -6,7 +6,8 @@
 //! outcomes by id, cases by number, messages by (created_at, id), customer profiles by
 //! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
 //! (decided_at, id), asks and their messages by (created_at, id), standard-work items by id
-//! and their ticks by (item, period), events by seq. Sorting is done here in Rust, not by PostgreSQL, so
+//! and their ticks by (item, period), events by seq, then mailboxes, mail and quarantined mail
+//! (see `mail::export_records`). Sorting is done here in Rust, not by PostgreSQL, so
 //! collations cannot change it.
 
 use frontline_core::{
@@ -39,7 +40,8 @@ const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports
                       outcome_teams, cases, messages, customer_profiles, decision_kinds, rules, \
                       decisions, asks, ask_messages, standard_work_items, \
                       standard_work_ticks, events, idempotency, event_counter, role_periods, \
-                      proposals, proposal_cases, proposal_votes, proposal_comments, signing_keys";
+                      proposals, proposal_cases, proposal_votes, proposal_comments, signing_keys, \
+                      mailboxes, mail, mail_quarantine";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -246,6 +248,7 @@ impl PgStore {
         records.extend(proposals.into_iter().map(Record::Proposal));
         records.extend(votes.into_iter().map(Record::ProposalVote));
         records.extend(comments.into_iter().map(Record::ProposalComment));
+        records.extend(crate::mail::export_records(&mut tx).await?);
 
         tx.commit().await.map_err(classify)?;
         Ok(records)
@@ -381,6 +384,16 @@ impl PgStore {
                     crate::proposals::insert_comment(&mut tx, &comment).await?
                 }
                 Record::MessageMood(mood) => crate::voice::put_mood(&mut tx, &mood).await?,
+                Record::Mailbox {
+                    mailbox,
+                    inbound_token_hash,
+                } => crate::mail::import_mailbox(&mut tx, mailbox, inbound_token_hash).await?,
+                Record::Mail { entry, raw } => {
+                    crate::mail::import_mail(&mut tx, &entry, raw.as_deref()).await?
+                }
+                Record::Quarantined { item, raw } => {
+                    crate::mail::import_quarantined(&mut tx, &item, &raw).await?
+                }
                 Record::Event(event) => log.push(event),
             }
         }

@@ -61,6 +61,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "credentials",
         include_str!("../migrations/0012_credentials.sql"),
     ),
+    (13, "mail", include_str!("../migrations/0013_mail.sql")),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

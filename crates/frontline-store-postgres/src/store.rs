@@ -1,24 +1,26 @@
 //! `impl Store for PgStore`: the trait's methods, each forwarding to the module that owns the
 //! use case (`people`, `org`, `cases`, `reads`, `events`, `webhooks`, `guidelines`, `asks`,
-//! `leaders`, `export`).
+//! `leaders`, `mail`, `export`).
 //! Nothing else lives here.
 
 use async_trait::async_trait;
 use frontline_core::ask::{AskChange, NewAskSpec};
 use frontline_core::guideline::{DecisionKind, RuleStatus};
+use frontline_core::mail::{Mailbox, MailboxKey, NewMailbox};
 use frontline_core::standard_work::NewStandardWorkItem;
 use frontline_core::{
     Ask, AskId, AskMessage, Case, CaseId, CaseNumber, CaseStatus, DecisionId, DecisionKindKey,
-    Email, Event, Membership, Message, Name, Outcome, OutcomeAchieved, OutcomeId, OutcomeKey,
-    Person, PersonId, Role, RuleId, StandardWorkItem, StandardWorkItemId, StandardWorkTick,
-    SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
+    Email, Event, Membership, Message, MessageId, Name, Outcome, OutcomeAchieved, OutcomeId,
+    OutcomeKey, Person, PersonId, Role, RuleId, StandardWorkItem, StandardWorkItemId,
+    StandardWorkTick, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
     ActivityFilter, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision,
-    DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
-    NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewWebhook, Page,
-    PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, RuleFilter, RuleVersion,
-    Session, StaffActivity, Store, StoreResult, Written, tokio_watch,
+    DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MailEntry, MessageAdded,
+    NewCase, NewDecision, NewMail, NewMessage, NewOutcome, NewPerson, NewQuarantined,
+    NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate,
+    QuarantinedMail, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, StaffActivity, Store,
+    StoreResult, Written, tokio_watch,
 };
 
 use crate::PgStore;
@@ -378,6 +380,83 @@ impl Store for PgStore {
 
     async fn last_seq(&self) -> StoreResult<i64> {
         self.read_last_seq().await
+    }
+
+    async fn save_mailbox(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMailbox,
+    ) -> StoreResult<Written<Mailbox>> {
+        self.save_mailbox_impl(actor, new).await
+    }
+
+    async fn set_mailbox_token(
+        &self,
+        actor: Option<PersonId>,
+        key: MailboxKey,
+        token_hash: Option<String>,
+    ) -> StoreResult<Written<Mailbox>> {
+        self.set_mailbox_token_impl(actor, key, token_hash).await
+    }
+
+    async fn list_mailboxes(&self) -> StoreResult<Vec<Mailbox>> {
+        self.list_mailboxes_impl().await
+    }
+
+    async fn get_mailbox(&self, key: MailboxKey) -> StoreResult<Mailbox> {
+        self.get_mailbox_impl(key).await
+    }
+
+    async fn create_case_from_mail(
+        &self,
+        new: NewCase,
+        mail: NewMail,
+    ) -> StoreResult<Written<CaseCreated>> {
+        self.create_case_from_mail_impl(new, mail).await
+    }
+
+    async fn add_message_from_mail(
+        &self,
+        new: NewMessage,
+        mail: NewMail,
+    ) -> StoreResult<Written<MessageAdded>> {
+        self.add_message_from_mail_impl(new, mail).await
+    }
+
+    async fn mail_received(
+        &self,
+        mailbox: MailboxKey,
+        rfc_message_id: String,
+    ) -> StoreResult<Option<MailEntry>> {
+        self.mail_received_impl(mailbox, rfc_message_id).await
+    }
+
+    async fn case_for_mail(&self, rfc_message_ids: Vec<String>) -> StoreResult<Option<CaseId>> {
+        self.case_for_mail_impl(rfc_message_ids).await
+    }
+
+    async fn list_case_mail(&self, case_id: CaseId) -> StoreResult<Vec<MailEntry>> {
+        self.list_case_mail_impl(case_id).await
+    }
+
+    async fn original_mail(&self, message_id: MessageId) -> StoreResult<Vec<u8>> {
+        self.original_mail_impl(message_id).await
+    }
+
+    async fn quarantine_mail(&self, new: NewQuarantined) -> StoreResult<QuarantinedMail> {
+        self.quarantine_mail_impl(new).await
+    }
+
+    async fn list_quarantine(&self, limit: u32) -> StoreResult<Vec<QuarantinedMail>> {
+        self.list_quarantine_impl(limit).await
+    }
+
+    async fn get_quarantined(&self, id: uuid::Uuid) -> StoreResult<(QuarantinedMail, Vec<u8>)> {
+        self.get_quarantined_impl(id).await
+    }
+
+    async fn drop_quarantined(&self, id: uuid::Uuid) -> StoreResult<()> {
+        self.drop_quarantined_impl(id).await
     }
 
     async fn create_webhook(

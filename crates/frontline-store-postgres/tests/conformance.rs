@@ -496,6 +496,107 @@ async fn of_two_concurrent_reviews_exactly_one_wins() {
     assert_eq!(reviewed.len(), 1);
 }
 
+/// Every node polls the same IMAP folder, so one mail routinely arrives on several at once.
+/// The duplicates wait for the first delivery and stop before opening a case, rather than
+/// open one and roll it back on the mail's primary key: case numbers stay without gaps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deliveries_of_one_mail_take_no_case_number() {
+    use frontline_core::mail::{MailboxKey, NewMailbox};
+    use frontline_store::NewMail;
+
+    let Some(store) = store().await else { return };
+    let o = org(&*store).await;
+    let support = MailboxKey::parse("support").unwrap();
+    store
+        .save_mailbox(
+            None,
+            NewMailbox {
+                key: support.clone(),
+                name: Name::parse("Support").unwrap(),
+                address: frontline_core::Email::parse("support@example.com").unwrap(),
+                outcome_id: o.outcome.id,
+                imap: None,
+                enabled: true,
+            },
+        )
+        .await
+        .unwrap();
+    let mail = |id: &str| NewMail {
+        mailbox: support.clone(),
+        rfc_message_id: id.into(),
+        from: o.carol.email.clone(),
+        subject: "Late parcel".into(),
+        raw: format!("Message-ID: <{id}>\r\n\r\nWhere is it?\r\n").into_bytes(),
+    };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            let new = new_case(o.carol.id, o.outcome.id, "Late parcel");
+            let mail = mail("raced@mail.customer.test");
+            tokio::spawn(async move { store.create_case_from_mail(new, mail).await })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(written) => numbers.push(written.value.case.number.0),
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => panic!("unexpected error: {e:?}"),
+        }
+    }
+    let next = store
+        .create_case_from_mail(
+            new_case(o.carol.id, o.outcome.id, "Another parcel"),
+            mail("next@mail.customer.test"),
+        )
+        .await
+        .unwrap()
+        .value
+        .case
+        .number
+        .0;
+    assert_eq!(numbers.len(), 1);
+    assert_eq!(
+        next,
+        numbers[0] + 1,
+        "no case number was taken by a duplicate"
+    );
+}
+
+/// The same unreadable mail quarantined by several nodes at once is kept once, and every one
+/// of them answers with that item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_unreadable_mail_quarantined_at_once_is_kept_once() {
+    use frontline_store::NewQuarantined;
+
+    let Some(store) = store().await else { return };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .quarantine_mail(NewQuarantined {
+                        mailbox: None,
+                        reason: "not a message".into(),
+                        from: None,
+                        subject: None,
+                        raw: b"\xff\xfe not mail".to_vec(),
+                    })
+                    .await
+            })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for task in tasks {
+        kept.push(task.await.unwrap().expect("every delivery is answered"));
+    }
+    assert!(kept.iter().all(|item| *item == kept[0]), "{kept:?}");
+    assert_eq!(
+        store.list_quarantine(10).await.unwrap(),
+        vec![kept[0].clone()]
+    );
+}
+
 // In a subfolder so cargo does not build it as a test binary of its own.
 #[path = "conformance/cross_backend.rs"]
 mod cross_backend;

@@ -17,7 +17,7 @@ fn sqlite() -> Arc<dyn Store> {
 
 /// Some of everything an export holds: people with and without passwords, a token, support
 /// links (one ended), an ended membership, routed and queued cases, notes, resolved cases,
-/// and the guidelines engine's rows (a profile, kinds, rule versions, reviewed decisions).
+/// the guidelines engine's rows (a profile, kinds, rule versions, reviewed decisions), and mail.
 async fn fill(store: &dyn Store) {
     let o = org(store).await;
     store
@@ -91,6 +91,85 @@ async fn fill(store: &dyn Store) {
         }
     }
     guidelines_story(store, &o).await;
+    mail_story(store, &o).await;
+}
+
+/// Mailboxes (with and without IMAP settings and a token), cases and replies from mail, and
+/// quarantined bytes that are not UTF-8. Keys and Message-IDs sort differently by bytes than
+/// by a linguistic collation ("a-z" before "ab", "B" before "a").
+async fn mail_story(store: &dyn Store, o: &frontline_store::testing::Org) {
+    use frontline_core::mail::{ImapSettings, MailSecurity, MailboxKey, NewMailbox, SecretRef};
+    use frontline_core::{Channel, Email, Name};
+    use frontline_store::{NewCase, NewMail, NewQuarantined};
+
+    let key = |k: &str| MailboxKey::parse(k).unwrap();
+    for (k, imap) in [("ab", true), ("a-z", false)] {
+        store
+            .save_mailbox(
+                None,
+                NewMailbox {
+                    key: key(k),
+                    name: Name::parse("ACME Support").unwrap(),
+                    address: Email::parse(&format!("{k}@example.com")).unwrap(),
+                    outcome_id: o.outcome.id,
+                    imap: imap.then(|| ImapSettings {
+                        host: "imap.example.com".into(),
+                        port: 993,
+                        security: MailSecurity::Tls,
+                        username: "support".into(),
+                        password_from: SecretRef::Env("SUPPORT_IMAP_PASSWORD".into()),
+                        folder: "INBOX".into(),
+                    }),
+                    enabled: imap,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .set_mailbox_token(None, key("ab"), Some("hash-1".into()))
+        .await
+        .unwrap();
+    let mail = |mailbox: &str, id: &str| NewMail {
+        mailbox: key(mailbox),
+        rfc_message_id: id.into(),
+        from: o.carol.email.clone(),
+        subject: "Late parcel".into(),
+        raw: format!("Message-ID: <{id}>\r\n\r\nWhere is it?\r\n").into_bytes(),
+    };
+    for (mailbox, id) in [("ab", "a@mail.test"), ("a-z", "B@mail.test")] {
+        let case = store
+            .create_case_from_mail(
+                NewCase {
+                    channel: Channel::Email,
+                    ..new_case(o.carol.id, o.outcome.id, "Late parcel")
+                },
+                mail(mailbox, id),
+            )
+            .await
+            .unwrap()
+            .value
+            .case;
+        store
+            .add_message_from_mail(
+                new_message(case.id, o.carol.id, Visibility::Public),
+                mail(mailbox, &format!("re-{id}")),
+            )
+            .await
+            .unwrap();
+    }
+    for raw in [vec![0xff, 0xfe, 0], b"not mail".to_vec()] {
+        store
+            .quarantine_mail(NewQuarantined {
+                mailbox: Some(key("ab")),
+                reason: "the message has no From address to answer".into(),
+                from: None,
+                subject: Some("h\u{e9}llo".into()),
+                raw,
+            })
+            .await
+            .unwrap();
+    }
 }
 
 async fn round_trip(from: Arc<dyn Store>, to: Arc<dyn Store>) {
