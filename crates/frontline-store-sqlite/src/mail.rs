@@ -280,7 +280,10 @@ pub(crate) fn case_for(
     ids: &[String],
 ) -> StoreResult<Option<frontline_core::CaseId>> {
     let mut stmt = conn
-        .prepare_cached("SELECT case_id FROM mail WHERE rfc_message_id = ?1 LIMIT 1")
+        .prepare_cached(
+            "SELECT case_id FROM mail WHERE rfc_message_id = ?1
+             ORDER BY at, mailbox, direction LIMIT 1",
+        )
         .db()?;
     for id in ids {
         let found: Option<String> = stmt.query_row([id], |r| r.get(0)).optional().db()?;

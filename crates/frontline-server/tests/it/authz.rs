@@ -432,6 +432,7 @@ impl Walk {
                 Some(json!({ "state": "viewing" })),
             ),
             Action::ManageWebhooks => (Method::GET, "/api/v1/webhooks".into(), None),
+            Action::ManageMail => (Method::GET, "/api/v1/mailboxes".into(), None),
             Action::ReadGuidelines => (Method::GET, "/api/v1/rules".into(), None),
             Action::ManageGuidelines => (
                 Method::PUT,

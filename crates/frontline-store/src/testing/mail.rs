@@ -437,7 +437,16 @@ pub async fn mail_survives_export_and_import<F: Future<Output = Arc<dyn Store>>>
         target.list_quarantine(10).await.unwrap(),
         store.list_quarantine(10).await.unwrap()
     );
-    // Imported mail still threads and is still written once.
+    // Imported mail is still written once, and still threads.
+    assert!(matches!(
+        target
+            .create_case_from_mail(
+                by_mail(new_case(o.carol.id, o.outcome.id, "Late parcel")),
+                mail("support", "first@mail.customer.test", &o.carol.email),
+            )
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
     assert_eq!(
         target
             .case_for_mail(vec!["first@mail.customer.test".into()])

@@ -184,6 +184,10 @@ impl Retimer {
                     }
                 }
                 Record::Token { .. }
+                // The demo has no mail.
+                | Record::Mailbox { .. }
+                | Record::Mail { .. }
+                | Record::Quarantined { .. }
                 // A signing key has no time worth moving.
                 | Record::SigningKey { .. }
                 | Record::RolePeriod(_)

@@ -68,6 +68,7 @@ async fn every_event_kind_keeps_its_payload() {
     day.guidelines(&mut names).await;
     day.standard_work(&mut names).await;
     day.webhooks(&mut names).await;
+    day.mailboxes().await;
 
     let log = whole_log(&app, &org.ada.token).await;
     let mut by_kind: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -513,6 +514,22 @@ impl Day<'_> {
         let hook = id_of(&hook);
         names.add(&hook, "webhook");
         self.delete(&format!("/api/v1/webhooks/{hook}"), token)
+            .await;
+    }
+
+    async fn mailboxes(&self) {
+        let token = &self.org.ada.token;
+        let settings = |enabled: bool| {
+            json!({ "name": "ACME Support", "address": "support@acme.test",
+                    "outcome": self.org.outcome_key, "enabled": enabled,
+                    "imap": { "host": "imap.acme.test", "port": 993, "security": "tls",
+                              "username": "support", "password_from": "env:ACME_IMAP" } })
+        };
+        self.put("/api/v1/mailboxes/support", token, settings(true))
+            .await;
+        self.post("/api/v1/mailboxes/support/token", token, json!({}))
+            .await;
+        self.put("/api/v1/mailboxes/support", token, settings(false))
             .await;
     }
 }
