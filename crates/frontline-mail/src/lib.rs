@@ -16,7 +16,7 @@ mod parse;
 mod thread;
 mod trim;
 
-pub use junk::{Kind, classify};
+pub use junk::{Kind, MAX_FAILED, classify};
 pub use parse::{Attachment, Inbound, Limits, Unreadable, parse};
 pub use thread::{case_from_plus_address, case_from_subject, message_id_for, reply_subject};
 pub use trim::{REPLY_ABOVE, trim_reply};
