@@ -11,6 +11,8 @@
 
 #![forbid(unsafe_code)]
 
+mod clean;
+mod headers;
 mod junk;
 mod parse;
 mod thread;

@@ -4,9 +4,11 @@
 use std::fmt;
 
 use frontline_core::{Email, Subject, Timestamp, time};
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
+use crate::clean::{bounded_line, clean_file_name, clean_id};
+use crate::headers::{recipients, sender, thread_ids};
 use crate::junk::{Kind, classify};
 use crate::trim::trim_reply;
 
@@ -94,9 +96,11 @@ pub struct Inbound {
     /// `In-Reply-To` then `References` (newest first), without brackets, de-duplicated.
     pub thread_ids: Vec<String>,
     pub from: Email,
+    /// The display name on one line, at most `Name::MAX_CHARS`.
     pub from_name: Option<String>,
     pub reply_to: Option<Email>,
-    /// `To`, `Cc` and `Delivered-To` addresses (lower case), at most `max_recipients` each.
+    /// The valid addresses of `To`, `Cc`, `Delivered-To` and `X-Original-To` (lower case,
+    /// distinct), at most `max_recipients` from each header.
     pub recipients: Vec<String>,
     /// How many recipients the headers listed in all.
     pub recipient_count: usize,
@@ -130,65 +134,28 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             limit: limits.max_message_bytes,
         });
     }
+    // mail-parser drops the last header of a message that ends inside its header block
+    // (no blank line, no final newline). Such a message has no body, so ending it with a
+    // newline changes nothing else and costs one copy of a small message.
+    let terminated;
+    let input = if !raw.is_empty() && !raw.ends_with(b"\n") && !has_blank_line(raw) {
+        terminated = [raw, b"\r\n"].concat();
+        &terminated[..]
+    } else {
+        raw
+    };
     let message = MessageParser::default()
-        .parse(raw)
+        .parse(input)
         .filter(|m| !m.headers().is_empty())
         .ok_or(Unreadable::NotAMessage)?;
 
-    let first_address = |a: Option<&Address<'_>>| {
-        a.and_then(|a| a.first())
-            .map(|a| (a.address().map(str::to_owned), a.name().map(clean_line)))
-    };
-    let (from_raw, from_name) = first_address(message.from())
-        .or_else(|| first_address(message.sender()))
-        .unwrap_or((None, None));
-    let from = match from_raw.as_deref().map(Email::parse) {
-        Some(Ok(email)) => email,
-        Some(Err(_)) => {
-            return Err(Unreadable::NoSender {
-                from: from_raw.map(|f| clean_line(&f).chars().take(200).collect()),
-            });
-        }
-        None => return Err(Unreadable::NoSender { from: None }),
-    };
-    let reply_to = first_address(message.reply_to())
-        .and_then(|(a, _)| a)
-        .and_then(|a| Email::parse(&a).ok())
+    let (from, from_name) = sender(&message)?;
+    let reply_to = message
+        .reply_to()
+        .and_then(|a| a.iter().find_map(|a| a.address()))
+        .and_then(|a| Email::parse(a).ok())
         .filter(|a| *a != from);
-
-    let mut recipients = Vec::new();
-    let mut recipient_count = 0;
-    for header in [
-        mail_parser::HeaderName::To,
-        mail_parser::HeaderName::Cc,
-        mail_parser::HeaderName::Other("Delivered-To".into()),
-        mail_parser::HeaderName::Other("X-Original-To".into()),
-    ] {
-        let mut kept = 0;
-        for value in message.header_values(header) {
-            let addresses: Vec<String> = match value {
-                HeaderValue::Address(a) => a
-                    .iter()
-                    .filter_map(|a| a.address())
-                    .map(str::to_owned)
-                    .collect(),
-                HeaderValue::Text(t) => vec![t.to_string()],
-                _ => Vec::new(),
-            };
-            for address in addresses {
-                recipient_count += 1;
-                let address = clean_line(&address).to_lowercase();
-                if kept < limits.max_recipients
-                    && address.contains('@')
-                    && address.len() <= 254
-                    && !recipients.contains(&address)
-                {
-                    recipients.push(address);
-                    kept += 1;
-                }
-            }
-        }
-    }
+    let (recipients, recipient_count) = recipients(&message, limits);
 
     let message_id = message
         .message_id()
@@ -199,34 +166,18 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
             format!("sha256-{hex}@frontline.invalid")
         });
-    let mut thread_ids: Vec<String> = Vec::new();
-    let mut add_ids = |value: &HeaderValue<'_>, newest_first: bool| {
-        let mut ids: Vec<String> = match value {
-            HeaderValue::Text(t) => vec![clean_id(t)],
-            HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
-            _ => Vec::new(),
-        };
-        if newest_first {
-            ids.reverse();
-        }
-        // A hostile References line may list thousands; the newest few are what threads.
-        for id in ids.into_iter().take(50) {
-            if !id.is_empty() && id != message_id && !thread_ids.contains(&id) {
-                thread_ids.push(id);
-            }
-        }
-    };
-    add_ids(message.in_reply_to(), false);
-    add_ids(message.references(), true);
+    let thread_ids = thread_ids(&message, &message_id);
 
     let subject = message
         .subject()
-        .map(clean_line)
+        .map(|s| bounded_line(s, Subject::MAX_CHARS))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "(no subject)".to_owned());
-    let subject: String = subject.chars().take(Subject::MAX_CHARS).collect();
+    // A field out of range (hour 25, day 0, year 9999) is a broken date, not a real time:
+    // mail-parser would still turn it into some instant.
     let date = message
         .date()
+        .filter(|d| d.is_valid())
         .and_then(|d| jiff::Timestamp::from_second(d.to_timestamp()).ok())
         .map(time::truncate);
 
@@ -263,10 +214,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
     for (i, part) in message.attachments().enumerate() {
         let content_type = part
             .content_type()
-            .map(|ct| {
-                format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream"))
-                    .to_ascii_lowercase()
-            })
+            .and_then(|ct| mime_type(ct.ctype(), ct.subtype().unwrap_or("octet-stream")))
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         if content_type == "message/delivery-status" {
             delivery_status = Some(String::from_utf8_lossy(part.contents()).into_owned());
@@ -302,7 +250,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         message_id,
         thread_ids,
         from,
-        from_name: from_name.filter(|n| !n.is_empty()),
+        from_name,
         reply_to,
         recipients,
         recipient_count,
@@ -317,30 +265,20 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
     })
 }
 
-/// A header value on one line: control characters (CR, LF, NUL, …) become spaces and runs of
-/// space collapse, so nothing read from a header can start another header or break a page.
-fn clean_line(raw: &str) -> String {
-    raw.split(|c: char| c.is_control() || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// `type/subtype` in lower case when both are MIME tokens (RFC 2045): what a download's
+/// `Content-Type` may be set to.
+fn mime_type(ctype: &str, subtype: &str) -> Option<String> {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 127
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    (token(ctype) && token(subtype)).then(|| format!("{ctype}/{subtype}").to_ascii_lowercase())
 }
 
-/// A message or content id: no brackets, no whitespace or controls, at most 250 characters.
-fn clean_id(raw: &str) -> String {
-    raw.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .chars()
-        .filter(|c| !c.is_control() && !c.is_whitespace() && *c != '<' && *c != '>')
-        .take(250)
-        .collect()
-}
-
-fn clean_file_name(raw: &str) -> String {
-    let name = clean_line(raw);
-    let name = name.rsplit(['/', '\\']).next().unwrap_or("");
-    name.trim_start_matches('.').chars().take(200).collect()
+fn has_blank_line(raw: &[u8]) -> bool {
+    raw.windows(2).any(|w| w == b"\n\n") || raw.windows(3).any(|w| w == b"\n\r\n")
 }
 
 /// Text without control characters other than newline and tab (they pass `MessageBody`).
