@@ -1,5 +1,8 @@
 //! Cleaning what a message says before anything else reads it: header values onto one line,
-//! ids and file names into safe shapes. Everything here is total: any input, no panic.
+//! ids and file names into safe shapes, body text without control characters, and HTML
+//! readied for `mail-parser`'s HTML-to-text. Everything here is total: any input, no panic.
+
+use std::borrow::Cow;
 
 /// A header value on one line: control characters (CR, LF, NUL, …) become spaces and runs of
 /// space collapse, so nothing read from a header can start another header or break a page.
@@ -43,6 +46,85 @@ pub(crate) fn clean_file_name(raw: &str) -> String {
     bounded_line(name.trim_start_matches(['.', ' ']), 200)
 }
 
+/// Body text as Frontline stores it: `\n` line ends (a lone `\r`, as old Mac clients wrote,
+/// is a line end too, not glue between two lines) and no control characters other than
+/// newline and tab, which is what `MessageBody` accepts.
+pub(crate) fn plain_text(raw: &str) -> String {
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' => text.push('\n'),
+            '\n' | '\t' => text.push(c),
+            c if c.is_control() => {}
+            c => text.push(c),
+        }
+    }
+    text
+}
+
+/// HTML as `mail-parser`'s HTML-to-text needs it to leave scripts and styles out of the text.
+///
+/// That converter recognises `<script>`, `<style>`, `<head>` and `<template>` only when the
+/// tag has no attributes, so the contents of `<style type="text/css">` (common in Apple Mail
+/// and newsletter HTML) and `<script type=…>` came out as text. Those tags are rewritten
+/// bare. And since it also hides everything after a `<head>` that is never closed, a
+/// `</head>` goes before each `<body>`, as a browser would imply it.
+pub(crate) fn html_for_text(html: &str) -> Cow<'_, str> {
+    const HIDDEN: [&str; 4] = ["script", "style", "head", "template"];
+    let bytes = html.as_bytes();
+    let ends_name = |at: usize| {
+        bytes
+            .get(at)
+            .is_none_or(|b| b.is_ascii_whitespace() || *b == b'/' || *b == b'>')
+    };
+    let starts_with_at = |at: usize, name: &str| {
+        bytes
+            .get(at..at + name.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(name.as_bytes()))
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = bytes[at..].iter().position(|b| *b == b'<') {
+        let open = at + found;
+        at = open + 1;
+        let closing = bytes.get(at) == Some(&b'/');
+        let name_at = if closing { at + 1 } else { at };
+        if !closing && starts_with_at(name_at, "body") && ends_name(name_at + 4) {
+            out.push_str(&html[copied..open]);
+            out.push_str("</head>");
+            copied = open;
+            continue;
+        }
+        let Some(name) = HIDDEN
+            .into_iter()
+            .find(|name| starts_with_at(name_at, name) && ends_name(name_at + name.len()))
+        else {
+            continue;
+        };
+        let after_name = name_at + name.len();
+        if bytes.get(after_name) == Some(&b'>') {
+            continue;
+        }
+        let Some(end) = bytes[after_name..].iter().position(|b| *b == b'>') else {
+            break;
+        };
+        out.push_str(&html[copied..open]);
+        out.push_str(if closing { "</" } else { "<" });
+        out.push_str(name);
+        out.push('>');
+        copied = after_name + end + 1;
+        at = copied;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(html);
+    }
+    out.push_str(&html[copied..]);
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +145,33 @@ mod tests {
         assert_eq!(clean_file_name(".hidden"), "hidden");
         assert_eq!(clean_file_name("...."), "");
         assert_eq!(clean_file_name("x/. . .\u{202E}"), "");
+    }
+
+    #[test]
+    fn body_text_keeps_lines_and_loses_controls() {
+        assert_eq!(plain_text("a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert_eq!(
+            plain_text("nul\0 bell\x07 esc\x1b[2J\ttab"),
+            "nul bell esc[2J\ttab"
+        );
+    }
+
+    #[test]
+    fn script_and_style_tags_with_attributes_are_made_bare() {
+        assert_eq!(
+            html_for_text(
+                "<p>a</p><SCRIPT type=\"x\">alert(1)</SCRIPT ><style media=all>b{}</style>"
+            ),
+            "<p>a</p><script>alert(1)</script><style>b{}</style>"
+        );
+        assert_eq!(
+            html_for_text("<head><title>t</title><body class=x>hi"),
+            "<head><title>t</title></head><body class=x>hi"
+        );
+        assert!(matches!(
+            html_for_text("<p>plain</p><scripts x>"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(html_for_text("<style x"), "<style x");
     }
 }

@@ -4,10 +4,11 @@
 use std::fmt;
 
 use frontline_core::{Email, Subject, Timestamp, time};
+use mail_parser::decoders::html::html_to_text;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
-use crate::clean::{bounded_line, clean_file_name, clean_id};
+use crate::clean::{bounded_line, clean_file_name, clean_id, html_for_text, plain_text};
 use crate::headers::{recipients, sender, thread_ids};
 use crate::junk::{Kind, classify};
 use crate::trim::trim_reply;
@@ -114,7 +115,8 @@ pub struct Inbound {
     pub attachments: Vec<Attachment>,
     /// Names of attachments over `max_attachments`, not kept.
     pub dropped: Vec<String>,
-    /// Any header value or part that did not decode cleanly (kept as best decoded).
+    /// Any part, or the subject, sender's name or text, that did not decode cleanly (kept as
+    /// best decoded, with U+FFFD for what could not be).
     pub encoding_problems: bool,
     pub kind: Kind,
 }
@@ -181,9 +183,13 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         .and_then(|d| jiff::Timestamp::from_second(d.to_timestamp()).ok())
         .map(time::truncate);
 
-    let texts: Vec<String> = (0..message.text_body_count())
-        .filter_map(|i| message.body_text(i))
-        .map(|t| t.replace("\r\n", "\n"))
+    let mut texts: Vec<String> = (0..message.text_body_count())
+        .filter_map(|i| message.text_part(u32::try_from(i).ok()?))
+        .filter_map(|part| match &part.body {
+            PartType::Text(text) => Some(plain_text(text)),
+            PartType::Html(html) => Some(plain_text(&html_to_text(&html_for_text(html)))),
+            _ => None,
+        })
         .filter(|t| !t.trim().is_empty())
         .collect();
     let html_parts: Vec<String> = message
@@ -194,8 +200,34 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         })
         .collect();
     let html = (!html_parts.is_empty()).then(|| html_parts.join("\n"));
+    // A multipart whose boundary never appears (or is missing), or a top-level text type
+    // mail-parser does not know, comes out as one text "attachment" and no body at all.
+    // What the sender wrote is in it, so it is the text.
+    let mut text_from_part = None;
+    if texts.is_empty() && html.is_none() {
+        text_from_part = message.parts.iter().enumerate().find_map(|(i, part)| {
+            let broken_multipart = part
+                .content_type()
+                .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"));
+            let named = part.attachment_name().is_some()
+                || part
+                    .content_disposition()
+                    .is_some_and(|d| d.is_attachment());
+            if named || !(i == 0 || broken_multipart) {
+                return None;
+            }
+            let text = match &part.body {
+                PartType::Text(text) => plain_text(text),
+                PartType::Binary(bytes) | PartType::InlineBinary(bytes) if broken_multipart => {
+                    plain_text(&String::from_utf8_lossy(bytes))
+                }
+                _ => return None,
+            };
+            (!text.trim().is_empty()).then_some((i, text))
+        });
+        texts.extend(text_from_part.as_ref().map(|(_, text)| text.clone()));
+    }
     let text = texts.join("\n\n");
-    let text = strip_controls(&text);
 
     let mut attachments = Vec::new();
     let mut dropped = Vec::new();
@@ -211,7 +243,11 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
                 .attribute("report-type")
                 .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"));
     }
+    let text_part = text_from_part.map(|(i, _)| &message.parts[i]);
     for (i, part) in message.attachments().enumerate() {
+        if text_part.is_some_and(|p| std::ptr::eq(p, part)) {
+            continue;
+        }
         let content_type = part
             .content_type()
             .and_then(|ct| mime_type(ct.ctype(), ct.subtype().unwrap_or("octet-stream")))
@@ -238,6 +274,11 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             bytes: part.contents().to_vec(),
         });
     }
+    // What did not decode was replaced with U+FFFD: undeclared 8-bit headers, a body in
+    // another charset than it says.
+    encoding_problems |= [subject.as_str(), from_name.as_deref().unwrap_or(""), &text]
+        .iter()
+        .any(|s| s.contains(char::REPLACEMENT_CHARACTER));
 
     let kind = classify(
         message.headers_raw(),
@@ -279,11 +320,4 @@ fn mime_type(ctype: &str, subtype: &str) -> Option<String> {
 
 fn has_blank_line(raw: &[u8]) -> bool {
     raw.windows(2).any(|w| w == b"\n\n") || raw.windows(3).any(|w| w == b"\n\r\n")
-}
-
-/// Text without control characters other than newline and tab (they pass `MessageBody`).
-fn strip_controls(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
 }
