@@ -2,6 +2,8 @@
 //! a case and are never answered: answering an out-of-office with an acknowledgement that
 //! draws another out-of-office is how mail loops start.
 
+use frontline_core::Email;
+
 /// What kind of mail it is, from its headers (and, for bounces, its delivery report).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -11,7 +13,8 @@ pub enum Kind {
     AutoReply { why: String },
     /// Bulk, junk or list mail.
     Bulk { why: String },
-    /// A delivery status notification (RFC 3464): the addresses it reports as failed.
+    /// A delivery status notification (RFC 3464), or an older bounce: the addresses it
+    /// reports as failed, at most [`MAX_FAILED`].
     Bounce { failed: Vec<String> },
 }
 
@@ -33,6 +36,10 @@ impl Kind {
     }
 }
 
+/// The most failed addresses a bounce reports. One bounce is about one message Frontline
+/// sent, and no reply goes to thousands; a report listing more is hostile or broken.
+pub const MAX_FAILED: usize = 100;
+
 /// Classify a mail from its headers (`(name, value)` pairs, any case), whether its content
 /// type is a delivery report, the report's text if it has one, and its sender.
 pub fn classify<'a>(
@@ -42,6 +49,7 @@ pub fn classify<'a>(
     from: Option<&str>,
 ) -> Kind {
     let mut kind = Kind::Person;
+    let mut failed_header = Vec::new();
     for (name, value) in headers {
         let name = name.trim().to_ascii_lowercase();
         let value = value.trim().to_ascii_lowercase();
@@ -63,6 +71,16 @@ pub fn classify<'a>(
                 })
             }
             "list-id" | "list-unsubscribe" => Some(Kind::Bulk { why: name.clone() }),
+            // Exim, Gmail and others name the failed addresses here, also in bounces that
+            // carry no delivery report; only an MTA writes it.
+            "x-failed-recipients" => {
+                for address in value.split(',').filter_map(address) {
+                    if failed_header.len() < MAX_FAILED && !failed_header.contains(&address) {
+                        failed_header.push(address);
+                    }
+                }
+                None
+            }
             _ => None,
         };
         // The first machine sign wins, but an auto-reply outranks list headers it may carry.
@@ -73,9 +91,14 @@ pub fn classify<'a>(
             }
         }
     }
-    if is_report || delivery_status.is_some() {
+    if is_report || delivery_status.is_some() || !failed_header.is_empty() {
+        let failed = delivery_status.map(failed_recipients).unwrap_or_default();
         return Kind::Bounce {
-            failed: delivery_status.map(failed_recipients).unwrap_or_default(),
+            failed: if failed.is_empty() {
+                failed_header
+            } else {
+                failed
+            },
         };
     }
     let daemon = from.is_some_and(|f| {
@@ -88,37 +111,46 @@ pub fn classify<'a>(
     kind
 }
 
-/// The `Final-Recipient` of each per-recipient block whose `Action` is `failed`.
+/// Each failed recipient of a delivery report, as Frontline addressed it: the
+/// `Original-Recipient` of each per-recipient block whose `Action` is `failed` (the address
+/// as sent, before any forwarding), else its `Final-Recipient`. At most [`MAX_FAILED`]: the
+/// check for repeats is quadratic, and a report of a hundred thousand blocks took 40 s.
 fn failed_recipients(report: &str) -> Vec<String> {
     let mut failed = Vec::new();
     // Blocks are separated by blank lines; the first is about the whole message.
     for block in report.split("\n\n").flat_map(|b| b.split("\r\n\r\n")) {
-        let mut recipient = None;
+        let mut original = None;
+        let mut last = None;
         let mut action = None;
         for line in block.lines() {
             let Some((name, value)) = line.split_once(':') else {
                 continue;
             };
+            // "rfc822; ann@example.com"
+            let value = value.rsplit(';').next().unwrap_or(value);
             match name.trim().to_ascii_lowercase().as_str() {
-                "final-recipient" | "original-recipient" if recipient.is_none() => {
-                    // "rfc822; ann@example.com"
-                    let address = value.rsplit(';').next().unwrap_or(value).trim();
-                    let address = address.trim_matches(['<', '>']).to_ascii_lowercase();
-                    if address.contains('@') && address.len() <= 254 {
-                        recipient = Some(address);
-                    }
-                }
+                "original-recipient" if original.is_none() => original = address(value),
+                "final-recipient" if last.is_none() => last = address(value),
                 "action" => action = Some(value.trim().to_ascii_lowercase()),
                 _ => {}
             }
         }
-        if let (Some(r), Some("failed")) = (recipient, action.as_deref())
+        if let (Some(r), Some("failed")) = (original.or(last), action.as_deref())
             && !failed.contains(&r)
         {
             failed.push(r);
+            if failed.len() == MAX_FAILED {
+                break;
+            }
         }
     }
     failed
+}
+
+/// An address from a report or header field, lower case, when it is one.
+fn address(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_matches(['<', '>']);
+    Email::parse(raw).ok().map(|e| e.as_str().to_owned())
 }
 
 #[cfg(test)]
@@ -182,5 +214,45 @@ mod tests {
             classify([], false, None, Some("mailer-daemon@mx.example.com")),
             Kind::Bounce { failed: vec![] }
         );
+    }
+
+    #[test]
+    fn the_original_recipient_is_the_failed_address_whichever_comes_first() {
+        let report = "Final-Recipient: rfc822; real@example.com\nOriginal-Recipient: rfc822;<Alias@Example.com>\nAction: Failed\n";
+        assert_eq!(
+            classify([], true, Some(report), None),
+            Kind::Bounce {
+                failed: vec!["alias@example.com".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn x_failed_recipients_names_the_addresses_of_a_bounce_without_a_report() {
+        assert_eq!(
+            classify(
+                [(
+                    "X-Failed-Recipients",
+                    " Lost@Example.com,\r\n gone@example.com, junk\r\n"
+                )],
+                false,
+                None,
+                Some("mailer-daemon@mx.example.com"),
+            ),
+            Kind::Bounce {
+                failed: vec!["lost@example.com".into(), "gone@example.com".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn a_report_of_many_failures_names_at_most_max_failed() {
+        let report: String = (0..10_000)
+            .map(|i| format!("Final-Recipient: rfc822; r{i}@example.com\nAction: failed\n\n"))
+            .collect();
+        let Kind::Bounce { failed } = classify([], true, Some(&report), None) else {
+            panic!("not a bounce");
+        };
+        assert_eq!(failed.len(), MAX_FAILED);
     }
 }

@@ -11,6 +11,8 @@
 
 #![forbid(unsafe_code)]
 
+mod clean;
+mod headers;
 mod junk;
 mod outbound;
 mod parse;
@@ -18,7 +20,7 @@ mod smtp;
 mod thread;
 mod trim;
 
-pub use junk::{Kind, classify};
+pub use junk::{Kind, MAX_FAILED, classify};
 pub use outbound::{BuildError, Outgoing, Purpose, build};
 pub use parse::{Attachment, Inbound, Limits, Unreadable, parse};
 pub use smtp::{Security, SendError, Smtp, SmtpConfig};

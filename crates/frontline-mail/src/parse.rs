@@ -4,9 +4,12 @@
 use std::fmt;
 
 use frontline_core::{Email, Subject, Timestamp, time};
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use mail_parser::decoders::html::html_to_text;
+use mail_parser::{MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
+use crate::clean::{bounded_line, clean_file_name, clean_id, html_for_text, plain_text};
+use crate::headers::{recipients, sender, thread_ids};
 use crate::junk::{Kind, classify};
 use crate::trim::trim_reply;
 
@@ -94,9 +97,11 @@ pub struct Inbound {
     /// `In-Reply-To` then `References` (newest first), without brackets, de-duplicated.
     pub thread_ids: Vec<String>,
     pub from: Email,
+    /// The display name on one line, at most `Name::MAX_CHARS`.
     pub from_name: Option<String>,
     pub reply_to: Option<Email>,
-    /// `To`, `Cc` and `Delivered-To` addresses (lower case), at most `max_recipients` each.
+    /// The valid addresses of `To`, `Cc`, `Delivered-To` and `X-Original-To` (lower case,
+    /// distinct), at most `max_recipients` from each header.
     pub recipients: Vec<String>,
     /// How many recipients the headers listed in all.
     pub recipient_count: usize,
@@ -110,7 +115,8 @@ pub struct Inbound {
     pub attachments: Vec<Attachment>,
     /// Names of attachments over `max_attachments`, not kept.
     pub dropped: Vec<String>,
-    /// Any header value or part that did not decode cleanly (kept as best decoded).
+    /// Any part, or the subject, sender's name or text, that did not decode cleanly (kept as
+    /// best decoded, with U+FFFD for what could not be).
     pub encoding_problems: bool,
     pub kind: Kind,
 }
@@ -130,65 +136,28 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             limit: limits.max_message_bytes,
         });
     }
+    // mail-parser drops the last header of a message that ends inside its header block
+    // (no blank line, no final newline). Such a message has no body, so ending it with a
+    // newline changes nothing else and costs one copy of a small message.
+    let terminated;
+    let input = if !raw.is_empty() && !raw.ends_with(b"\n") && !has_blank_line(raw) {
+        terminated = [raw, b"\r\n"].concat();
+        &terminated[..]
+    } else {
+        raw
+    };
     let message = MessageParser::default()
-        .parse(raw)
+        .parse(input)
         .filter(|m| !m.headers().is_empty())
         .ok_or(Unreadable::NotAMessage)?;
 
-    let first_address = |a: Option<&Address<'_>>| {
-        a.and_then(|a| a.first())
-            .map(|a| (a.address().map(str::to_owned), a.name().map(clean_line)))
-    };
-    let (from_raw, from_name) = first_address(message.from())
-        .or_else(|| first_address(message.sender()))
-        .unwrap_or((None, None));
-    let from = match from_raw.as_deref().map(Email::parse) {
-        Some(Ok(email)) => email,
-        Some(Err(_)) => {
-            return Err(Unreadable::NoSender {
-                from: from_raw.map(|f| clean_line(&f).chars().take(200).collect()),
-            });
-        }
-        None => return Err(Unreadable::NoSender { from: None }),
-    };
-    let reply_to = first_address(message.reply_to())
-        .and_then(|(a, _)| a)
-        .and_then(|a| Email::parse(&a).ok())
+    let (from, from_name) = sender(&message)?;
+    let reply_to = message
+        .reply_to()
+        .and_then(|a| a.iter().find_map(|a| a.address()))
+        .and_then(|a| Email::parse(a).ok())
         .filter(|a| *a != from);
-
-    let mut recipients = Vec::new();
-    let mut recipient_count = 0;
-    for header in [
-        mail_parser::HeaderName::To,
-        mail_parser::HeaderName::Cc,
-        mail_parser::HeaderName::Other("Delivered-To".into()),
-        mail_parser::HeaderName::Other("X-Original-To".into()),
-    ] {
-        let mut kept = 0;
-        for value in message.header_values(header) {
-            let addresses: Vec<String> = match value {
-                HeaderValue::Address(a) => a
-                    .iter()
-                    .filter_map(|a| a.address())
-                    .map(str::to_owned)
-                    .collect(),
-                HeaderValue::Text(t) => vec![t.to_string()],
-                _ => Vec::new(),
-            };
-            for address in addresses {
-                recipient_count += 1;
-                let address = clean_line(&address).to_lowercase();
-                if kept < limits.max_recipients
-                    && address.contains('@')
-                    && address.len() <= 254
-                    && !recipients.contains(&address)
-                {
-                    recipients.push(address);
-                    kept += 1;
-                }
-            }
-        }
-    }
+    let (recipients, recipient_count) = recipients(&message, limits);
 
     let message_id = message
         .message_id()
@@ -199,40 +168,28 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
             format!("sha256-{hex}@frontline.invalid")
         });
-    let mut thread_ids: Vec<String> = Vec::new();
-    let mut add_ids = |value: &HeaderValue<'_>, newest_first: bool| {
-        let mut ids: Vec<String> = match value {
-            HeaderValue::Text(t) => vec![clean_id(t)],
-            HeaderValue::TextList(list) => list.iter().map(|t| clean_id(t)).collect(),
-            _ => Vec::new(),
-        };
-        if newest_first {
-            ids.reverse();
-        }
-        // A hostile References line may list thousands; the newest few are what threads.
-        for id in ids.into_iter().take(50) {
-            if !id.is_empty() && id != message_id && !thread_ids.contains(&id) {
-                thread_ids.push(id);
-            }
-        }
-    };
-    add_ids(message.in_reply_to(), false);
-    add_ids(message.references(), true);
+    let thread_ids = thread_ids(&message, &message_id);
 
     let subject = message
         .subject()
-        .map(clean_line)
+        .map(|s| bounded_line(s, Subject::MAX_CHARS))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "(no subject)".to_owned());
-    let subject: String = subject.chars().take(Subject::MAX_CHARS).collect();
+    // A field out of range (hour 25, day 0, year 9999) is a broken date, not a real time:
+    // mail-parser would still turn it into some instant.
     let date = message
         .date()
+        .filter(|d| d.is_valid())
         .and_then(|d| jiff::Timestamp::from_second(d.to_timestamp()).ok())
         .map(time::truncate);
 
-    let texts: Vec<String> = (0..message.text_body_count())
-        .filter_map(|i| message.body_text(i))
-        .map(|t| t.replace("\r\n", "\n"))
+    let mut texts: Vec<String> = (0..message.text_body_count())
+        .filter_map(|i| message.text_part(u32::try_from(i).ok()?))
+        .filter_map(|part| match &part.body {
+            PartType::Text(text) => Some(plain_text(text)),
+            PartType::Html(html) => Some(plain_text(&html_to_text(&html_for_text(html)))),
+            _ => None,
+        })
         .filter(|t| !t.trim().is_empty())
         .collect();
     let html_parts: Vec<String> = message
@@ -243,8 +200,34 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         })
         .collect();
     let html = (!html_parts.is_empty()).then(|| html_parts.join("\n"));
+    // A multipart whose boundary never appears (or is missing), or a top-level text type
+    // mail-parser does not know, comes out as one text "attachment" and no body at all.
+    // What the sender wrote is in it, so it is the text.
+    let mut text_from_part = None;
+    if texts.is_empty() && html.is_none() {
+        text_from_part = message.parts.iter().enumerate().find_map(|(i, part)| {
+            let broken_multipart = part
+                .content_type()
+                .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"));
+            let named = part.attachment_name().is_some()
+                || part
+                    .content_disposition()
+                    .is_some_and(|d| d.is_attachment());
+            if named || !(i == 0 || broken_multipart) {
+                return None;
+            }
+            let text = match &part.body {
+                PartType::Text(text) => plain_text(text),
+                PartType::Binary(bytes) | PartType::InlineBinary(bytes) if broken_multipart => {
+                    plain_text(&String::from_utf8_lossy(bytes))
+                }
+                _ => return None,
+            };
+            (!text.trim().is_empty()).then_some((i, text))
+        });
+        texts.extend(text_from_part.as_ref().map(|(_, text)| text.clone()));
+    }
     let text = texts.join("\n\n");
-    let text = strip_controls(&text);
 
     let mut attachments = Vec::new();
     let mut dropped = Vec::new();
@@ -260,13 +243,14 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
                 .attribute("report-type")
                 .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"));
     }
+    let text_part = text_from_part.map(|(i, _)| &message.parts[i]);
     for (i, part) in message.attachments().enumerate() {
+        if text_part.is_some_and(|p| std::ptr::eq(p, part)) {
+            continue;
+        }
         let content_type = part
             .content_type()
-            .map(|ct| {
-                format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream"))
-                    .to_ascii_lowercase()
-            })
+            .and_then(|ct| mime_type(ct.ctype(), ct.subtype().unwrap_or("octet-stream")))
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         if content_type == "message/delivery-status" {
             delivery_status = Some(String::from_utf8_lossy(part.contents()).into_owned());
@@ -290,6 +274,11 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             bytes: part.contents().to_vec(),
         });
     }
+    // What did not decode was replaced with U+FFFD: undeclared 8-bit headers, a body in
+    // another charset than it says.
+    encoding_problems |= [subject.as_str(), from_name.as_deref().unwrap_or(""), &text]
+        .iter()
+        .any(|s| s.contains(char::REPLACEMENT_CHARACTER));
 
     let kind = classify(
         message.headers_raw(),
@@ -302,7 +291,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         message_id,
         thread_ids,
         from,
-        from_name: from_name.filter(|n| !n.is_empty()),
+        from_name,
         reply_to,
         recipients,
         recipient_count,
@@ -317,35 +306,18 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
     })
 }
 
-/// A header value on one line: control characters (CR, LF, NUL, …) become spaces and runs of
-/// space collapse, so nothing read from a header can start another header or break a page.
-fn clean_line(raw: &str) -> String {
-    raw.split(|c: char| c.is_control() || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+/// `type/subtype` in lower case when both are MIME tokens (RFC 2045): what a download's
+/// `Content-Type` may be set to.
+fn mime_type(ctype: &str, subtype: &str) -> Option<String> {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.len() <= 127
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    (token(ctype) && token(subtype)).then(|| format!("{ctype}/{subtype}").to_ascii_lowercase())
 }
 
-/// A message or content id: no brackets, no whitespace or controls, at most 250 characters.
-fn clean_id(raw: &str) -> String {
-    raw.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .chars()
-        .filter(|c| !c.is_control() && !c.is_whitespace() && *c != '<' && *c != '>')
-        .take(250)
-        .collect()
-}
-
-fn clean_file_name(raw: &str) -> String {
-    let name = clean_line(raw);
-    let name = name.rsplit(['/', '\\']).next().unwrap_or("");
-    name.trim_start_matches('.').chars().take(200).collect()
-}
-
-/// Text without control characters other than newline and tab (they pass `MessageBody`).
-fn strip_controls(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect()
+fn has_blank_line(raw: &[u8]) -> bool {
+    raw.windows(2).any(|w| w == b"\n\n") || raw.windows(3).any(|w| w == b"\n\r\n")
 }
