@@ -1186,3 +1186,123 @@ fn an_export_from_before_typed_payloads_imports_and_exports_unchanged() {
         "the export is the imported file, byte for byte"
     );
 }
+
+/// One HTTP/1.1 request with a bearer token and a JSON body; the status and the body.
+fn http_json(address: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// `frontline mail ingest` with the message on stdin.
+fn ingest(db: &Path, address: &str, token: &str, message: &[u8]) -> Output {
+    let mut child = frontline(db)
+        .args(["mail", "ingest", "--mailbox", "support", "--server"])
+        .arg(format!("http://{address}"))
+        .env("FRONTLINE_MAILBOX_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A refusal may come before all of a large message is read.
+    let _ = stdin.write_all(message);
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn mail_ingest_hands_a_piped_message_to_the_server_and_speaks_sysexits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_ok(&db, &["demo", "--cases", "1"]);
+    let admin = run_ok(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "ceo@frontline.example",
+        ],
+    );
+    let admin = admin.trim();
+    let (mut server, address) = serve_with(&db, &[]);
+
+    let (status, body) = http_json(
+        &address,
+        "PUT",
+        "/api/v1/mailboxes/support",
+        admin,
+        r#"{"name":"Support","address":"support@shop.example","outcome":"order_arrives"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http_json(
+        &address,
+        "POST",
+        "/api/v1/mailboxes/support/token",
+        admin,
+        "{}",
+    );
+    assert_eq!(status, 201, "{body}");
+    let token = body
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    let message = b"From: Pat Piper <pat@example.org>\r\nTo: support@shop.example\r\n\
+        Subject: Where is my order?\r\nMessage-ID: <piped-1@example.org>\r\n\r\nIt is late.\r\n";
+    let first = ingest(&db, &address, &token, message);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let said = String::from_utf8(first.stdout).unwrap();
+    assert!(said.starts_with("opened FL-"), "{said:?}");
+    let number = said.split_whitespace().nth(1).unwrap().to_owned();
+    let again = ingest(&db, &address, &token, message);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(again.stdout).unwrap().trim(),
+        format!("duplicate {number}")
+    );
+
+    // A wrong token is for the administrator to fix while the MTA keeps the mail: 75.
+    let wrong = ingest(&db, &address, "fl_wrong", message);
+    assert_eq!(wrong.status.code(), Some(75), "{}", stderr(&wrong));
+    assert!(stderr(&wrong).contains("401"), "{}", stderr(&wrong));
+    // Too large can never be taken: 65, and the server is not bothered.
+    let huge = vec![b'x'; 26 * 1024 * 1024 + 10];
+    let refused = ingest(&db, &address, &token, &huge);
+    assert_eq!(refused.status.code(), Some(65), "{}", stderr(&refused));
+
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    // The server is down: the MTA retries later.
+    let down = ingest(&db, &address, &token, message);
+    assert_eq!(down.status.code(), Some(75), "{}", stderr(&down));
+    assert_eq!(stderr(&down).trim().lines().count(), 1, "{}", stderr(&down));
+}

@@ -232,6 +232,15 @@ pub async fn write(store: &dyn Store, input: Input<'_>, retimer: &mut Retimer) -
                 }
             }
         }
+        let theme = idea
+            .theme
+            .map(|(key, label)| Theme::parse(key, Some(label)))
+            .transpose()?;
+        // A small demo (`--cases 1`) may have no finished case of the idea's outcome, and a
+        // proposal needs evidence: leave that idea out rather than fail the whole seeding.
+        if evidence.is_empty() && theme.is_none() {
+            continue;
+        }
         let ended = evidence
             .iter()
             .filter_map(|c| last_words.get(&c.id).copied())
@@ -244,10 +253,6 @@ pub async fn write(store: &dyn Store, input: Input<'_>, retimer: &mut Retimer) -
             ended.max(settled - hours(rng.between(0, 3 * 24))) + hours(rng.between(2, 48))
         };
         let author = employees[rng.below(employees.len())];
-        let theme = idea
-            .theme
-            .map(|(key, label)| Theme::parse(key, Some(label)))
-            .transpose()?;
         let new = NewProposal {
             author_id: author,
             title: ProposalTitle::parse(idea.title)?,
