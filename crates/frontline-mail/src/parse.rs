@@ -321,3 +321,22 @@ fn mime_type(ctype: &str, subtype: &str) -> Option<String> {
 fn has_blank_line(raw: &[u8]) -> bool {
     raw.windows(2).any(|w| w == b"\n\n") || raw.windows(3).any(|w| w == b"\n\r\n")
 }
+
+/// What the quarantine list shows of a mail that could not be taken: its From line and
+/// subject as far as they can be read (cleaned, bounded), read from the headers only.
+pub fn summary(raw: &[u8], limits: &Limits) -> (Option<String>, Option<String>) {
+    if raw.len() > limits.max_message_bytes {
+        return (None, None);
+    }
+    let Some(message) = MessageParser::default().parse_headers(raw) else {
+        return (None, None);
+    };
+    let line = |raw: Option<&str>| {
+        raw.map(|r| crate::clean::bounded_line(r, 300))
+            .filter(|l| !l.is_empty())
+    };
+    (
+        line(message.header_raw(mail_parser::HeaderName::From)),
+        line(message.subject()),
+    )
+}

@@ -61,7 +61,16 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
     let mail = match frontline_mail::parse(&raw, &Limits::default()) {
         Ok(mail) => mail,
         Err(unreadable) => {
-            return quarantine(store, mailbox, raw, unreadable.to_string(), None, None).await;
+            let (from, subject) = frontline_mail::summary(&raw, &Limits::default());
+            return quarantine(
+                store,
+                mailbox,
+                raw,
+                unreadable.to_string(),
+                None,
+                (from, subject),
+            )
+            .await;
         }
     };
     if let Some(why) = machine_or_ours(store, &mail).await? {
@@ -87,7 +96,7 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
             mail.from,
             FLOOD_WINDOW.as_secs() / 60
         );
-        return quarantine(store, mailbox, raw, reason, Some(&mail), None).await;
+        return quarantine(store, mailbox, raw, reason, Some(&mail), (None, None)).await;
     }
     let sender = match sender(store, &mail).await {
         Ok(person) => person,
@@ -96,7 +105,7 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
                 "sent from {}, a staff member's address: staff answer in Frontline, not by mail",
                 mail.from
             );
-            return quarantine(store, mailbox, raw, reason, Some(&mail), None).await;
+            return quarantine(store, mailbox, raw, reason, Some(&mail), (None, None)).await;
         }
         Err(SenderProblem::Store(e)) => return Err(e.into()),
     };
@@ -289,14 +298,14 @@ async fn quarantine(
     raw: Vec<u8>,
     reason: String,
     mail: Option<&Inbound>,
-    from: Option<String>,
+    (from, subject): (Option<String>, Option<String>),
 ) -> Result<Ingested> {
     let item = store
         .quarantine_mail(NewQuarantined {
             mailbox: Some(mailbox.key.clone()),
             reason: reason.clone(),
             from: mail.map(|m| m.from.to_string()).or(from),
-            subject: mail.map(|m| m.subject.clone()),
+            subject: mail.map(|m| m.subject.clone()).or(subject),
             raw,
         })
         .await?;

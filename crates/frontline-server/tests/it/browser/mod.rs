@@ -15,6 +15,7 @@ mod decisions;
 mod feelings;
 mod flows;
 mod leaders;
+mod mail;
 mod org;
 mod scoreboard;
 

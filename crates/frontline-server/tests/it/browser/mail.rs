@@ -1,0 +1,83 @@
+//! The mail settings page in a real browser: an administrator adds a mailbox through the
+//! form, makes its inbound token (shown once), sees a mail that could not be taken in the
+//! quarantine, and drops it. Hostile text from the mail shows as text, never as markup.
+
+use super::{Browser, PASSWORD, TestResult, browser_lock};
+use frontline_test_support::TestApp;
+
+#[tokio::test]
+async fn an_administrator_sets_up_a_mailbox_and_clears_the_quarantine() {
+    let Some((_lock, port)) = browser_lock().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    app.set_password(org.ada.person.id, PASSWORD).await;
+
+    let browser = Browser::open(port, &app).await.expect("open a browser");
+    let result: TestResult = async {
+        browser.login("ada@frontline.test").await?;
+        browser.goto("/admin").await?;
+        browser.click("a[href='/admin/mail']").await?;
+        browser.wait_for_text("main h1", "Mail").await?;
+        browser.wait_for_text("main", "No mailbox yet").await?;
+
+        browser.fill("#mb-key", "support").await?;
+        browser.fill("#mb-name", "ACME Support").await?;
+        browser.fill("#mb-address", "support@acme.test").await?;
+        browser
+            .click("form[action='/admin/mail/mailboxes'] button[type='submit']")
+            .await?;
+        browser
+            .wait_for_text("p.notice", "The mailbox was saved.")
+            .await?;
+        browser
+            .wait_for_text("main table", "support@acme.test")
+            .await?;
+
+        browser
+            .click("form[action='/admin/mail/mailboxes/support/token'] button")
+            .await?;
+        let token = browser.find("#inbound-token").await?.text().await?;
+        assert!(token.starts_with("fl_"), "{token}");
+
+        // A mail without a sender, with markup in its subject, posted with that token.
+        let raw = "To: support@acme.test\r\nSubject: <img src=x onerror=alert(1)> hi\r\n\
+                   Message-ID: <anon@example.org>\r\n\r\nhello\r\n";
+        let posted = app
+            .client
+            .post(app.url("/api/v1/mailboxes/support/inbound"))
+            .bearer_auth(token.trim())
+            .body(raw)
+            .send()
+            .await?;
+        assert_eq!(posted.status(), reqwest::StatusCode::ACCEPTED);
+
+        browser.goto("/admin/mail").await?;
+        let row = browser
+            .wait_for_text("#quarantine", "no From address")
+            .await?;
+        assert!(row.contains("<img src=x onerror=alert(1)> hi"), "{row}");
+        let injected = browser
+            .client
+            .execute(
+                "return document.querySelectorAll('#quarantine img').length",
+                vec![],
+            )
+            .await?;
+        assert_eq!(injected, serde_json::json!(0), "the subject stayed text");
+        browser.screenshots("mail-settings").await?;
+
+        browser
+            .click("#quarantine form[action$='/drop'] button")
+            .await?;
+        browser
+            .wait_for_text("p.notice", "The quarantined mail was dropped.")
+            .await?;
+        browser.wait_for_text("main", "Nothing is held.").await?;
+        Ok(())
+    }
+    .await;
+    browser.close().await;
+    result.expect("browser test");
+}
