@@ -102,8 +102,9 @@ where
             read_until_broken(&mut session, options, &mut stop, &mut handler, &mut backoff).await;
         match ended {
             Ok(()) => {
-                // Be polite when there is time; the connection closes either way.
-                let _ = session.logout().await;
+                // Be polite, briefly: stopping may have cut a command short, and a server that
+                // is slow to answer must not hold up a shutdown. The connection closes either way.
+                let _ = tokio::time::timeout(Duration::from_secs(1), session.logout()).await;
                 return Ok(());
             }
             Err(e) if e.is_transient() => {
