@@ -281,8 +281,9 @@ impl ImapSession {
         self.idle_supported
     }
 
-    /// Up to [`UNSEEN_BATCH`] messages without `\Seen` (and not deleted), oldest first, whole. They
-    /// stay unseen: mark each with `mark_seen` once it is stored.
+    /// Up to [`UNSEEN_BATCH`] messages without `\Seen` (and not deleted), oldest first, whole.
+    /// They stay unseen: mark each with `mark_seen` once it is stored. The whole batch is one
+    /// command, so it must arrive within the configured timeout.
     pub async fn unseen(&mut self) -> Result<Vec<Fetched>, ImapError> {
         let timeout = self.timeout;
         let session = self.live()?;
