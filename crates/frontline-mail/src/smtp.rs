@@ -2,18 +2,18 @@
 //! connections, and says of every failure whether trying again can help.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-/// How the connection is protected.
+/// How a connection to a mail server (SMTP or IMAP) is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Security {
-    /// TLS from the first byte (port 465).
+    /// TLS from the first byte (SMTP 465, IMAP 993).
     Tls,
-    /// Plain, then STARTTLS, which must succeed (port 587).
+    /// Plain, then STARTTLS, which must succeed (SMTP 587, IMAP 143).
     StartTls,
     /// No TLS: allowed only to a loopback address (a local relay, the tests' server).
     Plain,
@@ -28,6 +28,9 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     /// Never logged: `Debug` redacts it.
     pub password: Option<String>,
+    /// PEM certificates trusted besides the system's roots: a private CA, or the tests'
+    /// self-signed server certificate.
+    pub extra_roots_pem: Option<Vec<u8>>,
     pub timeout: Duration,
 }
 
@@ -39,6 +42,10 @@ impl fmt::Debug for SmtpConfig {
             .field("security", &self.security)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "(redacted)"))
+            .field(
+                "extra_roots_pem",
+                &self.extra_roots_pem.as_ref().map(Vec::len),
+            )
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -78,27 +85,30 @@ impl fmt::Debug for Smtp {
 
 impl Smtp {
     pub fn new(config: &SmtpConfig) -> Result<Smtp, SendError> {
+        if config.security == Security::Plain && !frontline_core::mail::is_loopback(&config.host) {
+            return Err(SendError::Config(format!(
+                "plain SMTP is allowed only to a loopback address, not {}; use TLS or STARTTLS",
+                config.host
+            )));
+        }
+        let tls = |host: &str| -> Result<TlsParameters, SendError> {
+            let mut parameters = TlsParameters::builder(host.to_owned());
+            if let Some(pem) = &config.extra_roots_pem {
+                parameters = parameters.add_root_certificate(
+                    Certificate::from_pem(pem)
+                        .map_err(|e| SendError::Config(format!("extra roots: {e}")))?,
+                );
+            }
+            parameters
+                .build_rustls()
+                .map_err(|e| SendError::Config(e.to_string()))
+        };
+        // The same as lettre's `relay` and `starttls_relay`, which cannot take extra roots.
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host);
         let builder = match config.security {
-            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
-                .map_err(|e| SendError::Config(e.to_string()))?,
-            Security::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                    .map_err(|e| SendError::Config(e.to_string()))?
-            }
-            Security::Plain => {
-                let loopback = config.host == "localhost"
-                    || config
-                        .host
-                        .parse::<IpAddr>()
-                        .is_ok_and(|ip| ip.is_loopback());
-                if !loopback {
-                    return Err(SendError::Config(format!(
-                        "plain SMTP is allowed only to a loopback address, not {}; use TLS or STARTTLS",
-                        config.host
-                    )));
-                }
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-            }
+            Security::Tls => builder.tls(Tls::Wrapper(tls(&config.host)?)),
+            Security::StartTls => builder.tls(Tls::Required(tls(&config.host)?)),
+            Security::Plain => builder,
         };
         let mut builder = builder.port(config.port).timeout(Some(config.timeout));
         if let (Some(user), Some(password)) = (&config.username, &config.password) {

@@ -2,6 +2,9 @@
 //! 127.0.0.1 port 0 over a fresh database (SQLite in a temporary directory by default), and
 //! `Org` seeds a small organisation whose people each hold an API token.
 //!
+//! `MailStack` (in [`mail`]) runs real mail servers, dovecot and postfix, for the email
+//! channel's tests.
+//!
 //! Never a dependency of production code.
 
 use std::sync::Arc;
@@ -17,8 +20,11 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod mail;
+
 pub use frontline_server;
 pub use frontline_store;
+pub use mail::MailStack;
 
 /// A running server over its own database. Dropping it stops the server and deletes the
 /// database.
