@@ -21,6 +21,7 @@ use crate::{middleware, openapi, ops};
 pub fn start_background(state: &AppState) {
     crate::webhooks::ensure_delivery(state);
     crate::asks::ensure_escalator(state);
+    crate::mail::ensure_pollers(state);
 }
 
 /// Every documented route, with its OpenAPI operation.

@@ -52,6 +52,10 @@ pub struct ServerConfig {
     /// clock (`SqliteConfig::clock`, `PgStore::with_clock`) so the times it stamps on events
     /// agree with the periods and deadlines the server computes.
     pub clock: Clock,
+    /// How often the mailbox readers are matched to the mailboxes (see `mail::poller`).
+    pub mail_sync_every: Duration,
+    /// Certificate authorities (PEM) IMAP servers may present, beside the platform's roots.
+    pub mail_roots_pem: Option<Vec<u8>>,
 }
 
 impl ServerConfig {
@@ -76,6 +80,8 @@ impl ServerConfig {
             stream_heartbeat: Duration::from_secs(15),
             webhook_roots: Vec::new(),
             clock: Clock::system(),
+            mail_sync_every: Duration::from_secs(30),
+            mail_roots_pem: None,
         }
     }
 }

@@ -60,7 +60,21 @@ impl TestApp {
         Self::spawn_sqlite(RateLimitConfig::unlimited(), clock).await
     }
 
+    /// A server over a fresh SQLite database, without rate limits, with `change` applied to
+    /// its configuration (say, read mailboxes more often).
+    pub async fn spawn_configured(change: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        Self::spawn_sqlite_with(RateLimitConfig::unlimited(), time::Clock::system(), change).await
+    }
+
     async fn spawn_sqlite(rate_limit: RateLimitConfig, clock: time::Clock) -> TestApp {
+        Self::spawn_sqlite_with(rate_limit, clock, |_| {}).await
+    }
+
+    async fn spawn_sqlite_with(
+        rate_limit: RateLimitConfig,
+        clock: time::Clock,
+        change: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temporary directory");
         let store = frontline_store_sqlite::SqliteStore::open_with(
             dir.path().join("frontline.db"),
@@ -73,6 +87,7 @@ impl TestApp {
         let mut config = ServerConfig::new(Arc::new(store));
         config.rate_limit = rate_limit;
         config.clock = clock;
+        change(&mut config);
         config.metrics_token_hash = Some(frontline_server::auth::hash_secret(Self::METRICS_TOKEN));
         let mut app = Self::spawn_config(config).await;
         app._dir = Some(dir);
