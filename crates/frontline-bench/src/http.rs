@@ -50,6 +50,10 @@ pub enum Scenario {
     Decide,
     /// GET /healthz: the ceiling of what the HTTP stack does here.
     Empty,
+    /// POST /api/v1/mailboxes/bench/inbound: a raw mail from one of the customers (a new
+    /// Message-ID each time), through the whole ingest path (parse, thread, a case and its
+    /// mail written in one transaction).
+    MailIn,
     /// POST /api/v1/session with a wrong password for a made-up account, as from one of 16
     /// client addresses behind a trusted proxy: the argon2id checks an attacker can make
     /// without an account (the server's RSS shows whether their memory stays bounded).
@@ -66,6 +70,7 @@ impl Scenario {
             Scenario::ListFiltered => "list-filtered",
             Scenario::Decide => "decide",
             Scenario::Empty => "empty",
+            Scenario::MailIn => "mail-in",
             Scenario::SignInFailed => "sign-in-failed",
         }
     }
@@ -73,6 +78,7 @@ impl Scenario {
     fn expected_status(self) -> u16 {
         match self {
             Scenario::CreateCase | Scenario::Reply => 201,
+            Scenario::MailIn => 202,
             Scenario::SignInFailed => 401,
             _ => 200,
         }
@@ -298,6 +304,25 @@ impl Plan {
                 ),
             ),
             Scenario::Empty => client::request("GET", host, "/healthz", None, None),
+            Scenario::MailIn => {
+                let from = n % f.customer_tokens.len() as u64;
+                let body = format!(
+                    "From: Customer {from} <c{from}@bench.test>\r\nTo: support@bench.example\r\n\
+                     Subject: Where is my parcel? ({n})\r\nMessage-ID: <bench-{n}@mail.bench.test>\r\n\
+                     Date: Mon, 7 Dec 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+                     Content-Type: text/plain; charset=utf-8\r\n\r\n\
+                     Hello,\r\n\r\nit should have arrived on Monday and the tracking has not moved since.\r\n\r\n\
+                     Thanks,\r\nCustomer {from}\r\n-- \r\nSent from my phone\r\n"
+                );
+                format!(
+                    "POST /api/v1/mailboxes/bench/inbound HTTP/1.1\r\nHost: {host}\r\n\
+                     Authorization: Bearer {}\r\nContent-Type: message/rfc822\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    f.mailbox_token,
+                    body.len()
+                )
+                .into_bytes()
+            }
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Fixture {
     pub cases: Vec<String>,
     /// How long writing the preloaded cases took.
     pub preload_seconds: f64,
+    /// The inbound token of the mailbox `bench` (`mail-in` posts to it).
+    pub mailbox_token: String,
 }
 
 /// Twenty rules of the shapes real organisations write (the micro-benchmark's set); all hold
@@ -136,6 +138,29 @@ pub async fn write(
         )
         .await?;
 
+    // A mailbox whose mail opens cases of the first outcome.
+    store
+        .save_mailbox(
+            None,
+            frontline_core::mail::NewMailbox {
+                key: frontline_core::mail::MailboxKey::parse("bench")?,
+                name: Name::parse("Bench support")?,
+                address: frontline_core::Email::parse("support@bench.example")?,
+                outcome_id: outcomes[0],
+                imap: None,
+                enabled: true,
+            },
+        )
+        .await?;
+    let (mailbox_token, hash) = frontline_server::new_api_token();
+    store
+        .set_mailbox_token(
+            None,
+            frontline_core::mail::MailboxKey::parse("bench")?,
+            Some(hash),
+        )
+        .await?;
+
     // Customers, their tokens and profiles, written concurrently (group commit).
     let since = time::truncate(time::now() - SignedDuration::from_hours(24 * 400));
     let mut tasks = tokio::task::JoinSet::new();
@@ -229,6 +254,7 @@ pub async fn write(
         team_id: team_ids[0].to_string(),
         cases,
         preload_seconds,
+        mailbox_token,
     })
 }
 

@@ -368,7 +368,12 @@ async fn case_number(state: &AppState, done: &Ingested) -> Result<Option<String>
         person's. The answer comes after the mail is written: 202 means it is kept (as a \
         case, a message, a duplicate of one, ignored as machine mail, or quarantined).",
     params(("mailbox" = String, Path, description = "Mailbox key")),
-    request_body(content = String, content_type = "message/rfc822", description = "The raw message"),
+    request_body(
+        content = String,
+        content_type = "application/octet-stream",
+        description = "The raw message, byte for byte (sent as `message/rfc822` or \
+            `application/octet-stream`; the content type is not checked)"
+    ),
     responses(
         (status = 202, description = "Kept; what became of it", body = IngestedView),
         (status = 401, description = "No or a wrong inbound token"),
