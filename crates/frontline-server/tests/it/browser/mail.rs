@@ -67,6 +67,17 @@ async fn an_administrator_sets_up_a_mailbox_and_clears_the_quarantine() {
             .await?;
         assert_eq!(injected, serde_json::json!(0), "the subject stayed text");
         browser.screenshots("mail-settings").await?;
+        browser.client.set_window_size(375, 1200).await?;
+        let widths = browser
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await?;
+        let widths: Vec<i64> = serde_json::from_value(widths)?;
+        assert!(widths[0] <= widths[1], "at 375 px the page scrolls sideways: {widths:?}");
+        browser.client.set_window_size(1280, 1000).await?;
 
         browser
             .click("#quarantine form[action$='/drop'] button")
