@@ -72,6 +72,8 @@ fn conflict_message(constraint: &str) -> String {
         "mail_pkey" => "the mailbox already received this mail".into(),
         "mail_quarantine_pkey" => "this quarantined mail already exists".into(),
         "mail_quarantine_dedupe_unique" => "this mail is already in quarantine".into(),
+        "mail_outbox_pkey" => "this outbound mail already exists".into(),
+        "mail_outbox_message_id_unique" => "the mailbox already queued this mail".into(),
         other => format!("conflicts with existing data ({other})"),
     }
 }
@@ -94,6 +96,7 @@ fn missing_row(constraint: &str) -> String {
         "case" => "case".into(),
         "kind" => "decision kind".into(),
         "message" => "message".into(),
+        "outbox" => "outbound mail".into(),
         _ => format!("referenced row ({constraint})"),
     }
 }

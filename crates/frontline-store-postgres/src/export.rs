@@ -6,8 +6,8 @@
 //! outcomes by id, cases by number, messages by (created_at, id), customer profiles by
 //! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
 //! (decided_at, id), asks and their messages by (created_at, id), standard-work items by id
-//! and their ticks by (item, period), events by seq, then mailboxes, mail and quarantined mail
-//! (see `mail::export_records`). Sorting is done here in Rust, not by PostgreSQL, so
+//! and their ticks by (item, period), events by seq, then mailboxes, mail, the outbox and
+//! quarantined mail (see `mail::export_records`). Sorting is done here in Rust, not by PostgreSQL, so
 //! collations cannot change it.
 
 use frontline_core::{
@@ -41,7 +41,7 @@ const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports
                       decisions, asks, ask_messages, standard_work_items, \
                       standard_work_ticks, events, idempotency, event_counter, role_periods, \
                       proposals, proposal_cases, proposal_votes, proposal_comments, signing_keys, \
-                      mailboxes, mail, mail_quarantine";
+                      mailboxes, mail, mail_quarantine, mail_outbox, mail_outbox_attempts";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -390,6 +390,9 @@ impl PgStore {
                 } => crate::mail::import_mailbox(&mut tx, mailbox, inbound_token_hash).await?,
                 Record::Mail { entry, raw } => {
                     crate::mail::import_mail(&mut tx, &entry, raw.as_deref()).await?
+                }
+                Record::Outbound(outbound) => {
+                    crate::mail::import_outbound(&mut tx, &outbound).await?
                 }
                 Record::Quarantined { item, raw } => {
                     crate::mail::import_quarantined(&mut tx, &item, &raw).await?

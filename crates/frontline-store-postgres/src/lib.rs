@@ -13,8 +13,8 @@
 //! `query` (the newest-first keyset tail), `queue` (load bookkeeping, candidate locking,
 //! refilling freed slots), `reads` (case and message queries), `webhooks` (subscriptions and
 //! delivery attempts), `guidelines` (customer profiles, decision kinds, rule versions,
-//! decisions and reviews), `mail` (mailboxes, the mail of cases, the quarantine), `export`,
-//! `store` (the trait impl, forwarding to the others).
+//! decisions and reviews), `mail` (mailboxes, the mail of cases, the quarantine, the
+//! outbox), `export`, `store` (the trait impl, forwarding to the others).
 
 mod asks;
 mod cases;

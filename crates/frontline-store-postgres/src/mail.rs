@@ -1,11 +1,12 @@
-//! Mail on PostgreSQL: mailboxes (here), the mail of cases (`case_mail`) and the quarantine
-//! (`quarantine`), and their share of an export.
+//! Mail on PostgreSQL: mailboxes (here), the mail of cases (`case_mail`), the quarantine
+//! (`quarantine`), the outbox (`outbox`), and their share of an export.
 //!
 //! Unlike SQLite's one writer, several transactions (several nodes polling one IMAP folder)
 //! may record the same mail at once; `case_mail` explains how it is still written once. The
 //! quarantine is operational data (no event), deduplicated by its unique `dedupe_key`.
 
 mod case_mail;
+mod outbox;
 mod quarantine;
 
 use frontline_core::event::MailboxSaved;
@@ -21,6 +22,7 @@ use crate::error::classify;
 use crate::rows::{get, get_time, parse, to_db};
 
 pub(crate) use case_mail::import_mail;
+pub(crate) use outbox::import_outbound;
 pub(crate) use quarantine::import_quarantined;
 
 const MAILBOX_COLUMNS: &str =
@@ -104,7 +106,7 @@ pub(super) async fn fetch(conn: &mut PgConnection, sql: String) -> StoreResult<V
 }
 
 /// Every mail row as export records, in SQLite's order: mailboxes by key, mail by (mailbox,
-/// direction, Message-ID), both in byte order, quarantined items by id. Sorted here, not by
+/// direction, Message-ID), both in byte order, outbox rows and quarantined items by id. Sorted here, not by
 /// PostgreSQL, so collations cannot change it.
 pub(crate) async fn export_records(conn: &mut PgConnection) -> StoreResult<Vec<Record>> {
     let mut mailboxes = fetch(conn, format!("SELECT {MAILBOX_COLUMNS} FROM mailboxes"))
@@ -121,6 +123,7 @@ pub(crate) async fn export_records(conn: &mut PgConnection) -> StoreResult<Vec<R
         })
         .collect();
     records.extend(case_mail::export_records(conn).await?);
+    records.extend(outbox::export_records(conn).await?);
     records.extend(quarantine::export_records(conn).await?);
     Ok(records)
 }

@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0012_credentials.sql"),
     ),
     (13, "mail", include_str!("../migrations/0013_mail.sql")),
+    (
+        14,
+        "mail_outbox",
+        include_str!("../migrations/0014_mail_outbox.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

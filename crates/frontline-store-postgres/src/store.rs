@@ -459,6 +459,55 @@ impl Store for PgStore {
         self.drop_quarantined_impl(id).await
     }
 
+    async fn add_message_with_mail(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<Written<frontline_store::MessageMailed>> {
+        self.add_message_with_mail_impl(actor, new, mail).await
+    }
+
+    async fn queue_case_mail(
+        &self,
+        case_id: CaseId,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<frontline_store::Outbound> {
+        self.queue_case_mail_impl(case_id, mail).await
+    }
+
+    async fn claim_outbound(
+        &self,
+        owner: uuid::Uuid,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::Outbound>> {
+        self.claim_outbound_impl(owner, lease, limit).await
+    }
+
+    async fn record_outbound(
+        &self,
+        id: uuid::Uuid,
+        owner: uuid::Uuid,
+        result: frontline_store::OutboundResult,
+    ) -> StoreResult<Written<frontline_store::Outbound>> {
+        self.record_outbound_impl(id, owner, result).await
+    }
+
+    async fn list_case_outbound(
+        &self,
+        case_id: CaseId,
+    ) -> StoreResult<Vec<frontline_store::Outbound>> {
+        self.list_case_outbound_impl(case_id).await
+    }
+
+    async fn list_outbound_attempts(
+        &self,
+        id: uuid::Uuid,
+    ) -> StoreResult<Vec<frontline_store::OutboundAttempt>> {
+        self.list_outbound_attempts_impl(id).await
+    }
+
     async fn create_webhook(
         &self,
         actor: Option<PersonId>,

@@ -1,7 +1,8 @@
 //! The `Store` contract run against PostgreSQL, plus what only PostgreSQL has: several nodes
 //! on one database (the cross-node doorbell and its recovery, concurrent migrations), truly
-//! parallel writers (loads stay equal to a recount), and exports that move between SQLite and
-//! PostgreSQL unchanged (`conformance/cross_backend.rs`).
+//! parallel writers (loads stay equal to a recount), senders on several nodes sharing the mail
+//! outbox (`conformance/outbox.rs`), and exports that move between SQLite and PostgreSQL
+//! unchanged (`conformance/cross_backend.rs`).
 //!
 //! Each test gets a fresh schema `fl_test_<hex>` in the database at `TEST_DATABASE_URL`
 //! (default: the local PostgreSQL 15 every development machine and CI run has). If it cannot
@@ -600,6 +601,8 @@ async fn one_unreadable_mail_quarantined_at_once_is_kept_once() {
 // In a subfolder so cargo does not build it as a test binary of its own.
 #[path = "conformance/cross_backend.rs"]
 mod cross_backend;
+#[path = "conformance/outbox.rs"]
+mod outbox;
 
 /// After a bulk load the planner needs statistics; `analyze` gathers them for every table of
 /// the store's own schema.

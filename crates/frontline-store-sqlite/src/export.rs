@@ -348,6 +348,10 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 crate::mail::import(c, &record)?;
                 1
             }
+            Record::Outbound(o) => {
+                crate::outbox::import(c, &o)?;
+                1
+            }
             Record::Event(e) => c
                 .execute(
                     "INSERT INTO events (seq, at, kind, actor_id, case_id, customer_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -19,6 +19,7 @@ mod leaders;
 mod mail;
 mod migrate;
 mod org;
+mod outbox;
 mod proposals;
 mod query;
 mod reads;

@@ -207,7 +207,11 @@ fn not_yet_received(w: &WriteTx<'_>, mail: &NewMail) -> StoreResult<()> {
     }
 }
 
-fn insert_entry(conn: &Connection, entry: &MailEntry, raw: Option<&[u8]>) -> StoreResult<()> {
+pub(crate) fn insert_entry(
+    conn: &Connection,
+    entry: &MailEntry,
+    raw: Option<&[u8]>,
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO mail (mailbox, direction, rfc_message_id, case_id, message_id, address,
                            subject, at, raw)
@@ -461,6 +465,8 @@ pub(crate) fn export(conn: &Connection, out: &mut Vec<Record>) -> StoreResult<()
     for row in rows {
         out.push(row.db()?);
     }
+    // Between the mail and the quarantine, as `Record::rank` orders them.
+    crate::outbox::export(conn, out)?;
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {QUARANTINE_COLUMNS}, raw FROM mail_quarantine ORDER BY id"

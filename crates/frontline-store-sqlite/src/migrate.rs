@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_open_cases.sql")),
     (12, include_str!("../migrations/0012_credentials.sql")),
     (13, include_str!("../migrations/0013_mail.sql")),
+    (14, include_str!("../migrations/0014_mail_outbox.sql")),
 ];
 
 /// The newest migration this binary knows; a database with a newer one was written by a newer

@@ -520,6 +520,59 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn add_message_with_mail(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<Written<frontline_store::MessageMailed>> {
+        self.write(move |w| crate::outbox::add_message_with_mail(w, actor, new, mail))
+            .await
+    }
+
+    async fn queue_case_mail(
+        &self,
+        case_id: CaseId,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<frontline_store::Outbound> {
+        self.write(move |w| crate::outbox::queue_case_mail(w, case_id, mail))
+            .await
+    }
+
+    async fn claim_outbound(
+        &self,
+        owner: uuid::Uuid,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::Outbound>> {
+        self.write(move |w| crate::outbox::claim(w, owner, lease, limit))
+            .await
+    }
+
+    async fn record_outbound(
+        &self,
+        id: uuid::Uuid,
+        owner: uuid::Uuid,
+        result: frontline_store::OutboundResult,
+    ) -> StoreResult<Written<frontline_store::Outbound>> {
+        self.write(move |w| crate::outbox::record(w, id, owner, result))
+            .await
+    }
+
+    async fn list_case_outbound(
+        &self,
+        case_id: CaseId,
+    ) -> StoreResult<Vec<frontline_store::Outbound>> {
+        self.read(move |c| crate::outbox::of_case(c, case_id)).await
+    }
+
+    async fn list_outbound_attempts(
+        &self,
+        id: uuid::Uuid,
+    ) -> StoreResult<Vec<frontline_store::OutboundAttempt>> {
+        self.read(move |c| crate::outbox::attempts(c, id)).await
+    }
+
     async fn create_webhook(
         &self,
         actor: Option<PersonId>,

@@ -364,6 +364,56 @@ pub trait Store: Send + Sync + 'static {
     /// Forget an item (dropped by an admin, or ingested on retry). `NotFound` if it is gone.
     async fn drop_quarantined(&self, id: uuid::Uuid) -> StoreResult<()>;
 
+    // ----- the outbox: mail to send, written with what causes it -----
+
+    /// Add a message exactly as `add_message` does and, in the same transaction, queue the
+    /// mail that carries it (pending, due now) and record it in the case's mail (outbound,
+    /// addressed to `mail.to`), so the customer's answer threads onto the case by its
+    /// Message-ID. No event besides the message's: the outbox is the sender's work list.
+    /// `NotFound` for an unknown mailbox; `Conflict` when the mailbox already queued this
+    /// Message-ID (nothing is written). A repeated idempotency key answers the first
+    /// message with its mail and writes nothing (`Conflict` if that message was added
+    /// without mail).
+    async fn add_message_with_mail(
+        &self,
+        actor: Option<PersonId>,
+        new: NewMessage,
+        mail: NewOutbound,
+    ) -> StoreResult<Written<MessageMailed>>;
+    /// Queue a mail about a case that carries no message (a rating link): pending, due now.
+    /// It is in no case's mail, which records only mail that became or carried a message.
+    /// `NotFound` for an unknown case or mailbox; `Conflict` as `add_message_with_mail`.
+    async fn queue_case_mail(&self, case_id: CaseId, mail: NewOutbound) -> StoreResult<Outbound>;
+    /// Lease up to `limit` pending mails that are due (`next_attempt_at` at or before the
+    /// store's now) and not leased (or whose lease ran out, by the wall clock: the database's
+    /// on PostgreSQL, so nodes agree) to
+    /// `owner` for `lease`, oldest first (`created_at`, then id). A mail leased to anyone,
+    /// `owner` included, is not claimed again until its lease ends or its attempt is
+    /// recorded, so of several nodes claiming at once each mail goes to one.
+    async fn claim_outbound(
+        &self,
+        owner: uuid::Uuid,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<Outbound>>;
+    /// Record an attempt at sending a claimed mail and release the lease, in one
+    /// transaction: `Sent` marks it sent (appends `mail.sent` about the case, staff only),
+    /// `Retry` makes it due again at its `next_attempt_at`, `Failed` marks it failed
+    /// (appends `mail.failed`, staff only). Each adds one attempt (`attempts` counts them;
+    /// the newest `OUTBOUND_ATTEMPTS_KEPT` are kept). `NotFound` for an unknown mail;
+    /// `Conflict` unless `owner` holds its lease (it was never claimed, is sent or failed
+    /// already, or its lease ran out and another node claimed it).
+    async fn record_outbound(
+        &self,
+        id: uuid::Uuid,
+        owner: uuid::Uuid,
+        result: OutboundResult,
+    ) -> StoreResult<Written<Outbound>>;
+    /// The outbox mail of a case in every status, oldest first (`created_at`, then id).
+    async fn list_case_outbound(&self, case_id: CaseId) -> StoreResult<Vec<Outbound>>;
+    /// The kept attempts at sending a mail, newest first. `NotFound` for an unknown mail.
+    async fn list_outbound_attempts(&self, id: uuid::Uuid) -> StoreResult<Vec<OutboundAttempt>>;
+
     // ----- webhooks -----
 
     /// Subscribe a URL to the event log (appends `webhook.created`, without the secret).

@@ -1,10 +1,16 @@
 //! What the store keeps of mail: mailboxes, one entry per mail received or sent (the
-//! Message-IDs that thread replies, and the original bytes of what was received), and the
-//! quarantine of mail that could not be read.
+//! Message-IDs that thread replies, and the original bytes of what was received), the
+//! quarantine of mail that could not be read, and the outbox of mail to send with each
+//! attempt at sending it.
 
+use frontline_core::event::{MailFailed, MailSent};
 use frontline_core::mail::MailboxKey;
-use frontline_core::{CaseId, Email, MessageId, Timestamp};
+use frontline_core::{
+    Audience, CaseId, CaseNumber, Email, MessageId, NewEvent, Payload, Timestamp, time,
+};
 use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
 
 /// A received mail to record with the case or message it became.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,3 +111,246 @@ impl NewQuarantined {
 
 /// The most items the quarantine list returns.
 pub const QUARANTINE_LIST_MAX: u32 = 500;
+
+/// Why a mail is sent, which decides its headers (`frontline_mail::Purpose`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundPurpose {
+    /// A person's reply to the customer: threaded, answerable.
+    Reply,
+    /// Sent by Frontline on its own (a rating link): autoresponders stay quiet.
+    Automatic,
+}
+
+/// Where a mail in the outbox stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundStatus {
+    /// Still to send: the sender claims it once `next_attempt_at` has come.
+    Pending,
+    /// The mail server took it. Never sent again.
+    Sent,
+    /// The mail server refused it for good. Never sent again.
+    Failed,
+}
+
+macro_rules! text_enum {
+    ($type:ident, $field:literal, $($variant:ident => $text:literal),+) => {
+        impl $type {
+            pub fn as_str(self) -> &'static str {
+                match self { $($type::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $type {
+            type Err = frontline_core::ValueError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($type::$variant),)+
+                    other => Err(frontline_core::ValueError::new(
+                        $field,
+                        format!("{other:?} is not one of {}", [$($text),+].join(", ")),
+                    )),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(OutboundPurpose, "purpose", Reply => "reply", Automatic => "automatic");
+text_enum!(OutboundStatus, "status", Pending => "pending", Sent => "sent", Failed => "failed");
+
+/// A mail to put in the outbox. The server builds the bytes from it when it sends, so what
+/// is kept is what the mail says, not how it is encoded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutbound {
+    /// The mailbox it is sent from (its address is the From).
+    pub mailbox: MailboxKey,
+    pub to: Email,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text: String,
+    /// Its `Message-ID`, without brackets: unique per mailbox, so the same mail is queued
+    /// once; the customer's answer names it in `In-Reply-To`.
+    pub rfc_message_id: String,
+    /// The Message-IDs it answers, oldest first, without brackets.
+    pub references: Vec<String>,
+    pub purpose: OutboundPurpose,
+}
+
+impl NewOutbound {
+    /// The outbox row of this mail: pending and due at `at`, when it is queued.
+    pub fn pending(
+        self,
+        case_id: CaseId,
+        message_id: Option<MessageId>,
+        at: Timestamp,
+    ) -> Outbound {
+        Outbound {
+            id: uuid::Uuid::now_v7(),
+            case_id,
+            message_id,
+            mailbox: self.mailbox,
+            to: self.to,
+            to_name: self.to_name,
+            subject: self.subject,
+            text: self.text,
+            rfc_message_id: self.rfc_message_id,
+            references: self.references,
+            purpose: self.purpose,
+            status: OutboundStatus::Pending,
+            attempts: 0,
+            next_attempt_at: at,
+            last_error: None,
+            created_at: at,
+            sent_at: None,
+        }
+    }
+
+    /// The `Conflict` of queueing a Message-ID the mailbox queued before.
+    pub fn already_queued(&self) -> StoreError {
+        StoreError::conflict(format!(
+            "the mailbox {} already queued the mail {}",
+            self.mailbox, self.rfc_message_id
+        ))
+    }
+}
+
+/// A mail in the outbox: to send, sent, or refused for good.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub id: uuid::Uuid,
+    pub case_id: CaseId,
+    /// The message it carries; `None` for mail about the case that is no message.
+    pub message_id: Option<MessageId>,
+    pub mailbox: MailboxKey,
+    pub to: Email,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub rfc_message_id: String,
+    pub references: Vec<String>,
+    pub purpose: OutboundPurpose,
+    pub status: OutboundStatus,
+    /// Attempts made so far (each `record_outbound` is one).
+    pub attempts: u32,
+    /// When a pending mail may be claimed next (by the store's clock).
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+impl Outbound {
+    /// Apply one attempt made at `at` to a pending mail of case `number`: the one place that
+    /// decides, for both backends, what an attempt changes, what is kept of it and which
+    /// event it appends (`mail.sent`, `mail.failed`, staff only; none for a retry). The
+    /// caller releases the lease.
+    pub fn record(
+        &mut self,
+        result: OutboundResult,
+        number: CaseNumber,
+        at: Timestamp,
+    ) -> (OutboundAttempt, Option<NewEvent>) {
+        self.attempts = self.attempts.saturating_add(1);
+        let payload = match result {
+            OutboundResult::Sent => {
+                self.status = OutboundStatus::Sent;
+                self.sent_at = Some(at);
+                self.last_error = None;
+                Some(Payload::MailSent(MailSent {
+                    number,
+                    outbound_id: self.id,
+                    message_id: self.message_id,
+                    to: self.to.clone(),
+                    subject: self.subject.clone(),
+                }))
+            }
+            OutboundResult::Retry {
+                next_attempt_at,
+                error,
+            } => {
+                self.next_attempt_at = time::truncate(next_attempt_at);
+                self.last_error = Some(error);
+                None
+            }
+            OutboundResult::Failed { error } => {
+                self.status = OutboundStatus::Failed;
+                self.last_error = Some(error.clone());
+                Some(Payload::MailFailed(MailFailed {
+                    number,
+                    outbound_id: self.id,
+                    message_id: self.message_id,
+                    to: self.to.clone(),
+                    subject: self.subject.clone(),
+                    error,
+                }))
+            }
+        };
+        let attempt = OutboundAttempt {
+            at,
+            error: self.last_error.clone(),
+        };
+        let event = payload
+            .map(|payload| NewEvent::new(None, payload).about_case(self.case_id, Audience::Staff));
+        (attempt, event)
+    }
+
+    /// The case's record of this mail, which threads the customer's answer: only for mail
+    /// that carries a message (`mail.message_id` is required).
+    pub fn mail_entry(&self, message_id: MessageId, at: Timestamp) -> MailEntry {
+        MailEntry {
+            mailbox: self.mailbox.clone(),
+            rfc_message_id: self.rfc_message_id.clone(),
+            direction: MailDirection::Outbound,
+            case_id: self.case_id,
+            message_id,
+            address: self.to.clone(),
+            subject: self.subject.clone(),
+            at,
+        }
+    }
+
+    /// The `Conflict` of recording an attempt without holding the mail's lease.
+    pub fn not_leased(id: uuid::Uuid, owner: uuid::Uuid) -> StoreError {
+        StoreError::conflict(format!(
+            "outbound mail {id} is not leased to {owner}: claim it before recording an attempt"
+        ))
+    }
+}
+
+/// What one attempt at sending came to, as the sender reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutboundResult {
+    Sent,
+    /// A transient failure (a 4xx, a connection that failed): try again at `next_attempt_at`
+    /// (the sender's backoff, by the same clock as the store's).
+    Retry {
+        next_attempt_at: Timestamp,
+        error: String,
+    },
+    /// The mail server refused it for good (a 5xx).
+    Failed {
+        error: String,
+    },
+}
+
+/// One attempt at sending an outbox mail. Operational data, like webhook delivery attempts:
+/// no event of its own, and only the newest `OUTBOUND_ATTEMPTS_KEPT` per mail are kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboundAttempt {
+    pub at: Timestamp,
+    /// `None` when it was sent.
+    pub error: Option<String>,
+}
+
+/// Attempts kept per outbox mail. A mail is retried for a bounded time, so this bounds only
+/// a sender that keeps reporting retries.
+pub const OUTBOUND_ATTEMPTS_KEPT: i64 = 50;
+
+/// The message written with its mail and the mail queued to carry it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageMailed {
+    pub added: crate::MessageAdded,
+    pub outbound: Outbound,
+}

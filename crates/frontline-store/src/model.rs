@@ -285,6 +285,11 @@ pub enum Record {
         entry: crate::MailEntry,
         raw: Option<String>,
     },
+    /// A mail in the outbox, whatever its status, so an import neither sends again what was
+    /// sent nor forgets what was not (absent from exports made before the outbox). Its lease
+    /// is not exported: an imported mail is free to claim. Nor are its attempts: they are
+    /// operational history, like webhook delivery attempts.
+    Outbound(crate::Outbound),
     /// A quarantined mail with its bytes in base64.
     Quarantined {
         item: crate::QuarantinedMail,
@@ -355,7 +360,8 @@ impl Record {
             // Last, after the outcomes, cases and messages they name.
             Record::Mailbox { .. } => 20,
             Record::Mail { .. } => 21,
-            Record::Quarantined { .. } => 22,
+            Record::Outbound(_) => 22,
+            Record::Quarantined { .. } => 23,
         }
     }
 }

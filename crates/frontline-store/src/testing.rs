@@ -85,6 +85,14 @@ macro_rules! conformance_tests {
             one_mail_delivered_at_once_many_times_makes_one_case,
             unreadable_mail_is_quarantined_once_until_dropped,
             mail_survives_export_and_import,
+            a_reply_and_its_mail_are_written_in_one_transaction,
+            a_repeated_reply_is_mailed_once,
+            mail_about_a_case_is_queued_without_a_message,
+            claims_take_due_mail_oldest_first_under_a_lease,
+            sent_and_failed_mail_is_recorded_with_its_event,
+            old_outbound_attempts_are_pruned,
+            senders_claiming_at_once_never_share_a_mail,
+            the_outbox_survives_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -243,6 +251,8 @@ mod leaders;
 mod log;
 mod mail;
 mod org;
+mod outbox;
+mod outbox_sending;
 mod proposals;
 mod rules;
 mod scoreboard;
@@ -259,6 +269,8 @@ pub use leaders::*;
 pub use log::*;
 pub use mail::*;
 pub use org::*;
+pub use outbox::*;
+pub use outbox_sending::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;

@@ -1,5 +1,5 @@
-//! Payloads of a case's events: its lifecycle, its messages, the feelings about it and mood
-//! alerts.
+//! Payloads of a case's events: its lifecycle, its messages, the feelings about it, mood
+//! alerts and the mail sent about it.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +7,7 @@ use crate::case::{CaseStatus, Channel, OutcomeAchieved, Priority, Visibility};
 use crate::feeling::{Emotion, FeelingKind, Score};
 use crate::ids::{CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId};
 use crate::mood::MoodReason;
-use crate::values::{CaseNumber, Subject, Tags};
+use crate::values::{CaseNumber, Email, Subject, Tags};
 
 /// Everything about a case its customer may see, carried by every public case event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,4 +140,30 @@ pub struct CaseMoodAlertAcknowledged {
     pub owner_id: Option<PersonId>,
     pub team_id: Option<TeamId>,
     pub acknowledged_by: PersonId,
+}
+
+/// A mail from the outbox reached the mail server. Staff only, like webhook attempts: the
+/// customer has the mail itself. Never the text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailSent {
+    pub number: CaseNumber,
+    pub outbound_id: uuid::Uuid,
+    /// The message it carried; null for mail about the case that is no message (a rating
+    /// link).
+    pub message_id: Option<MessageId>,
+    pub to: Email,
+    pub subject: String,
+}
+
+/// A mail from the outbox will not be sent: the mail server refused it for good (a 5xx), so
+/// staff must reach the customer another way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailFailed {
+    pub number: CaseNumber,
+    pub outbound_id: uuid::Uuid,
+    pub message_id: Option<MessageId>,
+    pub to: Email,
+    pub subject: String,
+    /// What the mail server said.
+    pub error: String,
 }

@@ -365,6 +365,21 @@ impl Payload {
                 enabled: true,
                 created: true,
             }),
+            Payload::MailSent(MailSent {
+                number,
+                outbound_id: uuid::Uuid::now_v7(),
+                message_id: Some(MessageId::new()),
+                to: Email::parse("carol@example.com").expect("an address"),
+                subject: "Re: My parcel is late [FL-1042]".to_owned(),
+            }),
+            Payload::MailFailed(MailFailed {
+                number,
+                outbound_id: uuid::Uuid::now_v7(),
+                message_id: None,
+                to: Email::parse("carol@example.com").expect("an address"),
+                subject: "How did we do? [FL-1042]".to_owned(),
+                error: "550 5.1.1 mailbox unavailable".to_owned(),
+            }),
         ]
     }
 }

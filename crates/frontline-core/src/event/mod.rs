@@ -135,6 +135,8 @@ events! {
     CaseMoodAlert => "case.mood_alert" (CaseMoodAlert),
     CaseMoodAlertAcknowledged => "case.mood_alert_acknowledged" (CaseMoodAlertAcknowledged),
     MailboxSaved => "mailbox.saved" (MailboxSaved),
+    MailSent => "mail.sent" (MailSent),
+    MailFailed => "mail.failed" (MailFailed),
 }
 
 /// A stored payload that does not read as its kind's type.

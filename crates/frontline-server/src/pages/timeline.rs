@@ -108,6 +108,11 @@ pub async fn describe(
             FeelingKind::Pulse => "answered the weekly pulse".to_owned(),
         },
         Payload::FeelingPraised(_) => "passed the customer's praise on to the team".to_owned(),
+        Payload::MailSent(p) if p.message_id.is_some() => {
+            format!("emailed the reply to {}", p.to)
+        }
+        Payload::MailSent(p) => format!("emailed {} ({})", p.to, p.subject),
+        Payload::MailFailed(p) => format!("could not email {}: {}", p.to, p.error),
         other => other.kind().as_str().to_owned(),
     })
 }

@@ -38,7 +38,7 @@ fn entry(row: &PgRow) -> StoreResult<MailEntry> {
     })
 }
 
-async fn insert_entry(
+pub(super) async fn insert_entry(
     conn: &mut PgConnection,
     entry: &MailEntry,
     raw: Option<&[u8]>,

@@ -94,8 +94,8 @@ async fn fill(store: &dyn Store) {
     mail_story(store, &o).await;
 }
 
-/// Mailboxes (with and without IMAP settings and a token), cases and replies from mail, and
-/// quarantined bytes that are not UTF-8. Keys and Message-IDs sort differently by bytes than
+/// Mailboxes (with and without IMAP settings and a token), cases and replies from mail, mail
+/// in the outbox in every status, and quarantined bytes that are not UTF-8. Keys and Message-IDs sort differently by bytes than
 /// by a linguistic collation ("a-z" before "ab", "B" before "a").
 async fn mail_story(store: &dyn Store, o: &frontline_store::testing::Org) {
     use frontline_core::mail::{ImapSettings, MailSecurity, MailboxKey, NewMailbox, SecretRef};
@@ -158,6 +158,7 @@ async fn mail_story(store: &dyn Store, o: &frontline_store::testing::Org) {
             .await
             .unwrap();
     }
+    outbox_story(store, o, &key).await;
     for raw in [vec![0xff, 0xfe, 0], b"not mail".to_vec()] {
         store
             .quarantine_mail(NewQuarantined {
@@ -170,6 +171,73 @@ async fn mail_story(store: &dyn Store, o: &frontline_store::testing::Org) {
             .await
             .unwrap();
     }
+}
+
+/// Replies and case mail, pending, leased, retried, sent and failed, with names, references
+/// and Message-IDs that sort differently by bytes than by a linguistic collation.
+async fn outbox_story(
+    store: &dyn Store,
+    o: &frontline_store::testing::Org,
+    key: &dyn Fn(&str) -> frontline_core::mail::MailboxKey,
+) {
+    use frontline_store::{NewOutbound, OutboundPurpose, OutboundResult};
+
+    let case = store
+        .create_case(None, new_case(o.carol.id, o.outcome.id, "Kettle"))
+        .await
+        .unwrap()
+        .value
+        .case;
+    // Whoever is free: the employees may be full by now.
+    let owner = o.ann.id;
+    let mail = |mailbox: &str, id: &str, purpose| NewOutbound {
+        mailbox: key(mailbox),
+        to: o.carol.email.clone(),
+        to_name: (purpose == OutboundPurpose::Reply).then(|| "Carol \u{c9}lise".to_owned()),
+        subject: "Re: Kettle [FL-1]".into(),
+        text: "Line one\nline two\n".into(),
+        rfc_message_id: id.into(),
+        references: vec!["B@mail.test".into(), "a@mail.test".into()],
+        purpose,
+    };
+    for (mailbox, id) in [("ab", "out-B@mail.test"), ("a-z", "out-a@mail.test")] {
+        store
+            .add_message_with_mail(
+                Some(owner),
+                new_message(case.id, owner, Visibility::Public),
+                mail(mailbox, id, OutboundPurpose::Reply),
+            )
+            .await
+            .unwrap();
+    }
+    for id in ["rate-1@mail.test", "rate-2@mail.test", "rate-3@mail.test"] {
+        store
+            .queue_case_mail(case.id, mail("ab", id, OutboundPurpose::Automatic))
+            .await
+            .unwrap();
+    }
+    let sender = uuid::Uuid::now_v7();
+    let claimed = store
+        .claim_outbound(sender, std::time::Duration::from_secs(60), 4)
+        .await
+        .unwrap();
+    let results = [
+        OutboundResult::Sent,
+        OutboundResult::Failed {
+            error: "550 5.1.1 no such user".into(),
+        },
+        OutboundResult::Retry {
+            next_attempt_at: time::from_millis(4_102_444_800_123),
+            error: "421 try later".into(),
+        },
+    ];
+    for (mail, result) in claimed.iter().zip(results) {
+        store
+            .record_outbound(mail.id, sender, result)
+            .await
+            .unwrap();
+    }
+    // The fourth stays leased, the fifth was never claimed.
 }
 
 async fn round_trip(from: Arc<dyn Store>, to: Arc<dyn Store>) {

@@ -11,11 +11,11 @@ use frontline_core::{CaseStatus, Channel, EventKind, Name, Payload, Role, Visibi
 use crate::testing::{Org, new_case, new_message, new_person, org};
 use crate::*;
 
-fn key(raw: &str) -> MailboxKey {
+pub(super) fn key(raw: &str) -> MailboxKey {
     MailboxKey::parse(raw).unwrap()
 }
 
-fn mailbox(o: &Org, k: &str, address: &str) -> NewMailbox {
+pub(super) fn mailbox(o: &Org, k: &str, address: &str) -> NewMailbox {
     NewMailbox {
         key: key(k),
         name: Name::parse("ACME Support").unwrap(),

@@ -187,6 +187,7 @@ impl Retimer {
                 // The demo has no mail.
                 | Record::Mailbox { .. }
                 | Record::Mail { .. }
+                | Record::Outbound(_)
                 | Record::Quarantined { .. }
                 // A signing key has no time worth moving.
                 | Record::SigningKey { .. }

@@ -286,6 +286,7 @@ async fn the_case_timeline_says_every_step_in_words() {
         )
         .await;
     assert_eq!(recorded.status(), StatusCode::CREATED);
+    mail_sent_and_refused(&app, &org, &number).await;
     let ann = login(&app, "ann@frontline.test").await;
     let page = get(&app, &ann, &format!("/cases/{number}")).await;
     let body = page.text().await.unwrap();
@@ -294,6 +295,8 @@ async fn the_case_timeline_says_every_step_in_words() {
         "{body}"
     );
     assert!(body.contains("noted how they felt about the case"));
+    assert!(body.contains("emailed the reply to carol@customer.test"));
+    assert!(body.contains("could not email carol@customer.test: 550 5.1.1 no such user"));
     // No step falls back to the event's machine name (`feeling.recorded`, `ask.raised`).
     let timeline = body.split("<li><time").skip(1);
     for step in timeline {
@@ -305,4 +308,90 @@ async fn the_case_timeline_says_every_step_in_words() {
             .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_');
         assert!(!raw, "a raw event kind on the timeline: {words}");
     }
+}
+
+/// What the mail sender will do once it exists, done through the store: a reply mailed and
+/// sent, a rating link refused for good.
+async fn mail_sent_and_refused(
+    app: &frontline_test_support::TestApp,
+    org: &frontline_test_support::Org,
+    number: &str,
+) {
+    use frontline_core::mail::{MailboxKey, NewMailbox};
+    use frontline_core::{Email, MessageBody, Name, Visibility};
+    use frontline_store::{NewMessage, NewOutbound, OutboundPurpose, OutboundResult};
+
+    let store = &app.store;
+    let case = store
+        .get_case_by_number(number.parse().unwrap())
+        .await
+        .unwrap();
+    let support = MailboxKey::parse("support").unwrap();
+    store
+        .save_mailbox(
+            None,
+            NewMailbox {
+                key: support.clone(),
+                name: Name::parse("Support").unwrap(),
+                address: Email::parse("support@frontline.test").unwrap(),
+                outcome_id: org.outcome_id,
+                imap: None,
+                enabled: true,
+            },
+        )
+        .await
+        .unwrap();
+    let mail = |id: &str, purpose| NewOutbound {
+        mailbox: support.clone(),
+        to: org.carol.person.email.clone(),
+        to_name: None,
+        subject: format!("Re: {}", case.subject),
+        text: "On its way.".into(),
+        rfc_message_id: id.into(),
+        references: Vec::new(),
+        purpose,
+    };
+    let author = org.ann.person.id;
+    store
+        .add_message_with_mail(
+            Some(author),
+            NewMessage {
+                case_id: case.id,
+                author_id: author,
+                body: MessageBody::parse("On its way.").unwrap(),
+                visibility: Visibility::Public,
+                created_at: None,
+                idempotency_key: None,
+            },
+            mail("reply-1@frontline.test", OutboundPurpose::Reply),
+        )
+        .await
+        .unwrap();
+    store
+        .queue_case_mail(
+            case.id,
+            mail("rating-1@frontline.test", OutboundPurpose::Automatic),
+        )
+        .await
+        .unwrap();
+    let sender = uuid::Uuid::now_v7();
+    let claimed = store
+        .claim_outbound(sender, std::time::Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    store
+        .record_outbound(claimed[0].id, sender, OutboundResult::Sent)
+        .await
+        .unwrap();
+    store
+        .record_outbound(
+            claimed[1].id,
+            sender,
+            OutboundResult::Failed {
+                error: "550 5.1.1 no such user".into(),
+            },
+        )
+        .await
+        .unwrap();
 }
