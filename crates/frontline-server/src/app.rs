@@ -22,6 +22,7 @@ pub fn start_background(state: &AppState) {
     crate::webhooks::ensure_delivery(state);
     crate::asks::ensure_escalator(state);
     crate::mail::ensure_pollers(state);
+    crate::mail::ensure_sender(state);
 }
 
 /// Every documented route, with its OpenAPI operation.

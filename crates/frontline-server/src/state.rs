@@ -56,6 +56,8 @@ pub struct ServerConfig {
     pub mail_sync_every: Duration,
     /// Certificate authorities (PEM) IMAP servers may present, beside the platform's roots.
     pub mail_roots_pem: Option<Vec<u8>>,
+    /// Where mail goes out; `None`: mail out is off (replies stay in Frontline).
+    pub smtp: Option<frontline_mail::SmtpConfig>,
 }
 
 impl ServerConfig {
@@ -82,6 +84,7 @@ impl ServerConfig {
             clock: Clock::system(),
             mail_sync_every: Duration::from_secs(30),
             mail_roots_pem: None,
+            smtp: None,
         }
     }
 }

@@ -147,7 +147,34 @@ pub struct ServeArgs {
     pub ledger_goal_days: u32,
 
     #[command(flatten)]
+    pub mail: MailArgs,
+
+    #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Mail out: replies to customers who wrote by mail go through this SMTP server. Without
+/// `--smtp-host` mail out is off and replies stay in Frontline. The password comes from
+/// FRONTLINE_SMTP_PASSWORD or a file, never a flag (flags show in `ps`).
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// The SMTP server that sends Frontline's mail (your provider's submission server).
+    #[arg(long, env = "FRONTLINE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "FRONTLINE_SMTP_PORT", default_value_t = 587)]
+    pub smtp_port: u16,
+    /// `starttls` (587), `tls` (465) or `plain` (only to a loopback address).
+    #[arg(long, env = "FRONTLINE_SMTP_SECURITY", default_value = "starttls")]
+    pub smtp_security: String,
+    #[arg(long, env = "FRONTLINE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// A file holding the SMTP password (or set FRONTLINE_SMTP_PASSWORD).
+    #[arg(long, env = "FRONTLINE_SMTP_PASSWORD_FILE", value_name = "PATH")]
+    pub smtp_password_file: Option<std::path::PathBuf>,
+    /// A PEM file of certificate authorities that mail servers (SMTP and IMAP) may present,
+    /// beside the system's trusted roots.
+    #[arg(long, env = "FRONTLINE_MAIL_CA_FILE", value_name = "PEM")]
+    pub mail_ca_file: Option<std::path::PathBuf>,
 }
 
 /// How the server protects itself: connections, rate limits, proxies, metrics.

@@ -12,7 +12,7 @@ use crate::auth::Actor;
 use crate::authz::{self, Action, Resource};
 use crate::error::{AppError, Result};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
-use crate::lookup::{load_case, written};
+use crate::lookup::load_case;
 use crate::paging;
 use crate::state::AppState;
 use crate::views::{MessagePage, MessageView};
@@ -155,21 +155,20 @@ pub async fn add_message(
     {
         guard_stale_reply(&state, &actor, &case, based_on).await?;
     }
-    let added = state
-        .store
-        .add_message(
-            Some(actor.person_id()),
-            NewMessage {
-                case_id: case.id,
-                author_id: actor.person_id(),
-                body: text,
-                visibility,
-                created_at: None,
-                idempotency_key,
-            },
-        )
-        .await?;
-    let message = written(added).message;
+    let message = crate::mail::add_case_message(
+        &state,
+        actor.person_id(),
+        &case,
+        NewMessage {
+            case_id: case.id,
+            author_id: actor.person_id(),
+            body: text,
+            visibility,
+            created_at: None,
+            idempotency_key,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(MessageView::from(&message))))
 }
 

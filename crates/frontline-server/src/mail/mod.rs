@@ -6,10 +6,14 @@
 //! in between means the mail comes again, and the store's (mailbox, Message-ID) key makes
 //! that second arrival a `Duplicate`, never a second case.
 
+mod outgoing;
 mod poller;
+mod sender;
 mod settings;
 
+pub use outgoing::add_case_message;
 pub use poller::{Pollers, ensure_pollers};
+pub use sender::{Sender, ensure_sender};
 pub use settings::{ImapInput, MailboxInput, checked_mailbox, retry_quarantined, rotate_token};
 
 use std::time::Duration;

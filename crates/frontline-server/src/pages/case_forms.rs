@@ -84,21 +84,20 @@ pub async fn add_message(
             );
         }
     }
-    let added = state
-        .store
-        .add_message(
-            Some(viewer.actor.person_id()),
-            NewMessage {
-                case_id: case.id,
-                author_id: viewer.actor.person_id(),
-                body,
-                visibility,
-                created_at: None,
-                idempotency_key: None,
-            },
-        )
-        .await?;
-    let message = written(added).message;
+    let message = crate::mail::add_case_message(
+        &state,
+        viewer.actor.person_id(),
+        &case,
+        NewMessage {
+            case_id: case.id,
+            author_id: viewer.actor.person_id(),
+            body,
+            visibility,
+            created_at: None,
+            idempotency_key: None,
+        },
+    )
+    .await?;
     Ok(see_other(&format!(
         "/cases/{}#m-{}",
         case.number, message.id

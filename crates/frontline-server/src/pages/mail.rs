@@ -95,6 +95,8 @@ struct MailPage {
     outcomes: Vec<OutcomeOption>,
     form: MailboxFormValues,
     token: Option<NewToken>,
+    /// Where mail goes out (`host:port`), or `None` when mail out is off.
+    sending: Option<String>,
 }
 
 fn require(viewer: &Viewer) -> Result<(), AppError> {
@@ -207,6 +209,11 @@ async fn render(
         outcomes,
         form,
         token,
+        sending: state
+            .config
+            .smtp
+            .as_ref()
+            .map(|s| format!("{}:{}", s.host, s.port)),
     })
 }
 

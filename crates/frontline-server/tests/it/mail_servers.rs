@@ -1,7 +1,8 @@
-//! Mail in through real servers: a customer's mail submitted over SMTP (postfix) lands in the
+//! Mail through real servers: a customer's mail submitted over SMTP (postfix) lands in the
 //! support mailbox (dovecot); the server's IMAP reader turns it into a case and only then marks
-//! it read; the customer's reply threads onto the same case. Skipped where the mail stack
-//! cannot run, unless `FRONTLINE_REQUIRE_MAIL=1` (set by `scripts/test`).
+//! it read; a staff reply goes out over SMTP and reaches the customer's mailbox threaded; the
+//! customer's answer to it lands on the same case. Skipped where the mail stack cannot run,
+//! unless `FRONTLINE_REQUIRE_MAIL=1` (set by `scripts/test`).
 
 use std::time::{Duration, Instant};
 
@@ -86,6 +87,15 @@ async fn a_mail_sent_to_support_becomes_a_case_by_imap_and_its_reply_joins_it() 
     };
     let app = TestApp::spawn_configured(|config| {
         config.mail_sync_every = Duration::from_millis(200);
+        config.smtp = Some(SmtpConfig {
+            host: stack.host.clone(),
+            port: stack.smtp_port,
+            security: Security::Plain,
+            username: None,
+            password: None,
+            extra_roots_pem: None,
+            timeout: Duration::from_secs(10),
+        });
     })
     .await;
     let org = app.seed().await;
@@ -172,4 +182,68 @@ async fn a_mail_sent_to_support_becomes_a_case_by_imap_and_its_reply_joins_it() 
     .await;
     assert_eq!(messages[1]["body"], "Any news?");
     assert_eq!(cases(&app, &org.ada.token).await.len(), 1, "no second case");
+
+    // A staff reply goes out by mail, threaded onto the customer's two mails.
+    let replied = app
+        .add_message(
+            &org.ann.token,
+            &number,
+            &json!({ "body": "A new lid is on its way." }),
+        )
+        .await;
+    assert_eq!(replied.status(), StatusCode::CREATED);
+    let customer = Imap::new(ImapConfig {
+        username: "customer".into(),
+        ..support.config().clone()
+    })
+    .unwrap();
+    let delivered = eventually("the reply in the customer's mailbox", || async {
+        let mut session = customer.connect().await.ok()?;
+        let unseen = session.unseen().await.ok()?;
+        let _ = session.logout().await;
+        unseen.into_iter().next()
+    })
+    .await;
+    let reply = frontline_mail::parse(&delivered.raw, &frontline_mail::Limits::default()).unwrap();
+    assert_eq!(reply.subject, format!("Re: [{number}] The kettle leaks"));
+    assert_eq!(reply.from.as_str(), stack.address("support"));
+    assert_eq!(
+        reply.thread_ids,
+        [
+            "second@customer.example.test",
+            "first@customer.example.test"
+        ],
+        "In-Reply-To names the customer's newest mail, References both"
+    );
+    assert!(
+        reply.text.contains("A new lid is on its way."),
+        "{}",
+        reply.text
+    );
+    let outbox = eventually("the mail recorded as sent", || async {
+        let events = json(app.events(&org.ada.token, "?kind=mail.sent").await).await;
+        events["items"].as_array().and_then(|i| i.first().cloned())
+    })
+    .await;
+    assert_eq!(outbox["payload"]["to"], stack.address("customer"));
+
+    // The customer answers that mail: it threads by its Message-ID onto the same case.
+    submit(
+        &stack,
+        &customers_mail(
+            &stack,
+            "third@customer.example.test",
+            &reply.subject,
+            "Thank you!",
+            &[reply.message_id.as_str()],
+        ),
+    )
+    .await;
+    eventually("the answer on the case", || async {
+        let messages = json(app.list_messages(&org.ada.token, &number).await).await;
+        let items = messages["items"].as_array().unwrap().clone();
+        (items.len() == 4 && items[3]["body"] == "Thank you!").then_some(())
+    })
+    .await;
+    assert_eq!(cases(&app, &org.ada.token).await.len(), 1);
 }

@@ -28,6 +28,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         }
         None => Vec::new(),
     };
+    let (smtp, mail_roots_pem) = mail_settings(&args.mail)?;
     let descriptors = raise_descriptor_limit();
     let store = database::open(url).await?;
     let metrics_listener = match args.limits.metrics_listen {
@@ -102,6 +103,8 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         allow_private_webhooks: args.allow_private_webhooks,
         webhook_roots,
         ledger_goal,
+        smtp,
+        mail_roots_pem,
         ..ServerConfig::new(store)
     };
     config.connections = ConnectionLimits {
@@ -224,6 +227,54 @@ fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static> {
             std::future::pending::<()>().await;
         }
     })
+}
+
+/// The SMTP server for mail out and the extra mail CAs, checked before anything starts.
+fn mail_settings(
+    args: &crate::cli::MailArgs,
+) -> Result<(Option<frontline_mail::SmtpConfig>, Option<Vec<u8>>)> {
+    let roots = match &args.mail_ca_file {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("could not read --mail-ca-file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let Some(host) = args.smtp_host.clone() else {
+        tracing::info!("mail out is off (no --smtp-host): replies stay in Frontline");
+        return Ok((None, roots));
+    };
+    let security = match args.smtp_security.trim().to_ascii_lowercase().as_str() {
+        "starttls" => frontline_mail::Security::StartTls,
+        "tls" => frontline_mail::Security::Tls,
+        "plain" => frontline_mail::Security::Plain,
+        other => bail!("--smtp-security {other:?} is not one of starttls, tls, plain"),
+    };
+    let password = match (
+        &args.smtp_password_file,
+        std::env::var("FRONTLINE_SMTP_PASSWORD"),
+    ) {
+        (Some(path), _) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("could not read --smtp-password-file {}", path.display()))?
+                .trim_end_matches(['\r', '\n'])
+                .to_owned(),
+        ),
+        (None, Ok(password)) => Some(password),
+        (None, Err(_)) => None,
+    };
+    let config = frontline_mail::SmtpConfig {
+        host,
+        port: args.smtp_port,
+        security,
+        username: args.smtp_username.clone(),
+        password,
+        extra_roots_pem: roots.clone(),
+        timeout: Duration::from_secs(60),
+    };
+    // Refuse what cannot work (plain SMTP to a remote host) before serving.
+    frontline_mail::Smtp::new(&config).map_err(anyhow::Error::msg)?;
+    Ok((Some(config), roots))
 }
 
 #[cfg(test)]

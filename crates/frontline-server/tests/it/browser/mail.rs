@@ -71,12 +71,18 @@ async fn an_administrator_sets_up_a_mailbox_and_clears_the_quarantine() {
         let widths = browser
             .client
             .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                "const wide = [...document.querySelectorAll('body *')]
+                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .slice(0, 8).map(e => e.tagName + '.' + e.className + ':' +
+                     Math.round(e.getBoundingClientRect().right));
+                 return [document.documentElement.scrollWidth, window.innerWidth, wide];",
                 vec![],
             )
             .await?;
-        let widths: Vec<i64> = serde_json::from_value(widths)?;
-        assert!(widths[0] <= widths[1], "at 375 px the page scrolls sideways: {widths:?}");
+        assert!(
+            widths[0].as_i64() <= widths[1].as_i64(),
+            "at 375 px the page scrolls sideways (width, viewport, widest): {widths}"
+        );
         browser.client.set_window_size(1280, 1000).await?;
 
         browser
