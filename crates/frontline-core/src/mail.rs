@@ -220,6 +220,24 @@ pub struct Mailbox {
     pub updated_at: Timestamp,
 }
 
+impl Mailbox {
+    /// The `mailbox.saved` event of this mailbox as stored. Never its token's hash: the log is
+    /// readable by every staff member.
+    pub fn saved_event(&self, created: bool, actor: Option<crate::PersonId>) -> crate::NewEvent {
+        crate::NewEvent::new(
+            actor,
+            crate::Payload::MailboxSaved(crate::event::MailboxSaved {
+                key: self.key.clone(),
+                address: self.address.clone(),
+                outcome_id: self.outcome_id,
+                imap_host: self.imap.as_ref().map(|i| i.host.clone()),
+                enabled: self.enabled,
+                created,
+            }),
+        )
+    }
+}
+
 /// A mailbox to create or change (by key).
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewMailbox {

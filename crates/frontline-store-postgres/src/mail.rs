@@ -9,9 +9,8 @@ mod case_mail;
 mod outbox;
 mod quarantine;
 
-use frontline_core::event::MailboxSaved;
 use frontline_core::mail::{ImapSettings, Mailbox, MailboxKey, NewMailbox};
-use frontline_core::{Email, Name, NewEvent, Payload, PersonId};
+use frontline_core::{Email, Name, PersonId};
 use frontline_store::{Record, StoreError, StoreResult, Written};
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnection, PgRow};
@@ -40,22 +39,6 @@ fn mailbox(row: &PgRow) -> StoreResult<Mailbox> {
         created_at: get_time(row, "created_at")?,
         updated_at: get_time(row, "updated_at")?,
     })
-}
-
-/// Built from the mailbox as stored, never with its token's hash: the log is readable by
-/// every staff member.
-fn saved_event(mailbox: &Mailbox, created: bool, actor: Option<PersonId>) -> NewEvent {
-    NewEvent::new(
-        actor,
-        Payload::MailboxSaved(MailboxSaved {
-            key: mailbox.key.clone(),
-            address: mailbox.address.clone(),
-            outcome_id: mailbox.outcome_id,
-            imap_host: mailbox.imap.as_ref().map(|i| i.host.clone()),
-            enabled: mailbox.enabled,
-            created,
-        }),
-    )
 }
 
 pub(super) fn mailbox_not_found(key: &MailboxKey) -> StoreError {
@@ -209,7 +192,7 @@ impl PgStore {
             mailbox.created_at = get_time(&row, "created_at")?;
         }
         let events = self
-            .finish(tx, vec![saved_event(&mailbox, created, actor)])
+            .finish(tx, vec![mailbox.saved_event(created, actor)])
             .await?;
         Ok(Written {
             value: mailbox,
@@ -238,7 +221,7 @@ impl PgStore {
         .ok_or_else(|| mailbox_not_found(&key))?;
         let mailbox = mailbox(&row)?;
         let events = self
-            .finish(tx, vec![saved_event(&mailbox, false, actor)])
+            .finish(tx, vec![mailbox.saved_event(false, actor)])
             .await?;
         Ok(Written {
             value: mailbox,

@@ -2,9 +2,8 @@
 //! this mailbox received this Message-ID?" and the write that records it one step, so a mail
 //! arriving twice at once is still written once.
 
-use frontline_core::event::MailboxSaved;
 use frontline_core::mail::{Mailbox, MailboxKey, NewMailbox};
-use frontline_core::{Email, MessageId, NewEvent, Payload, PersonId};
+use frontline_core::{Email, MessageId, PersonId};
 use frontline_store::{
     CaseCreated, MailDirection, MailEntry, MessageAdded, NewCase, NewMail, NewMessage,
     NewQuarantined, QUARANTINE_LIST_MAX, QuarantinedMail, Record, StoreError, StoreResult, Written,
@@ -59,20 +58,6 @@ pub(crate) fn mailboxes(conn: &Connection) -> StoreResult<Vec<Mailbox>> {
         .db()?;
     let rows = stmt.query_map([], mailbox_row).db()?;
     rows.collect::<Result<_, _>>().db()
-}
-
-fn saved_event(mailbox: &Mailbox, created: bool, actor: Option<PersonId>) -> NewEvent {
-    NewEvent::new(
-        actor,
-        Payload::MailboxSaved(MailboxSaved {
-            key: mailbox.key.clone(),
-            address: mailbox.address.clone(),
-            outcome_id: mailbox.outcome_id,
-            imap_host: mailbox.imap.as_ref().map(|i| i.host.clone()),
-            enabled: mailbox.enabled,
-            created,
-        }),
-    )
 }
 
 fn put_mailbox(conn: &Connection, m: &Mailbox) -> StoreResult<()> {
@@ -136,7 +121,7 @@ pub(crate) fn save_mailbox(
         updated_at: at,
     };
     put_mailbox(w.conn, &mailbox)?;
-    let events = w.append(vec![saved_event(&mailbox, before.is_none(), actor)], at)?;
+    let events = w.append(vec![mailbox.saved_event(before.is_none(), actor)], at)?;
     Ok(Written {
         value: mailbox,
         events,
@@ -155,7 +140,7 @@ pub(crate) fn set_token(
     mailbox.inbound_token_hash = token_hash;
     mailbox.updated_at = at;
     put_mailbox(w.conn, &mailbox)?;
-    let events = w.append(vec![saved_event(&mailbox, false, actor)], at)?;
+    let events = w.append(vec![mailbox.saved_event(false, actor)], at)?;
     Ok(Written {
         value: mailbox,
         events,

@@ -5,7 +5,7 @@
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use frontline_core::mail::{ImapSettings, Mailbox, MailboxKey};
 use frontline_store::{QUARANTINE_LIST_MAX, QuarantinedMail, StoreError};
 use serde::{Deserialize, Serialize};
@@ -458,17 +458,10 @@ pub async fn download_quarantined(
 ) -> Result<Response> {
     require(&actor)?;
     let (item, bytes) = state.store.get_quarantined(quarantine_id(&raw)?).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "message/rfc822".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"quarantined-{}.eml\"", item.id),
-            ),
-        ],
+    Ok(crate::middleware::eml_download(
+        &format!("quarantined-{}.eml", item.id),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 #[utoipa::path(

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use frontline_core::mail::{Mailbox, MailboxKey};
 use serde::Deserialize;
 
@@ -304,17 +303,10 @@ pub async fn download(
 ) -> Result<Response, super::layout::PageError> {
     require(&viewer)?;
     let (item, bytes) = state.store.get_quarantined(quarantine_id(&raw)?).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "message/rfc822".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"quarantined-{}.eml\"", item.id),
-            ),
-        ],
+    Ok(crate::middleware::eml_download(
+        &format!("quarantined-{}.eml", item.id),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// `POST /admin/mail/quarantine/{id}/{action}`: `retry` or `drop`.
