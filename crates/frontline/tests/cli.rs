@@ -1306,3 +1306,153 @@ fn mail_ingest_hands_a_piped_message_to_the_server_and_speaks_sysexits() {
     assert_eq!(down.status.code(), Some(75), "{}", stderr(&down));
     assert_eq!(stderr(&down).trim().lines().count(), 1, "{}", stderr(&down));
 }
+
+/// POST one raw mail to the `support` mailbox's inbound URL; the status and body, or `None`
+/// when the server did not answer (killed mid-request).
+fn post_mail(address: &str, token: &str, raw: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    write!(
+        stream,
+        "POST /api/v1/mailboxes/support/inbound HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n{raw}",
+        raw.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_owned();
+    Some((status, body))
+}
+
+#[test]
+fn killing_the_server_mid_ingest_loses_no_acknowledged_mail_and_duplicates_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_ok(&db, &["demo", "--cases", "1"]);
+    let admin = run_ok(
+        &db,
+        &[
+            "admin",
+            "token",
+            "create",
+            "--email",
+            "ceo@frontline.example",
+        ],
+    );
+    let admin = admin.trim().to_owned();
+    let (mut server, address) = serve_with(&db, &[]);
+    let (status, body) = http_json(
+        &address,
+        "PUT",
+        "/api/v1/mailboxes/support",
+        &admin,
+        r#"{"name":"Support","address":"support@shop.example","outcome":"order_arrives"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = http_json(
+        &address,
+        "POST",
+        "/api/v1/mailboxes/support/token",
+        &admin,
+        "{}",
+    );
+    let token = body
+        .split("\"token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    const MAILS: usize = 120;
+    let mails: Vec<String> = (0..MAILS)
+        .map(|i| {
+            format!(
+                "From: sender{i}@example.org\r\nTo: support@shop.example\r\nSubject: Mail {i}\r\n\
+                 Message-ID: <kill-{i}@example.org>\r\n\r\nNumber {i}.\r\n"
+            )
+        })
+        .collect();
+
+    // Four senders deliver every mail while the server is SIGKILLed part-way through.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let senders: Vec<_> = (0..4)
+        .map(|s| {
+            let (address, token, mails, acknowledged) = (
+                address.clone(),
+                token.clone(),
+                mails.clone(),
+                acknowledged.clone(),
+            );
+            std::thread::spawn(move || {
+                for i in (s..MAILS).step_by(4) {
+                    match post_mail(&address, &token, &mails[i]) {
+                        Some((202, _)) => acknowledged.lock().unwrap().push(i),
+                        Some((status, body)) => panic!("mail {i}: {status} {body}"),
+                        None => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < MAILS / 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the mails are not taken"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Command::new("kill")
+        .args(["-KILL", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() < MAILS, "the kill came after every mail");
+
+    // The MTA delivers everything again, acknowledged or not: what was acknowledged is there
+    // (a duplicate), the rest is taken now, nothing twice.
+    let (mut server, address) = serve_with(&db, &[]);
+    let mut opened = 0;
+    for (i, mail) in mails.iter().enumerate() {
+        let (status, body) = post_mail(&address, &token, mail).expect("the server answers");
+        assert_eq!(status, 202, "{body}");
+        if acknowledged.contains(&i) {
+            assert!(
+                body.contains("\"outcome\":\"duplicate\""),
+                "mail {i}: {body}"
+            );
+        } else if body.contains("\"outcome\":\"opened\"") {
+            opened += 1;
+        } else {
+            // Written before the kill but not acknowledged in time: kept, once.
+            assert!(
+                body.contains("\"outcome\":\"duplicate\""),
+                "mail {i}: {body}"
+            );
+        }
+    }
+    assert!(opened > 0);
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    let export = run_ok(&db, &["export"]);
+    let inbound = export
+        .lines()
+        .filter(|l| l.contains("\"type\":\"mail\"") && l.contains("kill-"))
+        .count();
+    assert_eq!(inbound, MAILS, "every mail exactly once");
+    let cases = export
+        .lines()
+        .filter(|l| l.contains("\"type\":\"case\"") && l.contains("\"Mail "))
+        .count();
+    assert_eq!(cases, MAILS, "one case per mail");
+}
