@@ -504,3 +504,41 @@ pub async fn drop_quarantined(
     tracing::info!(id = %raw, by = %actor.person_id(), "quarantined mail dropped");
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case}/messages/{message}/original",
+    tag = TAG,
+    summary = "Download the mail a message came in as",
+    description = "The whole mail as it arrived (quoted history, signature, HTML and attachments \
+        included), for staff: the message shows only the new text.",
+    params(
+        ("case" = String, Path, description = "Case id or number (`FL-1042`)"),
+        ("message" = String, Path, description = "Message id"),
+    ),
+    responses(
+        (status = 200, description = "The raw message", content_type = "message/rfc822", body = String),
+        (status = 404, description = "No such message on the case, or it did not come by mail"),
+    ),
+)]
+pub async fn original_mail(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((raw_case, raw_message)): Path<(String, String)>,
+) -> Result<Response> {
+    let case =
+        crate::lookup::load_case(&state, &actor, &raw_case, Action::ReadInternalNotes).await?;
+    let missing = || AppError::not_found(format!("the mail of message {raw_message}"));
+    let message_id: frontline_core::MessageId = raw_message.parse().map_err(|_| missing())?;
+    let came_by_mail = state.store.list_case_mail(case.id).await?.iter().any(|m| {
+        m.message_id == message_id && m.direction == frontline_store::MailDirection::Inbound
+    });
+    if !came_by_mail {
+        return Err(missing());
+    }
+    let bytes = state.store.original_mail(message_id).await?;
+    Ok(crate::middleware::eml_download(
+        &format!("{}-{message_id}.eml", case.number),
+        bytes,
+    ))
+}

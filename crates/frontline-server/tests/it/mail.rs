@@ -91,6 +91,18 @@ async fn a_mail_opens_a_case_for_its_sender_once_and_replies_join_it() {
         messages["items"][0]["body"], "Hello,\nwhere is order 123?",
         "the signature is trimmed from what is shown"
     );
+    // The whole mail stays with the message, for staff.
+    let first_id = messages["items"][0]["id"].as_str().unwrap().to_owned();
+    let original = format!("/api/v1/cases/{number}/messages/{first_id}/original");
+    let download = app.get(&original, &org.ada.token).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "message/rfc822");
+    assert_eq!(download.text().await.unwrap(), first);
+    assert_eq!(
+        app.get(&original, &org.carol.token).await.status(),
+        StatusCode::NOT_FOUND,
+        "another customer's case"
+    );
     let erin = json(
         app.get("/api/v1/people?q=erin@example.org", &org.ada.token)
             .await,
