@@ -1214,31 +1214,12 @@ fn http_json(address: &str, method: &str, path: &str, token: &str, body: &str) -
     (status, body)
 }
 
-/// `frontline mail ingest` with the message on stdin.
-fn ingest(db: &Path, address: &str, token: &str, message: &[u8]) -> Output {
-    let mut child = frontline(db)
-        .args(["mail", "ingest", "--mailbox", "support", "--server"])
-        .arg(format!("http://{address}"))
-        .env("FRONTLINE_MAILBOX_TOKEN", token)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // A refusal may come before all of a large message is read.
-    let _ = stdin.write_all(message);
-    drop(stdin);
-    child.wait_with_output().unwrap()
-}
-
-#[test]
-fn mail_ingest_hands_a_piped_message_to_the_server_and_speaks_sysexits() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    run_ok(&db, &["demo", "--cases", "1"]);
+/// The demo organisation at `db` served, with a mailbox `support` (for the demo's
+/// `order_arrives` outcome): the server, its address and the mailbox's inbound token.
+fn mailbox_server(db: &Path) -> (std::process::Child, String, String) {
+    run_ok(db, &["demo", "--cases", "1"]);
     let admin = run_ok(
-        &db,
+        db,
         &[
             "admin",
             "token",
@@ -1248,8 +1229,7 @@ fn mail_ingest_hands_a_piped_message_to_the_server_and_speaks_sysexits() {
         ],
     );
     let admin = admin.trim();
-    let (mut server, address) = serve_with(&db, &[]);
-
+    let (server, address) = serve_with(db, &[]);
     let (status, body) = http_json(
         &address,
         "PUT",
@@ -1272,6 +1252,32 @@ fn mail_ingest_hands_a_piped_message_to_the_server_and_speaks_sysexits() {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_owned();
+    (server, address, token)
+}
+
+/// `frontline mail ingest` with the message on stdin.
+fn ingest(db: &Path, address: &str, token: &str, message: &[u8]) -> Output {
+    let mut child = frontline(db)
+        .args(["mail", "ingest", "--mailbox", "support", "--server"])
+        .arg(format!("http://{address}"))
+        .env("FRONTLINE_MAILBOX_TOKEN", token)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A refusal may come before all of a large message is read.
+    let _ = stdin.write_all(message);
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn mail_ingest_hands_a_piped_message_to_the_server_and_speaks_sysexits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let (mut server, address, token) = mailbox_server(&db);
 
     let message = b"From: Pat Piper <pat@example.org>\r\nTo: support@shop.example\r\n\
         Subject: Where is my order?\r\nMessage-ID: <piped-1@example.org>\r\n\r\nIt is late.\r\n";
@@ -1332,40 +1338,7 @@ fn post_mail(address: &str, token: &str, raw: &str) -> Option<(u16, String)> {
 fn killing_the_server_mid_ingest_loses_no_acknowledged_mail_and_duplicates_none() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    run_ok(&db, &["demo", "--cases", "1"]);
-    let admin = run_ok(
-        &db,
-        &[
-            "admin",
-            "token",
-            "create",
-            "--email",
-            "ceo@frontline.example",
-        ],
-    );
-    let admin = admin.trim().to_owned();
-    let (mut server, address) = serve_with(&db, &[]);
-    let (status, body) = http_json(
-        &address,
-        "PUT",
-        "/api/v1/mailboxes/support",
-        &admin,
-        r#"{"name":"Support","address":"support@shop.example","outcome":"order_arrives"}"#,
-    );
-    assert_eq!(status, 200, "{body}");
-    let (_, body) = http_json(
-        &address,
-        "POST",
-        "/api/v1/mailboxes/support/token",
-        &admin,
-        "{}",
-    );
-    let token = body
-        .split("\"token\":\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let (mut server, address, token) = mailbox_server(&db);
     const MAILS: usize = 120;
     let mails: Vec<String> = (0..MAILS)
         .map(|i| {
