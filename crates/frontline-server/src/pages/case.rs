@@ -76,6 +76,10 @@ pub struct MessageItem {
     pub body: String,
     pub at: String,
     pub at_iso: String,
+    /// For staff, a message that came by mail: the address it came from (a display name
+    /// can claim anything) and where to read the whole mail.
+    pub mail_from: Option<String>,
+    pub original: Option<String>,
 }
 
 pub struct Conversation {
@@ -220,6 +224,11 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
     };
 
     let messages = state.store.list_messages(case.id, staff_notes).await?;
+    let mailed = if staff_notes {
+        state.store.list_case_mail(case.id).await?
+    } else {
+        Vec::new()
+    };
     let mut items = Vec::with_capacity(messages.len());
     for m in &messages {
         // The store already left internal notes out for customers; this keeps it so even if
@@ -236,7 +245,19 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             body: m.body.to_string(),
             at: when(m.created_at),
             at_iso: m.created_at.to_string(),
+            mail_from: None,
+            original: None,
         });
+        if let Some(mail) = mailed.iter().find(|e| {
+            e.message_id == m.id && e.direction == frontline_store::MailDirection::Inbound
+        }) && let Some(item) = items.last_mut()
+        {
+            item.mail_from = Some(mail.address.to_string());
+            item.original = Some(format!(
+                "/api/v1/cases/{}/messages/{}/original",
+                case.number, m.id
+            ));
+        }
     }
 
     let events = state

@@ -153,6 +153,8 @@ async fn newer_public_messages(
             body: m.body.to_string(),
             at: when(m.created_at),
             at_iso: m.created_at.to_string(),
+            mail_from: None,
+            original: None,
         });
     }
     Ok(Some((newest, items)))

@@ -103,6 +103,17 @@ async fn a_mail_opens_a_case_for_its_sender_once_and_replies_join_it() {
         StatusCode::NOT_FOUND,
         "another customer's case"
     );
+    // The console shows staff the address a mail came from and links the whole mail.
+    app.set_password(org.ada.person.id, crate::pages::PASSWORD)
+        .await;
+    let session = crate::pages::login(&app, "ada@frontline.test").await;
+    let page = crate::pages::get(&app, &session, &format!("/cases/{number}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("by mail from erin@example.org"), "{page}");
+    assert!(page.contains(&original), "{page}");
     let erin = json(
         app.get("/api/v1/people?q=erin@example.org", &org.ada.token)
             .await,
