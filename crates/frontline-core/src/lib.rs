@@ -7,6 +7,7 @@
 //! backends make the same decisions.
 
 pub mod ask;
+pub mod calendar;
 pub mod case;
 pub mod closed_loop;
 pub mod event;
@@ -22,6 +23,7 @@ pub mod routing;
 pub mod scoreboard;
 pub mod sentiment;
 pub mod standard_work;
+pub mod targets;
 pub mod themes;
 pub mod time;
 pub mod values;
