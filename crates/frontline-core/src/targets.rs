@@ -14,7 +14,7 @@ use std::str::FromStr;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, minutes_of};
+use crate::calendar::{BusinessTime, minutes_of};
 use crate::case::{CaseStatus, Priority, text_enum};
 use crate::values::ValueError;
 
@@ -204,7 +204,7 @@ impl Stopwatch {
         }
     }
 
-    fn pause(&mut self, calendar: &Calendar, at: Timestamp) {
+    fn pause(&mut self, calendar: &dyn BusinessTime, at: Timestamp) {
         let Some(since) = self.since.take() else {
             return;
         };
@@ -223,7 +223,7 @@ impl Stopwatch {
     /// Where it stands at `now`, with `met_at` when it was stopped for good.
     fn state(
         &self,
-        calendar: &Calendar,
+        calendar: &dyn BusinessTime,
         now: Timestamp,
         met_at: Option<Timestamp>,
         warning: i64,
@@ -255,7 +255,7 @@ impl Stopwatch {
         }
     }
 
-    fn used_at(&self, calendar: &Calendar, now: Timestamp) -> SignedDuration {
+    fn used_at(&self, calendar: &dyn BusinessTime, now: Timestamp) -> SignedDuration {
         let mut at_now = *self;
         at_now.pause(calendar, now);
         SignedDuration::from_millis(at_now.used)
@@ -279,7 +279,7 @@ fn finished(status: CaseStatus) -> bool {
 /// not looked at.
 pub fn read(
     target: &Target,
-    calendar: &Calendar,
+    calendar: &dyn BusinessTime,
     history: &[Happening],
     now: Timestamp,
 ) -> TargetReading {

@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "mail_outbox",
         include_str!("../migrations/0014_mail_outbox.sql"),
     ),
+    (
+        17,
+        "service_targets",
+        include_str!("../migrations/0017_service_targets.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

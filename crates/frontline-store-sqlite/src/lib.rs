@@ -26,6 +26,7 @@ mod reads;
 mod rows;
 mod scoreboard;
 mod store;
+mod targets;
 mod voice;
 mod webhooks;
 mod writer;

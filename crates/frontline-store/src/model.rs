@@ -295,6 +295,10 @@ pub enum Record {
         item: crate::QuarantinedMail,
         raw: String,
     },
+    /// A dated version of a team's calendar (absent from exports made before calendars).
+    TeamCalendar(crate::TeamCalendar),
+    /// An outcome's service targets (absent from exports made before targets).
+    OutcomeTargets(crate::OutcomeTargets),
 }
 
 impl Record {
@@ -362,6 +366,8 @@ impl Record {
             Record::Mail { .. } => 21,
             Record::Outbound(_) => 22,
             Record::Quarantined { .. } => 23,
+            Record::TeamCalendar(_) => 24,
+            Record::OutcomeTargets(_) => 25,
         }
     }
 }

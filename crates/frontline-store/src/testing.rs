@@ -93,6 +93,9 @@ macro_rules! conformance_tests {
             old_outbound_attempts_are_pruned,
             senders_claiming_at_once_never_share_a_mail,
             the_outbox_survives_export_and_import,
+            calendars_are_dated_versions_per_team,
+            outcome_targets_are_replaced_and_removed,
+            calendars_and_targets_survive_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -256,6 +259,7 @@ mod outbox_sending;
 mod proposals;
 mod rules;
 mod scoreboard;
+mod targets;
 mod voice;
 mod webhooks;
 pub use asks::*;
@@ -274,5 +278,6 @@ pub use outbox_sending::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;
+pub use targets::*;
 pub use voice::*;
 pub use webhooks::*;

@@ -137,6 +137,8 @@ events! {
     MailboxSaved => "mailbox.saved" (MailboxSaved),
     MailSent => "mail.sent" (MailSent),
     MailFailed => "mail.failed" (MailFailed),
+    CalendarSet => "calendar.set" (CalendarSet),
+    OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
 }
 
 /// A stored payload that does not read as its kind's type.
@@ -164,6 +166,7 @@ impl Payload {
             Payload::SupportAdded(p) => Some(p.team_id),
             Payload::SupportEnded(p) => Some(p.team_id),
             Payload::TeamRetired(p) => Some(p.team_id),
+            Payload::CalendarSet(p) => Some(p.team_id),
             Payload::FeelingRecorded(p) => p.team_id,
             Payload::FeelingPraised(p) => p.team_id,
             Payload::CaseMoodAlert(p) => p.team_id,
