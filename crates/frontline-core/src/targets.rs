@@ -139,6 +139,41 @@ pub struct Happening {
     pub moment: Moment,
 }
 
+/// A case's history as targets read it, from its events in log order: its creation, its
+/// status changes, and its public messages (by the case's customer, or answers by staff, as
+/// `is_staff` tells; a message by anyone else on the thread moves no clock).
+pub fn history_of<'a>(
+    events: impl IntoIterator<Item = &'a crate::event::Event>,
+    is_staff: impl Fn(crate::ids::PersonId) -> bool,
+    customer_id: crate::ids::PersonId,
+) -> Vec<Happening> {
+    use crate::event::Payload;
+    events
+        .into_iter()
+        .filter(|e| {
+            use crate::event::EventKind as K;
+            matches!(
+                e.kind,
+                K::CaseCreated | K::CaseStatusChanged | K::MessageAdded
+            )
+        })
+        .filter_map(|e| {
+            let moment = match e.decoded().ok()? {
+                Payload::CaseCreated(_) => Moment::Opened,
+                Payload::CaseStatusChanged(p) => Moment::Status(p.to),
+                Payload::MessageAdded(m) if m.is_public() && m.author_id == customer_id => {
+                    Moment::CustomerMessage
+                }
+                Payload::MessageAdded(m) if m.is_public() && is_staff(m.author_id) => {
+                    Moment::StaffReply
+                }
+                _ => return None,
+            };
+            Some(Happening { at: e.at, moment })
+        })
+        .collect()
+}
+
 /// Where a target stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]

@@ -84,6 +84,15 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(crate::api::mail::retry_quarantined))
         .routes(routes!(crate::api::mail::original_mail))
+        .routes(routes!(
+            crate::api::targets::get_calendar,
+            crate::api::targets::put_calendar
+        ))
+        .routes(routes!(
+            crate::api::targets::get_targets,
+            crate::api::targets::put_targets
+        ))
+        .routes(routes!(crate::api::targets::case_targets))
         .routes(routes!(guidelines::list_kinds))
         .routes(routes!(guidelines::get_kind, guidelines::put_kind))
         .routes(routes!(guidelines::list_rules, guidelines::create_rule))

@@ -189,6 +189,9 @@ impl Retimer {
                 | Record::Mail { .. }
                 | Record::Outbound(_)
                 | Record::Quarantined { .. }
+                // Calendars and targets are written with the times they count from.
+                | Record::TeamCalendar(_)
+                | Record::OutcomeTargets(_)
                 // A signing key has no time worth moving.
                 | Record::SigningKey { .. }
                 | Record::RolePeriod(_)
