@@ -483,5 +483,7 @@ pub fn minutes_of(minutes: u32) -> SignedDuration {
     SignedDuration::from_millis(i64::from(minutes) * MS_PER_MINUTE)
 }
 
+pub mod ical;
+
 #[cfg(test)]
 mod tests;

@@ -93,6 +93,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             crate::api::targets::put_targets
         ))
         .routes(routes!(crate::api::targets::case_targets))
+        .routes(routes!(crate::api::targets::import_holidays))
         .routes(routes!(guidelines::list_kinds))
         .routes(routes!(guidelines::get_kind, guidelines::put_kind))
         .routes(routes!(guidelines::list_rules, guidelines::create_rule))

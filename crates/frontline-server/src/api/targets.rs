@@ -471,3 +471,70 @@ pub async fn case_targets(
         targets: read.readings.iter().map(|r| reading_view(r, now)).collect(),
     }))
 }
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/teams/{team}/calendar/holidays",
+    tag = TAG,
+    summary = "Add holidays from an iCalendar file to the calendar in force",
+    description = "Each event of the file (RFC 5545) is a day off from its DTSTART date up to its \
+        DTEND date (one day without DTEND). Recurring events are refused: list the dates. The \
+        holidays join those of the version in force now, which is replaced (same start).",
+    params(("team" = String, Path, description = "Team id")),
+    request_body(content = String, content_type = "text/calendar", description = "An iCalendar file, at most 1 MiB"),
+    responses(
+        (status = 200, description = "The team's calendar with the holidays added", body = TeamCalendarView),
+        (status = 409, description = "The team has no calendar yet: set its opening hours first"),
+        (status = 413, description = "Over 1 MiB"),
+        (status = 422, description = "Not an iCalendar file, or an event that is no holiday; the message says which"),
+    ),
+)]
+pub async fn import_holidays(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(raw): Path<String>,
+    body: axum::body::Body,
+) -> Result<axum::Json<TeamCalendarView>> {
+    use frontline_core::calendar::ical::{MAX_ICAL_BYTES, holidays_from_ical};
+    authz::require(
+        &actor,
+        Action::ManageServiceTargets,
+        &Resource::Org,
+        "calendars",
+    )?;
+    let team = known_team(&state, &raw).await?;
+    let bytes = axum::body::to_bytes(body, MAX_ICAL_BYTES)
+        .await
+        .map_err(|_| {
+            AppError::PayloadTooLarge(format!(
+                "an iCalendar file may be at most {MAX_ICAL_BYTES} bytes"
+            ))
+        })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| AppError::field("body", "an iCalendar file is UTF-8 text"))?;
+    let days = holidays_from_ical(text)?;
+    let versions = state.store.list_team_calendars(Some(team)).await?;
+    let now = state.now();
+    let current = versions
+        .iter()
+        .rev()
+        .find(|c| c.valid_from <= now)
+        .or(versions.first())
+        .ok_or_else(|| {
+            AppError::Conflict(
+                "the team has no calendar yet: set its opening hours (PUT …/calendar) first".into(),
+            )
+        })?;
+    let mut spec = current.calendar.clone();
+    spec.holidays.extend(days);
+    spec.holidays.sort();
+    spec.holidays.dedup();
+    Calendar::new(spec.clone())?;
+    written(
+        state
+            .store
+            .set_team_calendar(Some(actor.person_id()), team, current.valid_from, spec)
+            .await?,
+    );
+    Ok(axum::Json(team_calendar_view(&state, team).await?))
+}

@@ -248,3 +248,65 @@ async fn bad_calendars_and_targets_are_refused_with_the_reason() {
         assert!(detail.contains(says), "{body}: {detail}");
     }
 }
+
+#[tokio::test]
+async fn holidays_are_imported_from_an_icalendar_file() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let path = format!("/api/v1/teams/{}/calendar/holidays", org.orders);
+    let post = |body: Vec<u8>| {
+        app.request(reqwest::Method::POST, &path, Some(&org.ada.token))
+            .header("content-type", "text/calendar")
+            .body(body)
+            .send()
+    };
+    let feed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Feiertage//DE\r\n\
+        BEGIN:VEVENT\r\nUID:a\r\nDTSTART;VALUE=DATE:20271225\r\nDTEND;VALUE=DATE:20271227\r\n\
+        SUMMARY:Weihnachten\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let early = post(feed.into()).await.expect("request");
+    assert_eq!(early.status(), StatusCode::CONFLICT, "no calendar yet");
+
+    let set = app
+        .put(
+            &format!("/api/v1/teams/{}/calendar", org.orders),
+            &org.ada.token,
+            &office(),
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    let imported = post(feed.into()).await.expect("request");
+    assert_eq!(imported.status(), StatusCode::OK);
+    let imported = json(imported).await;
+    assert_eq!(
+        imported["current"]["holidays"],
+        json!(["2027-01-06", "2027-12-25", "2027-12-26"])
+    );
+    assert_eq!(
+        imported["versions"].as_array().map(Vec::len),
+        Some(1),
+        "the version in force, replaced"
+    );
+
+    let broken = post(
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Party\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            .to_vec(),
+    )
+    .await
+    .expect("request");
+    assert!(
+        problem_detail(broken)
+            .await
+            .contains("\"Party\" has no DTSTART")
+    );
+    let not_ical = post(b"hello".to_vec()).await.expect("request");
+    assert!(problem_detail(not_ical).await.contains("BEGIN:VCALENDAR"));
+    let huge = post(vec![b'X'; 10 * 1024 * 1024]).await.expect("request");
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let employee = app
+        .request(reqwest::Method::POST, &path, Some(&org.ann.token))
+        .body(feed)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(employee.status(), StatusCode::FORBIDDEN);
+}
