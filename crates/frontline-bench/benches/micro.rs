@@ -238,8 +238,110 @@ fn event_encoding(c: &mut Criterion) {
     });
 }
 
+/// A realistic office calendar: Berlin, two spans a day on weekdays, German public holidays
+/// for three years; a case opened Friday afternoon.
+fn service_targets(c: &mut Criterion) {
+    use frontline_core::calendar::{BusinessTime, Calendar, CalendarSpec, CalendarVersions};
+    use frontline_core::targets::{self, Happening, Moment, Target, TargetKind};
+    use jiff::SignedDuration;
+
+    let day = vec!["08:00-12:30".to_owned(), "13:00-18:00".to_owned()];
+    let hours = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        .iter()
+        .map(|d| ((*d).to_owned(), day.clone()))
+        .collect();
+    let holidays = (2026..=2028)
+        .flat_map(|y| {
+            [
+                (1, 1),
+                (4, 3),
+                (5, 1),
+                (10, 3),
+                (12, 24),
+                (12, 25),
+                (12, 26),
+                (12, 31),
+            ]
+            .into_iter()
+            .map(move |(m, d)| jiff::civil::date(y, m, d))
+        })
+        .collect();
+    let calendar = Calendar::new(CalendarSpec {
+        time_zone: "Europe/Berlin".into(),
+        hours,
+        holidays,
+    })
+    .unwrap();
+    let opened: jiff::Timestamp = "2026-12-18T15:30:00Z".parse().unwrap();
+    let sixteen_hours = SignedDuration::from_hours(16);
+    c.bench_function(
+        "targets/due time of 16 business hours (office calendar)",
+        |b| b.iter(|| calendar.due_after(black_box(opened), black_box(sixteen_hours))),
+    );
+    let versions = CalendarVersions::single(calendar.clone());
+    let at = |h: i64| opened + SignedDuration::from_hours(h);
+    let history = [
+        Happening {
+            at: opened,
+            moment: Moment::Opened,
+        },
+        Happening {
+            at: at(1),
+            moment: Moment::StaffReply,
+        },
+        Happening {
+            at: at(1),
+            moment: Moment::Status(CaseStatus::Open),
+        },
+        Happening {
+            at: at(2),
+            moment: Moment::Status(CaseStatus::WaitingOnCustomer),
+        },
+        Happening {
+            at: at(20),
+            moment: Moment::CustomerMessage,
+        },
+        Happening {
+            at: at(20),
+            moment: Moment::Status(CaseStatus::Open),
+        },
+        Happening {
+            at: at(70),
+            moment: Moment::StaffReply,
+        },
+    ];
+    let all: Vec<Target> = [
+        (TargetKind::FirstResponse, 60),
+        (TargetKind::NextResponse, 240),
+        (TargetKind::Resolution, 960),
+    ]
+    .into_iter()
+    .map(|(kind, business_minutes)| Target {
+        kind,
+        priority: None,
+        business_minutes,
+        pause_while_waiting: true,
+        warn_at_percent: 75,
+    })
+    .collect();
+    let now = at(80);
+    c.bench_function("targets/read a case's 3 targets (7 happenings)", |b| {
+        b.iter(|| {
+            for t in &all {
+                black_box(targets::read(
+                    t,
+                    &versions as &dyn BusinessTime,
+                    black_box(&history),
+                    now,
+                ));
+            }
+        })
+    });
+}
+
 criterion_group!(
     benches,
+    service_targets,
     guidelines,
     routing_and_lifecycle,
     sentiment,

@@ -338,27 +338,16 @@ pub fn read(
             (TargetKind::Resolution | TargetKind::FirstResponse, Moment::Opened) => {
                 clock.run(h.at);
             }
-            (TargetKind::Resolution, Moment::Status(to)) => {
-                status = to;
-                if finished(to) {
-                    clock.pause(calendar, h.at);
-                    met_at = Some(h.at);
-                } else {
-                    met_at = None;
-                    if runs_in(to, target) {
-                        clock.run(h.at);
-                    } else {
-                        clock.pause(calendar, h.at);
-                    }
-                }
-            }
             (TargetKind::FirstResponse, Moment::StaffReply) if met_at.is_none() => {
                 clock.pause(calendar, h.at);
                 met_at = Some(h.at);
             }
-            (TargetKind::FirstResponse, Moment::Status(to)) if !answered => {
+            // Resolution follows every status; first response until the first answer (resolved
+            // without one, nothing is owed any more; reopened, it is again).
+            (TargetKind::Resolution | TargetKind::FirstResponse, Moment::Status(to))
+                if target.kind == TargetKind::Resolution || !answered =>
+            {
                 status = to;
-                // Resolved without an answer: nothing is owed any more; reopened: it is again.
                 if finished(to) {
                     clock.pause(calendar, h.at);
                     met_at = Some(h.at);

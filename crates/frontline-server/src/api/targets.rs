@@ -224,18 +224,21 @@ pub fn reading_view(r: &TargetReading, now: Timestamp) -> TargetReadingView {
     v
 }
 
+/// The version in force at `now` (the first one before it starts), of versions oldest first.
+fn in_force(versions: &[TeamCalendar], now: Timestamp) -> Option<&TeamCalendar> {
+    versions
+        .iter()
+        .rev()
+        .find(|c| c.valid_from <= now)
+        .or(versions.first())
+}
+
 async fn team_calendar_view(
     state: &AppState,
     team: frontline_core::TeamId,
 ) -> Result<TeamCalendarView> {
     let versions = state.store.list_team_calendars(Some(team)).await?;
-    let now = state.now();
-    let current = versions
-        .iter()
-        .rev()
-        .find(|c| c.valid_from <= now)
-        .or(versions.first())
-        .map(calendar_view);
+    let current = in_force(&versions, state.now()).map(calendar_view);
     Ok(TeamCalendarView {
         team: team.to_string(),
         calendar_set: !versions.is_empty(),
@@ -514,17 +517,11 @@ pub async fn import_holidays(
         .map_err(|_| AppError::field("body", "an iCalendar file is UTF-8 text"))?;
     let days = holidays_from_ical(text)?;
     let versions = state.store.list_team_calendars(Some(team)).await?;
-    let now = state.now();
-    let current = versions
-        .iter()
-        .rev()
-        .find(|c| c.valid_from <= now)
-        .or(versions.first())
-        .ok_or_else(|| {
-            AppError::Conflict(
-                "the team has no calendar yet: set its opening hours (PUT …/calendar) first".into(),
-            )
-        })?;
+    let current = in_force(&versions, state.now()).ok_or_else(|| {
+        AppError::Conflict(
+            "the team has no calendar yet: set its opening hours (PUT …/calendar) first".into(),
+        )
+    })?;
     let mut spec = current.calendar.clone();
     spec.holidays.extend(days);
     spec.holidays.sort();
