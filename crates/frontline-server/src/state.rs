@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub mail_roots_pem: Option<Vec<u8>>,
     /// Where mail goes out; `None`: mail out is off (replies stay in Frontline).
     pub smtp: Option<frontline_mail::SmtpConfig>,
+    /// Where customers reach this server (`https://help.example.com`, no trailing `/`), for
+    /// links in mail; `None`: mail carries no links (no rating link when a case is resolved).
+    pub public_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -85,6 +88,7 @@ impl ServerConfig {
             mail_sync_every: Duration::from_secs(30),
             mail_roots_pem: None,
             smtp: None,
+            public_url: None,
         }
     }
 }
@@ -108,6 +112,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("webhook_roots", &self.webhook_roots.len())
             .field("ledger_goal", &self.ledger_goal)
             .field("clock", &self.clock)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
