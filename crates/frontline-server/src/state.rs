@@ -144,6 +144,10 @@ pub struct AppState {
     pub rating_key: Arc<tokio::sync::OnceCell<Arc<Vec<u8>>>>,
     /// Mail per sender address, for the flood limit (see `mail`).
     pub mail_flood: Arc<crate::ratelimit::Flood>,
+    /// Rung by whoever queues mail without appending an event (the mail notices), which the
+    /// doorbell would not announce; the node's mail sender waits on it besides the doorbell.
+    /// A ring nobody waits for is kept for the next wait, so none is lost.
+    pub mail_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -163,6 +167,7 @@ impl AppState {
             rules: Arc::new(crate::rules::RuleCache::default()),
             rating_key: Arc::new(tokio::sync::OnceCell::new()),
             mail_flood: Arc::default(),
+            mail_queued: Arc::default(),
         }
     }
 

@@ -138,6 +138,7 @@ pub async fn queue_notices(state: &AppState, event: &Event) -> Result<usize> {
             Ok(outbound) => {
                 tracing::info!(seq = event.seq, case_id = %case.id, id = %outbound.id, "mail queued");
                 queued += 1;
+                state.mail_queued.notify_one();
             }
             // Queued when this event was handled before (the cursor had not moved yet).
             Err(StoreError::Conflict { .. }) => {}

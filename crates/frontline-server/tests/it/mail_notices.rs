@@ -147,7 +147,13 @@ async fn a_resolved_mail_case_mails_its_customer_one_rating_link_threaded_onto_t
     let Some(stack) = MailStack::start().await else {
         return;
     };
-    let app = TestApp::spawn_configured(|config| configure(&stack, config)).await;
+    let app = TestApp::spawn_configured(|config| {
+        configure(&stack, config);
+        // Nothing is polled in this test's time: the resolution's event wakes the follower,
+        // and the follower wakes the sender.
+        config.mail_sync_every = Duration::from_secs(120);
+    })
+    .await;
     let org = app.seed().await;
     let token = support_mailbox(&app, &org, &stack).await;
     let by_mail = customer_writes(
@@ -310,4 +316,42 @@ async fn shipping_a_proposal_mails_the_closed_loop_message_to_customers_who_wrot
         told.text
     );
     assert_eq!(outbox_of(&*app.store, &by_web).await, 0);
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgresql_database_send_one_rating_mail() {
+    let Some(url) = crate::postgres_url().await else {
+        return;
+    };
+    let Some(stack) = MailStack::start().await else {
+        return;
+    };
+    let schema = format!("fl_test_{}", uuid::Uuid::now_v7().simple());
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
+            .await
+            .expect("connect");
+        let mut config = ServerConfig::new(Arc::new(store));
+        config.rate_limit = frontline_server::RateLimitConfig::unlimited();
+        configure(&stack, &mut config);
+        nodes.push(TestApp::spawn_config(config).await);
+    }
+    let org = nodes[0].seed().await;
+    let token = support_mailbox(&nodes[1], &org, &stack).await;
+    let number = customer_writes(
+        &nodes[1],
+        &stack,
+        &token,
+        "pg@customer.example.test",
+        "Two nodes",
+    )
+    .await;
+    resolve(&nodes[0], &org, &number).await;
+    // Both nodes follow the log here (one process holds one claim), so both may handle the
+    // resolution at once: the outbox's key keeps it to one mail.
+    let inbox = settled_inbox(&nodes[1], &stack, 1).await;
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].subject, format!("[{number}] Two nodes"));
+    assert_eq!(outbox_of(&*nodes[0].store, &number).await, 1);
 }
