@@ -12,7 +12,7 @@ mod poller;
 mod sender;
 mod settings;
 
-pub use notices::{FOLLOWER, Notices, ensure_notices, queue_notices};
+pub use notices::{CATCH_UP, FOLLOWER, Notices, ensure_notices, queue_notices};
 pub use outgoing::add_case_message;
 pub use poller::{Pollers, ensure_pollers};
 pub use sender::{Sender, ensure_sender};

@@ -23,7 +23,7 @@ use frontline_store::{EventFilter, NewOutbound, OutboundPurpose, StoreError};
 use tokio::sync::watch;
 
 use super::outgoing::MailThread;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::state::{AppState, Background};
 
 /// The follower's name in the store (its cursor and lease).
@@ -35,6 +35,9 @@ const KINDS: &[EventKind] = &[EventKind::CaseStatusChanged, EventKind::MessageAd
 const LEASE: Duration = Duration::from_secs(30);
 /// Events read per round.
 const PAGE: u32 = 100;
+/// How old an event may be and still be mailed about: a follower that was off (mail out not
+/// configured, every node down) catches up on this much, not on everything since.
+pub const CATCH_UP: jiff::SignedDuration = jiff::SignedDuration::from_hours(3 * 24);
 
 pub struct Notices {
     stop: watch::Sender<bool>,
@@ -73,12 +76,24 @@ impl Notices {
         tokio::spawn(async move {
             let mut doorbell = state.store.subscribe();
             let idle = state.config.mail_sync_every.min(LEASE / 3);
+            // The event that failed last and how often in a row.
+            let mut failing: Option<(i64, u32)> = None;
             loop {
-                let more = match follow(&state).await {
-                    Ok(more) => more,
-                    Err(e) => {
-                        // The cursor stayed before the event that failed: tried again next round.
-                        tracing::warn!(error = ?e, "could not follow the log for mail");
+                let skip = failing.and_then(|(seq, n)| (n >= GIVE_UP_AFTER).then_some(seq));
+                let more = match follow(&state, skip).await {
+                    Ok(more) => {
+                        failing = None;
+                        more
+                    }
+                    Err(Stuck { seq, error }) => {
+                        // The cursor stayed before the event that failed: tried again next
+                        // round, after a pause.
+                        let n = match failing {
+                            Some((same, n)) if Some(same) == seq => n + 1,
+                            _ => 1,
+                        };
+                        failing = seq.map(|seq| (seq, n));
+                        tracing::warn!(?seq, attempts = n, error = ?error, "could not follow the log for mail");
                         false
                     }
                 };
@@ -96,9 +111,28 @@ impl Notices {
     }
 }
 
-/// One round: claim the follower, handle a page of events after its cursor, move the cursor.
-/// True when there may be more to read at once.
-async fn follow(state: &AppState) -> Result<bool> {
+/// Rounds in a row an event may fail before it is skipped (logged as an error), so one event
+/// that can never be handled does not hold up every mail after it.
+const GIVE_UP_AFTER: u32 = 5;
+
+/// Why a round stopped: at event `seq` (`None`: before reading any).
+struct Stuck {
+    seq: Option<i64>,
+    error: AppError,
+}
+
+impl<E: Into<AppError>> From<E> for Stuck {
+    fn from(error: E) -> Self {
+        Stuck {
+            seq: None,
+            error: error.into(),
+        }
+    }
+}
+
+/// One round: claim the follower, handle a page of events after its cursor (all but `skip`),
+/// move the cursor past what was handled. True when there may be more to read at once.
+async fn follow(state: &AppState, skip: Option<i64>) -> std::result::Result<bool, Stuck> {
     let store = &state.store;
     let Some(cursor) = store.claim_follower(FOLLOWER, node(), LEASE).await? else {
         return Ok(false);
@@ -111,8 +145,16 @@ async fn follow(state: &AppState) -> Result<bool> {
     let mut done = cursor;
     let mut outcome = Ok(());
     for event in &events {
-        if let Err(e) = queue_notices(state, event).await {
-            outcome = Err(e);
+        if Some(event.seq) == skip {
+            tracing::error!(
+                seq = event.seq,
+                "gave up on the mail of an event that kept failing"
+            );
+        } else if let Err(error) = queue_notices(state, event).await {
+            outcome = Err(Stuck {
+                seq: Some(event.seq),
+                error,
+            });
             break;
         }
         done = event.seq;
@@ -165,6 +207,15 @@ async fn notices_for(state: &AppState, event: &Event) -> Result<Vec<Notice>> {
     let Ok(payload) = event.decoded() else {
         return Ok(Vec::new());
     };
+    // Mail about something long past is noise (a rating asked for weeks after the case).
+    let age = state.now().duration_since(event.at);
+    if age > CATCH_UP {
+        tracing::info!(
+            seq = event.seq,
+            "no mail about an event older than the catch-up window"
+        );
+        return Ok(Vec::new());
+    }
     let text = match payload {
         Payload::CaseStatusChanged(changed) if changed.to == CaseStatus::Resolved => Kind::Rating,
         Payload::MessageAdded(added)

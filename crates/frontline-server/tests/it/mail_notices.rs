@@ -355,3 +355,88 @@ async fn two_nodes_on_one_postgresql_database_send_one_rating_mail() {
     assert_eq!(inbox[0].subject, format!("[{number}] Two nodes"));
     assert_eq!(outbox_of(&*nodes[0].store, &number).await, 1);
 }
+
+#[tokio::test]
+async fn events_older_than_the_catch_up_window_are_not_mailed_about() {
+    // No SMTP on the server: nothing follows the log, as when mail out was off for a while.
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let saved = app
+        .put(
+            "/api/v1/mailboxes/support",
+            &org.ada.token,
+            &json!({ "name": "Support", "address": "support@acme.test",
+                     "outcome": org.outcome_key }),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let token = json(
+        app.post(
+            "/api/v1/mailboxes/support/token",
+            &org.ada.token,
+            &json!({}),
+        )
+        .await,
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let raw = "From: erin@example.org\r\nTo: support@acme.test\r\nSubject: Old news\r\n\
+               Message-ID: <old@example.org>\r\nContent-Type: text/plain\r\n\r\nHello\r\n";
+    let opened = app
+        .client
+        .post(app.url("/api/v1/mailboxes/support/inbound"))
+        .bearer_auth(&token)
+        .header("content-type", "message/rfc822")
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    let number = json(opened).await["case"].as_str().unwrap().to_owned();
+    resolve(&app, &org, &number).await;
+
+    let events = app
+        .store
+        .events_after(0, 10_000, EventFilter::default())
+        .await
+        .unwrap();
+    // Mail out is switched on later; a follower handles the log with `now` as given.
+    let follower_at = |now: frontline_core::Timestamp| {
+        let mut config = ServerConfig::new(app.store.clone());
+        config.public_url = Some(PUBLIC_URL.into());
+        config.smtp = Some(SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: Security::Plain,
+            username: None,
+            password: None,
+            extra_roots_pem: None,
+            timeout: Duration::from_secs(1),
+        });
+        config.clock = frontline_core::time::Clock::manual(now).0;
+        AppState::new(config)
+    };
+    let mut queued = 0;
+    let later = follower_at(
+        frontline_core::time::now()
+            + frontline_server::mail::CATCH_UP
+            + jiff::SignedDuration::from_hours(1),
+    );
+    for event in &events {
+        queued += frontline_server::mail::queue_notices(&later, event)
+            .await
+            .unwrap();
+    }
+    assert_eq!(queued, 0, "a resolution older than the window is let go");
+    let soon = follower_at(frontline_core::time::now());
+    for event in &events {
+        queued += frontline_server::mail::queue_notices(&soon, event)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        queued, 1,
+        "within the window the same event is mailed about"
+    );
+}
