@@ -33,5 +33,7 @@ pub use outbound::{BuildError, Outgoing, Purpose, build};
 pub use parse::{Attachment, Inbound, Limits, Unreadable, parse, summary};
 pub use poll::{PollOptions, poll};
 pub use smtp::{Security, SendError, Smtp, SmtpConfig};
-pub use thread::{case_from_plus_address, case_from_subject, message_id_for, reply_subject};
+pub use thread::{
+    case_from_plus_address, case_from_subject, case_subject, message_id_for, reply_subject,
+};
 pub use trim::{REPLY_ABOVE, trim_reply};

@@ -47,6 +47,12 @@ pub fn case_from_plus_address(recipient: &str, mailbox: &str) -> Option<CaseNumb
 /// The subject of mail Frontline sends about case `number`: the case's subject with its tag,
 /// as `Re:` when it answers the customer, never tagged twice.
 pub fn reply_subject(number: CaseNumber, subject: &str) -> String {
+    format!("Re: {}", case_subject(number, subject))
+}
+
+/// The subject of mail Frontline sends on its own about case `number` (the rating link, the
+/// closed loop): `[FL-n]` and the case's subject, without `Re:` or an earlier tag.
+pub fn case_subject(number: CaseNumber, subject: &str) -> String {
     let tag = format!("[{number}]");
     let mut bare = subject.trim();
     loop {
@@ -64,7 +70,7 @@ pub fn reply_subject(number: CaseNumber, subject: &str) -> String {
     let bare = bare.split_whitespace().collect::<Vec<_>>().join(" ");
     // A header line: no CR/LF may reach it from a customer's subject.
     let bare: String = bare.chars().filter(|c| !c.is_control()).collect();
-    format!("Re: {tag} {bare}").trim_end().to_owned()
+    format!("{tag} {bare}").trim_end().to_owned()
 }
 
 /// The `Message-ID` (without angle brackets) of the mail Frontline sends for one of its
@@ -127,5 +133,15 @@ mod tests {
             "Re: [FL-1042] Late Bcc: x@evil.example parcel"
         );
         assert_eq!(reply_subject(n, ""), "Re: [FL-1042]");
+    }
+
+    #[test]
+    fn mail_sent_on_frontlines_own_carries_the_tag_without_re() {
+        let n = CaseNumber(7);
+        assert_eq!(
+            case_subject(n, "Re: [FL-7] Late parcel"),
+            "[FL-7] Late parcel"
+        );
+        assert_eq!(case_subject(n, "Late\nparcel"), "[FL-7] Late parcel");
     }
 }

@@ -23,6 +23,7 @@ pub fn start_background(state: &AppState) {
     crate::asks::ensure_escalator(state);
     crate::mail::ensure_pollers(state);
     crate::mail::ensure_sender(state);
+    crate::mail::ensure_notices(state);
 }
 
 /// Every documented route, with its OpenAPI operation.

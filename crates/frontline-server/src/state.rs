@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub mail_roots_pem: Option<Vec<u8>>,
     /// Where mail goes out; `None`: mail out is off (replies stay in Frontline).
     pub smtp: Option<frontline_mail::SmtpConfig>,
+    /// Where customers reach this server (`https://help.example.com`, no trailing `/`), for
+    /// links in mail; `None`: mail carries no links (no rating link when a case is resolved).
+    pub public_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -85,6 +88,7 @@ impl ServerConfig {
             mail_sync_every: Duration::from_secs(30),
             mail_roots_pem: None,
             smtp: None,
+            public_url: None,
         }
     }
 }
@@ -108,6 +112,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("webhook_roots", &self.webhook_roots.len())
             .field("ledger_goal", &self.ledger_goal)
             .field("clock", &self.clock)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -139,6 +144,10 @@ pub struct AppState {
     pub rating_key: Arc<tokio::sync::OnceCell<Arc<Vec<u8>>>>,
     /// Mail per sender address, for the flood limit (see `mail`).
     pub mail_flood: Arc<crate::ratelimit::Flood>,
+    /// Rung by whoever queues mail without appending an event (the mail notices), which the
+    /// doorbell would not announce; the node's mail sender waits on it besides the doorbell.
+    /// A ring nobody waits for is kept for the next wait, so none is lost.
+    pub mail_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -158,6 +167,7 @@ impl AppState {
             rules: Arc::new(crate::rules::RuleCache::default()),
             rating_key: Arc::new(tokio::sync::OnceCell::new()),
             mail_flood: Arc::default(),
+            mail_queued: Arc::default(),
         }
     }
 

@@ -460,6 +460,13 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(classify)?;
+        // Followers start after the imported log: no history they never saw happen is acted
+        // on (no rating mail for a case resolved years ago).
+        sqlx::query("UPDATE event_followers SET cursor = $1")
+            .bind(last_seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
         // Continue numbering after the highest imported case (and never below the first).
         sqlx::query("SELECT setval('case_numbers', GREATEST((SELECT max(number) FROM cases), $1))")
             .bind(frontline_core::CaseNumber::FIRST - 1)

@@ -24,6 +24,7 @@ mod error;
 mod events;
 mod export;
 mod feelings;
+mod followers;
 mod guidelines;
 mod history;
 mod idempotency;

@@ -574,6 +574,19 @@ impl Store for PgStore {
         self.disable_webhook_impl(actor, id, reason).await
     }
 
+    async fn claim_follower(
+        &self,
+        name: &str,
+        owner: uuid::Uuid,
+        lease: std::time::Duration,
+    ) -> StoreResult<Option<i64>> {
+        self.claim_follower_impl(name, owner, lease).await
+    }
+
+    async fn advance_follower(&self, name: &str, owner: uuid::Uuid, seq: i64) -> StoreResult<()> {
+        self.advance_follower_impl(name, owner, seq).await
+    }
+
     async fn claim_webhook(
         &self,
         id: WebhookId,

@@ -383,5 +383,6 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
         [],
     )
     .db()?;
+    crate::followers::skip_to_end(w)?;
     w.reload_counters()
 }

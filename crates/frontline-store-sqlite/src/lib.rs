@@ -13,6 +13,7 @@ mod credentials;
 mod decisions;
 mod export;
 mod feelings;
+mod followers;
 mod guidelines;
 mod history;
 mod leaders;

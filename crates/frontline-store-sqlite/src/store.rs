@@ -606,6 +606,23 @@ impl Store for SqliteStore {
         self.read(move |c| crate::outbox::attempts(c, id)).await
     }
 
+    async fn claim_follower(
+        &self,
+        name: &str,
+        owner: uuid::Uuid,
+        lease: Duration,
+    ) -> StoreResult<Option<i64>> {
+        let name = name.to_owned();
+        self.write(move |w| crate::followers::claim(w, &name, owner, lease))
+            .await
+    }
+
+    async fn advance_follower(&self, name: &str, owner: uuid::Uuid, seq: i64) -> StoreResult<()> {
+        let name = name.to_owned();
+        self.write(move |w| crate::followers::advance(w, &name, owner, seq))
+            .await
+    }
+
     async fn create_webhook(
         &self,
         actor: Option<PersonId>,

@@ -17,6 +17,7 @@ mod asks;
 pub mod credentials;
 mod error;
 mod feelings;
+mod followers;
 mod guidelines;
 pub mod history;
 mod leaders;
@@ -40,6 +41,7 @@ pub use asks::*;
 pub use credentials::{ApiToken, NewToken, Revoked, SessionInfo};
 pub use error::{StoreError, StoreResult};
 pub use feelings::*;
+pub use followers::*;
 pub use guidelines::*;
 pub use leaders::*;
 pub use mail::*;
@@ -440,6 +442,25 @@ pub trait Store: Send + Sync + 'static {
     async fn list_case_outbound(&self, case_id: CaseId) -> StoreResult<Vec<Outbound>>;
     /// The kept attempts at sending a mail, newest first. `NotFound` for an unknown mail.
     async fn list_outbound_attempts(&self, id: uuid::Uuid) -> StoreResult<Vec<OutboundAttempt>>;
+
+    // ----- event followers -----
+
+    /// Claim (or renew) the event follower `name` (a background task that acts on the log,
+    /// such as the mail notices) for `owner` for `lease`, and answer its cursor: the `seq` of
+    /// the last event it finished with. `None` while another owner's lease runs (by the wall
+    /// clock: the database's on PostgreSQL), so of several nodes one follows. A name claimed
+    /// for the first time starts at the newest event: a follower acts on what happens from
+    /// then on, never on the history before it existed. Operational data: no event.
+    async fn claim_follower(
+        &self,
+        name: &str,
+        owner: uuid::Uuid,
+        lease: std::time::Duration,
+    ) -> StoreResult<Option<i64>>;
+    /// Move the follower's cursor forward to `seq` (never back: a smaller `seq` leaves it
+    /// where it is). `NotFound` for a name never claimed; `Conflict` unless `owner` was the
+    /// last to claim it (another node took it over after `owner`'s lease ran out).
+    async fn advance_follower(&self, name: &str, owner: uuid::Uuid, seq: i64) -> StoreResult<()>;
 
     // ----- webhooks -----
 

@@ -96,6 +96,9 @@ macro_rules! conformance_tests {
             calendars_are_dated_versions_per_team,
             outcome_targets_are_replaced_and_removed,
             calendars_and_targets_survive_export_and_import,
+            a_follower_starts_at_the_newest_event_and_moves_only_forward,
+            one_node_at_a_time_follows_and_a_replaced_one_cannot_move_the_cursor,
+            an_import_starts_followers_after_the_imported_log,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -248,6 +251,7 @@ mod cases;
 mod credentials;
 mod decisions;
 mod feelings;
+mod followers;
 mod guidelines;
 mod history;
 mod leaders;
@@ -267,6 +271,7 @@ pub use cases::*;
 pub use credentials::*;
 pub use decisions::*;
 pub use feelings::*;
+pub use followers::*;
 pub use guidelines::*;
 pub use history::*;
 pub use leaders::*;

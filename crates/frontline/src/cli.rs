@@ -171,6 +171,11 @@ pub struct MailArgs {
     /// A file holding the SMTP password (or set FRONTLINE_SMTP_PASSWORD).
     #[arg(long, env = "FRONTLINE_SMTP_PASSWORD_FILE", value_name = "PATH")]
     pub smtp_password_file: Option<std::path::PathBuf>,
+    /// Where customers reach this server (`https://help.example.com`), for the links in
+    /// mail: without it, customers whose case came by mail get no rating link when it is
+    /// resolved.
+    #[arg(long, env = "FRONTLINE_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
     /// A PEM file of certificate authorities that mail servers (SMTP and IMAP) may present,
     /// beside the system's trusted roots.
     #[arg(long, env = "FRONTLINE_MAIL_CA_FILE", value_name = "PEM")]
@@ -504,6 +509,22 @@ fn parse_at(raw: &str) -> Result<Timestamp, String> {
         })
 }
 
+/// An absolute `http(s)://` address without query or fragment, kept without a trailing `/` so
+/// a path can follow it.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| format!("{raw:?} is not an address like https://help.example.com: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!(
+            "{raw:?} must start with https:// (or http://) and a host name"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{raw:?} must have no ?query or #fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,5 +622,24 @@ mod tests {
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert!(!args.no_demo);
         assert_eq!((args.ledger_goal_minutes, args.ledger_goal_days), (240, 30));
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_web_address_kept_without_its_trailing_slash() {
+        assert_eq!(
+            parse_public_url("https://help.example.com/").unwrap(),
+            "https://help.example.com"
+        );
+        assert_eq!(
+            parse_public_url("http://10.0.0.5:8080/desk/").unwrap(),
+            "http://10.0.0.5:8080/desk"
+        );
+        for bad in [
+            "help.example.com",
+            "ftp://help.example.com",
+            "https://x.test/?a=1",
+        ] {
+            assert!(parse_public_url(bad).is_err(), "{bad}");
+        }
     }
 }

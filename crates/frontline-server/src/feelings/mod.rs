@@ -180,6 +180,12 @@ pub async fn issue_link(state: &AppState, actor: &Actor, raw: &str) -> Result<Ra
     Ok(link_for(&rating_key(state).await?, &case, state.now()))
 }
 
+/// The rating link of a resolved `case`, made now, for whoever tells the customer (the
+/// rating mail): no actor, since Frontline sends it on its own.
+pub async fn link_of(state: &AppState, case: &Case) -> Result<RatingLink> {
+    Ok(link_for(&rating_key(state).await?, case, state.now()))
+}
+
 /// The link of `case`, made at `now`.
 pub fn link_for(key: &[u8], case: &Case, now: Timestamp) -> RatingLink {
     let expires_at = time::truncate(

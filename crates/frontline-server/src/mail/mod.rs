@@ -6,11 +6,13 @@
 //! in between means the mail comes again, and the store's (mailbox, Message-ID) key makes
 //! that second arrival a `Duplicate`, never a second case.
 
+mod notices;
 mod outgoing;
 mod poller;
 mod sender;
 mod settings;
 
+pub use notices::{CATCH_UP, FOLLOWER, Notices, ensure_notices, queue_notices};
 pub use outgoing::add_case_message;
 pub use poller::{Pollers, ensure_pollers};
 pub use sender::{Sender, ensure_sender};

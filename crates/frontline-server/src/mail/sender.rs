@@ -70,6 +70,7 @@ impl Sender {
                 // by time, hence the timeout.
                 tokio::select! {
                     _ = doorbell.changed() => {}
+                    _ = state.mail_queued.notified() => {}
                     _ = tokio::time::sleep(state.config.mail_sync_every) => {}
                     _ = stopped.changed() => return,
                 }

@@ -105,6 +105,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         ledger_goal,
         smtp,
         mail_roots_pem,
+        public_url: args.mail.public_url.clone(),
         ..ServerConfig::new(store)
     };
     config.connections = ConnectionLimits {
