@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "org_history",
             "proposals",
             "scoreboard",
+            "targets",
             "voice",
             "webhooks",
         ],
