@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "mail_outbox",
         include_str!("../migrations/0014_mail_outbox.sql"),
     ),
+    (
+        15,
+        "mail_bounces",
+        include_str!("../migrations/0015_mail_bounces.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

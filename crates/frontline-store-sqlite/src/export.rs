@@ -207,6 +207,7 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     out.extend(votes.into_iter().map(Record::ProposalVote));
     out.extend(comments.into_iter().map(Record::ProposalComment));
     crate::mail::export(conn, &mut out)?;
+    crate::bounces::export(conn, &mut out)?;
     Ok(out)
 }
 
@@ -350,6 +351,10 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             }
             Record::Outbound(o) => {
                 crate::outbox::import(c, &o)?;
+                1
+            }
+            Record::MailBounce(b) => {
+                crate::bounces::import(c, &b)?;
                 1
             }
             Record::Event(e) => c

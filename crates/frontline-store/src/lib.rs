@@ -414,6 +414,20 @@ pub trait Store: Send + Sync + 'static {
     /// The kept attempts at sending a mail, newest first. `NotFound` for an unknown mail.
     async fn list_outbound_attempts(&self, id: uuid::Uuid) -> StoreResult<Vec<OutboundAttempt>>;
 
+    // ----- addresses mail does not reach -----
+
+    /// Mark a customer's address as bouncing (appends `mail.bouncing`, staff only). An
+    /// address marked already keeps its mark as it is (the first bounce's time and reason):
+    /// nothing is written, `replayed` is true and `events` empty, so a report delivered twice
+    /// is one mark. `NotFound` for an unknown person.
+    async fn mark_mail_bouncing(&self, new: NewMailBounce) -> StoreResult<Written<MailBounce>>;
+    /// Clear an address's mark (appends `mail.bounce_cleared`, staff only) and return the
+    /// mark it had; `None`, with nothing written, when it had none.
+    async fn clear_mail_bouncing(&self, address: Email)
+    -> StoreResult<Option<Written<MailBounce>>>;
+    /// The marks on these addresses, by address; an address without one is left out.
+    async fn mail_bounces(&self, addresses: Vec<Email>) -> StoreResult<Vec<MailBounce>>;
+
     // ----- webhooks -----
 
     /// Subscribe a URL to the event log (appends `webhook.created`, without the secret).

@@ -290,6 +290,9 @@ pub enum Record {
     /// is not exported: an imported mail is free to claim. Nor are its attempts: they are
     /// operational history, like webhook delivery attempts.
     Outbound(crate::Outbound),
+    /// A customer's address that mail does not reach (absent from exports made before
+    /// migration 0015).
+    MailBounce(crate::MailBounce),
     /// A quarantined mail with its bytes in base64.
     Quarantined {
         item: crate::QuarantinedMail,
@@ -362,6 +365,8 @@ impl Record {
             Record::Mail { .. } => 21,
             Record::Outbound(_) => 22,
             Record::Quarantined { .. } => 23,
+            // Refers to a person only.
+            Record::MailBounce(_) => 24,
         }
     }
 }

@@ -137,6 +137,8 @@ events! {
     MailboxSaved => "mailbox.saved" (MailboxSaved),
     MailSent => "mail.sent" (MailSent),
     MailFailed => "mail.failed" (MailFailed),
+    MailBouncing => "mail.bouncing" (MailBouncing),
+    MailBounceCleared => "mail.bounce_cleared" (MailBounceCleared),
 }
 
 /// A stored payload that does not read as its kind's type.

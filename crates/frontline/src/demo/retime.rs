@@ -188,6 +188,7 @@ impl Retimer {
                 | Record::Mailbox { .. }
                 | Record::Mail { .. }
                 | Record::Outbound(_)
+                | Record::MailBounce(_)
                 | Record::Quarantined { .. }
                 // A signing key has no time worth moving.
                 | Record::SigningKey { .. }
