@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clean::{bounded_line, clean_file_name, clean_id, html_for_text, plain_text};
 use crate::headers::{recipients, sender, thread_ids};
-use crate::junk::{Kind, classify};
+use crate::junk::{FailedRecipient, Kind, classify, failed_recipients};
 use crate::trim::trim_reply;
 
 /// How much of a message is read.
@@ -119,6 +119,10 @@ pub struct Inbound {
     /// best decoded, with U+FFFD for what could not be).
     pub encoding_problems: bool,
     pub kind: Kind,
+    /// For a bounce, each address it reports as failed with what the server said (from its
+    /// delivery report; without one, the addresses of `X-Failed-Recipients` and no words).
+    /// Empty for any other mail.
+    pub failed: Vec<FailedRecipient>,
 }
 
 impl Inbound {
@@ -286,6 +290,26 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         delivery_status.as_deref(),
         Some(from.as_str()),
     );
+    let failed = match &kind {
+        Kind::Bounce { failed } => {
+            let reported = delivery_status
+                .as_deref()
+                .map(failed_recipients)
+                .unwrap_or_default();
+            if reported.is_empty() {
+                failed
+                    .iter()
+                    .map(|address| FailedRecipient {
+                        address: address.clone(),
+                        diagnostic: None,
+                    })
+                    .collect()
+            } else {
+                reported
+            }
+        }
+        _ => Vec::new(),
+    };
 
     Ok(Inbound {
         message_id,
@@ -303,6 +327,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         dropped,
         encoding_problems,
         kind,
+        failed,
     })
 }
 

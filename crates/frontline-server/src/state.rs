@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub mail_roots_pem: Option<Vec<u8>>,
     /// Where mail goes out; `None`: mail out is off (replies stay in Frontline).
     pub smtp: Option<frontline_mail::SmtpConfig>,
+    /// Sign mail out with this DKIM key, for the domain of the mailbox it is sent from;
+    /// `None`: unsigned (the SMTP server may sign it).
+    pub dkim: Option<frontline_mail::DkimKey>,
 }
 
 impl ServerConfig {
@@ -85,6 +88,7 @@ impl ServerConfig {
             mail_sync_every: Duration::from_secs(30),
             mail_roots_pem: None,
             smtp: None,
+            dkim: None,
         }
     }
 }
@@ -108,6 +112,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("webhook_roots", &self.webhook_roots.len())
             .field("ledger_goal", &self.ledger_goal)
             .field("clock", &self.clock)
+            .field("smtp", &self.smtp)
+            .field("dkim", &self.dkim)
             .finish()
     }
 }

@@ -16,6 +16,7 @@ use frontline_core::{Case, CaseStatus, Event, EventKind, Payload, Role, Visibili
 use frontline_store::{EventFilter, PageRequest, PeopleFilter};
 use serde::Deserialize;
 
+use super::case_mail;
 use super::decide::{self, Attempt, DecisionPanel};
 use super::decision_view::DecisionItem;
 use super::layout::{Layout, PageResult, page, render, status_label, when};
@@ -80,6 +81,8 @@ pub struct MessageItem {
     /// can claim anything) and where to read the whole mail.
     pub mail_from: Option<String>,
     pub original: Option<String>,
+    /// For staff, a reply that went out by mail: where that mail stands.
+    pub delivery: Option<case_mail::Delivery>,
 }
 
 pub struct Conversation {
@@ -109,6 +112,8 @@ struct CasePage {
     panel: Option<DecisionPanel>,
     can_reply: bool,
     can_note: bool,
+    /// For staff, while mail to the customer bounces.
+    bounce: Option<case_mail::BounceWarning>,
     feelings: Option<super::feelings::FeelingsPanel>,
     mood: Option<super::voice::MoodBanner>,
 }
@@ -229,6 +234,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
     } else {
         Vec::new()
     };
+    let outbox = case_mail::outbox(state, staff_notes, case).await?;
     let mut items = Vec::with_capacity(messages.len());
     for m in &messages {
         // The store already left internal notes out for customers; this keeps it so even if
@@ -247,6 +253,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             at_iso: m.created_at.to_string(),
             mail_from: None,
             original: None,
+            delivery: case_mail::delivery(&outbox, m.id),
         });
         if let Some(mail) = mailed.iter().find(|e| {
             e.message_id == m.id && e.direction == frontline_store::MailDirection::Inbound
@@ -363,6 +370,7 @@ pub async fn workspace(
     let panel = decide::panel(state, viewer, case, kind, attempt, notice).await?;
     let feelings = super::feelings::panel(state, viewer, case).await?;
     let mood = super::voice::banner(state, viewer, case).await?;
+    let bounce = case_mail::bounce_warning(state, viewer, case).await?;
     render(
         status,
         &CasePage {
@@ -374,6 +382,7 @@ pub async fn workspace(
             panel,
             can_reply: viewer.can(Action::AddPublicMessage, &resource),
             can_note: viewer.can(Action::AddInternalNote, &resource),
+            bounce,
             feelings,
             mood,
         },

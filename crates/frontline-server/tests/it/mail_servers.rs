@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 
 use crate::json;
 
-const DEADLINE: Duration = Duration::from_secs(20);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
 
 /// The customer's mail to support, as their mail client would write it.
-fn customers_mail(
+pub(crate) fn customers_mail(
     stack: &MailStack,
     id: &str,
     subject: &str,
@@ -38,7 +38,7 @@ fn customers_mail(
     }
 }
 
-async fn submit(stack: &MailStack, mail: &Outgoing) {
+pub(crate) async fn submit(stack: &MailStack, mail: &Outgoing) {
     let smtp = Smtp::new(&SmtpConfig {
         host: stack.host.clone(),
         port: stack.smtp_port,
@@ -56,7 +56,7 @@ async fn submit(stack: &MailStack, mail: &Outgoing) {
 }
 
 /// Poll `check` every 100 ms until it gives a value or the deadline passes.
-async fn eventually<T, F: Future<Output = Option<T>>>(
+pub(crate) async fn eventually<T, F: Future<Output = Option<T>>>(
     what: &str,
     mut check: impl FnMut() -> F,
 ) -> T {
