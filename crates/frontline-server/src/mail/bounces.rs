@@ -4,6 +4,9 @@
 //! arrive; the customer's next mail clears it. Only customers' addresses are marked: a report
 //! about anyone else's (a staff member's, a stranger's) changes nothing.
 //!
+//! A report that returns the mail it is about counts only when that mail is on one of our
+//! cases (see `mark_reported`).
+//!
 //! Each mark and each clearing is its own store transaction with its event, separate from
 //! the report's ingest or the send's record: a crash in between loses only the mark, which
 //! the next bounce makes again.
@@ -25,9 +28,18 @@ async fn customer(
     }
 }
 
-/// Mark each customer's address a bounce reports as failed; the addresses marked now.
+/// Mark each customer's address a bounce reports as failed; the addresses marked now. A
+/// report that returns the mail it is about must be about a mail on one of our cases: a
+/// forged report about someone else's mail marks nothing. (One that returns nothing is
+/// taken at its word: many servers send only the report.)
 pub(super) async fn mark_reported(store: &dyn Store, mail: &Inbound) -> StoreResult<Vec<Email>> {
     let mut marked = Vec::new();
+    if let Some(id) = &mail.bounced_message_id
+        && store.case_for_mail(vec![id.clone()]).await?.is_none()
+    {
+        tracing::info!("a bounce about a mail not on any case: no address marked");
+        return Ok(marked);
+    }
     for failed in &mail.failed {
         let Ok(address) = Email::parse(&failed.address) else {
             continue;

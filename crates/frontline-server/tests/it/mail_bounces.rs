@@ -34,6 +34,18 @@ fn report(id: &str, failed: &str) -> String {
     )
 }
 
+/// `report` returning the mail it is about (headers only, as `message/rfc822`).
+fn report_returning(id: &str, failed: &str, returned_id: &str) -> String {
+    report(id, failed).replace(
+        "--b--\r\n",
+        &format!(
+            "--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@acme.test\r\n\
+             To: {failed}\r\nSubject: Re: your case\r\nMessage-ID: <{returned_id}>\r\n\r\n\
+             The reply.\r\n--b--\r\n"
+        ),
+    )
+}
+
 async fn person(app: &TestApp, token: &str, id: &str) -> Value {
     let response = app.get(&format!("/api/v1/people/{id}"), token).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -115,6 +127,44 @@ async fn a_delivery_report_marks_a_customers_address_until_their_next_mail() {
             .get("mail_bouncing")
             .is_none()
     );
+    // A report returning a mail that is on no case of ours is not taken: anyone can forge one.
+    let forged = delivered(
+        &app,
+        &mb.token,
+        &report_returning("dsn5@x.test", "dave@customer.test", "made-up@acme.test"),
+    )
+    .await;
+    assert_eq!(forged["reason"], "a bounce for dave@customer.test");
+    assert!(
+        person(&app, staff, &org.dave.id())
+            .await
+            .get("mail_bouncing")
+            .is_none()
+    );
+    // A report returning a mail that is on one of our cases is taken.
+    delivered(
+        &app,
+        &mb.token,
+        &mail(
+            "dave@customer.test",
+            "dave-1@customer.test",
+            "",
+            "Hi",
+            "Hello",
+        ),
+    )
+    .await;
+    let taken = delivered(
+        &app,
+        &mb.token,
+        &report_returning("dsn6@x.test", "dave@customer.test", "dave-1@customer.test"),
+    )
+    .await;
+    assert_eq!(
+        taken["reason"],
+        "a bounce for dave@customer.test; marked dave@customer.test as bouncing"
+    );
+    assert_eq!(count_events(&app, staff, "mail.bouncing").await, 2);
 
     // Carol writes: her address works, and the mark goes.
     let opened = delivered(
