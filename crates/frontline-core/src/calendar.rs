@@ -381,10 +381,109 @@ impl Calendar {
     }
 }
 
+/// Business-time arithmetic, over one calendar or over a team's dated versions of it. Target
+/// clocks ([`crate::targets::read`]) need nothing else.
+pub trait BusinessTime {
+    /// Open time in `[from, to)`; zero when `to <= from`.
+    fn business_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration;
+    /// The instant at which `business` open time has passed since `from`; `None` when that
+    /// lies beyond [`HORIZON_DAYS`] of calendar.
+    fn due_after(&self, from: Timestamp, business: SignedDuration) -> Option<Timestamp>;
+}
+
+impl BusinessTime for Calendar {
+    fn business_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
+        Calendar::business_between(self, from, to)
+    }
+
+    fn due_after(&self, from: Timestamp, business: SignedDuration) -> Option<Timestamp> {
+        Calendar::due_after(self, from, business)
+    }
+}
+
+/// A team's calendar as it changed: each version applies from its start until the next
+/// one's, and the first also before its start (a case older than the first calendar is
+/// measured with it). So history is measured with the calendar that was in force.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalendarVersions {
+    /// Sorted by start, distinct starts, never empty.
+    versions: Vec<(Timestamp, Calendar)>,
+}
+
+impl CalendarVersions {
+    /// `None` for no versions; a later version with the same start replaces the earlier.
+    pub fn new(mut versions: Vec<(Timestamp, Calendar)>) -> Option<CalendarVersions> {
+        versions.sort_by_key(|(from, _)| *from);
+        versions.reverse();
+        versions.dedup_by_key(|(from, _)| *from);
+        versions.reverse();
+        (!versions.is_empty()).then_some(CalendarVersions { versions })
+    }
+
+    pub fn single(calendar: Calendar) -> CalendarVersions {
+        CalendarVersions {
+            versions: vec![(Timestamp::MIN, calendar)],
+        }
+    }
+
+    /// The version in force at `at`.
+    pub fn at(&self, at: Timestamp) -> &Calendar {
+        let i = self.versions.partition_point(|(from, _)| *from <= at);
+        &self.versions[i.saturating_sub(1)].1
+    }
+
+    /// Each version with the part of `[from, ∞)` it governs: `(start, end, calendar)`.
+    fn segments(
+        &self,
+        from: Timestamp,
+    ) -> impl Iterator<Item = (Timestamp, Option<Timestamp>, &Calendar)> {
+        let first = self
+            .versions
+            .partition_point(|(start, _)| *start <= from)
+            .saturating_sub(1);
+        self.versions[first..]
+            .iter()
+            .enumerate()
+            .map(move |(k, (start, cal))| {
+                let end = self.versions.get(first + k + 1).map(|(next, _)| *next);
+                ((*start).max(from), end, cal)
+            })
+    }
+}
+
+impl BusinessTime for CalendarVersions {
+    fn business_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
+        let mut total = SignedDuration::ZERO;
+        for (start, end, cal) in self.segments(from) {
+            if start >= to {
+                break;
+            }
+            total += cal.business_between(start, end.map_or(to, |e| e.min(to)));
+        }
+        total
+    }
+
+    fn due_after(&self, from: Timestamp, business: SignedDuration) -> Option<Timestamp> {
+        let mut left = business;
+        for (start, end, cal) in self.segments(from) {
+            let Some(end) = end else {
+                return cal.due_after(start, left);
+            };
+            match cal.due_after(start, left) {
+                Some(due) if due <= end => return Some(due),
+                _ => left -= cal.business_between(start, end),
+            }
+        }
+        None
+    }
+}
+
 /// Minutes as a business duration.
 pub fn minutes_of(minutes: u32) -> SignedDuration {
     SignedDuration::from_millis(i64::from(minutes) * MS_PER_MINUTE)
 }
+
+pub mod ical;
 
 #[cfg(test)]
 mod tests;

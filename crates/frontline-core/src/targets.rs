@@ -14,7 +14,7 @@ use std::str::FromStr;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, minutes_of};
+use crate::calendar::{BusinessTime, minutes_of};
 use crate::case::{CaseStatus, Priority, text_enum};
 use crate::values::ValueError;
 
@@ -139,6 +139,41 @@ pub struct Happening {
     pub moment: Moment,
 }
 
+/// A case's history as targets read it, from its events in log order: its creation, its
+/// status changes, and its public messages (by the case's customer, or answers by staff, as
+/// `is_staff` tells; a message by anyone else on the thread moves no clock).
+pub fn history_of<'a>(
+    events: impl IntoIterator<Item = &'a crate::event::Event>,
+    is_staff: impl Fn(crate::ids::PersonId) -> bool,
+    customer_id: crate::ids::PersonId,
+) -> Vec<Happening> {
+    use crate::event::Payload;
+    events
+        .into_iter()
+        .filter(|e| {
+            use crate::event::EventKind as K;
+            matches!(
+                e.kind,
+                K::CaseCreated | K::CaseStatusChanged | K::MessageAdded
+            )
+        })
+        .filter_map(|e| {
+            let moment = match e.decoded().ok()? {
+                Payload::CaseCreated(_) => Moment::Opened,
+                Payload::CaseStatusChanged(p) => Moment::Status(p.to),
+                Payload::MessageAdded(m) if m.is_public() && m.author_id == customer_id => {
+                    Moment::CustomerMessage
+                }
+                Payload::MessageAdded(m) if m.is_public() && is_staff(m.author_id) => {
+                    Moment::StaffReply
+                }
+                _ => return None,
+            };
+            Some(Happening { at: e.at, moment })
+        })
+        .collect()
+}
+
 /// Where a target stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -204,7 +239,7 @@ impl Stopwatch {
         }
     }
 
-    fn pause(&mut self, calendar: &Calendar, at: Timestamp) {
+    fn pause(&mut self, calendar: &dyn BusinessTime, at: Timestamp) {
         let Some(since) = self.since.take() else {
             return;
         };
@@ -223,7 +258,7 @@ impl Stopwatch {
     /// Where it stands at `now`, with `met_at` when it was stopped for good.
     fn state(
         &self,
-        calendar: &Calendar,
+        calendar: &dyn BusinessTime,
         now: Timestamp,
         met_at: Option<Timestamp>,
         warning: i64,
@@ -255,7 +290,7 @@ impl Stopwatch {
         }
     }
 
-    fn used_at(&self, calendar: &Calendar, now: Timestamp) -> SignedDuration {
+    fn used_at(&self, calendar: &dyn BusinessTime, now: Timestamp) -> SignedDuration {
         let mut at_now = *self;
         at_now.pause(calendar, now);
         SignedDuration::from_millis(at_now.used)
@@ -279,7 +314,7 @@ fn finished(status: CaseStatus) -> bool {
 /// not looked at.
 pub fn read(
     target: &Target,
-    calendar: &Calendar,
+    calendar: &dyn BusinessTime,
     history: &[Happening],
     now: Timestamp,
 ) -> TargetReading {

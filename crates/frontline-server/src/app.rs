@@ -85,6 +85,16 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api::mail::retry_quarantined))
         .routes(routes!(crate::api::mail::original_mail))
         .routes(routes!(crate::api::case_mail::list_case_mail))
+        .routes(routes!(
+            crate::api::targets::get_calendar,
+            crate::api::targets::put_calendar
+        ))
+        .routes(routes!(
+            crate::api::targets::get_targets,
+            crate::api::targets::put_targets
+        ))
+        .routes(routes!(crate::api::targets::case_targets))
+        .routes(routes!(crate::api::targets::import_holidays))
         .routes(routes!(guidelines::list_kinds))
         .routes(routes!(guidelines::get_kind, guidelines::put_kind))
         .routes(routes!(guidelines::list_rules, guidelines::create_rule))

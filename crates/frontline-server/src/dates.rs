@@ -57,3 +57,12 @@ pub fn instant_or(field: &str, raw: Option<&str>, default: Timestamp) -> Result<
         None => Ok(default),
     }
 }
+
+/// An optional instant that starts something (a day means its first millisecond, UTC),
+/// `default` when absent or empty.
+pub fn instant_or_start(field: &str, raw: Option<&str>, default: Timestamp) -> Result<Timestamp> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(raw) => parse_at(field, raw, DayEdge::Start),
+        None => Ok(default),
+    }
+}

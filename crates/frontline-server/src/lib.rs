@@ -58,6 +58,7 @@ pub mod rules;
 pub mod scoreboard;
 pub mod state;
 pub mod stream;
+pub mod targets;
 pub mod views;
 pub mod voice;
 pub mod webhooks;

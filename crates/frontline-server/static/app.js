@@ -386,4 +386,27 @@
       load();
     });
   }
+
+  // Service targets count down: the server renders "Due <span data-due=…><time>in 2 h 15 min</time></span>";
+  // this keeps the words true between refreshes (same wording as the server).
+  function span(ms) {
+    var m = Math.floor(Math.max(ms, 0) / 60000);
+    if (m === 0) { return 'under a minute'; }
+    if (m < 60) { return m + ' min'; }
+    if (m < 24 * 60) { return Math.floor(m / 60) + ' h' + (m % 60 ? ' ' + (m % 60) + ' min' : ''); }
+    var h = Math.floor(m / 60) % 24;
+    return Math.floor(m / (24 * 60)) + ' d' + (h ? ' ' + h + ' h' : '');
+  }
+  function countDown() {
+    document.querySelectorAll('[data-due]').forEach(function (el) {
+      var due = Date.parse(el.getAttribute('data-due'));
+      if (isNaN(due)) { return; }
+      var left = due - Date.now();
+      (el.querySelector('time') || el).textContent = left > 0 ? 'in ' + span(left) : 'now';
+    });
+  }
+  if (document.querySelector('[data-due]') || document.querySelector('[data-stream]')) {
+    countDown();
+    setInterval(countDown, 15000);
+  }
 })();

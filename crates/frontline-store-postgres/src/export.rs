@@ -249,6 +249,18 @@ impl PgStore {
         records.extend(votes.into_iter().map(Record::ProposalVote));
         records.extend(comments.into_iter().map(Record::ProposalComment));
         records.extend(crate::mail::export_records(&mut tx).await?);
+        records.extend(
+            crate::targets::team_calendars(&mut *tx, None)
+                .await?
+                .into_iter()
+                .map(Record::TeamCalendar),
+        );
+        records.extend(
+            crate::targets::outcome_targets(&mut *tx)
+                .await?
+                .into_iter()
+                .map(Record::OutcomeTargets),
+        );
 
         tx.commit().await.map_err(classify)?;
         Ok(records)
@@ -398,6 +410,12 @@ impl PgStore {
                     crate::mail::import_quarantined(&mut tx, &item, &raw).await?
                 }
                 Record::MailBounce(bounce) => crate::mail::import_bounce(&mut tx, &bounce).await?,
+                Record::TeamCalendar(calendar) => {
+                    crate::targets::put_calendar(&mut tx, &calendar).await?
+                }
+                Record::OutcomeTargets(targets) => {
+                    crate::targets::put_targets(&mut tx, &targets).await?
+                }
                 Record::Event(event) => log.push(event),
             }
         }

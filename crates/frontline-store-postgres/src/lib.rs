@@ -40,6 +40,7 @@ mod reads;
 mod rows;
 mod scoreboard;
 mod store;
+mod targets;
 mod voice;
 mod webhooks;
 

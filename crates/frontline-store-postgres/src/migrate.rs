@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "mail_bounces",
         include_str!("../migrations/0015_mail_bounces.sql"),
     ),
+    (
+        17,
+        "service_targets",
+        include_str!("../migrations/0017_service_targets.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -285,6 +285,38 @@ impl Store for PgStore {
         self.list_outcomes_impl().await
     }
 
+    async fn set_team_calendar(
+        &self,
+        actor: Option<PersonId>,
+        team_id: TeamId,
+        valid_from: Timestamp,
+        calendar: frontline_core::calendar::CalendarSpec,
+    ) -> StoreResult<Written<frontline_store::TeamCalendar>> {
+        self.set_team_calendar_impl(actor, team_id, valid_from, calendar)
+            .await
+    }
+
+    async fn list_team_calendars(
+        &self,
+        team_id: Option<TeamId>,
+    ) -> StoreResult<Vec<frontline_store::TeamCalendar>> {
+        self.list_team_calendars_impl(team_id).await
+    }
+
+    async fn set_outcome_targets(
+        &self,
+        actor: Option<PersonId>,
+        outcome_id: OutcomeId,
+        targets: Vec<frontline_core::targets::Target>,
+    ) -> StoreResult<Written<frontline_store::OutcomeTargets>> {
+        self.set_outcome_targets_impl(actor, outcome_id, targets)
+            .await
+    }
+
+    async fn list_outcome_targets(&self) -> StoreResult<Vec<frontline_store::OutcomeTargets>> {
+        self.list_outcome_targets_impl().await
+    }
+
     async fn create_case(
         &self,
         actor: Option<PersonId>,

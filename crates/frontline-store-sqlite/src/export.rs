@@ -207,6 +207,16 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
     out.extend(votes.into_iter().map(Record::ProposalVote));
     out.extend(comments.into_iter().map(Record::ProposalComment));
     crate::mail::export(conn, &mut out)?;
+    out.extend(
+        crate::targets::team_calendars(conn, None)?
+            .into_iter()
+            .map(Record::TeamCalendar),
+    );
+    out.extend(
+        crate::targets::outcome_targets(conn)?
+            .into_iter()
+            .map(Record::OutcomeTargets),
+    );
     crate::bounces::export(conn, &mut out)?;
     Ok(out)
 }
@@ -357,6 +367,8 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 crate::bounces::import(c, &b)?;
                 1
             }
+            Record::TeamCalendar(t) => crate::targets::import_calendar(c, &t)?,
+            Record::OutcomeTargets(t) => crate::targets::import_targets(c, &t)?,
             Record::Event(e) => c
                 .execute(
                     "INSERT INTO events (seq, at, kind, actor_id, case_id, customer_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -27,6 +27,7 @@ mod reads;
 mod rows;
 mod scoreboard;
 mod store;
+mod targets;
 mod voice;
 mod webhooks;
 mod writer;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_mail.sql")),
     (14, include_str!("../migrations/0014_mail_outbox.sql")),
     (15, include_str!("../migrations/0015_mail_bounces.sql")),
+    (17, include_str!("../migrations/0017_service_targets.sql")),
 ];
 
 /// The newest migration this binary knows; a database with a newer one was written by a newer

@@ -27,7 +27,7 @@ use frontline_store::{
 use crate::rows::Db;
 use crate::{
     SqliteStore, asks, cases, credentials, decisions, export, feelings, guidelines, history,
-    leaders, org, reads, scoreboard, voice, webhooks,
+    leaders, org, reads, scoreboard, targets, voice, webhooks,
 };
 
 #[async_trait]
@@ -301,6 +301,39 @@ impl Store for SqliteStore {
 
     async fn list_outcomes(&self) -> StoreResult<Vec<Outcome>> {
         self.read(reads::outcomes).await
+    }
+
+    async fn set_team_calendar(
+        &self,
+        actor: Option<PersonId>,
+        team_id: TeamId,
+        valid_from: Timestamp,
+        calendar: frontline_core::calendar::CalendarSpec,
+    ) -> StoreResult<Written<frontline_store::TeamCalendar>> {
+        self.write(move |w| targets::set_team_calendar(w, actor, team_id, valid_from, calendar))
+            .await
+    }
+
+    async fn list_team_calendars(
+        &self,
+        team_id: Option<TeamId>,
+    ) -> StoreResult<Vec<frontline_store::TeamCalendar>> {
+        self.read(move |c| targets::team_calendars(c, team_id))
+            .await
+    }
+
+    async fn set_outcome_targets(
+        &self,
+        actor: Option<PersonId>,
+        outcome_id: OutcomeId,
+        new: Vec<frontline_core::targets::Target>,
+    ) -> StoreResult<Written<frontline_store::OutcomeTargets>> {
+        self.write(move |w| targets::set_outcome_targets(w, actor, outcome_id, new))
+            .await
+    }
+
+    async fn list_outcome_targets(&self) -> StoreResult<Vec<frontline_store::OutcomeTargets>> {
+        self.read(targets::outcome_targets).await
     }
 
     async fn create_case(

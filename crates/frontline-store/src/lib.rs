@@ -23,6 +23,7 @@ mod leaders;
 mod mail;
 mod model;
 mod proposals;
+mod targets;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod voice;
@@ -44,6 +45,7 @@ pub use leaders::*;
 pub use mail::*;
 pub use model::*;
 pub use proposals::*;
+pub use targets::*;
 pub use voice::*;
 
 /// A place that keeps Frontline's state and its event log.
@@ -227,6 +229,31 @@ pub trait Store: Send + Sync + 'static {
     async fn get_outcome(&self, id: OutcomeId) -> StoreResult<Outcome>;
     async fn get_outcome_by_key(&self, key: &OutcomeKey) -> StoreResult<Outcome>;
     async fn list_outcomes(&self) -> StoreResult<Vec<Outcome>>;
+
+    // ----- business hours and service targets -----
+
+    /// Add a dated version of a team's calendar, in force from `valid_from` (a version that
+    /// starts at the same instant is replaced). The caller checked the spec
+    /// (`Calendar::new`). `NotFound` for an unknown team.
+    async fn set_team_calendar(
+        &self,
+        actor: Option<PersonId>,
+        team_id: TeamId,
+        valid_from: frontline_core::Timestamp,
+        calendar: frontline_core::calendar::CalendarSpec,
+    ) -> StoreResult<Written<TeamCalendar>>;
+    /// Calendar versions, by team then start; of one team or of all.
+    async fn list_team_calendars(&self, team_id: Option<TeamId>) -> StoreResult<Vec<TeamCalendar>>;
+    /// Replace an outcome's targets (checked by the caller: `validate_targets`); empty
+    /// removes them. `NotFound` for an unknown outcome.
+    async fn set_outcome_targets(
+        &self,
+        actor: Option<PersonId>,
+        outcome_id: OutcomeId,
+        targets: Vec<frontline_core::targets::Target>,
+    ) -> StoreResult<Written<OutcomeTargets>>;
+    /// The targets of every outcome that has some, by outcome id.
+    async fn list_outcome_targets(&self) -> StoreResult<Vec<OutcomeTargets>>;
 
     // ----- cases -----
 

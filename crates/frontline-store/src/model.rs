@@ -298,6 +298,10 @@ pub enum Record {
         item: crate::QuarantinedMail,
         raw: String,
     },
+    /// A dated version of a team's calendar (absent from exports made before calendars).
+    TeamCalendar(crate::TeamCalendar),
+    /// An outcome's service targets (absent from exports made before targets).
+    OutcomeTargets(crate::OutcomeTargets),
 }
 
 impl Record {
@@ -365,8 +369,10 @@ impl Record {
             Record::Mail { .. } => 21,
             Record::Outbound(_) => 22,
             Record::Quarantined { .. } => 23,
+            Record::TeamCalendar(_) => 24,
+            Record::OutcomeTargets(_) => 25,
             // Refers to a person only.
-            Record::MailBounce(_) => 24,
+            Record::MailBounce(_) => 26,
         }
     }
 }

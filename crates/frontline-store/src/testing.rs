@@ -95,6 +95,9 @@ macro_rules! conformance_tests {
             the_outbox_survives_export_and_import,
             a_bouncing_address_is_marked_once_and_cleared_once,
             bouncing_addresses_survive_export_and_import,
+            calendars_are_dated_versions_per_team,
+            outcome_targets_are_replaced_and_removed,
+            calendars_and_targets_survive_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -259,6 +262,7 @@ mod outbox_sending;
 mod proposals;
 mod rules;
 mod scoreboard;
+mod targets;
 mod voice;
 mod webhooks;
 pub use asks::*;
@@ -278,5 +282,6 @@ pub use outbox_sending::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;
+pub use targets::*;
 pub use voice::*;
 pub use webhooks::*;

@@ -252,3 +252,55 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Over a calendar that changed, business time adds up version by version and the due
+    /// time is its inverse, so a change of opening hours neither loses nor gains time.
+    #[test]
+    fn dated_versions_add_up_and_invert(
+        a in any_calendar(),
+        b in any_calendar(),
+        change in instant(),
+        from in instant(),
+        d in duration(),
+    ) {
+        let versions = CalendarVersions::new(vec![(change, b.clone()), (Timestamp::MIN, a.clone())]).unwrap();
+        let to = from + SignedDuration::from_hours(24 * 20);
+        let expected = if to <= change {
+            a.business_between(from, to)
+        } else if from >= change {
+            b.business_between(from, to)
+        } else {
+            a.business_between(from, change) + b.business_between(change, to)
+        };
+        prop_assert_eq!(versions.business_between(from, to), expected);
+        if let Some(due) = versions.due_after(from, d) {
+            prop_assert_eq!(versions.business_between(from, due), d);
+            prop_assert!(versions.at(due - SignedDuration::from_millis(1)).is_open(due - SignedDuration::from_millis(1)));
+        }
+    }
+}
+
+#[test]
+fn history_is_measured_with_the_calendar_in_force_then() {
+    let berlin = office("Europe/Berlin", &[]);
+    let late = Calendar::new(spec(
+        "Europe/Berlin",
+        &[("monday", &["13:00-21:00"]), ("tuesday", &["13:00-21:00"])],
+        &[],
+    ))
+    .unwrap();
+    // From Tuesday 8 December 2026 the team opens at 13:00 instead of 09:00.
+    let change = at(&berlin, 2026, 12, 8, 0, 0);
+    let versions =
+        CalendarVersions::new(vec![(Timestamp::MIN, berlin.clone()), (change, late)]).unwrap();
+    let monday_nine = at(&berlin, 2026, 12, 7, 9, 0);
+    // Seven hours on Monday under the old hours, then Tuesday opens at 13:00.
+    let due = versions.due_after(monday_nine, hours(10)).unwrap();
+    assert_eq!(due, at(&berlin, 2026, 12, 8, 16, 0));
+    assert_eq!(versions.business_between(monday_nine, due), hours(10));
+    assert_eq!(versions.at(monday_nine), &berlin);
+    assert!(CalendarVersions::new(vec![]).is_none());
+}

@@ -391,6 +391,25 @@ impl Payload {
                 person_id: ann,
                 address: Email::parse("carol@example.com").expect("an address"),
             }),
+            Payload::CalendarSet(CalendarSet {
+                team_id,
+                valid_from: at,
+                calendar: crate::calendar::CalendarSpec {
+                    time_zone: "Europe/Berlin".to_owned(),
+                    hours: [("monday".to_owned(), vec!["09:00-17:00".to_owned()])].into(),
+                    holidays: vec![jiff::civil::date(2026, 12, 25)],
+                },
+            }),
+            Payload::OutcomeTargetsSet(OutcomeTargetsSet {
+                outcome_id: OutcomeId::new(),
+                targets: vec![crate::targets::Target {
+                    kind: crate::targets::TargetKind::FirstResponse,
+                    priority: Some(Priority::Urgent),
+                    business_minutes: 30,
+                    pause_while_waiting: true,
+                    warn_at_percent: 75,
+                }],
+            }),
         ]
     }
 }

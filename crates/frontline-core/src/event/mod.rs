@@ -139,6 +139,8 @@ events! {
     MailFailed => "mail.failed" (MailFailed),
     MailBouncing => "mail.bouncing" (MailBouncing),
     MailBounceCleared => "mail.bounce_cleared" (MailBounceCleared),
+    CalendarSet => "calendar.set" (CalendarSet),
+    OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
 }
 
 /// A stored payload that does not read as its kind's type.
@@ -166,6 +168,7 @@ impl Payload {
             Payload::SupportAdded(p) => Some(p.team_id),
             Payload::SupportEnded(p) => Some(p.team_id),
             Payload::TeamRetired(p) => Some(p.team_id),
+            Payload::CalendarSet(p) => Some(p.team_id),
             Payload::FeelingRecorded(p) => p.team_id,
             Payload::FeelingPraised(p) => p.team_id,
             Payload::CaseMoodAlert(p) => p.team_id,

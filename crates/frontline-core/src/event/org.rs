@@ -110,6 +110,23 @@ pub struct OutcomeCreated {
     pub target_minutes: u32,
 }
 
+/// `calendar.set`: a team's opening hours from `valid_from` on (a new dated version; earlier
+/// versions still measure the time before it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalendarSet {
+    pub team_id: TeamId,
+    pub valid_from: Timestamp,
+    pub calendar: crate::calendar::CalendarSpec,
+}
+
+/// `outcome.targets_set`: an outcome's service targets as they now are (empty: none beyond
+/// the outcome's own resolution time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeTargetsSet {
+    pub outcome_id: OutcomeId,
+    pub targets: Vec<crate::targets::Target>,
+}
+
 /// `team.retired`, after the `membership.ended` and `support.ended` of every link it ended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TeamRetired {

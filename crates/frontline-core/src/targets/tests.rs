@@ -3,7 +3,7 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
 use super::*;
-use crate::calendar::CalendarSpec;
+use crate::calendar::{Calendar, CalendarSpec};
 
 fn office() -> Calendar {
     let hours = ["monday", "tuesday", "wednesday", "thursday", "friday"]

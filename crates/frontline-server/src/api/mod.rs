@@ -22,6 +22,7 @@ pub mod presence;
 pub mod proposals;
 pub mod scoreboard;
 pub mod session;
+pub mod targets;
 pub mod teams;
 pub mod voice;
 pub mod webhooks;

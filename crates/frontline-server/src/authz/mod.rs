@@ -145,6 +145,11 @@ pub enum Action {
     AcknowledgeMoodAlert,
     /// Read the themes drawn from customers' verbatims (staff).
     ReadThemes,
+    /// Read calendars, outcomes' service targets and a case's target readings (staff; a
+    /// customer is not shown the clock the team is held to).
+    ReadServiceTargets,
+    /// Set teams' calendars and outcomes' service targets (administration).
+    ManageServiceTargets,
 }
 
 impl Action {
@@ -215,6 +220,8 @@ impl Action {
         Action::ReadMoodAlerts,
         Action::AcknowledgeMoodAlert,
         Action::ReadThemes,
+        Action::ReadServiceTargets,
+        Action::ManageServiceTargets,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -235,6 +242,7 @@ impl Action {
                 | Action::ManageMail
                 | Action::ManageGuidelines
                 | Action::RetireTeam
+                | Action::ManageServiceTargets
         )
     }
 }
@@ -402,6 +410,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ReadDecisions
         | Action::IssueRatingLink
         | Action::RecordCaseFeeling
+        | Action::ReadServiceTargets
             if other_case =>
         {
             Decision::Hide
@@ -461,6 +470,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         Action::ReadMoodAlerts | Action::AcknowledgeMoodAlert | Action::ReadThemes => {
             Decision::Deny
         }
+        Action::ReadServiceTargets | Action::ManageServiceTargets => Decision::Deny,
     }
 }
 
@@ -564,6 +574,8 @@ pub fn describe(action: Action) -> &'static str {
             "acknowledge this mood alert (its case's owner or team acknowledges it)"
         }
         Action::ReadThemes => "read the customers' themes",
+        Action::ReadServiceTargets => "read calendars and service targets",
+        Action::ManageServiceTargets => "set calendars and service targets",
     }
 }
 

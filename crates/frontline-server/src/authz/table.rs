@@ -244,6 +244,10 @@ pub const TABLE: &[Row] = &[
     row(Action::AcknowledgeMoodAlert, Target::Own, [H, A, A, A]),
     row(Action::AcknowledgeMoodAlert, Target::Others, [H, D, D, D]),
     row(Action::ReadThemes, Target::Org, [D, A, A, A]),
+    row(Action::ReadServiceTargets, Target::Org, [D, A, A, A]),
+    row(Action::ReadServiceTargets, Target::Own, [D, A, A, A]),
+    row(Action::ReadServiceTargets, Target::Others, [H, A, A, A]),
+    row(Action::ManageServiceTargets, Target::Org, [D, D, D, A]),
 ];
 
 /// Who may set which field of a new case (`POST /api/v1/cases`). Columns: customer,

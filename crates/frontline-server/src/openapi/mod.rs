@@ -45,6 +45,7 @@ use docs_page::DocsPage;
         (name = "proposals", description = "Bottom-up decisions: proposals backed by cases and themes, votes, comments, adoption with a reason, and the closed loop to customers when one ships"),
         (name = "voice", description = "The voice of the customer: live mood alerts from customers' messages, and the themes in what they say"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "targets", description = "Business hours and service targets: each team's calendar (dated versions), each outcome's first-response, next-response and resolution targets, and where a case's targets stand"),
         (name = "scoreboard", description = "The outcome scoreboard: per outcome, achieved rate, time to outcome against its target and feelings, each figure linked to its cases; CSV export"),
     ),
     components(schemas(Problem, FieldError)),

@@ -66,6 +66,8 @@ pub struct Facts {
     pub can_tag: bool,
     pub can_set_outcome: bool,
     pub assignees: Vec<Assignee>,
+    /// Service targets, for those who may read them.
+    pub targets: Option<super::targets::TargetsFacts>,
 }
 
 pub struct MessageItem {
@@ -198,7 +200,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
         }
     }
 
-    let facts = Facts {
+    let mut facts = Facts {
         number: case.number.to_string(),
         subject: case.subject.to_string(),
         status: case.status.to_string(),
@@ -226,6 +228,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
         can_tag: viewer.can(Action::SetTags, &resource),
         can_set_outcome: viewer.can(Action::SetOutcomeAchieved, &resource),
         assignees,
+        targets: None,
     };
 
     let messages = state.store.list_messages(case.id, staff_notes).await?;
@@ -279,6 +282,9 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             },
         )
         .await?;
+    if viewer.can(Action::ReadServiceTargets, &resource) {
+        facts.targets = Some(super::targets::facts(state, case, &events).await?);
+    }
     let based_on = events
         .iter()
         .filter(|e| public_message(e).is_some())

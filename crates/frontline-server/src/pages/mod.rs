@@ -41,6 +41,7 @@ mod reviews;
 mod rows;
 mod scoreboard;
 mod search;
+mod targets;
 mod timeline;
 mod viewer;
 mod voice;

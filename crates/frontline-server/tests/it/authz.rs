@@ -620,6 +620,21 @@ impl Walk {
                 None,
             ),
             Action::ReadThemes => (Method::GET, "/api/v1/themes".into(), None),
+            Action::ReadServiceTargets if target == Target::Org => (
+                Method::GET,
+                format!("/api/v1/teams/{}/calendar", self.org.orders),
+                None,
+            ),
+            Action::ReadServiceTargets => (
+                Method::GET,
+                format!("/api/v1/cases/{}/targets", self.case(target).await),
+                None,
+            ),
+            Action::ManageServiceTargets => (
+                Method::PUT,
+                format!("/api/v1/outcomes/{}/targets", self.org.outcome_key),
+                Some(json!({ "targets": [{ "kind": "resolution", "business_minutes": 60 + n }] })),
+            ),
         };
         let mut request = self
             .app

@@ -24,6 +24,7 @@ mod scoreboard;
 mod session;
 mod snapshots_of;
 mod stream;
+mod targets;
 mod voice;
 mod webhooks;
 

@@ -14,6 +14,12 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// Every route the server mounts. Adding a route means adding it here, which is the point:
 /// the document must grow with it.
 const ROUTES: &[&str] = &[
+    "POST /api/v1/teams/{team}/calendar/holidays",
+    "PUT /api/v1/teams/{team}/calendar",
+    "GET /api/v1/teams/{team}/calendar",
+    "PUT /api/v1/outcomes/{outcome}/targets",
+    "GET /api/v1/outcomes/{outcome}/targets",
+    "GET /api/v1/cases/{case}/targets",
     "GET /api/docs",
     "GET /api/openapi.json",
     "GET /api/v1/asks",

@@ -296,9 +296,34 @@ pub async fn create(store: &dyn Store, anchor: Timestamp, retimer: &mut Retimer)
             .map_or(founded, |days| days_before(anchor, days));
         retimer.events(&outcome, defined);
         retimer.outcome(outcome.value.id, defined);
+        let targets = store
+            .set_outcome_targets(
+                None,
+                outcome.value.id,
+                super::outcomes::targets_of(spec.key),
+            )
+            .await
+            .with_context(|| format!("could not set the targets of {}", spec.key))?;
+        retimer.events(&targets, defined);
         outcome_ids.push(outcome.value.id);
     }
     history::write(store, anchor, &history_ids, &team_ids, retimer).await?;
+    // Calendars count from the founding; a version starting then measures every demo case.
+    let years: Vec<i16> = (founded.to_zoned(jiff::tz::TimeZone::UTC).year()
+        ..=anchor.to_zoned(jiff::tz::TimeZone::UTC).year() + 1)
+        .collect();
+    for (i, team) in team_ids.iter().enumerate() {
+        let set = store
+            .set_team_calendar(
+                None,
+                *team,
+                founded,
+                super::outcomes::calendar_of(i, &years),
+            )
+            .await
+            .with_context(|| format!("could not set the calendar of {}", TEAMS[i]))?;
+        retimer.events(&set, days_before(anchor, TEAM_CREATED[i]));
+    }
     let team_index = team_ids.iter().enumerate().map(|(i, t)| (*t, i)).collect();
     Ok(OrgIds {
         staff,

@@ -63,3 +63,76 @@ pub const OUTCOMES: &[OutcomeSpec] = &[
         weight: 12.0,
     },
 ];
+
+/// Opening hours of the demo's teams, by index into `org::TEAMS`: the shop's teams work
+/// Berlin office hours with a lunch break; "Get back online" and "Account access" run a
+/// long day from New York, six days a week. Two zones, so the console shows both.
+pub fn calendar_of(team: usize, years: &[i16]) -> frontline_core::calendar::CalendarSpec {
+    let (zone, days, spans): (&str, &[&str], &[&str]) = match team {
+        2 | 4 => (
+            "America/New_York",
+            &[
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+            ],
+            &["07:00-22:00"],
+        ),
+        _ => (
+            "Europe/Berlin",
+            &["monday", "tuesday", "wednesday", "thursday", "friday"],
+            &["08:00-12:30", "13:00-18:00"],
+        ),
+    };
+    let holidays = years
+        .iter()
+        .flat_map(|y| [(*y, 1, 1), (*y, 12, 24), (*y, 12, 25), (*y, 12, 26)])
+        .filter_map(|(y, m, d)| jiff::civil::Date::new(y, m, d).ok())
+        .collect();
+    frontline_core::calendar::CalendarSpec {
+        time_zone: zone.to_owned(),
+        hours: days
+            .iter()
+            .map(|d| {
+                (
+                    (*d).to_owned(),
+                    spans.iter().map(|s| (*s).to_owned()).collect(),
+                )
+            })
+            .collect(),
+        holidays,
+    }
+}
+
+/// The demo outcome's service targets (business minutes), tight enough that the demo's
+/// cases sometimes miss them.
+pub fn targets_of(key: &str) -> Vec<frontline_core::targets::Target> {
+    use frontline_core::Priority;
+    use frontline_core::targets::{DEFAULT_WARN_PERCENT, Target, TargetKind};
+    let t = |kind, priority, business_minutes| Target {
+        kind,
+        priority,
+        business_minutes,
+        pause_while_waiting: true,
+        warn_at_percent: DEFAULT_WARN_PERCENT,
+    };
+    let (first, next, resolution) = match key {
+        "back_online" => (30, 60, 240),
+        "account_access" => (30, 120, 240),
+        "charged_correctly" => (120, 240, 960),
+        _ => (60, 240, 1_440),
+    };
+    vec![
+        t(TargetKind::FirstResponse, None, first),
+        t(
+            TargetKind::FirstResponse,
+            Some(Priority::Urgent),
+            first.min(30) / 2,
+        ),
+        t(TargetKind::NextResponse, None, next),
+        t(TargetKind::Resolution, None, resolution),
+    ]
+}

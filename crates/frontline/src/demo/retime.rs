@@ -190,6 +190,9 @@ impl Retimer {
                 | Record::Outbound(_)
                 | Record::MailBounce(_)
                 | Record::Quarantined { .. }
+                // Calendars and targets are written with the times they count from.
+                | Record::TeamCalendar(_)
+                | Record::OutcomeTargets(_)
                 // A signing key has no time worth moving.
                 | Record::SigningKey { .. }
                 | Record::RolePeriod(_)

@@ -18,6 +18,7 @@ mod leaders;
 mod mail;
 mod org;
 mod scoreboard;
+mod targets;
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -244,7 +245,17 @@ impl Browser {
 
     /// Wait until the text of `css` contains `needle` (the page updates itself meanwhile).
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> TestResult<String> {
-        let deadline = Instant::now() + WAIT;
+        self.wait_for_text_within(css, needle, WAIT.as_secs()).await
+    }
+
+    /// As `wait_for_text`, for something that takes its time (a countdown reaching zero).
+    pub async fn wait_for_text_within(
+        &self,
+        css: &str,
+        needle: &str,
+        seconds: u64,
+    ) -> TestResult<String> {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
         let mut last = String::new();
         while Instant::now() < deadline {
             if let Ok(element) = self.client.find(Locator::Css(css)).await

@@ -69,6 +69,7 @@ async fn every_event_kind_keeps_its_payload() {
     day.standard_work(&mut names).await;
     day.webhooks(&mut names).await;
     day.mailboxes().await;
+    day.service_targets().await;
 
     let log = whole_log(&app, &org.ada.token).await;
     let mut by_kind: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -531,5 +532,27 @@ impl Day<'_> {
             .await;
         self.put("/api/v1/mailboxes/support", token, settings(false))
             .await;
+    }
+
+    async fn service_targets(&self) {
+        let token = &self.org.ada.token;
+        self.put(
+            &format!("/api/v1/teams/{}/calendar", self.org.orders),
+            token,
+            json!({ "time_zone": "Europe/Berlin", "valid_from": "2026-01-01",
+                    "hours": { "monday": ["09:00-12:30", "13:30-17:00"] },
+                    "holidays": ["2026-12-28"] }),
+        )
+        .await;
+        self.put(
+            &format!("/api/v1/outcomes/{}/targets", self.org.outcome_key),
+            token,
+            json!({ "targets": [
+                { "kind": "first_response", "business_minutes": 60 },
+                { "kind": "resolution", "priority": "urgent", "business_minutes": 240,
+                  "pause_while_waiting": false, "warn_at_percent": 80 }
+            ]}),
+        )
+        .await;
     }
 }

@@ -1,0 +1,144 @@
+//! Service targets on a case (use-case layer): which targets apply (the outcome's, by the
+//! case's priority; else the outcome's own resolution time, round the clock), the calendar
+//! they count in (the owning team's dated versions; else round the clock in UTC), and each
+//! target's reading from the case's events. The arithmetic is core's
+//! (`frontline_core::targets`); this module only gathers its inputs.
+
+use std::collections::HashSet;
+
+use frontline_core::calendar::{BusinessTime, Calendar, CalendarVersions};
+use frontline_core::targets::{self, Target, TargetKind, TargetReading, TargetState};
+use frontline_core::{Case, Event, Outcome, TeamId, Timestamp};
+use frontline_store::{EventFilter, versions_of};
+
+use crate::error::Result;
+use crate::state::AppState;
+
+/// Most events of a case read for its targets (a case with more is read up to here).
+const EVENT_LIMIT: u32 = 10_000;
+
+/// The zone of round-the-clock time when a team has no calendar.
+pub const DEFAULT_ZONE: &str = "UTC";
+
+/// A case's targets and where they count.
+pub struct CaseTargets {
+    /// The team whose calendar counts (the case's team, else the outcome's first team).
+    pub team_id: Option<TeamId>,
+    /// Whether that team has a calendar; if not, targets count round the clock.
+    pub calendar_set: bool,
+    pub time_zone: String,
+    pub readings: Vec<TargetReading>,
+}
+
+/// The targets that apply to cases of `outcome`: its own, else its resolution time in
+/// clock minutes (what an outcome always had), which never pauses.
+pub fn targets_for(outcome: &Outcome, configured: Option<&[Target]>) -> Vec<Target> {
+    match configured {
+        Some(t) if !t.is_empty() => t.to_vec(),
+        _ if outcome.target_minutes > 0 => vec![Target {
+            kind: TargetKind::Resolution,
+            priority: None,
+            business_minutes: outcome.target_minutes.min(targets::MAX_TARGET_MINUTES),
+            pause_while_waiting: false,
+            warn_at_percent: targets::DEFAULT_WARN_PERCENT,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// Read a case's targets at `now`. `events` are the case's events in log order if the caller
+/// has them already (all of them, not a customer's view); otherwise they are read here.
+pub async fn read_case(
+    state: &AppState,
+    case: &Case,
+    events: Option<&[Event]>,
+    now: Timestamp,
+) -> Result<CaseTargets> {
+    let outcome = state.store.get_outcome(case.outcome_id).await?;
+    let configured = state.store.list_outcome_targets().await?;
+    let configured = configured
+        .iter()
+        .find(|t| t.outcome_id == outcome.id)
+        .map(|t| t.targets.as_slice());
+    let all = targets_for(&outcome, configured);
+    let team_id = case.team_id.or_else(|| outcome.team_ids.first().copied());
+    let versions = match team_id {
+        Some(team) => versions_of(&state.store.list_team_calendars(Some(team)).await?, team),
+        None => None,
+    };
+    let calendar_set = versions.is_some();
+    let calendar = match versions {
+        Some(v) => v,
+        None => CalendarVersions::single(
+            Calendar::always(DEFAULT_ZONE).expect("UTC round the clock is a calendar"),
+        ),
+    };
+    let time_zone = calendar.at(now).spec().time_zone.clone();
+    let read_here;
+    let events = match events {
+        Some(e) => e,
+        None => {
+            read_here = state
+                .store
+                .events_after(
+                    0,
+                    EVENT_LIMIT,
+                    EventFilter {
+                        visible_to_customer: None,
+                        case_id: Some(case.id),
+                        kinds: Vec::new(),
+                    },
+                )
+                .await?;
+            &read_here
+        }
+    };
+    let staff = staff_among(state, case, events).await?;
+    let history = targets::history_of(events, |p| staff.contains(&p), case.customer_id);
+    let readings = targets::applicable(&all, case.priority)
+        .into_iter()
+        .map(|t| targets::read(t, &calendar as &dyn BusinessTime, &history, now))
+        .collect();
+    Ok(CaseTargets {
+        team_id,
+        calendar_set,
+        time_zone,
+        readings,
+    })
+}
+
+/// The staff among the people who wrote public messages on the case (one look-up).
+async fn staff_among(
+    state: &AppState,
+    case: &Case,
+    events: &[Event],
+) -> Result<HashSet<frontline_core::PersonId>> {
+    let authors: HashSet<_> = events
+        .iter()
+        .filter(|e| e.kind == frontline_core::EventKind::MessageAdded)
+        .filter_map(|e| e.actor_id)
+        .filter(|p| *p != case.customer_id)
+        .collect();
+    if authors.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let people = state
+        .store
+        .get_people(authors.into_iter().collect())
+        .await?;
+    Ok(people
+        .into_iter()
+        .filter(|p| p.role.is_staff())
+        .map(|p| p.id)
+        .collect())
+}
+
+/// The instant that matters next for a reading: when it falls due (running), when it fell
+/// due (breached and not yet met); `None` otherwise.
+pub fn due_of(reading: &TargetReading) -> Option<Timestamp> {
+    match reading.state {
+        TargetState::Running { due, .. } => due,
+        TargetState::Breached { at, met_at: None } => Some(at),
+        _ => None,
+    }
+}
