@@ -10,8 +10,11 @@
 //! `frontline-bench http`: HTTP/1.1 keep-alive load (closed or open loop) against a server
 //! process over a preloaded database: throughput, latency, errors, server CPU and memory,
 //! cold start.
+//!
+//! `frontline-bench outbox`: the outbox's delivery rate to a real local postfix.
 
 mod http;
+mod outbox;
 mod store;
 mod stream;
 
@@ -32,6 +35,8 @@ enum Command {
     Stream(stream::Args),
     /// HTTP load: closed or open loop, one scenario after another against one server.
     Http(http::Args),
+    /// The outbox's delivery rate to a local postfix (needs dovecot and postfix, as root).
+    Outbox(outbox::Args),
     /// (internal) The server process the stream and HTTP benchmarks measure.
     #[command(hide = true)]
     ServeForBench(stream::ServeArgs),
@@ -42,6 +47,7 @@ fn main() -> anyhow::Result<()> {
         Command::Store(args) => runtime()?.block_on(store::run(args)),
         Command::Stream(args) => runtime()?.block_on(stream::run(args)),
         Command::Http(args) => runtime()?.block_on(http::run(args)),
+        Command::Outbox(args) => runtime()?.block_on(outbox::run(args)),
         Command::ServeForBench(args) => runtime()?.block_on(stream::serve(args)),
     }
 }

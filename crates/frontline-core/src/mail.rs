@@ -296,3 +296,36 @@ mod tests {
         assert!(settings("a b", MailSecurity::Tls).check().is_err());
     }
 }
+
+/// How Frontline learnt that mail to an address bounces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BounceSource {
+    /// A delivery status notification (RFC 3464) came back naming the address.
+    Report,
+    /// Our mail server refused a mail to it for good (an SMTP 5xx).
+    Refused,
+}
+
+impl BounceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BounceSource::Report => "report",
+            BounceSource::Refused => "refused",
+        }
+    }
+}
+
+impl std::str::FromStr for BounceSource {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        match s {
+            "report" => Ok(BounceSource::Report),
+            "refused" => Ok(BounceSource::Refused),
+            other => Err(ValueError::new(
+                "source",
+                format!("{other:?} is not report or refused"),
+            )),
+        }
+    }
+}

@@ -92,7 +92,12 @@ pub fn classify<'a>(
         }
     }
     if is_report || delivery_status.is_some() || !failed_header.is_empty() {
-        let failed = delivery_status.map(failed_recipients).unwrap_or_default();
+        let failed: Vec<String> = delivery_status
+            .map(failed_recipients)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.address)
+            .collect();
         return Kind::Bounce {
             failed: if failed.is_empty() {
                 failed_header
@@ -111,40 +116,81 @@ pub fn classify<'a>(
     kind
 }
 
-/// Each failed recipient of a delivery report, as Frontline addressed it: the
-/// `Original-Recipient` of each per-recipient block whose `Action` is `failed` (the address
-/// as sent, before any forwarding), else its `Final-Recipient`. At most [`MAX_FAILED`]: the
-/// check for repeats is quadratic, and a report of a hundred thousand blocks took 40 s.
-fn failed_recipients(report: &str) -> Vec<String> {
-    let mut failed = Vec::new();
+/// A recipient a delivery report says failed, with what the reporting server said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedRecipient {
+    /// Lower case, as Frontline addressed it.
+    pub address: String,
+    /// The block's `Diagnostic-Code` (the remote server's own words, e.g. `smtp; 550 5.1.1
+    /// user unknown`), else its `Status` (`5.1.1`): on one line, at most 300 characters.
+    pub diagnostic: Option<String>,
+}
+
+/// Each failed recipient of a delivery report (the `message/delivery-status` part's text),
+/// as Frontline addressed it: the `Original-Recipient` of each per-recipient block whose
+/// `Action` is `failed` (the address as sent, before any forwarding), else its
+/// `Final-Recipient`. At most [`MAX_FAILED`]: the check for repeats is quadratic, and a
+/// report of a hundred thousand blocks took 40 s.
+///
+/// Each block is a header block (RFC 3464 section 2.1), read by mail-parser as one, so
+/// folded fields (a long `Diagnostic-Code` always is) and encoded words read as they should.
+pub fn failed_recipients(report: &str) -> Vec<FailedRecipient> {
+    let mut failed: Vec<FailedRecipient> = Vec::new();
     // Blocks are separated by blank lines; the first is about the whole message.
-    for block in report.split("\n\n").flat_map(|b| b.split("\r\n\r\n")) {
+    for block in report
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+    {
+        // mail-parser drops a last header that the input ends inside: end the block.
+        let block = format!("{block}\n\n");
+        let Some(fields) = mail_parser::MessageParser::new().parse_headers(block.as_bytes()) else {
+            continue;
+        };
         let mut original = None;
         let mut last = None;
         let mut action = None;
-        for line in block.lines() {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
+        let mut diagnostic = None;
+        let mut status = None;
+        for (name, value) in fields.headers_raw() {
+            let value = unfold(value);
             // "rfc822; ann@example.com"
-            let value = value.rsplit(';').next().unwrap_or(value);
+            let typed = value.rsplit(';').next().unwrap_or(&value);
             match name.trim().to_ascii_lowercase().as_str() {
-                "original-recipient" if original.is_none() => original = address(value),
-                "final-recipient" if last.is_none() => last = address(value),
-                "action" => action = Some(value.trim().to_ascii_lowercase()),
+                "original-recipient" if original.is_none() => original = address(typed),
+                "final-recipient" if last.is_none() => last = address(typed),
+                "action" => action = Some(typed.trim().to_ascii_lowercase()),
+                "diagnostic-code" if diagnostic.is_none() => diagnostic = line(&value),
+                "status" if status.is_none() => status = line(&value),
                 _ => {}
             }
         }
         if let (Some(r), Some("failed")) = (original.or(last), action.as_deref())
-            && !failed.contains(&r)
+            && !failed.iter().any(|f| f.address == r)
         {
-            failed.push(r);
+            failed.push(FailedRecipient {
+                address: r,
+                diagnostic: diagnostic.or(status),
+            });
             if failed.len() == MAX_FAILED {
                 break;
             }
         }
     }
     failed
+}
+
+/// A field's value on one line: folding and control characters become single spaces.
+fn unfold(raw: &str) -> String {
+    raw.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn line(value: &str) -> Option<String> {
+    let value: String = value.trim().chars().take(300).collect();
+    (!value.is_empty()).then_some(value)
 }
 
 /// An address from a report or header field, lower case, when it is one.
@@ -242,6 +288,27 @@ mod tests {
             Kind::Bounce {
                 failed: vec!["lost@example.com".into(), "gone@example.com".into()]
             }
+        );
+    }
+
+    #[test]
+    fn a_folded_diagnostic_code_is_read_whole_and_on_one_line() {
+        let report = "Reporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; ann@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 <ann@example.com>:\r\n    Recipient address rejected: User unknown\r\n\r\nFinal-Recipient: rfc822; bob@example.com\r\nAction: failed\r\nStatus: 5.2.2\r\n";
+        assert_eq!(
+            failed_recipients(report),
+            [
+                FailedRecipient {
+                    address: "ann@example.com".into(),
+                    diagnostic: Some(
+                        "smtp; 550 5.1.1 <ann@example.com>: Recipient address rejected: User unknown"
+                            .into()
+                    ),
+                },
+                FailedRecipient {
+                    address: "bob@example.com".into(),
+                    diagnostic: Some("5.2.2".into()),
+                },
+            ]
         );
     }
 

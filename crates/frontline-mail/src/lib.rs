@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod clean;
+mod dkim;
 mod headers;
 mod imap;
 mod junk;
@@ -27,8 +28,9 @@ mod smtp;
 mod thread;
 mod trim;
 
+pub use dkim::{DkimError, DkimKey};
 pub use imap::{Fetched, IdleOutcome, Imap, ImapConfig, ImapError, ImapSession, UNSEEN_BATCH, Uid};
-pub use junk::{Kind, MAX_FAILED, classify};
+pub use junk::{FailedRecipient, Kind, MAX_FAILED, classify, failed_recipients};
 pub use outbound::{BuildError, Outgoing, Purpose, build};
 pub use parse::{Attachment, Inbound, Limits, Unreadable, parse, summary};
 pub use poll::{PollOptions, poll};

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clean::{bounded_line, clean_file_name, clean_id, html_for_text, plain_text};
 use crate::headers::{recipients, sender, thread_ids};
-use crate::junk::{Kind, classify};
+use crate::junk::{FailedRecipient, Kind, classify, failed_recipients};
 use crate::trim::trim_reply;
 
 /// How much of a message is read.
@@ -119,6 +119,14 @@ pub struct Inbound {
     /// best decoded, with U+FFFD for what could not be).
     pub encoding_problems: bool,
     pub kind: Kind,
+    /// For a bounce, each address it reports as failed with what the server said (from its
+    /// delivery report; without one, the addresses of `X-Failed-Recipients` and no words).
+    /// Empty for any other mail.
+    pub failed: Vec<FailedRecipient>,
+    /// For a bounce that returns the mail it is about (a `message/rfc822` or
+    /// `text/rfc822-headers` part, as RFC 3462 suggests), that mail's Message-ID without
+    /// brackets: what tells a report about our own mail from a forged one.
+    pub bounced_message_id: Option<String>,
 }
 
 impl Inbound {
@@ -233,6 +241,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
     let mut dropped = Vec::new();
     let mut encoding_problems = message.parts.iter().any(|p| p.is_encoding_problem);
     let mut delivery_status = None;
+    let mut bounced_message_id = None;
     let mut is_report = false;
     if let Some(ct) = message.root_part().content_type() {
         is_report = ct.ctype().eq_ignore_ascii_case("multipart")
@@ -254,6 +263,16 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         if content_type == "message/delivery-status" {
             delivery_status = Some(String::from_utf8_lossy(part.contents()).into_owned());
+        }
+        if is_report && bounced_message_id.is_none() {
+            bounced_message_id = match &part.body {
+                PartType::Message(returned) => returned.message_id().map(clean_id),
+                _ if content_type == "text/rfc822-headers" => MessageParser::default()
+                    .parse_headers(part.contents())
+                    .and_then(|headers| headers.message_id().map(clean_id)),
+                _ => None,
+            }
+            .filter(|id| !id.is_empty());
         }
         let name = part
             .attachment_name()
@@ -286,6 +305,26 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         delivery_status.as_deref(),
         Some(from.as_str()),
     );
+    let failed = match &kind {
+        Kind::Bounce { failed } => {
+            let reported = delivery_status
+                .as_deref()
+                .map(failed_recipients)
+                .unwrap_or_default();
+            if reported.is_empty() {
+                failed
+                    .iter()
+                    .map(|address| FailedRecipient {
+                        address: address.clone(),
+                        diagnostic: None,
+                    })
+                    .collect()
+            } else {
+                reported
+            }
+        }
+        _ => Vec::new(),
+    };
 
     Ok(Inbound {
         message_id,
@@ -303,6 +342,8 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<Inbound, Unreadable> {
         dropped,
         encoding_problems,
         kind,
+        failed,
+        bounced_message_id,
     })
 }
 

@@ -85,6 +85,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(crate::api::mail::retry_quarantined))
         .routes(routes!(crate::api::mail::original_mail))
+        .routes(routes!(crate::api::case_mail::list_case_mail))
         .routes(routes!(
             crate::api::targets::get_calendar,
             crate::api::targets::put_calendar

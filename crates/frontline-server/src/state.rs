@@ -61,6 +61,9 @@ pub struct ServerConfig {
     /// Where customers reach this server (`https://help.example.com`, no trailing `/`), for
     /// links in mail; `None`: mail carries no links (no rating link when a case is resolved).
     pub public_url: Option<String>,
+    /// Sign mail out with this DKIM key, for the domain of the mailbox it is sent from;
+    /// `None`: unsigned (the SMTP server may sign it).
+    pub dkim: Option<frontline_mail::DkimKey>,
 }
 
 impl ServerConfig {
@@ -89,6 +92,7 @@ impl ServerConfig {
             mail_roots_pem: None,
             smtp: None,
             public_url: None,
+            dkim: None,
         }
     }
 }
@@ -113,6 +117,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("ledger_goal", &self.ledger_goal)
             .field("clock", &self.clock)
             .field("public_url", &self.public_url)
+            .field("smtp", &self.smtp)
+            .field("dkim", &self.dkim)
             .finish()
     }
 }

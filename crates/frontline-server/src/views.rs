@@ -31,6 +31,33 @@ pub struct PersonView {
     pub available: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// Present only while mail to `email` bounces, and only to staff: replies by mail will
+    /// not reach this customer. The customer's next mail clears it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_bouncing: Option<MailBouncingView>,
+}
+
+/// Mail to an address bounces.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MailBouncingView {
+    /// When it was first reported since mail to it last worked.
+    #[schema(format = DateTime)]
+    pub since: String,
+    /// What the mail server said.
+    pub reason: String,
+    /// `report` (a delivery status notification came back) or `refused` (our mail server
+    /// refused the mail for good).
+    pub source: String,
+}
+
+impl From<&frontline_store::MailBounce> for MailBouncingView {
+    fn from(b: &frontline_store::MailBounce) -> Self {
+        Self {
+            since: time(b.since),
+            reason: b.reason.clone(),
+            source: b.source.as_str().to_owned(),
+        }
+    }
 }
 
 impl From<&Person> for PersonView {
@@ -45,6 +72,7 @@ impl From<&Person> for PersonView {
             capacity: p.capacity,
             available: p.available,
             created_at: time(p.created_at),
+            mail_bouncing: None,
         }
     }
 }

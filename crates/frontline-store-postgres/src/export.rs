@@ -7,7 +7,7 @@
 //! person, decision kinds by key (byte order), rule versions by (rule, version), decisions by
 //! (decided_at, id), asks and their messages by (created_at, id), standard-work items by id
 //! and their ticks by (item, period), events by seq, then mailboxes, mail, the outbox and
-//! quarantined mail (see `mail::export_records`). Sorting is done here in Rust, not by PostgreSQL, so
+//! quarantined mail and bouncing addresses (see `mail::export_records`). Sorting is done here in Rust, not by PostgreSQL, so
 //! collations cannot change it.
 
 use frontline_core::{
@@ -41,7 +41,7 @@ const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports
                       decisions, asks, ask_messages, standard_work_items, \
                       standard_work_ticks, events, idempotency, event_counter, role_periods, \
                       proposals, proposal_cases, proposal_votes, proposal_comments, signing_keys, \
-                      mailboxes, mail, mail_quarantine, mail_outbox, mail_outbox_attempts";
+                      mailboxes, mail, mail_quarantine, mail_outbox, mail_outbox_attempts, mail_bounces";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -409,6 +409,7 @@ impl PgStore {
                 Record::Quarantined { item, raw } => {
                     crate::mail::import_quarantined(&mut tx, &item, &raw).await?
                 }
+                Record::MailBounce(bounce) => crate::mail::import_bounce(&mut tx, &bounce).await?,
                 Record::TeamCalendar(calendar) => {
                     crate::targets::put_calendar(&mut tx, &calendar).await?
                 }

@@ -5,6 +5,7 @@
 //! may record the same mail at once; `case_mail` explains how it is still written once. The
 //! quarantine is operational data (no event), deduplicated by its unique `dedupe_key`.
 
+mod bounces;
 mod case_mail;
 mod outbox;
 mod quarantine;
@@ -20,6 +21,7 @@ use crate::PgStore;
 use crate::error::classify;
 use crate::rows::{get, get_time, parse, to_db};
 
+pub(crate) use bounces::import_bounce;
 pub(crate) use case_mail::import_mail;
 pub(crate) use outbox::import_outbound;
 pub(crate) use quarantine::import_quarantined;
@@ -108,6 +110,7 @@ pub(crate) async fn export_records(conn: &mut PgConnection) -> StoreResult<Vec<R
     records.extend(case_mail::export_records(conn).await?);
     records.extend(outbox::export_records(conn).await?);
     records.extend(quarantine::export_records(conn).await?);
+    records.extend(bounces::export_records(conn).await?);
     Ok(records)
 }
 

@@ -68,6 +68,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0014_mail_outbox.sql"),
     ),
     (
+        15,
+        "mail_bounces",
+        include_str!("../migrations/0015_mail_bounces.sql"),
+    ),
+    (
         16,
         "event_followers",
         include_str!("../migrations/0016_event_followers.sql"),

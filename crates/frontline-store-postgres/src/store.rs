@@ -526,6 +526,27 @@ impl Store for PgStore {
         self.record_outbound_impl(id, owner, result).await
     }
 
+    async fn mark_mail_bouncing(
+        &self,
+        new: frontline_store::NewMailBounce,
+    ) -> StoreResult<Written<frontline_store::MailBounce>> {
+        self.mark_mail_bouncing_impl(new).await
+    }
+
+    async fn clear_mail_bouncing(
+        &self,
+        address: Email,
+    ) -> StoreResult<Option<Written<frontline_store::MailBounce>>> {
+        self.clear_mail_bouncing_impl(address).await
+    }
+
+    async fn mail_bounces(
+        &self,
+        addresses: Vec<Email>,
+    ) -> StoreResult<Vec<frontline_store::MailBounce>> {
+        self.mail_bounces_impl(addresses).await
+    }
+
     async fn list_case_outbound(
         &self,
         case_id: CaseId,

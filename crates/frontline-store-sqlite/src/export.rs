@@ -217,6 +217,7 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
             .into_iter()
             .map(Record::OutcomeTargets),
     );
+    crate::bounces::export(conn, &mut out)?;
     Ok(out)
 }
 
@@ -360,6 +361,10 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             }
             Record::Outbound(o) => {
                 crate::outbox::import(c, &o)?;
+                1
+            }
+            Record::MailBounce(b) => {
+                crate::bounces::import(c, &b)?;
                 1
             }
             Record::TeamCalendar(t) => crate::targets::import_calendar(c, &t)?,

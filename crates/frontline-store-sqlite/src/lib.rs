@@ -8,6 +8,7 @@
 
 mod asks;
 pub mod backup;
+mod bounces;
 mod cases;
 mod credentials;
 mod decisions;

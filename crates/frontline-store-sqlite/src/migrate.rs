@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_credentials.sql")),
     (13, include_str!("../migrations/0013_mail.sql")),
     (14, include_str!("../migrations/0014_mail_outbox.sql")),
+    (15, include_str!("../migrations/0015_mail_bounces.sql")),
     (16, include_str!("../migrations/0016_event_followers.sql")),
     (17, include_str!("../migrations/0017_service_targets.sql")),
 ];

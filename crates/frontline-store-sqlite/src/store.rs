@@ -623,6 +623,27 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn mark_mail_bouncing(
+        &self,
+        new: frontline_store::NewMailBounce,
+    ) -> StoreResult<Written<frontline_store::MailBounce>> {
+        self.write(move |w| crate::bounces::mark(w, new)).await
+    }
+
+    async fn clear_mail_bouncing(
+        &self,
+        address: Email,
+    ) -> StoreResult<Option<Written<frontline_store::MailBounce>>> {
+        self.write(move |w| crate::bounces::clear(w, address)).await
+    }
+
+    async fn mail_bounces(
+        &self,
+        addresses: Vec<Email>,
+    ) -> StoreResult<Vec<frontline_store::MailBounce>> {
+        self.read(move |c| crate::bounces::of(c, &addresses)).await
+    }
+
     async fn create_webhook(
         &self,
         actor: Option<PersonId>,

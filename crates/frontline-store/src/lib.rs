@@ -461,6 +461,19 @@ pub trait Store: Send + Sync + 'static {
     /// where it is). `NotFound` for a name never claimed; `Conflict` unless `owner` was the
     /// last to claim it (another node took it over after `owner`'s lease ran out).
     async fn advance_follower(&self, name: &str, owner: uuid::Uuid, seq: i64) -> StoreResult<()>;
+    // ----- addresses mail does not reach -----
+
+    /// Mark a customer's address as bouncing (appends `mail.bouncing`, staff only). An
+    /// address marked already keeps its mark as it is (the first bounce's time and reason):
+    /// nothing is written, `replayed` is true and `events` empty, so a report delivered twice
+    /// is one mark. `NotFound` for an unknown person.
+    async fn mark_mail_bouncing(&self, new: NewMailBounce) -> StoreResult<Written<MailBounce>>;
+    /// Clear an address's mark (appends `mail.bounce_cleared`, staff only) and return the
+    /// mark it had; `None`, with nothing written, when it had none.
+    async fn clear_mail_bouncing(&self, address: Email)
+    -> StoreResult<Option<Written<MailBounce>>>;
+    /// The marks on these addresses, by address; an address without one is left out.
+    async fn mail_bounces(&self, addresses: Vec<Email>) -> StoreResult<Vec<MailBounce>>;
 
     // ----- webhooks -----
 

@@ -3,10 +3,10 @@
 //! quarantine of mail that could not be read, and the outbox of mail to send with each
 //! attempt at sending it.
 
-use frontline_core::event::{MailFailed, MailSent};
-use frontline_core::mail::MailboxKey;
+use frontline_core::event::{MailBounceCleared, MailBouncing, MailFailed, MailSent};
+use frontline_core::mail::{BounceSource, MailboxKey};
 use frontline_core::{
-    Audience, CaseId, CaseNumber, Email, MessageId, NewEvent, Payload, Timestamp, time,
+    Audience, CaseId, CaseNumber, Email, MessageId, NewEvent, Payload, PersonId, Timestamp, time,
 };
 use serde::{Deserialize, Serialize};
 
@@ -353,4 +353,69 @@ pub const OUTBOUND_ATTEMPTS_KEPT: i64 = 50;
 pub struct MessageMailed {
     pub added: crate::MessageAdded,
     pub outbound: Outbound,
+}
+
+/// The longest bounce reason kept, in characters: a delivery report's diagnostic is one
+/// line from a remote server, and a hostile report can make it any length.
+pub const MAX_BOUNCE_REASON_CHARS: usize = 500;
+
+/// A customer's address that mail does not reach: marked when a delivery report names it or
+/// our mail server refuses mail to it for good, cleared when mail comes in from it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailBounce {
+    /// Lower case, as every stored address; the key.
+    pub address: Email,
+    /// The customer whose address it was when it was marked.
+    pub person_id: PersonId,
+    /// When it was marked: the first bounce since mail last worked.
+    pub since: Timestamp,
+    /// What the mail server said, at most `MAX_BOUNCE_REASON_CHARS`.
+    pub reason: String,
+    pub source: BounceSource,
+}
+
+/// An address to mark as bouncing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMailBounce {
+    pub person_id: PersonId,
+    pub address: Email,
+    pub reason: String,
+    pub source: BounceSource,
+}
+
+impl NewMailBounce {
+    /// The mark this makes at `at`, its reason cut to `MAX_BOUNCE_REASON_CHARS`, and its
+    /// event (`mail.bouncing`, staff only): the one place both backends take them from.
+    pub fn marked(self, at: Timestamp) -> (MailBounce, NewEvent) {
+        let bounce = MailBounce {
+            address: self.address,
+            person_id: self.person_id,
+            since: at,
+            reason: self.reason.chars().take(MAX_BOUNCE_REASON_CHARS).collect(),
+            source: self.source,
+        };
+        let event = NewEvent::new(
+            None,
+            Payload::MailBouncing(MailBouncing {
+                person_id: bounce.person_id,
+                address: bounce.address.clone(),
+                reason: bounce.reason.clone(),
+                source: bounce.source,
+            }),
+        );
+        (bounce, event)
+    }
+}
+
+impl MailBounce {
+    /// The event of clearing this mark (`mail.bounce_cleared`, staff only).
+    pub fn cleared(&self) -> NewEvent {
+        NewEvent::new(
+            None,
+            Payload::MailBounceCleared(MailBounceCleared {
+                person_id: self.person_id,
+                address: self.address.clone(),
+            }),
+        )
+    }
 }

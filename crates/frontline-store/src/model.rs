@@ -290,6 +290,9 @@ pub enum Record {
     /// is not exported: an imported mail is free to claim. Nor are its attempts: they are
     /// operational history, like webhook delivery attempts.
     Outbound(crate::Outbound),
+    /// A customer's address that mail does not reach (absent from exports made before
+    /// migration 0015).
+    MailBounce(crate::MailBounce),
     /// A quarantined mail with its bytes in base64.
     Quarantined {
         item: crate::QuarantinedMail,
@@ -368,6 +371,8 @@ impl Record {
             Record::Quarantined { .. } => 23,
             Record::TeamCalendar(_) => 24,
             Record::OutcomeTargets(_) => 25,
+            // Refers to a person only.
+            Record::MailBounce(_) => 26,
         }
     }
 }

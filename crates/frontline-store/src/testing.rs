@@ -93,6 +93,8 @@ macro_rules! conformance_tests {
             old_outbound_attempts_are_pruned,
             senders_claiming_at_once_never_share_a_mail,
             the_outbox_survives_export_and_import,
+            a_bouncing_address_is_marked_once_and_cleared_once,
+            bouncing_addresses_survive_export_and_import,
             calendars_are_dated_versions_per_team,
             outcome_targets_are_replaced_and_removed,
             calendars_and_targets_survive_export_and_import,
@@ -247,6 +249,7 @@ macro_rules! decoded {
 }
 
 mod asks;
+mod bounces;
 mod cases;
 mod credentials;
 mod decisions;
@@ -267,6 +270,7 @@ mod targets;
 mod voice;
 mod webhooks;
 pub use asks::*;
+pub use bounces::*;
 pub use cases::*;
 pub use credentials::*;
 pub use decisions::*;

@@ -180,6 +180,19 @@ pub struct MailArgs {
     /// beside the system's trusted roots.
     #[arg(long, env = "FRONTLINE_MAIL_CA_FILE", value_name = "PEM")]
     pub mail_ca_file: Option<std::path::PathBuf>,
+    /// Sign mail out with DKIM using the private key in this file: an RSA key in PKCS#1 PEM
+    /// (BEGIN RSA PRIVATE KEY) or an Ed25519 seed in base64. Needs --dkim-selector.
+    #[arg(
+        long,
+        env = "FRONTLINE_DKIM_KEY_FILE",
+        value_name = "PATH",
+        requires = "dkim_selector"
+    )]
+    pub dkim_key_file: Option<std::path::PathBuf>,
+    /// The DKIM selector: the public key is published at `<selector>._domainkey.<domain>`
+    /// for each mailbox's domain.
+    #[arg(long, env = "FRONTLINE_DKIM_SELECTOR", requires = "dkim_key_file")]
+    pub dkim_selector: Option<String>,
 }
 
 /// How the server protects itself: connections, rate limits, proxies, metrics.

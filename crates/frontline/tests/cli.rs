@@ -390,6 +390,86 @@ fn serve_refuses_a_webhook_ca_file_it_cannot_use_before_starting() {
     );
 }
 
+#[test]
+fn serve_refuses_a_dkim_key_it_cannot_use_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let pkcs8 = dir.path().join("pkcs8.pem");
+    // A PKCS#8 key lettre cannot read: the message must say how to convert it, never quote it.
+    std::fs::write(
+        &pkcs8,
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let seed = dir.path().join("seed");
+    std::fs::write(&seed, "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n").unwrap();
+    let smtp = ["--smtp-host", "127.0.0.1", "--smtp-security", "plain"];
+    for (extra, says) in [
+        (
+            vec![
+                "--dkim-key-file",
+                pkcs8.to_str().unwrap(),
+                "--dkim-selector",
+                "fl",
+            ],
+            "PKCS#1",
+        ),
+        (
+            vec![
+                "--dkim-key-file",
+                seed.to_str().unwrap(),
+                "--dkim-selector",
+                "a b",
+            ],
+            "is not a DNS name",
+        ),
+        (
+            vec![
+                "--dkim-key-file",
+                "/nonexistent/key",
+                "--dkim-selector",
+                "fl",
+            ],
+            "could not read --dkim-key-file",
+        ),
+    ] {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend(smtp);
+        args.extend(extra);
+        let output = run(&db, &args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let message = stderr(&output);
+        assert!(message.contains(says), "{message}");
+        assert!(
+            !message.contains("MC4CAQ") && !message.contains("nWGxne"),
+            "{message}"
+        );
+    }
+    // Signing needs mail out, and a key needs its selector.
+    let no_smtp = run(
+        &db,
+        &[
+            "serve",
+            "--dkim-key-file",
+            seed.to_str().unwrap(),
+            "--dkim-selector",
+            "fl",
+        ],
+    );
+    assert!(
+        stderr(&no_smtp).contains("without --smtp-host"),
+        "{}",
+        stderr(&no_smtp)
+    );
+    let no_selector = run(&db, &["serve", "--dkim-key-file", seed.to_str().unwrap()]);
+    assert_eq!(no_selector.status.code(), Some(2), "a usage error");
+    assert!(stderr(&no_selector).contains("--dkim-selector"));
+    assert!(
+        !db.exists(),
+        "nothing was written before the flags were checked"
+    );
+}
+
 /// Reads a child's stdout on a thread, so the test can wait for lines with a deadline.
 fn lines_of(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();

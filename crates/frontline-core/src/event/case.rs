@@ -167,3 +167,22 @@ pub struct MailFailed {
     /// What the mail server said.
     pub error: String,
 }
+
+/// Mail to a customer's address bounced: a delivery report came back naming it, or our mail
+/// server refused a mail to it for good. Staff only: replies by mail will not reach the
+/// customer until the address works again (their next mail clears it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailBouncing {
+    pub person_id: PersonId,
+    pub address: Email,
+    /// What the mail server said (the report's diagnostic, or the SMTP answer).
+    pub reason: String,
+    pub source: crate::mail::BounceSource,
+}
+
+/// Mail came in from an address that was bouncing, so it works again. Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailBounceCleared {
+    pub person_id: PersonId,
+    pub address: Email,
+}

@@ -380,6 +380,17 @@ impl Payload {
                 subject: "How did we do? [FL-1042]".to_owned(),
                 error: "550 5.1.1 mailbox unavailable".to_owned(),
             }),
+            Payload::MailBouncing(MailBouncing {
+                person_id: ann,
+                address: Email::parse("carol@example.com").expect("an address"),
+                reason: "smtp; 550 5.1.1 <carol@example.com>: Recipient address rejected"
+                    .to_owned(),
+                source: crate::mail::BounceSource::Report,
+            }),
+            Payload::MailBounceCleared(MailBounceCleared {
+                person_id: ann,
+                address: Email::parse("carol@example.com").expect("an address"),
+            }),
             Payload::CalendarSet(CalendarSet {
                 team_id,
                 valid_from: at,

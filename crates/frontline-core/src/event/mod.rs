@@ -137,6 +137,8 @@ events! {
     MailboxSaved => "mailbox.saved" (MailboxSaved),
     MailSent => "mail.sent" (MailSent),
     MailFailed => "mail.failed" (MailFailed),
+    MailBouncing => "mail.bouncing" (MailBouncing),
+    MailBounceCleared => "mail.bounce_cleared" (MailBounceCleared),
     CalendarSet => "calendar.set" (CalendarSet),
     OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
 }

@@ -4,6 +4,7 @@
 
 pub mod asks;
 pub mod case_changes;
+pub mod case_mail;
 pub mod cases;
 pub mod credentials;
 pub mod decisions;

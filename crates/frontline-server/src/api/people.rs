@@ -92,10 +92,29 @@ pub async fn list_people(
         )),
         _ => None,
     };
-    Ok(axum::Json(PersonPage {
-        items: page.items.iter().map(PersonView::from).collect(),
-        next,
-    }))
+    let mut items: Vec<PersonView> = page.items.iter().map(PersonView::from).collect();
+    with_bounces(&state, &actor, &mut items).await?;
+    Ok(axum::Json(PersonPage { items, next }))
+}
+
+/// Show staff which of these people's addresses mail does not reach. Staff are those who
+/// read the organisation; a customer reading their own record is not told.
+async fn with_bounces(state: &AppState, actor: &Actor, people: &mut [PersonView]) -> Result<()> {
+    if authz::authorize(actor, Action::ListPeople, &Resource::Org) != authz::Decision::Allow {
+        return Ok(());
+    }
+    let addresses = people
+        .iter()
+        .filter_map(|p| Email::parse(&p.email).ok())
+        .collect();
+    let bounces = state.store.mail_bounces(addresses).await?;
+    for person in people {
+        person.mail_bouncing = bounces
+            .iter()
+            .find(|b| b.address.as_str() == person.email)
+            .map(Into::into);
+    }
+    Ok(())
 }
 
 /// Create a person.
@@ -238,7 +257,10 @@ pub async fn get_person(
     Path(raw): Path<String>,
 ) -> Result<axum::Json<PersonView>> {
     let person = load_person(&state, &actor, &raw, Action::ReadPerson).await?;
-    Ok(axum::Json(PersonView::from(&person)))
+    let mut view = [PersonView::from(&person)];
+    with_bounces(&state, &actor, &mut view).await?;
+    let [view] = view;
+    Ok(axum::Json(view))
 }
 
 /// Change a person; only the fields sent change.

@@ -6,12 +6,14 @@
 //! in between means the mail comes again, and the store's (mailbox, Message-ID) key makes
 //! that second arrival a `Duplicate`, never a second case.
 
+mod bounces;
 mod notices;
 mod outgoing;
 mod poller;
 mod sender;
 mod settings;
 
+pub use bounces::mark_refused;
 pub use notices::{CATCH_UP, FOLLOWER, Notices, ensure_notices, queue_notices};
 pub use outgoing::add_case_message;
 pub use poller::{Pollers, ensure_pollers};
@@ -22,8 +24,8 @@ use std::time::Duration;
 
 use frontline_core::mail::Mailbox;
 use frontline_core::{
-    Case, CaseId, CaseNumber, Channel, MessageBody, Name, Person, Priority, Role, Subject, Tags,
-    Visibility,
+    Case, CaseId, CaseNumber, Channel, Email, MessageBody, Name, Person, Priority, Role, Subject,
+    Tags, Visibility,
 };
 use frontline_mail::{Inbound, Kind, Limits};
 use frontline_store::{NewCase, NewMail, NewMessage, NewPerson, NewQuarantined, Store, StoreError};
@@ -85,7 +87,14 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
     };
     if let Some(why) = machine_or_ours(store, &mail).await? {
         if let Kind::Bounce { failed } = &mail.kind {
-            tracing::info!(mailbox = %mailbox.key, failed = ?failed, "bounce received");
+            tracing::info!(mailbox = %mailbox.key, failed = failed.len(), "bounce received");
+            let marked = bounces::mark_reported(store, &mail).await?;
+            if !marked.is_empty() {
+                let marked: Vec<&str> = marked.iter().map(Email::as_str).collect();
+                return Ok(Ingested::Ignored {
+                    why: format!("{why}; marked {} as bouncing", marked.join(", ")),
+                });
+            }
         }
         return Ok(Ingested::Ignored { why });
     }
@@ -162,7 +171,14 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
             .map(|w| Ingested::Opened { case: w.value.case }),
     };
     match written {
-        Ok(done) => Ok(done),
+        Ok(done) => {
+            // The mail is kept whatever happens here: a mark left by a failure is cleared
+            // by the customer's next mail.
+            if let Err(e) = bounces::clear(store, &mail.from).await {
+                tracing::warn!(error = %e, "could not clear a bouncing mark");
+            }
+            Ok(done)
+        }
         // Another delivery of the same mail committed first.
         Err(StoreError::Conflict { .. }) => {
             match store

@@ -3,7 +3,7 @@
 //! A 5xx is final (`mail.failed` on the case); anything else is tried again with exponential
 //! backoff until `GIVE_UP_AFTER` attempts. A restart resends nothing that was recorded sent
 //! and forgets nothing: a mail claimed by a node that died is claimed again when its lease
-//! runs out.
+//! runs out. With a DKIM key configured, every mail is signed for its mailbox's domain.
 
 use std::time::Duration;
 
@@ -81,9 +81,14 @@ impl Sender {
 }
 
 async fn send_one(state: &AppState, smtp: &Smtp, node: uuid::Uuid, mail: Outbound) {
+    let mut refused = None;
     let result = match attempt(state, smtp, &mail).await {
         Ok(()) => OutboundResult::Sent,
-        Err(SendError::Permanent(error)) => OutboundResult::Failed { error },
+        Err(Failure::Unbuildable(error)) => OutboundResult::Failed { error },
+        Err(Failure::Send(SendError::Permanent(error))) => {
+            refused = Some(error.clone());
+            OutboundResult::Failed { error }
+        }
         Err(e) if mail.attempts + 1 >= GIVE_UP_AFTER => OutboundResult::Failed {
             error: format!("gave up after {} attempts: {e}", mail.attempts + 1),
         },
@@ -109,15 +114,45 @@ async fn send_one(state: &AppState, smtp: &Smtp, node: uuid::Uuid, mail: Outboun
     if let Err(e) = state.store.record_outbound(mail.id, node, result).await {
         // The lease runs out and the mail is claimed again: sent twice at worst, never lost.
         tracing::warn!(id = %mail.id, error = %e, "could not record a mail's attempt");
+        return;
+    }
+    // The server refused the recipient for good: staff should know replies will not reach
+    // them, on every case of theirs, not only on this one's `mail.failed`.
+    if let Some(error) = refused
+        && let Err(e) = super::mark_refused(&*state.store, &mail.to, &error).await
+    {
+        tracing::warn!(id = %mail.id, error = %e, "could not mark an address as bouncing");
     }
 }
 
-async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), SendError> {
+/// Why an attempt did not send.
+enum Failure {
+    /// The mail could not be built (an address or id lettre refuses): final, but says
+    /// nothing about the recipient's address.
+    Unbuildable(String),
+    Send(SendError),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Unbuildable(e) => f.write_str(e),
+            Failure::Send(e) => e.fmt(f),
+        }
+    }
+}
+
+async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), Failure> {
     let mailbox = state
         .store
         .get_mailbox(mail.mailbox.clone())
         .await
-        .map_err(|e| SendError::Transient(format!("the mailbox {}: {e}", mail.mailbox)))?;
+        .map_err(|e| {
+            Failure::Send(SendError::Transient(format!(
+                "the mailbox {}: {e}",
+                mail.mailbox
+            )))
+        })?;
     let purpose = match mail.purpose {
         OutboundPurpose::Reply => Purpose::Reply,
         OutboundPurpose::Automatic => Purpose::Automatic,
@@ -134,7 +169,15 @@ async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), S
         purpose,
         reply_marker: purpose == Purpose::Reply,
     };
+    let dkim = state.config.dkim.as_ref().map(|key| {
+        let domain = mailbox
+            .address
+            .as_str()
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d);
+        key.config_for(domain)
+    });
     let (envelope, bytes) =
-        build(&outgoing, None).map_err(|e| SendError::Permanent(e.to_string()))?;
-    smtp.send(&envelope, &bytes).await
+        build(&outgoing, dkim.as_ref()).map_err(|e| Failure::Unbuildable(e.to_string()))?;
+    smtp.send(&envelope, &bytes).await.map_err(Failure::Send)
 }

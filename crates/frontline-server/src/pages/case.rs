@@ -16,6 +16,7 @@ use frontline_core::{Case, CaseStatus, Event, EventKind, Payload, Role, Visibili
 use frontline_store::{EventFilter, PageRequest, PeopleFilter};
 use serde::Deserialize;
 
+use super::case_mail;
 use super::decide::{self, Attempt, DecisionPanel};
 use super::decision_view::DecisionItem;
 use super::layout::{Layout, PageResult, page, render, status_label, when};
@@ -82,6 +83,8 @@ pub struct MessageItem {
     /// can claim anything) and where to read the whole mail.
     pub mail_from: Option<String>,
     pub original: Option<String>,
+    /// For staff, a reply that went out by mail: where that mail stands.
+    pub delivery: Option<case_mail::Delivery>,
 }
 
 pub struct Conversation {
@@ -111,6 +114,8 @@ struct CasePage {
     panel: Option<DecisionPanel>,
     can_reply: bool,
     can_note: bool,
+    /// For staff, while mail to the customer bounces.
+    bounce: Option<case_mail::BounceWarning>,
     feelings: Option<super::feelings::FeelingsPanel>,
     mood: Option<super::voice::MoodBanner>,
 }
@@ -232,6 +237,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
     } else {
         Vec::new()
     };
+    let outbox = case_mail::outbox(state, staff_notes, case).await?;
     let mut items = Vec::with_capacity(messages.len());
     for m in &messages {
         // The store already left internal notes out for customers; this keeps it so even if
@@ -250,6 +256,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             at_iso: m.created_at.to_string(),
             mail_from: None,
             original: None,
+            delivery: case_mail::delivery(&outbox, m.id),
         });
         if let Some(mail) = mailed.iter().find(|e| {
             e.message_id == m.id && e.direction == frontline_store::MailDirection::Inbound
@@ -369,6 +376,7 @@ pub async fn workspace(
     let panel = decide::panel(state, viewer, case, kind, attempt, notice).await?;
     let feelings = super::feelings::panel(state, viewer, case).await?;
     let mood = super::voice::banner(state, viewer, case).await?;
+    let bounce = case_mail::bounce_warning(state, viewer, case).await?;
     render(
         status,
         &CasePage {
@@ -380,6 +388,7 @@ pub async fn workspace(
             panel,
             can_reply: viewer.can(Action::AddPublicMessage, &resource),
             can_note: viewer.can(Action::AddInternalNote, &resource),
+            bounce,
             feelings,
             mood,
         },

@@ -155,6 +155,7 @@ async fn newer_public_messages(
             at_iso: m.created_at.to_string(),
             mail_from: None,
             original: None,
+            delivery: None,
         });
     }
     Ok(Some((newest, items)))

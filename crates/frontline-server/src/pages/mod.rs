@@ -18,6 +18,7 @@ mod assets;
 mod backtest;
 mod case;
 mod case_forms;
+mod case_mail;
 mod cockpit;
 mod decide;
 mod decision_view;

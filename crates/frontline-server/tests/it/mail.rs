@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 
 use crate::json;
 
-struct Mailbox {
-    token: String,
+pub(crate) struct Mailbox {
+    pub token: String,
 }
 
-async fn mailbox(app: &TestApp, org: &Org) -> Mailbox {
+pub(crate) async fn mailbox(app: &TestApp, org: &Org) -> Mailbox {
     let saved = app
         .put(
             "/api/v1/mailboxes/support",
@@ -53,13 +53,13 @@ async fn deliver(app: &TestApp, token: &str, raw: &str) -> reqwest::Response {
         .expect("POST inbound")
 }
 
-async fn delivered(app: &TestApp, token: &str, raw: &str) -> Value {
+pub(crate) async fn delivered(app: &TestApp, token: &str, raw: &str) -> Value {
     let response = deliver(app, token, raw).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     json(response).await
 }
 
-fn mail(from: &str, id: &str, headers: &str, subject: &str, body: &str) -> String {
+pub(crate) fn mail(from: &str, id: &str, headers: &str, subject: &str, body: &str) -> String {
     format!(
         "From: {from}\r\nTo: support@acme.test\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n\
          Date: Mon, 7 Dec 2026 09:00:00 +0000\r\n{headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"

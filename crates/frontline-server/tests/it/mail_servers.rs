@@ -38,7 +38,7 @@ pub(crate) fn customers_mail(
     }
 }
 
-async fn submit(stack: &MailStack, mail: &Outgoing) {
+pub(crate) async fn submit(stack: &MailStack, mail: &Outgoing) {
     let smtp = Smtp::new(&SmtpConfig {
         host: stack.host.clone(),
         port: stack.smtp_port,

@@ -12,6 +12,7 @@ mod guidelines;
 mod hardening;
 mod ledger;
 mod mail;
+mod mail_bounces;
 mod mail_notices;
 mod mail_servers;
 mod openapi;

@@ -142,6 +142,7 @@ const ROUTES: &[&str] = &[
     "DELETE /api/v1/mail/quarantine/{id}",
     "POST /api/v1/mail/quarantine/{id}/retry",
     "GET /api/v1/cases/{case}/messages/{message}/original",
+    "GET /api/v1/cases/{case}/mail",
     "GET /api/v1/webhooks",
     "POST /api/v1/webhooks",
     "DELETE /api/v1/webhooks/{webhook}",

@@ -29,6 +29,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         None => Vec::new(),
     };
     let (smtp, mail_roots_pem) = mail_settings(&args.mail)?;
+    let dkim = dkim_key(&args.mail)?;
     let descriptors = raise_descriptor_limit();
     let store = database::open(url).await?;
     let metrics_listener = match args.limits.metrics_listen {
@@ -106,6 +107,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         smtp,
         mail_roots_pem,
         public_url: args.mail.public_url.clone(),
+        dkim,
         ..ServerConfig::new(store)
     };
     config.connections = ConnectionLimits {
@@ -276,6 +278,22 @@ fn mail_settings(
     // Refuse what cannot work (plain SMTP to a remote host) before serving.
     frontline_mail::Smtp::new(&config).map_err(anyhow::Error::msg)?;
     Ok((Some(config), roots))
+}
+
+/// The DKIM key mail out is signed with, read and checked before anything starts.
+fn dkim_key(args: &crate::cli::MailArgs) -> Result<Option<frontline_mail::DkimKey>> {
+    let (Some(path), Some(selector)) = (&args.dkim_key_file, &args.dkim_selector) else {
+        return Ok(None);
+    };
+    if args.smtp_host.is_none() {
+        bail!("--dkim-key-file signs mail out, which is off without --smtp-host");
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("could not read --dkim-key-file {}", path.display()))?;
+    let key = frontline_mail::DkimKey::parse(selector, &text)
+        .with_context(|| format!("--dkim-key-file {}", path.display()))?;
+    tracing::info!(selector = key.selector(), "mail out is signed with DKIM");
+    Ok(Some(key))
 }
 
 #[cfg(test)]

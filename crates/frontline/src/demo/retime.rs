@@ -188,6 +188,7 @@ impl Retimer {
                 | Record::Mailbox { .. }
                 | Record::Mail { .. }
                 | Record::Outbound(_)
+                | Record::MailBounce(_)
                 | Record::Quarantined { .. }
                 // Calendars and targets are written with the times they count from.
                 | Record::TeamCalendar(_)
