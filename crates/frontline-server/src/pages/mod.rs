@@ -41,6 +41,7 @@ mod reviews;
 mod rows;
 mod scoreboard;
 mod search;
+mod service_targets;
 mod targets;
 mod timeline;
 mod viewer;
@@ -159,6 +160,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/mail/mailboxes/{mailbox}/token", post(mail::token))
         .route("/admin/mail/quarantine/{id}/raw", get(mail::download))
         .route("/admin/mail/quarantine/{id}/{action}", post(mail::act))
+        .route("/admin/targets", get(service_targets::show))
+        .route(
+            "/admin/targets/teams/{team}",
+            post(service_targets::save_calendar),
+        )
+        .route(
+            "/admin/targets/outcomes/{outcome}",
+            post(service_targets::save_targets),
+        )
         .route("/admin/outcomes", post(admin_forms::create_outcome))
         .route(
             "/rate/{token}",

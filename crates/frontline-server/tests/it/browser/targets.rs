@@ -2,7 +2,7 @@
 //! server's clock stands 4 min 50 s behind the browser's, so a five-minute first-response
 //! target the server renders as "in 5 min" is ten seconds away for the browser: the script
 //! says so at once and "now" within one tick, with no reload. Screenshots of the Targets
-//! panel at both widths.
+//! panel and of the administrators' page at both widths.
 
 use frontline_core::time;
 use frontline_test_support::TestApp;
@@ -34,6 +34,7 @@ async fn a_cases_due_time_counts_down_live() {
     assert_eq!(targets.status(), StatusCode::OK);
     let number = crate::scoreboard::open(&app, &org.carol, &org.outcome_key, "Where is it").await;
     app.set_password(org.ann.person.id, PASSWORD).await;
+    app.set_password(org.ada.person.id, PASSWORD).await;
 
     let browser = Browser::open(port, &app).await.expect("open a browser");
     let result: TestResult = async {
@@ -51,6 +52,12 @@ async fn a_cases_due_time_counts_down_live() {
         browser
             .wait_for_text_within("#case-targets .target-running", "Due now", 40)
             .await?;
+        // Where an administrator sets them.
+        browser.logout().await?;
+        browser.login("ada@frontline.test").await?;
+        browser.goto("/admin/targets").await?;
+        browser.wait_for_text("main h1", "Service targets").await?;
+        browser.screenshots("admin-targets").await?;
         Ok(())
     }
     .await;

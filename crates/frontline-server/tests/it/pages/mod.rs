@@ -10,6 +10,7 @@ mod guidelines;
 mod leaders;
 mod org;
 mod security;
+mod targets;
 mod work;
 
 use frontline_test_support::{Org, TestApp};
