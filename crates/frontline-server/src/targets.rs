@@ -4,14 +4,14 @@
 //! target's reading from the case's events. The arithmetic is core's
 //! (`frontline_core::targets`); this module only gathers its inputs.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-use frontline_core::calendar::{BusinessTime, Calendar, CalendarVersions};
+use frontline_core::calendar::{BusinessTime, Calendar, CalendarSpec, CalendarVersions};
 use frontline_core::targets::{self, Target, TargetKind, TargetReading, TargetState};
 use frontline_core::{Case, Event, Outcome, TeamId, Timestamp};
 use frontline_store::{EventFilter, versions_of};
 
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::state::AppState;
 
 /// Most events of a case read for its targets (a case with more is read up to here).
@@ -141,4 +141,71 @@ pub fn due_of(reading: &TargetReading) -> Option<Timestamp> {
         TargetState::Breached { at, met_at: None } => Some(at),
         _ => None,
     }
+}
+
+/// A target as a client writes it (an API body, a form), not yet checked.
+pub struct TargetInput<'a> {
+    pub kind: &'a str,
+    pub priority: Option<&'a str>,
+    pub business_minutes: u32,
+    pub pause_while_waiting: Option<bool>,
+    pub warn_at_percent: Option<u8>,
+}
+
+/// Check a calendar as written into a spec, naming the field that is wrong.
+pub fn checked_calendar(
+    time_zone: &str,
+    hours: &BTreeMap<String, Vec<String>>,
+    holidays: &[String],
+) -> Result<CalendarSpec> {
+    let mut days = Vec::with_capacity(holidays.len());
+    for (i, raw) in holidays.iter().enumerate() {
+        let day = raw.trim().parse::<jiff::civil::Date>().map_err(|_| {
+            AppError::field(
+                format!("holidays[{i}]"),
+                format!("{raw:?} is not a date: write it as 2026-12-25"),
+            )
+        })?;
+        days.push(day);
+    }
+    let spec = CalendarSpec {
+        time_zone: time_zone.trim().to_owned(),
+        hours: hours.clone(),
+        holidays: days,
+    };
+    Calendar::new(spec.clone())?;
+    Ok(spec)
+}
+
+/// Check targets as written, naming the entry that is wrong; at most one per kind and
+/// priority.
+pub fn checked_targets(inputs: &[TargetInput<'_>]) -> Result<Vec<Target>> {
+    let mut out = Vec::with_capacity(inputs.len());
+    for (i, t) in inputs.iter().enumerate() {
+        let at = |field: &str| format!("targets[{i}].{field}");
+        let kind = t
+            .kind
+            .parse::<TargetKind>()
+            .map_err(|e| AppError::field(at("kind"), e.reason))?;
+        let priority = match t.priority {
+            Some(p) => Some(
+                p.parse::<frontline_core::Priority>()
+                    .map_err(|e| AppError::field(at("priority"), e.reason))?,
+            ),
+            None => None,
+        };
+        let target = Target {
+            kind,
+            priority,
+            business_minutes: t.business_minutes,
+            pause_while_waiting: t.pause_while_waiting.unwrap_or(true),
+            warn_at_percent: t.warn_at_percent.unwrap_or(targets::DEFAULT_WARN_PERCENT),
+        };
+        target
+            .validate()
+            .map_err(|e| AppError::field(at(e.field), e.reason))?;
+        out.push(target);
+    }
+    targets::validate_targets(&out)?;
+    Ok(out)
 }

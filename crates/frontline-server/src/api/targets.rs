@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use frontline_core::calendar::{Calendar, CalendarSpec};
-use frontline_core::targets::{self, Target, TargetKind, TargetReading, TargetState};
-use frontline_core::{Priority, Timestamp};
+use frontline_core::Timestamp;
+use frontline_core::calendar::Calendar;
+use frontline_core::targets::{Target, TargetReading, TargetState};
 use frontline_store::{StoreError, TeamCalendar};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
@@ -166,6 +166,18 @@ fn calendar_view(c: &TeamCalendar) -> CalendarVersionView {
     }
 }
 
+impl TargetBody {
+    fn input(&self) -> crate::targets::TargetInput<'_> {
+        crate::targets::TargetInput {
+            kind: &self.kind,
+            priority: self.priority.as_deref(),
+            business_minutes: self.business_minutes,
+            pause_while_waiting: self.pause_while_waiting,
+            warn_at_percent: self.warn_at_percent,
+        }
+    }
+}
+
 fn target_view(t: &Target) -> TargetBody {
     TargetBody {
         kind: t.kind.to_string(),
@@ -279,27 +291,6 @@ pub async fn get_calendar(
     Ok(axum::Json(team_calendar_view(&state, team).await?))
 }
 
-/// Check a calendar body into a spec, naming the field that is wrong.
-pub fn checked_calendar(body: &CalendarBody) -> Result<CalendarSpec> {
-    let mut holidays = Vec::with_capacity(body.holidays.len());
-    for (i, raw) in body.holidays.iter().enumerate() {
-        let day = raw.trim().parse::<jiff::civil::Date>().map_err(|_| {
-            AppError::field(
-                format!("holidays[{i}]"),
-                format!("{raw:?} is not a date: write it as 2026-12-25"),
-            )
-        })?;
-        holidays.push(day);
-    }
-    let spec = CalendarSpec {
-        time_zone: body.time_zone.trim().to_owned(),
-        hours: body.hours.clone(),
-        holidays,
-    };
-    Calendar::new(spec.clone())?;
-    Ok(spec)
-}
-
 #[utoipa::path(
     put,
     path = "/api/v1/teams/{team}/calendar",
@@ -325,7 +316,7 @@ pub async fn put_calendar(
         "calendars",
     )?;
     let team = known_team(&state, &raw).await?;
-    let spec = checked_calendar(&body)?;
+    let spec = crate::targets::checked_calendar(&body.time_zone, &body.hours, &body.holidays)?;
     let valid_from =
         crate::dates::instant_or_start("valid_from", body.valid_from.as_deref(), state.now())?;
     written(
@@ -383,38 +374,6 @@ pub async fn get_targets(
     Ok(axum::Json(outcome_targets_view(&state, &outcome).await?))
 }
 
-/// Check target bodies, naming the entry that is wrong.
-pub fn checked_targets(bodies: &[TargetBody]) -> Result<Vec<Target>> {
-    let mut out = Vec::with_capacity(bodies.len());
-    for (i, b) in bodies.iter().enumerate() {
-        let at = |field: &str| format!("targets[{i}].{field}");
-        let kind = b
-            .kind
-            .parse::<TargetKind>()
-            .map_err(|e| AppError::field(at("kind"), e.reason))?;
-        let priority = match &b.priority {
-            Some(p) => Some(
-                p.parse::<Priority>()
-                    .map_err(|e| AppError::field(at("priority"), e.reason))?,
-            ),
-            None => None,
-        };
-        let target = Target {
-            kind,
-            priority,
-            business_minutes: b.business_minutes,
-            pause_while_waiting: b.pause_while_waiting.unwrap_or(true),
-            warn_at_percent: b.warn_at_percent.unwrap_or(targets::DEFAULT_WARN_PERCENT),
-        };
-        target
-            .validate()
-            .map_err(|e| AppError::field(at(e.field), e.reason))?;
-        out.push(target);
-    }
-    targets::validate_targets(&out)?;
-    Ok(out)
-}
-
 #[utoipa::path(
     put,
     path = "/api/v1/outcomes/{outcome}/targets",
@@ -440,7 +399,8 @@ pub async fn put_targets(
         "targets",
     )?;
     let outcome = known_outcome(&state, &raw).await?;
-    let targets = checked_targets(&body.targets)?;
+    let inputs: Vec<_> = body.targets.iter().map(TargetBody::input).collect();
+    let targets = crate::targets::checked_targets(&inputs)?;
     written(
         state
             .store

@@ -1,7 +1,7 @@
 //! `/admin/targets`: each team's opening hours (a new dated version per save) and each
 //! outcome's targets for every priority, for administrators (`ManageServiceTargets`, as in
 //! the API). Forms check the CSRF token and go through the API's own checks
-//! (`api::targets::checked_calendar`, `checked_targets`); a refusal is the error page with
+//! (`targets::checked_calendar`, `checked_targets`); a refusal is the error page with
 //! the API's message. Priority-specific targets are kept as they are (the API sets them).
 
 use std::collections::BTreeMap;
@@ -15,11 +15,11 @@ use serde::Deserialize;
 use super::form::FormData;
 use super::layout::{Layout, PageResult, page, see_other};
 use super::viewer::Viewer;
-use crate::api::targets::{CalendarBody, TargetBody, checked_calendar, checked_targets};
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
 use crate::lookup::{resolve_outcome, team_id, written};
 use crate::state::AppState;
+use crate::targets::{TargetInput, checked_calendar, checked_targets};
 
 const DAYS: [&str; 7] = [
     "monday",
@@ -227,20 +227,15 @@ pub async fn save_calendar(
             (!spans.is_empty()).then(|| ((*d).to_owned(), spans))
         })
         .collect();
-    let body = CalendarBody {
-        time_zone: form.text("time_zone").to_owned(),
-        hours,
-        holidays: form
-            .text("holidays")
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        valid_from: Some(form.text("valid_from").to_owned()),
-    };
-    let spec = checked_calendar(&body)?;
+    let holidays: Vec<String> = form
+        .text("holidays")
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let spec = checked_calendar(form.text("time_zone"), &hours, &holidays)?;
     let valid_from =
-        crate::dates::instant_or_start("valid_from", body.valid_from.as_deref(), state.now())?;
+        crate::dates::instant_or_start("valid_from", Some(form.text("valid_from")), state.now())?;
     written(
         state
             .store
@@ -261,36 +256,47 @@ pub async fn save_targets(
     viewer.check_csrf(form.csrf())?;
     require(&viewer)?;
     let outcome = resolve_outcome(&state, "outcome", &raw).await?;
-    let mut bodies = Vec::new();
-    for kind in TargetKind::ALL {
-        let minutes = form.text(&format!("{kind}_minutes")).trim();
+    let mut inputs = Vec::new();
+    let names: Vec<(TargetKind, String, String, String)> = TargetKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                format!("{k}_minutes"),
+                format!("{k}_pause"),
+                format!("{k}_warn"),
+            )
+        })
+        .collect();
+    for (kind, minutes_field, pause_field, warn_field) in &names {
+        let minutes = form.text(minutes_field).trim();
         if minutes.is_empty() {
             continue;
         }
         let business_minutes = minutes.parse().map_err(|_| {
             AppError::field(
-                format!("{kind}_minutes"),
+                minutes_field.clone(),
                 format!("{minutes:?} is not a number of minutes"),
             )
         })?;
-        let warn = form.text(&format!("{kind}_warn")).trim();
-        bodies.push(TargetBody {
-            kind: kind.to_string(),
+        let warn = form.text(warn_field).trim();
+        inputs.push(TargetInput {
+            kind: kind.as_str(),
             priority: None,
             business_minutes,
-            pause_while_waiting: Some(form.checked(&format!("{kind}_pause"))),
+            pause_while_waiting: Some(form.checked(pause_field)),
             warn_at_percent: match warn {
                 "" => None,
                 w => Some(w.parse().map_err(|_| {
                     AppError::field(
-                        format!("{kind}_warn"),
+                        warn_field.clone(),
                         format!("{w:?} is not a share between 1 and 99"),
                     )
                 })?),
             },
         });
     }
-    let mut targets: Vec<Target> = checked_targets(&bodies)?;
+    let mut targets: Vec<Target> = checked_targets(&inputs)?;
     let kept = state
         .store
         .list_outcome_targets()
