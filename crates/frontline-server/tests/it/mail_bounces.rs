@@ -322,6 +322,28 @@ async fn case_from(stack: &MailStack, app: &TestApp, org: &Org, user: &str) -> V
     .await
 }
 
+/// `user` writes to support and Ann answers the case it opened: its number and customer id.
+async fn answered_case_from(
+    stack: &MailStack,
+    app: &TestApp,
+    org: &Org,
+    user: &str,
+    answer: &str,
+) -> (String, String) {
+    let case = case_from(stack, app, org, user).await;
+    let number = case["number"].as_str().unwrap().to_owned();
+    let customer = case["customer_id"].as_str().unwrap().to_owned();
+    let replied = app
+        .add_message(
+            &org.ann.token,
+            &number,
+            &serde_json::json!({ "body": answer }),
+        )
+        .await;
+    assert_eq!(replied.status(), StatusCode::CREATED);
+    (number, customer)
+}
+
 async fn case_mail(app: &TestApp, token: &str, number: &str) -> Vec<Value> {
     let listed = app
         .get(&format!("/api/v1/cases/{number}/mail"), token)
@@ -336,17 +358,7 @@ async fn a_reply_to_an_address_that_bounces_is_sent_then_marked_by_the_servers_r
         return;
     };
     let (app, org, _secret) = mail_app(&stack, None).await;
-    let case = case_from(&stack, &app, &org, "gone").await;
-    let number = case["number"].as_str().unwrap().to_owned();
-    let customer = case["customer_id"].as_str().unwrap().to_owned();
-    let replied = app
-        .add_message(
-            &org.ann.token,
-            &number,
-            &serde_json::json!({ "body": "On its way." }),
-        )
-        .await;
-    assert_eq!(replied.status(), StatusCode::CREATED);
+    let (number, customer) = answered_case_from(&stack, &app, &org, "gone", "On its way.").await;
 
     // Postfix takes the mail (the address exists for it), then dovecot refuses it and
     // postfix reports that to support's mailbox, where the IMAP reader finds the report.
@@ -402,17 +414,7 @@ async fn a_reply_the_mail_server_refuses_fails_and_marks_the_address() {
     };
     let (app, org, _secret) = mail_app(&stack, None).await;
     // Postfix refuses mail to an address it does not know at its own domain with 550.
-    let case = case_from(&stack, &app, &org, "nobody").await;
-    let number = case["number"].as_str().unwrap().to_owned();
-    let customer = case["customer_id"].as_str().unwrap().to_owned();
-    let replied = app
-        .add_message(
-            &org.ann.token,
-            &number,
-            &serde_json::json!({ "body": "On its way." }),
-        )
-        .await;
-    assert_eq!(replied.status(), StatusCode::CREATED);
+    let (number, customer) = answered_case_from(&stack, &app, &org, "nobody", "On its way.").await;
     let failed = eventually("the reply failed", || async {
         let mail = case_mail(&app, &org.ann.token, &number).await;
         mail.into_iter().find(|m| m["status"] == "failed")
@@ -454,16 +456,7 @@ async fn mail_out_is_dkim_signed_with_the_configured_selector() {
         frontline_mail::DkimKey::parse("fl2026", "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=")
             .unwrap();
     let (app, org, _secret) = mail_app(&stack, Some(key)).await;
-    let case = case_from(&stack, &app, &org, "customer").await;
-    let number = case["number"].as_str().unwrap().to_owned();
-    let replied = app
-        .add_message(
-            &org.ann.token,
-            &number,
-            &serde_json::json!({ "body": "Signed." }),
-        )
-        .await;
-    assert_eq!(replied.status(), StatusCode::CREATED);
+    answered_case_from(&stack, &app, &org, "customer", "Signed.").await;
     let customer = Imap::new(ImapConfig {
         host: stack.host.clone(),
         port: stack.imap_port,
