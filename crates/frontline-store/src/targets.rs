@@ -37,3 +37,13 @@ pub fn versions_of(calendars: &[TeamCalendar], team_id: TeamId) -> Option<Calend
             .collect(),
     )
 }
+
+/// Of one team's versions (oldest first), the one in force at `now`: the latest that has
+/// started, else the first (which also counts before its start).
+pub fn in_force(versions: &[TeamCalendar], now: Timestamp) -> Option<&TeamCalendar> {
+    versions
+        .iter()
+        .rev()
+        .find(|c| c.valid_from <= now)
+        .or(versions.first())
+}

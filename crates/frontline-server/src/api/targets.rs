@@ -7,7 +7,7 @@ use axum::extract::State;
 use frontline_core::Timestamp;
 use frontline_core::calendar::Calendar;
 use frontline_core::targets::{Target, TargetReading, TargetState};
-use frontline_store::{StoreError, TeamCalendar};
+use frontline_store::{StoreError, TeamCalendar, in_force};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -234,15 +234,6 @@ pub fn reading_view(r: &TargetReading, now: Timestamp) -> TargetReadingView {
     }
     .to_owned();
     v
-}
-
-/// The version in force at `now` (the first one before it starts), of versions oldest first.
-fn in_force(versions: &[TeamCalendar], now: Timestamp) -> Option<&TeamCalendar> {
-    versions
-        .iter()
-        .rev()
-        .find(|c| c.valid_from <= now)
-        .or(versions.first())
 }
 
 async fn team_calendar_view(

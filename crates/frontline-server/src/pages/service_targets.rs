@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::form::FormData;
 use super::layout::{Layout, PageResult, page, see_other};
+use super::targets::label;
 use super::viewer::Viewer;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
@@ -87,14 +88,6 @@ fn require(viewer: &Viewer) -> Result<(), AppError> {
     )
 }
 
-fn label(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::FirstResponse => "First response",
-        TargetKind::NextResponse => "Next response",
-        TargetKind::Resolution => "Resolution",
-    }
-}
-
 /// `GET /admin/targets`.
 pub async fn show(
     State(state): State<AppState>,
@@ -109,12 +102,12 @@ pub async fn show(
         if team.retired_at.is_some() {
             continue;
         }
-        let versions: Vec<_> = calendars.iter().filter(|c| c.team_id == team.id).collect();
-        let current = versions
+        let versions: Vec<_> = calendars
             .iter()
-            .rev()
-            .find(|c| c.valid_from <= now)
-            .or(versions.first());
+            .filter(|c| c.team_id == team.id)
+            .cloned()
+            .collect();
+        let current = frontline_store::in_force(&versions, now);
         let spec = current.map(|c| c.calendar.clone());
         teams.push(TeamCalendarRow {
             id: team.id.to_string(),

@@ -30,7 +30,7 @@ pub struct TargetsFacts {
     pub calendar_set: bool,
 }
 
-fn label(kind: TargetKind) -> &'static str {
+pub(super) fn label(kind: TargetKind) -> &'static str {
     match kind {
         TargetKind::FirstResponse => "First response",
         TargetKind::NextResponse => "Next response",

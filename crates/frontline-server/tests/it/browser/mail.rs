@@ -1,6 +1,8 @@
 //! The mail settings page in a real browser: an administrator adds a mailbox through the
 //! form, makes its inbound token (shown once), sees a mail that could not be taken in the
-//! quarantine, and drops it. Hostile text from the mail shows as text, never as markup.
+//! quarantine, and drops it. Hostile text from the mail shows as text, never as markup. A
+//! customer's mail then opens a case, and once her address bounces its page says so by the
+//! reply box.
 
 use super::{Browser, PASSWORD, TestResult, browser_lock};
 use frontline_test_support::TestApp;
@@ -92,6 +94,36 @@ async fn an_administrator_sets_up_a_mailbox_and_clears_the_quarantine() {
             .wait_for_text("p.notice", "The quarantined mail was dropped.")
             .await?;
         browser.wait_for_text("main", "Nothing is held.").await?;
+
+        // Carol writes in; her address then bounces: the case page warns by the reply box.
+        let carol = "From: Carol <carol@customer.test>\r\nTo: support@acme.test\r\n\
+                     Subject: Where is my parcel\r\nMessage-ID: <carol-1@customer.test>\r\n\r\n\
+                     It has not come.\r\n";
+        let opened = app
+            .client
+            .post(app.url("/api/v1/mailboxes/support/inbound"))
+            .bearer_auth(token.trim())
+            .body(carol)
+            .send()
+            .await?;
+        assert_eq!(opened.status(), reqwest::StatusCode::ACCEPTED);
+        let number = opened.json::<serde_json::Value>().await?["case"]
+            .as_str()
+            .expect("the case it opened")
+            .to_owned();
+        app.store
+            .mark_mail_bouncing(frontline_test_support::frontline_store::NewMailBounce {
+                person_id: org.carol.person.id,
+                address: org.carol.person.email.clone(),
+                reason: "550 5.1.1 <carol@customer.test>: mailbox unavailable".into(),
+                source: frontline_core::mail::BounceSource::Report,
+            })
+            .await?;
+        browser.goto(&format!("/cases/{number}")).await?;
+        browser
+            .wait_for_text(".bounce-warning", "replies will not reach them")
+            .await?;
+        browser.screenshots("case-bounce").await?;
         Ok(())
     }
     .await;
