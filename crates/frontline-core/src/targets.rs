@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{BusinessTime, minutes_of};
 use crate::case::{CaseStatus, Priority, text_enum};
+use crate::event::{CaseTargetAlarm, EventKind, NewEvent, Payload};
 use crate::values::ValueError;
 
 text_enum!(
@@ -295,6 +296,104 @@ impl Stopwatch {
         at_now.pause(calendar, now);
         SignedDuration::from_millis(at_now.used)
     }
+}
+
+text_enum!(
+    /// Which line a target's clock crossed: the warning share, or the target itself.
+    AlarmStage, "stage" {
+        Warning => "warning",
+        Breach => "breach",
+    }
+);
+
+/// A line a target's clock has crossed and not yet been met: people are told once per
+/// (target, stage, due time). A next-response target falls due again after every customer
+/// message, with a new due time, so it can alarm again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Alarm {
+    pub kind: TargetKind,
+    pub stage: AlarmStage,
+    pub due: Timestamp,
+    pub business_minutes: u32,
+}
+
+impl Alarm {
+    /// The event that tells staff of this alarm on `case` (staff only), naming the ask raised
+    /// with it, if any.
+    pub fn event(&self, case: &crate::case::Case, ask_id: Option<crate::ids::AskId>) -> NewEvent {
+        let payload = CaseTargetAlarm {
+            number: case.number,
+            target: self.kind,
+            business_minutes: self.business_minutes,
+            due: self.due,
+            owner_id: case.owner_id,
+            team_id: case.team_id,
+            ask_id,
+        };
+        let payload = match self.stage {
+            AlarmStage::Warning => Payload::CaseTargetWarning(payload),
+            AlarmStage::Breach => Payload::CaseTargetBreached(payload),
+        };
+        NewEvent::new(None, payload).about_case(case.id, crate::event::Audience::Staff)
+    }
+
+    /// The event kind that records this alarm.
+    pub fn event_kind(&self) -> EventKind {
+        match self.stage {
+            AlarmStage::Warning => EventKind::CaseTargetWarning,
+            AlarmStage::Breach => EventKind::CaseTargetBreached,
+        }
+    }
+
+    /// Whether `payload` (of a case's earlier event) recorded this very alarm: same stage,
+    /// target and due time. A store checks this before writing an alarm, so each is told once.
+    pub fn recorded_by(&self, payload: &Payload) -> bool {
+        let (stage, p) = match payload {
+            Payload::CaseTargetWarning(p) => (AlarmStage::Warning, p),
+            Payload::CaseTargetBreached(p) => (AlarmStage::Breach, p),
+            _ => return false,
+        };
+        stage == self.stage && p.target == self.kind && p.due == self.due
+    }
+}
+
+/// The alarms `readings` (taken at one moment) stand at: a running target past its warning
+/// share warns about its due time; a target breached and not met since is a breach.
+pub fn alarms(readings: &[TargetReading]) -> Vec<Alarm> {
+    readings
+        .iter()
+        .filter_map(|r| {
+            let (stage, due) = match r.state {
+                TargetState::Running {
+                    due: Some(due),
+                    warn_at: None,
+                } => (AlarmStage::Warning, due),
+                TargetState::Breached { at, met_at: None } => (AlarmStage::Breach, at),
+                _ => return None,
+            };
+            Some(Alarm {
+                kind: r.kind,
+                stage,
+                due,
+                business_minutes: r.business_minutes,
+            })
+        })
+        .collect()
+}
+
+/// When the next alarm of `readings` falls: the earliest warning time or due time still to
+/// come. `None` when no clock runs towards one (paused, met, idle, never due).
+pub fn next_alarm(readings: &[TargetReading]) -> Option<Timestamp> {
+    readings
+        .iter()
+        .filter_map(|r| match r.state {
+            TargetState::Running {
+                warn_at: Some(w), ..
+            } => Some(w),
+            TargetState::Running { due, warn_at: None } => due,
+            _ => None,
+        })
+        .min()
 }
 
 /// Whether a status lets a target's clock run.

@@ -24,6 +24,7 @@ pub fn start_background(state: &AppState) {
     crate::mail::ensure_pollers(state);
     crate::mail::ensure_sender(state);
     crate::mail::ensure_notices(state);
+    crate::target_alarms::ensure_sweep(state);
 }
 
 /// Every documented route, with its OpenAPI operation.

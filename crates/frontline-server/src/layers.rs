@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "org_history",
             "proposals",
             "scoreboard",
+            "target_alarms",
             "targets",
             "voice",
             "webhooks",

@@ -41,6 +41,9 @@ pub struct ServerConfig {
     pub webhook_give_up_after: Duration,
     /// How often unanswered asks are checked for climbing the support chain.
     pub ask_sweep_every: Duration,
+    /// How often the service-target alarm sweep looks at the clock when nothing is written
+    /// (it also wakes on every write).
+    pub target_sweep_every: Duration,
     /// The time with customers expected of everyone on the customer-time ledger.
     pub ledger_goal: frontline_core::LedgerGoal,
     /// How often an idle event stream sends a comment line, so proxies keep it open.
@@ -84,6 +87,7 @@ impl ServerConfig {
             webhook_give_up_after: frontline_core::webhook::GIVE_UP_AFTER,
             // The tightest response window is 15 minutes, so an ask climbs at most 30 s late.
             ask_sweep_every: Duration::from_secs(30),
+            target_sweep_every: Duration::from_secs(10),
             ledger_goal: frontline_core::LedgerGoal::default(),
             stream_heartbeat: Duration::from_secs(15),
             webhook_roots: Vec::new(),

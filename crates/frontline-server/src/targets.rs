@@ -4,11 +4,11 @@
 //! target's reading from the case's events. The arithmetic is core's
 //! (`frontline_core::targets`); this module only gathers its inputs.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use frontline_core::calendar::{BusinessTime, Calendar, CalendarSpec, CalendarVersions};
 use frontline_core::targets::{self, Target, TargetKind, TargetReading, TargetState};
-use frontline_core::{Case, Event, Outcome, TeamId, Timestamp};
+use frontline_core::{Case, Event, Outcome, OutcomeId, TeamId, Timestamp};
 use frontline_store::{EventFilter, versions_of};
 
 use crate::error::{AppError, Result};
@@ -46,6 +46,87 @@ pub fn targets_for(outcome: &Outcome, configured: Option<&[Target]>) -> Vec<Targ
     }
 }
 
+/// What a case's targets are read with besides the case: outcomes, their targets and the
+/// teams' calendars. Loaded for one case (`for_case`) or once for many (`load`, the alarm
+/// sweep), so a sweep over thousands of cases reads them once.
+#[derive(Default)]
+pub struct Setup {
+    outcomes: HashMap<OutcomeId, Outcome>,
+    targets: HashMap<OutcomeId, Vec<Target>>,
+    calendars: HashMap<TeamId, CalendarVersions>,
+}
+
+impl Setup {
+    /// Everything: every outcome, every outcome's targets, every team's calendars.
+    pub async fn load(state: &AppState) -> Result<Setup> {
+        let outcomes = state.store.list_outcomes().await?;
+        let calendars = state.store.list_team_calendars(None).await?;
+        let teams: HashSet<TeamId> = calendars.iter().map(|c| c.team_id).collect();
+        Ok(Setup {
+            outcomes: outcomes.into_iter().map(|o| (o.id, o)).collect(),
+            targets: state
+                .store
+                .list_outcome_targets()
+                .await?
+                .into_iter()
+                .map(|t| (t.outcome_id, t.targets))
+                .collect(),
+            calendars: teams
+                .into_iter()
+                .filter_map(|team| Some((team, versions_of(&calendars, team)?)))
+                .collect(),
+        })
+    }
+
+    /// What one case needs: its outcome, that outcome's targets, its team's calendar.
+    pub async fn for_case(state: &AppState, case: &Case) -> Result<Setup> {
+        let outcome = state.store.get_outcome(case.outcome_id).await?;
+        let mut setup = Setup::default();
+        if let Some(t) = state
+            .store
+            .list_outcome_targets()
+            .await?
+            .into_iter()
+            .find(|t| t.outcome_id == outcome.id)
+        {
+            setup.targets.insert(outcome.id, t.targets);
+        }
+        if let Some(team) = case.team_id.or_else(|| outcome.team_ids.first().copied()) {
+            let versions = state.store.list_team_calendars(Some(team)).await?;
+            if let Some(v) = versions_of(&versions, team) {
+                setup.calendars.insert(team, v);
+            }
+        }
+        setup.outcomes.insert(outcome.id, outcome);
+        Ok(setup)
+    }
+
+    /// The targets that apply to `case` (by its outcome and priority) and where they count.
+    fn of<'a>(&'a self, case: &Case) -> Result<Applied<'a>> {
+        let outcome = self
+            .outcomes
+            .get(&case.outcome_id)
+            .ok_or_else(|| AppError::not_found("outcome"))?;
+        let all = targets_for(outcome, self.targets.get(&outcome.id).map(Vec::as_slice));
+        let team_id = case.team_id.or_else(|| outcome.team_ids.first().copied());
+        let calendar = team_id.and_then(|t| self.calendars.get(&t));
+        Ok(Applied {
+            targets: targets::applicable(&all, case.priority)
+                .into_iter()
+                .cloned()
+                .collect(),
+            team_id,
+            calendar,
+        })
+    }
+}
+
+struct Applied<'a> {
+    targets: Vec<Target>,
+    team_id: Option<TeamId>,
+    calendar: Option<&'a CalendarVersions>,
+}
+
 /// Read a case's targets at `now`. `events` are the case's events in log order if the caller
 /// has them already (all of them, not a customer's view); otherwise they are read here.
 pub async fn read_case(
@@ -54,26 +135,38 @@ pub async fn read_case(
     events: Option<&[Event]>,
     now: Timestamp,
 ) -> Result<CaseTargets> {
-    let outcome = state.store.get_outcome(case.outcome_id).await?;
-    let configured = state.store.list_outcome_targets().await?;
-    let configured = configured
-        .iter()
-        .find(|t| t.outcome_id == outcome.id)
-        .map(|t| t.targets.as_slice());
-    let all = targets_for(&outcome, configured);
-    let team_id = case.team_id.or_else(|| outcome.team_ids.first().copied());
-    let versions = match team_id {
-        Some(team) => versions_of(&state.store.list_team_calendars(Some(team)).await?, team),
-        None => None,
-    };
-    let calendar_set = versions.is_some();
-    let calendar = match versions {
+    let setup = Setup::for_case(state, case).await?;
+    read_with(state, &setup, case, events, now).await
+}
+
+/// `read_case` with the setup given.
+pub async fn read_with(
+    state: &AppState,
+    setup: &Setup,
+    case: &Case,
+    events: Option<&[Event]>,
+    now: Timestamp,
+) -> Result<CaseTargets> {
+    let applied = setup.of(case)?;
+    let round_the_clock;
+    let calendar = match applied.calendar {
         Some(v) => v,
-        None => CalendarVersions::single(
-            Calendar::always(DEFAULT_ZONE).expect("UTC round the clock is a calendar"),
-        ),
+        None => {
+            round_the_clock = CalendarVersions::single(
+                Calendar::always(DEFAULT_ZONE).expect("UTC round the clock is a calendar"),
+            );
+            &round_the_clock
+        }
     };
     let time_zone = calendar.at(now).spec().time_zone.clone();
+    if applied.targets.is_empty() {
+        return Ok(CaseTargets {
+            team_id: applied.team_id,
+            calendar_set: applied.calendar.is_some(),
+            time_zone,
+            readings: Vec::new(),
+        });
+    }
     let read_here;
     let events = match events {
         Some(e) => e,
@@ -95,16 +188,26 @@ pub async fn read_case(
     };
     let staff = staff_among(state, case, events).await?;
     let history = targets::history_of(events, |p| staff.contains(&p), case.customer_id);
-    let readings = targets::applicable(&all, case.priority)
-        .into_iter()
-        .map(|t| targets::read(t, &calendar as &dyn BusinessTime, &history, now))
+    let readings = applied
+        .targets
+        .iter()
+        .map(|t| targets::read(t, calendar as &dyn BusinessTime, &history, now))
         .collect();
     Ok(CaseTargets {
-        team_id,
-        calendar_set,
+        team_id: applied.team_id,
+        calendar_set: applied.calendar.is_some(),
         time_zone,
         readings,
     })
+}
+
+/// A target's name in words.
+pub fn label(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::FirstResponse => "First response",
+        TargetKind::NextResponse => "Next response",
+        TargetKind::Resolution => "Resolution",
+    }
 }
 
 /// The staff among the people who wrote public messages on the case (one look-up).

@@ -121,6 +121,21 @@ pub(crate) async fn insert_message(conn: &mut PgConnection, m: &AskMessage) -> S
     Ok(())
 }
 
+/// Raise an ask inside the caller's transaction; the caller appends its event.
+pub(crate) async fn raise_in(
+    conn: &mut PgConnection,
+    spec: NewAskSpec,
+    at: Timestamp,
+) -> StoreResult<(Ask, frontline_core::NewEvent)> {
+    let asker = person(conn, spec.asker_id).await?;
+    let assignee = person(conn, spec.assignee_id).await?;
+    check_ask_people(&asker, &assignee)?;
+    let (ask, event) = Ask::raise(spec, at);
+    // An unknown case fails its foreign key: `NotFound` for the case.
+    upsert_ask(conn, &ask).await?;
+    Ok((ask, event))
+}
+
 pub(crate) async fn person(conn: &mut PgConnection, id: PersonId) -> StoreResult<Person> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"
@@ -144,12 +159,8 @@ impl PgStore {
         at: Option<Timestamp>,
     ) -> StoreResult<Written<Ask>> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
-        let asker = person(&mut tx, spec.asker_id).await?;
-        let assignee = person(&mut tx, spec.assignee_id).await?;
-        check_ask_people(&asker, &assignee)?;
-        let (ask, event) = Ask::raise(spec, at.map_or_else(|| self.clock.now(), truncate));
-        // An unknown case fails its foreign key: `NotFound` for the case.
-        upsert_ask(&mut tx, &ask).await?;
+        let at = at.map_or_else(|| self.clock.now(), truncate);
+        let (ask, event) = raise_in(&mut tx, spec, at).await?;
         let events = self.finish(tx, vec![event]).await?;
         Ok(Written {
             value: ask,

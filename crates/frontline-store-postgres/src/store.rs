@@ -317,6 +317,23 @@ impl Store for PgStore {
         self.list_outcome_targets_impl().await
     }
 
+    async fn record_target_alarm(
+        &self,
+        case_id: CaseId,
+        alarm: frontline_core::targets::Alarm,
+        ask: Option<NewAskSpec>,
+    ) -> StoreResult<Written<Option<Ask>>> {
+        self.record_target_alarm_impl(case_id, alarm, ask).await
+    }
+
+    async fn set_case_due(&self, dues: Vec<(CaseId, Option<Timestamp>)>) -> StoreResult<()> {
+        self.set_case_due_impl(dues).await
+    }
+
+    async fn case_due(&self, ids: Vec<CaseId>) -> StoreResult<Vec<(CaseId, Timestamp)>> {
+        self.case_due_impl(ids).await
+    }
+
     async fn create_case(
         &self,
         actor: Option<PersonId>,

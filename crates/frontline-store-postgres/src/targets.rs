@@ -177,3 +177,119 @@ pub(crate) async fn outcome_targets<'c>(
         })
         .collect()
 }
+
+impl PgStore {
+    /// The case's row lock orders two nodes recording the same alarm: the second sees the
+    /// first one's event and writes nothing.
+    pub(crate) async fn record_target_alarm_impl(
+        &self,
+        case_id: frontline_core::CaseId,
+        alarm: frontline_core::targets::Alarm,
+        ask: Option<frontline_core::ask::NewAskSpec>,
+    ) -> StoreResult<Written<Option<frontline_core::ask::Ask>>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let case = crate::cases::lock_case(&mut tx, case_id).await?;
+        let sql = format!(
+            "SELECT {} FROM events WHERE case_id = $1 AND kind = $2",
+            crate::rows::EVENT_COLUMNS
+        );
+        let earlier = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(case_id.0)
+            .bind(alarm.event_kind().as_str())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        for row in &earlier {
+            let event = crate::rows::event(row)?;
+            if event
+                .decoded()
+                .is_ok_and(|payload| alarm.recorded_by(&payload))
+            {
+                return Ok(Written {
+                    value: None,
+                    events: Vec::new(),
+                    replayed: true,
+                });
+            }
+        }
+        let mut new = Vec::with_capacity(2);
+        let ask = match ask {
+            Some(spec) => {
+                let (ask, event) = crate::asks::raise_in(&mut tx, spec, self.clock.now()).await?;
+                new.push(event);
+                Some(ask)
+            }
+            None => None,
+        };
+        new.push(alarm.event(&case, ask.as_ref().map(|a| a.id)));
+        let events = self.finish(tx, new).await?;
+        Ok(Written {
+            value: ask,
+            events,
+            replayed: false,
+        })
+    }
+}
+
+impl PgStore {
+    /// One statement each way: the sweep writes a page of cases at a time.
+    pub(crate) async fn set_case_due_impl(
+        &self,
+        dues: Vec<(frontline_core::CaseId, Option<Timestamp>)>,
+    ) -> StoreResult<()> {
+        // The last word on a case counts (one INSERT cannot touch a row twice).
+        let dues: std::collections::HashMap<_, _> = dues.into_iter().collect();
+        let (set, cleared): (Vec<_>, Vec<_>) = dues.into_iter().partition(|(_, d)| d.is_some());
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        if !set.is_empty() {
+            let ids: Vec<Uuid> = set.iter().map(|(id, _)| id.0).collect();
+            let dues: Vec<_> = set.iter().filter_map(|(_, d)| d.map(to_db)).collect();
+            let written = sqlx::query(
+                "INSERT INTO case_due (case_id, due_at)
+                 SELECT case_id, due_at FROM unnest($1::uuid[], $2::timestamptz[]) AS t (case_id, due_at)
+                 WHERE EXISTS (SELECT 1 FROM cases WHERE cases.id = t.case_id)
+                 ON CONFLICT (case_id) DO UPDATE SET due_at = excluded.due_at",
+            )
+            .bind(&ids)
+            .bind(&dues)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+            if written.rows_affected() != ids.len() as u64 {
+                return Err(frontline_store::StoreError::not_found("case"));
+            }
+        }
+        if !cleared.is_empty() {
+            let ids: Vec<Uuid> = cleared.iter().map(|(id, _)| id.0).collect();
+            sqlx::query("DELETE FROM case_due WHERE case_id = ANY($1)")
+                .bind(&ids)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+        }
+        tx.commit().await.map_err(classify)
+    }
+
+    pub(crate) async fn case_due_impl(
+        &self,
+        ids: Vec<frontline_core::CaseId>,
+    ) -> StoreResult<Vec<(frontline_core::CaseId, Timestamp)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+        let rows = sqlx::query("SELECT case_id, due_at FROM case_due WHERE case_id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    frontline_core::CaseId(get(row, "case_id")?),
+                    get_time(row, "due_at")?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -336,6 +336,24 @@ impl Store for SqliteStore {
         self.read(targets::outcome_targets).await
     }
 
+    async fn record_target_alarm(
+        &self,
+        case_id: CaseId,
+        alarm: frontline_core::targets::Alarm,
+        ask: Option<NewAskSpec>,
+    ) -> StoreResult<Written<Option<Ask>>> {
+        self.write(move |w| targets::record_alarm(w, case_id, alarm, ask))
+            .await
+    }
+
+    async fn set_case_due(&self, dues: Vec<(CaseId, Option<Timestamp>)>) -> StoreResult<()> {
+        self.write(move |w| targets::set_case_due(w, dues)).await
+    }
+
+    async fn case_due(&self, ids: Vec<CaseId>) -> StoreResult<Vec<(CaseId, Timestamp)>> {
+        self.read_now(move |c| targets::case_due(c, &ids)).await
+    }
+
     async fn create_case(
         &self,
         actor: Option<PersonId>,

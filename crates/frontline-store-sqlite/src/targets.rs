@@ -163,3 +163,109 @@ pub(crate) fn import_targets(conn: &Connection, t: &OutcomeTargets) -> StoreResu
     put_targets(conn, t)?;
     Ok(1)
 }
+
+pub(crate) fn record_alarm(
+    w: &mut WriteTx<'_>,
+    case_id: frontline_core::CaseId,
+    alarm: frontline_core::targets::Alarm,
+    ask: Option<frontline_core::ask::NewAskSpec>,
+) -> StoreResult<Written<Option<frontline_core::ask::Ask>>> {
+    let case = reads::case(w.conn, case_id)?;
+    let sql = format!(
+        "SELECT {} FROM events INDEXED BY events_by_case WHERE case_id = ?1 AND kind = ?2",
+        rows::EVENT_COLUMNS
+    );
+    let earlier = w
+        .conn
+        .prepare_cached(&sql)
+        .db()?
+        .query_map(
+            params![case_id.to_string(), alarm.event_kind().as_str()],
+            rows::event,
+        )
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .db()?;
+    let recorded = earlier
+        .iter()
+        .any(|e| e.decoded().is_ok_and(|payload| alarm.recorded_by(&payload)));
+    if recorded {
+        return Ok(Written {
+            value: None,
+            events: Vec::new(),
+            replayed: true,
+        });
+    }
+    let (ask, mut events) = match ask {
+        Some(spec) => {
+            let raised = crate::asks::raise(w, spec, None)?;
+            (Some(raised.value), raised.events)
+        }
+        None => (None, Vec::new()),
+    };
+    let at = w.now();
+    events.extend(w.append(vec![alarm.event(&case, ask.as_ref().map(|a| a.id))], at)?);
+    Ok(Written {
+        value: ask,
+        events,
+        replayed: false,
+    })
+}
+
+pub(crate) fn set_case_due(
+    w: &mut WriteTx<'_>,
+    dues: Vec<(frontline_core::CaseId, Option<Timestamp>)>,
+) -> StoreResult<()> {
+    for (case_id, due) in dues {
+        let id = case_id.to_string();
+        match due {
+            Some(at) => {
+                reads::case(w.conn, case_id)?;
+                w.conn
+                    .prepare_cached(
+                        "INSERT INTO case_due (case_id, due_at) VALUES (?1, ?2)
+                         ON CONFLICT (case_id) DO UPDATE SET due_at = excluded.due_at",
+                    )
+                    .db()?
+                    .execute(params![id, ms(at)])
+                    .db()?;
+            }
+            None => {
+                w.conn
+                    .prepare_cached("DELETE FROM case_due WHERE case_id = ?1")
+                    .db()?
+                    .execute([id])
+                    .db()?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn case_due(
+    conn: &Connection,
+    ids: &[frontline_core::CaseId],
+) -> StoreResult<Vec<(frontline_core::CaseId, Timestamp)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = to_json(&ids.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    conn.prepare_cached(
+        "SELECT case_id, due_at FROM case_due WHERE case_id IN (SELECT value FROM json_each(?1))",
+    )
+    .db()?
+    .query_map([ids], |r| {
+        let id: String = r.get(0)?;
+        let at: i64 = r.get(1)?;
+        Ok((id, at))
+    })
+    .db()?
+    .map(|row| {
+        let (id, at) = row.db()?;
+        let id = id
+            .parse()
+            .map_err(|e| frontline_store::StoreError::Other(format!("case_due.case_id: {e}")))?;
+        Ok((id, frontline_core::time::from_millis(at)))
+    })
+    .collect()
+}

@@ -256,6 +256,29 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Written<OutcomeTargets>>;
     /// The targets of every outcome that has some, by outcome id.
     async fn list_outcome_targets(&self) -> StoreResult<Vec<OutcomeTargets>>;
+    /// Tell staff that a case's target crossed a line (`alarm.event`: `case.target_warning`
+    /// or `case.target_breached`) and, with `ask`, raise that ask (as `raise_ask` does) in the
+    /// same transaction, its id in the event. Once per alarm: if the case's events already
+    /// record it (`Alarm::recorded_by`), nothing is written and the answer is `replayed`
+    /// with no ask. `NotFound` for an unknown case.
+    async fn record_target_alarm(
+        &self,
+        case_id: CaseId,
+        alarm: frontline_core::targets::Alarm,
+        ask: Option<frontline_core::ask::NewAskSpec>,
+    ) -> StoreResult<Written<Option<Ask>>>;
+    /// Set when cases fall due (`Some`) or that they do not (`None`, also for a case that is
+    /// not open): the target sweep's reading, for lists that sort by it. Operational: no
+    /// event, not exported. `NotFound` names a case that does not exist (nothing is written).
+    async fn set_case_due(
+        &self,
+        dues: Vec<(CaseId, Option<frontline_core::Timestamp>)>,
+    ) -> StoreResult<()>;
+    /// When each of `ids` falls due, for those that do (in no particular order).
+    async fn case_due(
+        &self,
+        ids: Vec<CaseId>,
+    ) -> StoreResult<Vec<(CaseId, frontline_core::Timestamp)>>;
 
     // ----- cases -----
 

@@ -98,6 +98,8 @@ macro_rules! conformance_tests {
             calendars_are_dated_versions_per_team,
             outcome_targets_are_replaced_and_removed,
             calendars_and_targets_survive_export_and_import,
+            target_alarms_are_told_once_each,
+            case_due_times_are_kept_per_case,
             a_follower_starts_at_the_newest_event_and_moves_only_forward,
             one_node_at_a_time_follows_and_a_replaced_one_cannot_move_the_cursor,
             an_import_starts_followers_after_the_imported_log,

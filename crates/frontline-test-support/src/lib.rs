@@ -60,6 +60,14 @@ impl TestApp {
         Self::spawn_sqlite(RateLimitConfig::unlimited(), clock).await
     }
 
+    /// `spawn_with_clock` with `change` applied to the configuration (say, sweep more often).
+    pub async fn spawn_with_clock_configured(
+        clock: time::Clock,
+        change: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
+        Self::spawn_sqlite_with(RateLimitConfig::unlimited(), clock, change).await
+    }
+
     /// A server over a fresh SQLite database, without rate limits, with `change` applied to
     /// its configuration (say, read mailboxes more often).
     pub async fn spawn_configured(change: impl FnOnce(&mut ServerConfig)) -> TestApp {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::{CaseStatus, Channel, OutcomeAchieved, Priority, Visibility};
 use crate::feeling::{Emotion, FeelingKind, Score};
-use crate::ids::{CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId};
+use crate::ids::{AskId, CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId};
 use crate::mood::MoodReason;
 use crate::values::{CaseNumber, Email, Subject, Tags};
 
@@ -185,4 +185,20 @@ pub struct MailBouncing {
 pub struct MailBounceCleared {
     pub person_id: PersonId,
     pub address: Email,
+}
+
+/// A case's service target crossed its warning share (`case.target_warning`) or fell due
+/// unmet (`case.target_breached`). Staff only. Written once per target, stage and due time
+/// by the alarm sweep; at a breach the sweep also raises an ask to the owner's support, named
+/// here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseTargetAlarm {
+    pub number: CaseNumber,
+    pub target: crate::targets::TargetKind,
+    pub business_minutes: u32,
+    pub due: crate::time::Timestamp,
+    pub owner_id: Option<PersonId>,
+    pub team_id: Option<TeamId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ask_id: Option<AskId>,
 }

@@ -410,6 +410,24 @@ impl Payload {
                     warn_at_percent: 75,
                 }],
             }),
+            Payload::CaseTargetWarning(CaseTargetAlarm {
+                number,
+                target: crate::targets::TargetKind::FirstResponse,
+                business_minutes: 240,
+                due: at,
+                owner_id: Some(ann),
+                team_id: Some(team_id),
+                ask_id: None,
+            }),
+            Payload::CaseTargetBreached(CaseTargetAlarm {
+                number,
+                target: crate::targets::TargetKind::Resolution,
+                business_minutes: 960,
+                due: at,
+                owner_id: None,
+                team_id: None,
+                ask_id: Some(crate::ids::AskId::new()),
+            }),
         ]
     }
 }

@@ -141,6 +141,8 @@ events! {
     MailBounceCleared => "mail.bounce_cleared" (MailBounceCleared),
     CalendarSet => "calendar.set" (CalendarSet),
     OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
+    CaseTargetWarning => "case.target_warning" (CaseTargetAlarm),
+    CaseTargetBreached => "case.target_breached" (CaseTargetAlarm),
 }
 
 /// A stored payload that does not read as its kind's type.
@@ -173,6 +175,7 @@ impl Payload {
             Payload::FeelingPraised(p) => p.team_id,
             Payload::CaseMoodAlert(p) => p.team_id,
             Payload::CaseMoodAlertAcknowledged(p) => p.team_id,
+            Payload::CaseTargetWarning(p) | Payload::CaseTargetBreached(p) => p.team_id,
             _ => None,
         }
     }

@@ -77,6 +77,59 @@ fn first_response_is_due_in_business_hours_and_met_by_the_first_answer() {
 }
 
 #[test]
+fn a_target_alarms_at_its_warning_then_at_its_breach_and_not_once_met() {
+    let cal = office();
+    let targets = [
+        target(TargetKind::FirstResponse, 4 * 60),
+        target(TargetKind::Resolution, 16 * 60),
+    ];
+    let history = [h(dec(7, 15, 0), Opened)];
+    let at = |now| -> Vec<TargetReading> {
+        targets
+            .iter()
+            .map(|t| read(t, &cal, &history, now))
+            .collect()
+    };
+    // Monday 16:00: nothing yet; the first response warns first, Tuesday 10:00.
+    let now = at(dec(7, 16, 0));
+    assert!(alarms(&now).is_empty());
+    assert_eq!(next_alarm(&now), Some(dec(8, 10, 0)));
+    // Tuesday 10:30: the first response's warning about its 11:00 due time.
+    let now = at(dec(8, 10, 30));
+    let warning = Alarm {
+        kind: TargetKind::FirstResponse,
+        stage: AlarmStage::Warning,
+        due: dec(8, 11, 0),
+        business_minutes: 240,
+    };
+    assert_eq!(alarms(&now), vec![warning]);
+    assert_eq!(next_alarm(&now), Some(dec(8, 11, 0)));
+    // Tuesday noon: breached at 11:00; the resolution (16 h: due Wednesday 15:00, warned
+    // at 12 h, Wednesday 11:00) is next.
+    let now = at(dec(8, 12, 0));
+    assert_eq!(
+        alarms(&now),
+        vec![Alarm {
+            stage: AlarmStage::Breach,
+            ..warning
+        }]
+    );
+    assert_eq!(next_alarm(&now), Some(dec(9, 11, 0)));
+    // Answered late: the breach stays in the figures but alarms no more.
+    let answered = [h(dec(7, 15, 0), Opened), h(dec(8, 12, 30), StaffReply)];
+    let r = read(&targets[0], &cal, &answered, dec(8, 13, 0));
+    assert!(alarms(std::slice::from_ref(&r)).is_empty());
+    assert_eq!(next_alarm(&[r]), None);
+    // Waiting on the customer pauses the clock: no alarm is scheduled.
+    let waiting = [
+        h(dec(7, 15, 0), Opened),
+        h(dec(7, 16, 0), Status(CaseStatus::WaitingOnCustomer)),
+    ];
+    let r = read(&targets[1], &cal, &waiting, dec(8, 12, 0));
+    assert_eq!(next_alarm(&[r]), None);
+}
+
+#[test]
 fn waiting_on_the_customer_pauses_resolution_and_reopening_continues_it() {
     let cal = office();
     let t = target(TargetKind::Resolution, 8 * 60);

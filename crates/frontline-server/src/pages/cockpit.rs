@@ -5,16 +5,17 @@
 //! a customer sounds upset.
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
 use frontline_core::org::in_force;
-use frontline_core::{Case, CaseStatus, TeamId};
+use frontline_core::{Case, CaseId, CaseStatus, TeamId, Timestamp};
 use frontline_store::{CaseFilter, PageRequest};
 
 use super::layout::{Layout, PageResult, page};
 use super::mirror::{HeroRow, hero_rows};
-use super::rows::{CaseRow, case_row};
+use super::rows::{CaseRow, DueBadge, case_row};
 use super::viewer::Viewer;
 use crate::authz::{self, Action, Resource};
 use crate::error::AppError;
@@ -75,6 +76,40 @@ pub fn needs_me_order(cases: &mut [Case]) {
     });
 }
 
+/// Sort by what falls due first (the target sweep's due times), keeping `needs_me_order`
+/// among cases due at the same time and for those with nothing due (after the others).
+pub fn due_order(cases: &mut [Case], dues: &HashMap<CaseId, Timestamp>) {
+    needs_me_order(cases);
+    cases.sort_by_key(|c| match dues.get(&c.id) {
+        Some(due) => (0, Some(*due)),
+        None => (1, None),
+    });
+}
+
+/// Rows for `cases` in due order, each with its due badge.
+async fn rows_by_due(
+    state: &AppState,
+    names: &mut Names,
+    cases: &mut [Case],
+    now: Timestamp,
+) -> Result<Vec<CaseRow>, AppError> {
+    let dues: HashMap<CaseId, Timestamp> = state
+        .store
+        .case_due(cases.iter().map(|c| c.id).collect())
+        .await?
+        .into_iter()
+        .collect();
+    due_order(cases, &dues);
+    names.prefetch_customers_and_owners(state, cases).await?;
+    let mut rows = Vec::with_capacity(cases.len());
+    for case in cases.iter() {
+        let mut row = case_row(names, state, case, now).await?;
+        row.due = dues.get(&case.id).map(|due| DueBadge::new(*due, now));
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
 async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> {
     authz::require(&viewer.actor, Action::ListTeams, &Resource::Org, "cockpit")?;
     let me = viewer.actor.person_id();
@@ -93,12 +128,7 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
         )
         .await?
         .items;
-    needs_me_order(&mut mine);
-    names.prefetch_customers_and_owners(state, &mine).await?;
-    let mut mine_rows = Vec::with_capacity(mine.len());
-    for case in &mine {
-        mine_rows.push(case_row(&mut names, state, case, now).await?);
-    }
+    let mine_rows = rows_by_due(state, &mut names, &mut mine, now).await?;
 
     let mut team_ids: Vec<TeamId> = state
         .store
@@ -135,12 +165,7 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
             )
             .await?
             .items;
-        needs_me_order(&mut queued);
-        names.prefetch_customers_and_owners(state, &queued).await?;
-        let mut rows = Vec::with_capacity(queued.len());
-        for case in &queued {
-            rows.push(case_row(&mut names, state, case, now).await?);
-        }
+        let rows = rows_by_due(state, &mut names, &mut queued, now).await?;
         queues.push(Queue {
             team: names.team(state, team_id).await?,
             cases: rows,
@@ -224,5 +249,28 @@ mod tests {
         needs_me_order(&mut cases);
         let order: Vec<i64> = cases.iter().map(|c| c.number.0).collect();
         assert_eq!(order, vec![5, 4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn what_falls_due_first_comes_first_then_needs_me_order() {
+        let mut cases = vec![
+            case(1, CaseStatus::New, Priority::Low, 99),
+            case(2, CaseStatus::Open, Priority::Normal, 50),
+            case(3, CaseStatus::Open, Priority::Normal, 10),
+            case(4, CaseStatus::Open, Priority::Urgent, 90),
+            case(5, CaseStatus::Open, Priority::Normal, 0),
+        ];
+        let dues: HashMap<CaseId, Timestamp> = [
+            (cases[1].id, time::from_millis(2_000)),
+            (cases[2].id, time::from_millis(1_000)),
+            (cases[4].id, time::from_millis(1_000)),
+        ]
+        .into_iter()
+        .collect();
+        due_order(&mut cases, &dues);
+        let order: Vec<i64> = cases.iter().map(|c| c.number.0).collect();
+        // 5 and 3 fall due together (the longer waiting first), then 2; nothing due: 1 (new),
+        // then 4.
+        assert_eq!(order, vec![5, 3, 2, 1, 4]);
     }
 }

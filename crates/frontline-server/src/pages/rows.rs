@@ -22,6 +22,34 @@ pub struct CaseRow {
     pub updated_at: String,
     /// Why the case is where it is in the cockpit ("New: needs a first reply").
     pub reason: &'static str,
+    /// When its first service target falls due (the cockpit's lists; `None` elsewhere).
+    pub due: Option<DueBadge>,
+}
+
+/// "Due in 2 h" or "Late by 40 min" on a row.
+pub struct DueBadge {
+    /// The instant, for `<time>` and the script's countdown.
+    pub iso: String,
+    /// "in 2 h 15 min" (counted down by the script) or "40 min" late.
+    pub words: String,
+    pub late: bool,
+}
+
+impl DueBadge {
+    pub fn new(due: frontline_core::Timestamp, now: frontline_core::Timestamp) -> DueBadge {
+        let late = due <= now;
+        let span = if late {
+            now.duration_since(due)
+        } else {
+            due.duration_since(now)
+        };
+        let words = super::targets::span(span);
+        DueBadge {
+            iso: due.to_string(),
+            words: if late { words } else { format!("in {words}") },
+            late,
+        }
+    }
 }
 
 /// A case as a row of a list, its names from the request's cache.
@@ -51,5 +79,6 @@ pub async fn case_row(
             CaseStatus::Resolved => "Resolved",
             CaseStatus::Closed => "Closed",
         },
+        due: None,
     })
 }

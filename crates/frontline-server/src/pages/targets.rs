@@ -2,7 +2,7 @@
 //! and when it falls due in the team's own time zone (the script counts the time left down
 //! from `data-due`).
 
-use frontline_core::targets::{TargetKind, TargetReading, TargetState};
+use frontline_core::targets::{TargetReading, TargetState};
 use frontline_core::{Case, Event, Timestamp};
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
@@ -30,13 +30,7 @@ pub struct TargetsFacts {
     pub calendar_set: bool,
 }
 
-pub(super) fn label(kind: TargetKind) -> &'static str {
-    match kind {
-        TargetKind::FirstResponse => "First response",
-        TargetKind::NextResponse => "Next response",
-        TargetKind::Resolution => "Resolution",
-    }
-}
+pub(super) use crate::targets::label;
 
 /// "2 h 15 min", "3 d 4 h", "45 min", "under a minute".
 pub fn span(d: SignedDuration) -> String {

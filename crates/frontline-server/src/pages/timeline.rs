@@ -113,6 +113,21 @@ pub async fn describe(
         }
         Payload::MailSent(p) => format!("emailed {} ({})", p.to, p.subject),
         Payload::MailFailed(p) => format!("could not email {}: {}", p.to, p.error),
+        Payload::CaseTargetWarning(p) => format!(
+            "warned that the {} target falls due {}",
+            crate::targets::label(p.target).to_lowercase(),
+            super::layout::when(p.due)
+        ),
+        Payload::CaseTargetBreached(p) => format!(
+            "noted the {} target was missed (due {}){}",
+            crate::targets::label(p.target).to_lowercase(),
+            super::layout::when(p.due),
+            if p.ask_id.is_some() {
+                " and asked the owner's support for help"
+            } else {
+                ""
+            }
+        ),
         other => other.kind().as_str().to_owned(),
     })
 }

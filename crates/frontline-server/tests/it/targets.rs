@@ -310,3 +310,123 @@ async fn holidays_are_imported_from_an_icalendar_file() {
         .expect("request");
     assert_eq!(employee.status(), StatusCode::FORBIDDEN);
 }
+
+/// The staff-only alarm events of one kind on the event log, as Ann reads them.
+async fn alarms(app: &TestApp, token: &str, kind: &str) -> Vec<Value> {
+    let events = json(app.events(token, &format!("?kind={kind}&limit=200")).await).await;
+    events["items"].as_array().expect("items").clone()
+}
+
+/// Wait (bounded) until the sweep has written `n` events of `kind`.
+async fn until_alarms(app: &TestApp, token: &str, kind: &str, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let found = alarms(app, token, kind).await;
+        if found.len() >= n {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no {n} {kind} events after 5 s");
+}
+
+#[tokio::test]
+async fn a_target_warns_then_breaches_once_and_the_breach_asks_the_owners_support() {
+    let (clock, hand) = time::Clock::manual(utc("2027-01-04T07:00:00Z"));
+    let app = TestApp::spawn_with_clock_configured(clock, |config| {
+        config.target_sweep_every = std::time::Duration::from_millis(20);
+    })
+    .await;
+    let org = app.seed().await;
+    // No calendar: round the clock in UTC. First answer within an hour, warned at half.
+    let put = app
+        .put(
+            &format!("/api/v1/outcomes/{}/targets", org.outcome_key),
+            &org.ada.token,
+            &json!({ "targets": [
+                { "kind": "first_response", "business_minutes": 60, "warn_at_percent": 50 }
+            ]}),
+        )
+        .await;
+    assert_eq!(put.status(), StatusCode::OK);
+    let number = crate::scoreboard::open(&app, &org.carol, &org.outcome_key, "Wrong size").await;
+    let case = json(app.get_case(&org.ann.token, &number).await).await;
+    let owner = case["owner_id"]
+        .as_str()
+        .expect("routed to an owner")
+        .to_owned();
+
+    // Before half the hour nothing is told.
+    hand.set(utc("2027-01-04T07:29:00Z"));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        alarms(&app, &org.ann.token, "case.target_warning")
+            .await
+            .is_empty()
+    );
+
+    hand.set(utc("2027-01-04T07:31:00Z"));
+    let warned = until_alarms(&app, &org.ann.token, "case.target_warning", 1).await;
+    let payload = &warned[0]["payload"];
+    assert_eq!(payload["target"], "first_response");
+    assert_eq!(payload["due"], "2027-01-04T08:00:00Z");
+    assert_eq!(payload["owner_id"], owner.as_str());
+    assert!(payload.get("ask_id").is_none(), "a warning raises no ask");
+
+    hand.set(utc("2027-01-04T08:01:00Z"));
+    let breached = until_alarms(&app, &org.ann.token, "case.target_breached", 1).await;
+    let ask_id = breached[0]["payload"]["ask_id"]
+        .as_str()
+        .expect("the breach raised an ask")
+        .to_owned();
+    let ask = json(
+        app.get(&format!("/api/v1/asks/{ask_id}"), &org.sue.token)
+            .await,
+    )
+    .await;
+    let ask = &ask["ask"];
+    assert_eq!(ask["asker_id"], owner.as_str(), "{ask}");
+    assert_eq!(ask["assignee_id"], org.sue.person.id.to_string(), "{ask}");
+    assert_eq!(ask["status"], "open");
+    let text = ask["text"].as_str().expect("text");
+    assert!(
+        text.contains("First response") && text.contains(&number),
+        "{text}"
+    );
+
+    // Time passes, the case is written to: still one of each, and the customer sees neither.
+    app.add_message(
+        &org.carol.token,
+        &number,
+        &json!({ "body": "Hello? Anyone?", "visibility": "public" }),
+    )
+    .await;
+    hand.set(utc("2027-01-04T09:00:00Z"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        alarms(&app, &org.ann.token, "case.target_warning")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        alarms(&app, &org.ann.token, "case.target_breached")
+            .await
+            .len(),
+        1
+    );
+    let asks = json(
+        app.get("/api/v1/asks?view=all&limit=50", &org.sue.token)
+            .await,
+    )
+    .await;
+    assert_eq!(asks["items"].as_array().expect("items").len(), 1, "{asks}");
+    let carols = json(app.events(&org.carol.token, "?limit=200").await).await;
+    assert!(
+        carols["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|e| !e["kind"].as_str().unwrap_or("").starts_with("case.target_")),
+        "{carols}"
+    );
+}

@@ -162,3 +162,60 @@ async fn administrators_set_hours_and_targets_through_the_forms() {
     .await;
     assert_eq!(employee.status(), StatusCode::FORBIDDEN);
 }
+
+/// The cockpit sorts "Needs you now" by what falls due first (the target sweep's due times)
+/// and shows when: an urgent case with a 15-minute first-response target comes before an
+/// older normal one with an hour.
+#[tokio::test]
+async fn the_cockpit_puts_what_falls_due_first_on_top() {
+    let (app, org) = seeded().await;
+    let put = app
+        .put(
+            &format!("/api/v1/outcomes/{}/targets", org.outcome_key),
+            &org.ada.token,
+            &json!({ "targets": [
+                { "kind": "first_response", "business_minutes": 60 },
+                { "kind": "first_response", "priority": "urgent", "business_minutes": 15 }
+            ]}),
+        )
+        .await;
+    assert_eq!(put.status(), StatusCode::OK);
+    let mut numbers = Vec::new();
+    for (subject, priority) in [("Older, normal", "normal"), ("Newer, urgent", "urgent")] {
+        let created = app
+            .create_case(
+                &org.ann.token,
+                &json!({ "subject": subject, "body": "Please help.", "outcome": org.outcome_key,
+                         "customer": "carol@customer.test", "priority": priority }),
+            )
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let number = json(created).await["number"].as_str().unwrap().to_owned();
+        let mine = app
+            .put(
+                &format!("/api/v1/cases/{number}/owner"),
+                &org.ann.token,
+                &json!({ "owner": "ann@frontline.test" }),
+            )
+            .await;
+        assert_eq!(mine.status(), StatusCode::OK);
+        numbers.push(number);
+    }
+    let ann = login(&app, "ann@frontline.test").await;
+    let mut body = String::new();
+    for _ in 0..200 {
+        body = get(&app, &ann, "/cockpit/work").await.text().await.unwrap();
+        if body.matches("badge due").count() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(body.matches("badge due").count(), 2, "{body}");
+    let at = |number: &str| body.find(&format!("data-number=\"{number}\"")).unwrap();
+    assert!(at(&numbers[1]) < at(&numbers[0]), "urgent first: {body}");
+    assert!(body.contains("Due <span data-due="), "{body}");
+    assert!(
+        body.contains("in 14 min") || body.contains("in 15 min"),
+        "{body}"
+    );
+}

@@ -62,7 +62,7 @@ fn assert_page(name: &str, html: &str) {
 async fn the_cockpit_shows_an_employee_her_work_and_her_teams_mood_alerts() {
     let (app, org) = seeded().await;
     let mut names = Names::of(&org);
-    worked_case(&app, &org, &mut names).await;
+    let kettle = worked_case(&app, &org, &mut names).await;
     // Ann has the kettle, so routing gives Dave's parcel to Ben; Ann sees its alert as Orders'.
     let parcel = expect(
         app.create_case(
@@ -83,6 +83,20 @@ async fn the_cockpit_shows_an_employee_her_work_and_her_teams_mood_alerts() {
     )
     .await;
     names.add(angry["id"].as_str().expect("id"), "message angry");
+    // The kettle's due time, once the target sweep has read it, is on the page.
+    let kettle_id: frontline_core::CaseId = kettle.case_id.parse().expect("case id");
+    for _ in 0..200 {
+        if !app
+            .store
+            .case_due(vec![kettle_id])
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     let ann = login(&app, "ann@frontline.test").await;
     assert_page("cockpit", &main_of(&app, &ann, "/cockpit", &names).await);
 }
