@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "service_targets",
         include_str!("../migrations/0017_service_targets.sql"),
     ),
+    (
+        18,
+        "attachments",
+        include_str!("../migrations/0018_attachments.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

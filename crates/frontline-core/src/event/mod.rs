@@ -141,6 +141,8 @@ events! {
     MailBounceCleared => "mail.bounce_cleared" (MailBounceCleared),
     CalendarSet => "calendar.set" (CalendarSet),
     OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
+    AttachmentAdded => "attachment.added" (AttachmentAdded),
+    AttachmentDeleted => "attachment.deleted" (AttachmentDeleted),
 }
 
 /// A stored payload that does not read as its kind's type.
