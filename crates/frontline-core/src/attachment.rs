@@ -40,7 +40,9 @@ impl FileName {
         if trimmed.is_empty() || trimmed.chars().all(|c| c == '_') {
             return Err(ValueError::new(
                 "name",
-                format!("{raw:?} is not a usable file name; send the file's own name, such as photo.jpg"),
+                format!(
+                    "{raw:?} is not a usable file name; send the file's own name, such as photo.jpg"
+                ),
             ));
         }
         Ok(FileName(cut(&trimmed)))

@@ -15,8 +15,8 @@ use frontline_core::{
     PersonId, Timestamp, ValueError, Visibility,
 };
 use frontline_store::{
-    BLOB_CHUNK_BYTES, BlobHasher, BlobReader, BlobRef, BlobWriter, FilesSwept, NewUpload,
-    Record, StoreError, StoreResult, Written,
+    BLOB_CHUNK_BYTES, BlobHasher, BlobReader, BlobRef, BlobWriter, FilesSwept, NewUpload, Record,
+    StoreError, StoreResult, Written,
 };
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Row};
@@ -40,14 +40,16 @@ impl PgWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        sqlx::query("INSERT INTO blob_chunks (blob_id, n, data, written_at) VALUES ($1, $2, $3, $4)")
-            .bind(self.blob_id)
-            .bind(self.next)
-            .bind(&self.buffer)
-            .bind(to_db(self.clock.now()))
-            .execute(&self.pool)
-            .await
-            .map_err(classify)?;
+        sqlx::query(
+            "INSERT INTO blob_chunks (blob_id, n, data, written_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(self.blob_id)
+        .bind(self.next)
+        .bind(&self.buffer)
+        .bind(to_db(self.clock.now()))
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
         self.next += 1;
         self.buffer.clear();
         Ok(())
@@ -503,14 +505,13 @@ impl PgStore {
 
     pub(crate) async fn sweep_files_impl(&self, before: Timestamp) -> StoreResult<FilesSwept> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
-        let uploads = sqlx::query(
-            "DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1",
-        )
-        .bind(to_db(before))
-        .execute(&mut *tx)
-        .await
-        .map_err(classify)?
-        .rows_affected();
+        let uploads =
+            sqlx::query("DELETE FROM attachments WHERE message_id IS NULL AND created_at < $1")
+                .bind(to_db(before))
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?
+                .rows_affected();
         // SKIP LOCKED: a blob an upload is being recorded against right now stays.
         let gone: Vec<uuid::Uuid> = sqlx::query_scalar(
             "DELETE FROM blobs WHERE sha256 IN (

@@ -284,11 +284,7 @@ fn attachment_row(row: &Row<'_>) -> rusqlite::Result<Attachment> {
     };
     Ok(Attachment {
         id: rows::parsed(row, "id")?,
-        name: rows::value(
-            "name",
-            row.get("name")?,
-            frontline_core::FileName::parse,
-        )?,
+        name: rows::value("name", row.get("name")?, frontline_core::FileName::parse)?,
         content_type: row.get("content_type")?,
         size: row.get::<_, i64>("size")?.max(0) as u64,
         sha256: row.get("sha256")?,
@@ -320,10 +316,13 @@ pub(crate) fn of_case(
              ORDER BY a.attached_at, a.id"
         ))
         .db()?;
-    stmt.query_map(params![case_id.to_string(), include_internal], attachment_row)
-        .db()?
-        .collect::<Result<Vec<_>, _>>()
-        .db()
+    stmt.query_map(
+        params![case_id.to_string(), include_internal],
+        attachment_row,
+    )
+    .db()?
+    .collect::<Result<Vec<_>, _>>()
+    .db()
 }
 
 pub(crate) fn create_upload(

@@ -21,8 +21,7 @@ use frontline_store::{
     NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewToken,
     NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, Revoked,
     RuleFilter, RuleVersion, Session, SessionInfo, StaffActivity, Store, StoreError, StoreResult,
-    Written,
-    tokio_watch,
+    Written, tokio_watch,
 };
 
 use crate::rows::Db;

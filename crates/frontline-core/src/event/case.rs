@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::attachment::FileName;
 use crate::case::{CaseStatus, Channel, OutcomeAchieved, Priority, Visibility};
 use crate::feeling::{Emotion, FeelingKind, Score};
-use crate::ids::{AttachmentId, CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId};
+use crate::ids::{
+    AttachmentId, CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId,
+};
 use crate::mood::MoodReason;
 use crate::values::{CaseNumber, Email, Subject, Tags};
 

@@ -7,9 +7,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use frontline_core::{
-    AttachmentId, Audience, EventKind, FileName, Payload, PersonId, Visibility,
-};
+use frontline_core::{AttachmentId, Audience, EventKind, FileName, Payload, PersonId, Visibility};
 
 use crate::testing::{new_case, new_message, org};
 use crate::*;
@@ -44,7 +42,12 @@ async fn read(store: &dyn Store, sha256: &str) -> Vec<u8> {
     bytes
 }
 
-async fn upload(store: &dyn Store, by: PersonId, name: &str, bytes: &[u8]) -> frontline_core::Attachment {
+async fn upload(
+    store: &dyn Store,
+    by: PersonId,
+    name: &str,
+    bytes: &[u8],
+) -> frontline_core::Attachment {
     let blob = put(store, bytes, 10_000).await;
     store
         .create_upload(NewUpload {
@@ -78,7 +81,10 @@ pub async fn blobs_stream_in_and_out_and_are_kept_once<F: Future<Output = Arc<dy
     // Unknown and malformed names are not found; a name cannot walk out of storage.
     for name in [&"0".repeat(64), "../../etc/passwd", ""] {
         assert!(
-            matches!(store.read_blob(name).await, Err(StoreError::NotFound { .. })),
+            matches!(
+                store.read_blob(name).await,
+                Err(StoreError::NotFound { .. })
+            ),
             "{name:?}"
         );
     }
@@ -180,7 +186,10 @@ pub async fn uploads_attach_to_their_uploaders_message_with_its_audience<
         all.iter().map(|a| a.id).collect::<Vec<_>>(),
         vec![photo.id, notes.id]
     );
-    assert_eq!(all[1].attached.as_ref().unwrap().visibility, Visibility::Internal);
+    assert_eq!(
+        all[1].attached.as_ref().unwrap().visibility,
+        Visibility::Internal
+    );
 }
 
 pub async fn a_deleted_attachment_keeps_a_tombstone<F: Future<Output = Arc<dyn Store>>>(
@@ -198,9 +207,16 @@ pub async fn a_deleted_attachment_keeps_a_tombstone<F: Future<Output = Arc<dyn S
     ));
     let mut new = new_case(o.carol.id, o.outcome.id, "Receipt");
     new.attachments = vec![file.id];
-    let case = store.create_case(Some(o.carol.id), new).await.unwrap().value.case;
+    let case = store
+        .create_case(Some(o.carol.id), new)
+        .await
+        .unwrap()
+        .value
+        .case;
     assert!(matches!(
-        store.delete_attachment(file.id, o.ann.id, "  ".into()).await,
+        store
+            .delete_attachment(file.id, o.ann.id, "  ".into())
+            .await,
         Err(StoreError::Invalid(_))
     ));
     let deleted = store
@@ -208,7 +224,10 @@ pub async fn a_deleted_attachment_keeps_a_tombstone<F: Future<Output = Arc<dyn S
         .await
         .unwrap();
     let tomb = deleted.value.deleted.clone().expect("a tombstone");
-    assert_eq!((tomb.by, tomb.reason.as_str()), (o.ann.id, "Shows a card number."));
+    assert_eq!(
+        (tomb.by, tomb.reason.as_str()),
+        (o.ann.id, "Shows a card number.")
+    );
     assert_eq!(deleted.events.len(), 1);
     assert_eq!(deleted.events[0].kind, EventKind::AttachmentDeleted);
     assert_eq!(deleted.events[0].case_id, Some(case.id));
@@ -237,10 +256,7 @@ pub async fn a_deleted_attachment_keeps_a_tombstone<F: Future<Output = Arc<dyn S
 
     // Its bytes go with the sweep (nothing else names them); fresh ones stay.
     let kept = upload(&*store, o.carol.id, "kept.txt", b"kept bytes").await;
-    let early = store
-        .sweep_files(hours_from_now(-24))
-        .await
-        .unwrap();
+    let early = store.sweep_files(hours_from_now(-24)).await.unwrap();
     assert_eq!(early, FilesSwept::default());
     let later = hours_from_now(48);
     let swept = store.sweep_files(later).await.unwrap();
@@ -255,8 +271,18 @@ pub async fn a_deleted_attachment_keeps_a_tombstone<F: Future<Output = Arc<dyn S
         Err(StoreError::NotFound { .. })
     ));
     // The tombstone outlives its bytes.
-    assert!(store.get_attachment(file.id).await.unwrap().deleted.is_some());
-    assert_eq!(store.sweep_files(later).await.unwrap(), FilesSwept::default());
+    assert!(
+        store
+            .get_attachment(file.id)
+            .await
+            .unwrap()
+            .deleted
+            .is_some()
+    );
+    assert_eq!(
+        store.sweep_files(later).await.unwrap(),
+        FilesSwept::default()
+    );
 }
 
 pub async fn attachments_survive_export_and_import_byte_identical<
@@ -296,6 +322,12 @@ pub async fn attachments_survive_export_and_import_byte_identical<
         copy.get_attachment(photo.id).await.unwrap(),
         store.get_attachment(photo.id).await.unwrap()
     );
-    assert!(copy.get_attachment(gone.id).await.unwrap().deleted.is_some());
+    assert!(
+        copy.get_attachment(gone.id)
+            .await
+            .unwrap()
+            .deleted
+            .is_some()
+    );
     assert_eq!(copy.export().await.unwrap(), records);
 }
