@@ -103,3 +103,7 @@ id_type!(
     /// A web session, named without its cookie value.
     SessionId
 );
+id_type!(
+    /// A file: uploaded first (an upload), then attached to one message.
+    AttachmentId
+);

@@ -7,6 +7,7 @@
 //! backends make the same decisions.
 
 pub mod ask;
+pub mod attachment;
 pub mod calendar;
 pub mod case;
 pub mod closed_loop;
@@ -30,11 +31,12 @@ pub mod values;
 pub mod webhook;
 
 pub use ask::{Ask, AskChange, AskKind, AskMessage, AskStatus, Urgency};
+pub use attachment::{Attachment, FileName};
 pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
 pub use event::{Audience, Event, EventKind, NewEvent, Payload, PayloadError};
 pub use feeling::{Emotion, Feeling, FeelingKind, FeelingSource, NewFeeling, Score, Verbatim};
 pub use ids::{
-    AskId, CaseId, DecisionId, FeelingId, MessageId, OutcomeId, PersonId, RuleId,
+    AskId, AttachmentId, CaseId, DecisionId, FeelingId, MessageId, OutcomeId, PersonId, RuleId,
     StandardWorkItemId, TeamId, WebhookId,
 };
 pub use ids::{ProposalCommentId, ProposalId, SessionId, TokenId};

@@ -25,6 +25,7 @@ pub fn start_background(state: &AppState) {
     crate::mail::ensure_sender(state);
     crate::mail::ensure_notices(state);
     crate::target_alarms::ensure_sweep(state);
+    crate::attachments::ensure_sweeper(state);
 }
 
 /// Every documented route, with its OpenAPI operation.
@@ -60,6 +61,19 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(case_changes::set_outcome_achieved))
         .routes(routes!(case_changes::set_tags))
         .routes(routes!(messages::list_messages, messages::add_message))
+        .merge(
+            // Uploads stream and count their own bytes (see `attachments::upload`): the
+            // default limit for buffered bodies does not apply to them.
+            OpenApiRouter::new()
+                .routes(routes!(crate::api::attachments::upload))
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(
+            crate::api::attachments::download,
+            crate::api::attachments::delete
+        ))
+        .routes(routes!(crate::api::attachments::inline))
+        .routes(routes!(crate::api::attachments::preview))
         .routes(routes!(events::list_events))
         .routes(routes!(crate::stream::stream))
         .routes(routes!(crate::api::presence::share_presence))

@@ -35,6 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "account",
             "asks",
+            "attachments",
             "cases",
             "decisions",
             "feelings",

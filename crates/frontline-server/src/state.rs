@@ -67,7 +67,56 @@ pub struct ServerConfig {
     /// Sign mail out with this DKIM key, for the domain of the mailbox it is sent from;
     /// `None`: unsigned (the SMTP server may sign it).
     pub dkim: Option<frontline_mail::DkimKey>,
+    /// Sizes, counts and types of files on messages (see `attachments`).
+    pub files: FileLimits,
 }
+
+/// What files a message may carry. Types are the ones sniffed from the bytes, never the
+/// client's word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileLimits {
+    /// Largest file; a larger upload is refused (413) before it is read in full.
+    pub max_file_bytes: u64,
+    /// Largest total of one message's files.
+    pub max_message_bytes: u64,
+    /// Most files on one message.
+    pub max_files_per_message: usize,
+    /// Content types accepted: exact (`application/pdf`) or a family (`image/*`).
+    pub allowed_types: Vec<String>,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 25 * 1024 * 1024,
+            max_message_bytes: 50 * 1024 * 1024,
+            max_files_per_message: 10,
+            allowed_types: DEFAULT_FILE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+        }
+    }
+}
+
+/// The types accepted unless configured otherwise: pictures, PDFs, text, office documents
+/// and archives. Not HTML or programs.
+pub const DEFAULT_FILE_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/svg+xml",
+    "image/heic",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "audio/mpeg",
+    "video/mp4",
+];
 
 impl ServerConfig {
     /// Production defaults over `store`.
@@ -97,6 +146,7 @@ impl ServerConfig {
             smtp: None,
             public_url: None,
             dkim: None,
+            files: FileLimits::default(),
         }
     }
 }
@@ -123,6 +173,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("public_url", &self.public_url)
             .field("smtp", &self.smtp)
             .field("dkim", &self.dkim)
+            .field("files", &self.files)
             .finish()
     }
 }

@@ -249,6 +249,9 @@ pub struct MessageView {
     pub visibility: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// The files on the message (deleted ones as tombstones); absent when it has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentView>,
 }
 
 impl From<&Message> for MessageView {
@@ -260,6 +263,84 @@ impl From<&Message> for MessageView {
             body: m.body.to_string(),
             visibility: m.visibility.to_string(),
             created_at: time(m.created_at),
+            attachments: Vec::new(),
+        }
+    }
+}
+
+impl MessageView {
+    /// The view with the message's own files from `files` (a case's attachments).
+    pub fn with_files(mut self, files: &[frontline_core::Attachment]) -> Self {
+        self.attachments = files
+            .iter()
+            .filter(|a| {
+                a.attached
+                    .as_ref()
+                    .is_some_and(|t| t.message_id.0 == self.id)
+            })
+            .map(AttachmentView::from)
+            .collect();
+        self
+    }
+}
+
+/// A file: an upload (on no message yet) or a message's attachment.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    /// The file's name, cleaned (no directories, no control characters).
+    pub name: String,
+    /// Sniffed from the bytes when uploaded; never the type the client declared.
+    pub content_type: String,
+    pub size: u64,
+    /// SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+    pub uploader_id: Uuid,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// The message it is on; null for an upload not attached yet.
+    pub message_id: Option<Uuid>,
+    /// Where to download it (`Content-Disposition: attachment`); null once deleted.
+    pub url: Option<String>,
+    /// Where a picture or PDF is shown in place (sandboxed); null for other types.
+    pub inline_url: Option<String>,
+    /// A PNG preview at most 320 px on its longer side, for pictures; null otherwise.
+    pub preview_url: Option<String>,
+    /// Set once staff deleted it: the bytes are gone, this record stays.
+    pub deleted: Option<DeletionView>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DeletionView {
+    pub by: Uuid,
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub reason: String,
+}
+
+impl From<&frontline_core::Attachment> for AttachmentView {
+    fn from(a: &frontline_core::Attachment) -> Self {
+        let live = a.deleted.is_none();
+        let base = format!("/api/v1/attachments/{}", a.id);
+        let inline = frontline_core::attachment::shown_inline(&a.content_type);
+        let preview = frontline_core::attachment::has_preview(&a.content_type);
+        Self {
+            id: a.id.0,
+            name: a.name.to_string(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+            sha256: a.sha256.clone(),
+            uploader_id: a.uploader_id.0,
+            created_at: time(a.created_at),
+            message_id: a.attached.as_ref().map(|t| t.message_id.0),
+            url: live.then(|| base.clone()),
+            inline_url: (live && inline).then(|| format!("{base}/inline")),
+            preview_url: (live && preview).then(|| format!("{base}/preview")),
+            deleted: a.deleted.as_ref().map(|d| DeletionView {
+                by: d.by.0,
+                at: time(d.at),
+                reason: d.reason.clone(),
+            }),
         }
     }
 }

@@ -409,4 +409,96 @@
     countDown();
     setInterval(countDown, 15000);
   }
+
+  // File inputs that upload as soon as a file is chosen, dropped or pasted (a picture from
+  // the clipboard), with progress, and put the upload ids into the form's hidden
+  // `attachments` field. One behaviour for every form: a container with `data-upload`.
+  // Without this script the form still sends its text (the files are not sent).
+  function uploadInto(box, file) {
+    var list = box.querySelector('[data-upload-list]');
+    var ids = box.querySelector('[data-upload-ids]');
+    var form = box.closest('form');
+    var submit = form ? form.querySelector('button[type="submit"]') : null;
+    var item = el('li', 'upload', '');
+    var label = el('span', 'upload-name', file.name || 'pasted picture');
+    var bar = document.createElement('progress');
+    bar.max = 100;
+    bar.value = 0;
+    var state = el('span', 'upload-state muted small', 'uploading…');
+    item.appendChild(label);
+    item.appendChild(bar);
+    item.appendChild(state);
+    list.appendChild(item);
+    box.pending = (box.pending || 0) + 1;
+    if (submit) { submit.disabled = true; }
+    var xhr = new XMLHttpRequest();
+    var name = file.name || ('pasted-' + Date.now() + '.png');
+    xhr.open('POST', box.getAttribute('data-upload') + '?name=' + encodeURIComponent(name));
+    xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.addEventListener('progress', function (e) {
+      if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
+    });
+    function done() {
+      box.pending -= 1;
+      if (submit && box.pending === 0) { submit.disabled = false; }
+    }
+    xhr.addEventListener('load', function () {
+      done();
+      var body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+      if (xhr.status === 201 && body.id) {
+        bar.value = 100;
+        state.textContent = 'attached';
+        item.classList.add('done');
+        ids.value = (ids.value ? ids.value + ' ' : '') + body.id;
+        announce((file.name || 'Picture') + ' uploaded');
+      } else {
+        item.classList.add('failed');
+        state.textContent = body.detail || ('upload failed (' + xhr.status + ')');
+        announce(state.textContent);
+      }
+    });
+    xhr.addEventListener('error', function () {
+      done();
+      item.classList.add('failed');
+      state.textContent = 'upload failed: the connection broke';
+    });
+    xhr.send(file);
+  }
+  document.querySelectorAll('[data-upload]').forEach(function (box) {
+    var input = box.querySelector('[data-upload-input]');
+    var form = box.closest('form');
+    function take(files) {
+      Array.prototype.forEach.call(files, function (file) { uploadInto(box, file); });
+    }
+    if (input) {
+      input.addEventListener('change', function () {
+        take(input.files);
+        input.value = '';
+      });
+    }
+    ['dragenter', 'dragover'].forEach(function (kind) {
+      box.addEventListener(kind, function (e) {
+        e.preventDefault();
+        box.classList.add('dragging');
+      });
+    });
+    ['dragleave', 'drop'].forEach(function (kind) {
+      box.addEventListener(kind, function () { box.classList.remove('dragging'); });
+    });
+    box.addEventListener('drop', function (e) {
+      e.preventDefault();
+      if (e.dataTransfer && e.dataTransfer.files) { take(e.dataTransfer.files); }
+    });
+    if (form) {
+      form.addEventListener('paste', function (e) {
+        var items = (e.clipboardData && e.clipboardData.files) || [];
+        if (items.length) {
+          e.preventDefault();
+          take(items);
+        }
+      });
+    }
+  });
 })();

@@ -116,6 +116,9 @@ impl PgStore {
         effects
             .events
             .extend(crate::voice::read_mood(tx, &case, &message, role).await?);
+        effects
+            .events
+            .extend(crate::files::attach(tx, &case, &message, &new.attachments, actor).await?);
         apply_load(tx, &effects.load, Some(self.clock.now())).await?;
         Ok(Begun::Fresh(Unsealed {
             remember: new.idempotency_key.map(|key| (actor, key, message.id)),
@@ -331,6 +334,9 @@ impl PgStore {
         effects
             .events
             .extend(crate::voice::read_mood(tx, &case, &message, author_role).await?);
+        effects
+            .events
+            .extend(crate::files::attach(tx, &case, &message, &new.attachments, actor).await?);
         let events = apply_effects(tx, effects, at, None, &case).await?;
         Ok(Begun::Fresh(Unsealed {
             remember: new.idempotency_key.map(|key| (actor, key, message.id)),

@@ -261,6 +261,7 @@ impl PgStore {
                 .into_iter()
                 .map(Record::OutcomeTargets),
         );
+        records.extend(crate::files::export_records(&mut tx).await?);
 
         tx.commit().await.map_err(classify)?;
         Ok(records)
@@ -415,6 +416,9 @@ impl PgStore {
                 }
                 Record::OutcomeTargets(targets) => {
                     crate::targets::put_targets(&mut tx, &targets).await?
+                }
+                Record::Attachment { attachment, data } => {
+                    crate::files::import(&mut tx, &attachment, data.as_deref()).await?
                 }
                 Record::Event(event) => log.push(event),
             }

@@ -24,6 +24,7 @@ mod error;
 mod events;
 mod export;
 mod feelings;
+mod files;
 mod followers;
 mod guidelines;
 mod history;

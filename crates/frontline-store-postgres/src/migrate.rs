@@ -83,6 +83,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0017_service_targets.sql"),
     ),
     (
+        18,
+        "attachments",
+        include_str!("../migrations/0018_attachments.sql"),
+    ),
+    (
         21,
         "case_due",
         include_str!("../migrations/0021_case_due.sql"),

@@ -954,6 +954,52 @@ impl Store for PgStore {
         self.list_voices_impl(filter).await
     }
 
+    async fn blob_writer(&self) -> StoreResult<Box<dyn frontline_store::BlobWriter>> {
+        Ok(self.blob_writer_impl())
+    }
+
+    async fn read_blob(&self, sha256: &str) -> StoreResult<Box<dyn frontline_store::BlobReader>> {
+        self.read_blob_impl(sha256).await
+    }
+
+    async fn create_upload(
+        &self,
+        new: frontline_store::NewUpload,
+    ) -> StoreResult<frontline_core::Attachment> {
+        self.create_upload_impl(new).await
+    }
+
+    async fn get_attachment(
+        &self,
+        id: frontline_core::AttachmentId,
+    ) -> StoreResult<frontline_core::Attachment> {
+        self.get_attachment_impl(id).await
+    }
+
+    async fn list_attachments(
+        &self,
+        case_id: CaseId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<frontline_core::Attachment>> {
+        self.list_attachments_impl(case_id, include_internal).await
+    }
+
+    async fn delete_attachment(
+        &self,
+        id: frontline_core::AttachmentId,
+        by: PersonId,
+        reason: String,
+    ) -> StoreResult<Written<frontline_core::Attachment>> {
+        self.delete_attachment_impl(id, by, reason).await
+    }
+
+    async fn sweep_files(
+        &self,
+        before: frontline_core::Timestamp,
+    ) -> StoreResult<frontline_store::FilesSwept> {
+        self.sweep_files_impl(before).await
+    }
+
     async fn export(&self) -> StoreResult<Vec<Record>> {
         self.export_impl().await
     }

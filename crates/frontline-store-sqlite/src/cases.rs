@@ -349,6 +349,14 @@ pub(crate) fn create_case(
     let (case, message, mut effects) = Case::open(draft, number, route.owner_and_team(), actor, at);
     insert_case(w, &case)?;
     insert_customer_message(w, &case, &message, mood, &mut effects.events)?;
+    crate::files::attach(
+        w,
+        &case,
+        &message,
+        &new.attachments,
+        actor,
+        &mut effects.events,
+    )?;
     let events = apply(w, effects, at, None)?;
     if let Some(owner) = case.owner_id {
         touch_assigned(w, owner, now)?;
@@ -509,6 +517,14 @@ pub(crate) fn add_message(
     let mut effects = case.add_message(&message, author.role, at)?;
     let mood = crate::voice::reply_mood(w, &case, &message, author.role)?;
     insert_customer_message(w, &case, &message, mood, &mut effects.events)?;
+    crate::files::attach(
+        w,
+        &case,
+        &message,
+        &new.attachments,
+        actor,
+        &mut effects.events,
+    )?;
     update_case(w, &case)?;
     let events = apply(w, effects, at, None)?;
     remember(

@@ -367,6 +367,11 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 crate::bounces::import(c, &b)?;
                 1
             }
+            // The bytes were put on disk before this job (`SqliteStore::import`).
+            Record::Attachment { attachment, .. } => {
+                crate::files::import_row(c, &attachment)?;
+                1
+            }
             Record::TeamCalendar(t) => crate::targets::import_calendar(c, &t)?,
             Record::OutcomeTargets(t) => crate::targets::import_targets(c, &t)?,
             Record::Event(e) => c

@@ -14,6 +14,7 @@ mod credentials;
 mod decisions;
 mod export;
 mod feelings;
+mod files;
 mod followers;
 mod guidelines;
 mod history;
@@ -82,6 +83,8 @@ pub struct SqliteStore {
     ephemeral: tokio::sync::broadcast::Sender<String>,
     /// Dropping this stops the checkpointer thread (it watches for the other end to close).
     _checkpointer: std::sync::mpsc::Sender<()>,
+    /// The files beside the database (`files`).
+    disk: files::Disk,
 }
 
 /// Copies committed WAL frames into the database file off the writer thread. The writer's own
@@ -257,7 +260,14 @@ impl SqliteStore {
             doorbell,
             ephemeral: tokio::sync::broadcast::channel(1024).0,
             _checkpointer: checkpointer,
+            disk: files::Disk::beside(path),
         })
+    }
+
+    /// The directory that holds the files (attachments' bytes) of the database at `path`:
+    /// `<path>.files`, beside it. Backups copy it with the database.
+    pub fn files_dir(path: impl AsRef<Path>) -> std::path::PathBuf {
+        files::Disk::beside(path.as_ref()).root().to_path_buf()
     }
 
     /// Copy the whole WAL of the database at `path` into the file and truncate it, waiting (up

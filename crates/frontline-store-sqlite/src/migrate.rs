@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_mail_bounces.sql")),
     (16, include_str!("../migrations/0016_event_followers.sql")),
     (17, include_str!("../migrations/0017_service_targets.sql")),
+    (18, include_str!("../migrations/0018_attachments.sql")),
     (21, include_str!("../migrations/0021_case_due.sql")),
 ];
 

@@ -20,8 +20,8 @@ use frontline_store::{
     Decision, DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
     NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewToken,
     NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, Revoked,
-    RuleFilter, RuleVersion, Session, SessionInfo, StaffActivity, Store, StoreResult, Written,
-    tokio_watch,
+    RuleFilter, RuleVersion, Session, SessionInfo, StaffActivity, Store, StoreError, StoreResult,
+    Written, tokio_watch,
 };
 
 use crate::rows::Db;
@@ -1050,10 +1050,94 @@ impl Store for SqliteStore {
     }
 
     async fn export(&self) -> StoreResult<Vec<Record>> {
-        self.read(export::export).await
+        let mut records = self.read(export::export).await?;
+        let attachments = self.read(|c| crate::files::export_rows(c)).await?;
+        for attachment in attachments {
+            let data = match attachment.deleted {
+                Some(_) => None,
+                None => Some(Record::encode_bytes(
+                    &crate::files::read_all(&self.disk, &attachment.sha256).await?,
+                )),
+            };
+            records.push(Record::Attachment { attachment, data });
+        }
+        Ok(records)
     }
 
     async fn import(&self, records: Vec<Record>) -> StoreResult<()> {
+        // Bytes first, checked against their names: a row never names a file that is not
+        // there. Files of an import that then fails are swept like any unnamed blob.
+        for record in &records {
+            if let Record::Attachment {
+                attachment,
+                data: Some(data),
+            } = record
+            {
+                let blob = self.disk.put(&Record::decode_bytes(data)?).await?;
+                if blob.sha256 != attachment.sha256 || blob.size != attachment.size {
+                    return Err(StoreError::Other(format!(
+                        "the bytes of attachment {} in the export are not the file it names",
+                        attachment.id
+                    )));
+                }
+            }
+        }
         self.write(move |w| export::import(w, records)).await
+    }
+
+    async fn blob_writer(&self) -> StoreResult<Box<dyn frontline_store::BlobWriter>> {
+        self.disk.writer().await
+    }
+
+    async fn read_blob(&self, sha256: &str) -> StoreResult<Box<dyn frontline_store::BlobReader>> {
+        self.disk.reader(sha256).await
+    }
+
+    async fn create_upload(
+        &self,
+        new: frontline_store::NewUpload,
+    ) -> StoreResult<frontline_core::Attachment> {
+        let disk = self.disk.clone();
+        self.write(move |w| crate::files::create_upload(w, &disk, new))
+            .await
+    }
+
+    async fn get_attachment(
+        &self,
+        id: frontline_core::AttachmentId,
+    ) -> StoreResult<frontline_core::Attachment> {
+        self.read_now(|c| crate::files::get(c, id)).await
+    }
+
+    async fn list_attachments(
+        &self,
+        case_id: CaseId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<frontline_core::Attachment>> {
+        self.read_now(|c| crate::files::of_case(c, case_id, include_internal))
+            .await
+    }
+
+    async fn delete_attachment(
+        &self,
+        id: frontline_core::AttachmentId,
+        by: PersonId,
+        reason: String,
+    ) -> StoreResult<Written<frontline_core::Attachment>> {
+        self.write(move |w| crate::files::delete(w, id, by, reason))
+            .await
+    }
+
+    async fn sweep_files(
+        &self,
+        before: frontline_core::Timestamp,
+    ) -> StoreResult<frontline_store::FilesSwept> {
+        // Rows first: a blob whose last upload goes now is unnamed for the disk pass.
+        let uploads = self
+            .write(move |w| crate::files::sweep_rows(w, before))
+            .await?;
+        let named = self.read(|c| crate::files::named(c)).await?;
+        let blobs = crate::files::sweep_disk(&self.disk, named, before).await?;
+        Ok(crate::files::swept(uploads, blobs))
     }
 }

@@ -17,6 +17,7 @@ mod asks;
 pub mod credentials;
 mod error;
 mod feelings;
+mod files;
 mod followers;
 mod guidelines;
 pub mod history;
@@ -41,6 +42,7 @@ pub use asks::*;
 pub use credentials::{ApiToken, NewToken, Revoked, SessionInfo};
 pub use error::{StoreError, StoreResult};
 pub use feelings::*;
+pub use files::*;
 pub use followers::*;
 pub use guidelines::*;
 pub use leaders::*;
@@ -860,6 +862,46 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: VoiceFilter,
     ) -> StoreResult<Vec<frontline_core::themes::Voice>>;
+
+    // ----- files -----
+
+    /// Start writing a blob (see `files`): bytes in, durable and named by their SHA-256 at
+    /// `finish`. Nothing names the blob until `create_upload`.
+    async fn blob_writer(&self) -> StoreResult<Box<dyn BlobWriter>>;
+    /// Read a kept blob by its SHA-256 (lower-case hex), chunk by chunk. `NotFound` if it is
+    /// not kept (never written, or swept).
+    async fn read_blob(&self, sha256: &str) -> StoreResult<Box<dyn BlobReader>>;
+    /// Record an upload of a blob `finish` answered. An operational row, no event: an upload
+    /// is its uploader's alone until a message names it (`NewMessage::attachments`,
+    /// `NewCase::attachments`), which writes `attachment.added` in the message's
+    /// transaction. `NotFound` if the blob is not kept; `Conflict` for an id used already.
+    async fn create_upload(&self, new: NewUpload) -> StoreResult<frontline_core::Attachment>;
+    /// An upload or attachment by id, deleted ones (tombstones) included. `NotFound`.
+    async fn get_attachment(
+        &self,
+        id: frontline_core::AttachmentId,
+    ) -> StoreResult<frontline_core::Attachment>;
+    /// The attachments of a case's messages, deleted ones included (as tombstones), in the
+    /// order they were attached (then by id); internal notes' only when `include_internal`.
+    async fn list_attachments(
+        &self,
+        case_id: CaseId,
+        include_internal: bool,
+    ) -> StoreResult<Vec<frontline_core::Attachment>>;
+    /// Delete an attachment: its row stays as a tombstone (who, when, why) with
+    /// `attachment.deleted` (the message's audience); its bytes go with the next sweep once no
+    /// other attachment names them. `NotFound` for an unknown id, `Conflict` for an upload
+    /// that is on no message or one deleted already; `Invalid` for an empty reason.
+    async fn delete_attachment(
+        &self,
+        id: frontline_core::AttachmentId,
+        by: PersonId,
+        reason: String,
+    ) -> StoreResult<Written<frontline_core::Attachment>>;
+    /// Remove uploads never attached that were made before `before`, and blobs that no upload
+    /// or live attachment names and that were last written before `before` (a blob written
+    /// again is fresh again, so an upload in flight never loses its bytes). Idempotent.
+    async fn sweep_files(&self, before: frontline_core::Timestamp) -> StoreResult<FilesSwept>;
 
     // ----- export and import -----
 

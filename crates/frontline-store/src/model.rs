@@ -117,6 +117,9 @@ pub struct NewCase {
     /// Backdate the case (demo data and imports); `None` means now.
     pub created_at: Option<Timestamp>,
     pub idempotency_key: Option<String>,
+    /// Uploads to attach to the first message (see `NewMessage`; the customer's or the
+    /// actor's).
+    pub attachments: Vec<frontline_core::AttachmentId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +136,10 @@ pub struct NewMessage {
     pub visibility: Visibility,
     pub created_at: Option<Timestamp>,
     pub idempotency_key: Option<String>,
+    /// Uploads to attach, in the message's transaction, each with `attachment.added` (the
+    /// message's audience). `Invalid` for an id that is not an unattached, undeleted upload
+    /// of the author's or the actor's (unknown and someone else's alike).
+    pub attachments: Vec<frontline_core::AttachmentId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -302,6 +309,13 @@ pub enum Record {
     TeamCalendar(crate::TeamCalendar),
     /// An outcome's service targets (absent from exports made before targets).
     OutcomeTargets(crate::OutcomeTargets),
+    /// A file on a message, or its tombstone, with its bytes in base64 (`None` for a
+    /// tombstone: deleted bytes are not exported). Uploads on no message are not exported.
+    /// Absent from exports made before attachments.
+    Attachment {
+        attachment: frontline_core::Attachment,
+        data: Option<String>,
+    },
 }
 
 impl Record {
@@ -325,13 +339,14 @@ impl Record {
         base64::engine::general_purpose::STANDARD.encode(bytes)
     }
 
-    /// The bytes of a `Mail` or `Quarantined` record; `Other` for a damaged file.
+    /// The bytes of a `Mail`, `Quarantined` or `Attachment` record; `Other` for a damaged
+    /// file.
     pub fn decode_bytes(text: &str) -> crate::StoreResult<Vec<u8>> {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD
             .decode(text)
             .map_err(|e| {
-                crate::StoreError::Other(format!("a mail in the export is not base64: {e}"))
+                crate::StoreError::Other(format!("bytes in the export are not base64: {e}"))
             })
     }
 
@@ -373,6 +388,8 @@ impl Record {
             Record::OutcomeTargets(_) => 25,
             // Refers to a person only.
             Record::MailBounce(_) => 26,
+            // After the messages they are on.
+            Record::Attachment { .. } => 27,
         }
     }
 }

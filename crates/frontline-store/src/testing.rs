@@ -103,6 +103,10 @@ macro_rules! conformance_tests {
             a_follower_starts_at_the_newest_event_and_moves_only_forward,
             one_node_at_a_time_follows_and_a_replaced_one_cannot_move_the_cursor,
             an_import_starts_followers_after_the_imported_log,
+            blobs_stream_in_and_out_and_are_kept_once,
+            uploads_attach_to_their_uploaders_message_with_its_audience,
+            a_deleted_attachment_keeps_a_tombstone,
+            attachments_survive_export_and_import_byte_identical,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -151,6 +155,7 @@ pub fn new_case(customer: PersonId, outcome: frontline_core::OutcomeId, subject:
         tags: Tags::default(),
         created_at: None,
         idempotency_key: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -166,6 +171,7 @@ pub fn new_message(
         visibility: vis,
         created_at: None,
         idempotency_key: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -256,6 +262,7 @@ mod cases;
 mod credentials;
 mod decisions;
 mod feelings;
+mod files;
 mod followers;
 mod guidelines;
 mod history;
@@ -277,6 +284,7 @@ pub use cases::*;
 pub use credentials::*;
 pub use decisions::*;
 pub use feelings::*;
+pub use files::*;
 pub use followers::*;
 pub use guidelines::*;
 pub use history::*;

@@ -346,6 +346,7 @@ impl TestApp {
                     tags: Tags::default(),
                     created_at: None,
                     idempotency_key: None,
+                    attachments: Vec::new(),
                 },
             )
             .await

@@ -151,6 +151,35 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub files: FileArgs,
+}
+
+/// Files on messages: how large, how many, which types (sniffed from the bytes).
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// Largest file, in MB; a larger upload is refused (413) before it is read in full.
+    #[arg(long, env = "FRONTLINE_MAX_FILE_MB", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=2048))]
+    pub max_file_mb: u64,
+    /// Largest total of one message's files, in MB.
+    #[arg(long, env = "FRONTLINE_MAX_MESSAGE_FILES_MB", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_message_files_mb: u64,
+    /// Most files on one message.
+    #[arg(long, env = "FRONTLINE_MAX_FILES_PER_MESSAGE", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub max_files_per_message: u64,
+    /// Accepted file types (as sniffed from the bytes): exact (`application/pdf`) or a
+    /// family (`image/*`); repeat or separate with commas. Default: pictures, PDF, text,
+    /// office documents, zip, MP3 and MP4; never HTML.
+    #[arg(
+        long = "file-type",
+        env = "FRONTLINE_FILE_TYPES",
+        value_delimiter = ','
+    )]
+    pub file_types: Vec<String>,
 }
 
 /// Mail out: replies to customers who wrote by mail go through this SMTP server. Without

@@ -884,6 +884,35 @@ fn backup_refuses_an_existing_path_unless_forced_and_writes_a_file_only_its_owne
 }
 
 #[test]
+fn backup_and_restore_carry_the_files_beside_the_database_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_ok(&db, &["migrate"]);
+    // A file as the store keeps it: named by its SHA-256 under `<database>.files`.
+    let name = "ab".repeat(32);
+    let relative = format!("sha256/ab/ab/{name}");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let kept = dir.path().join("f.db.files").join(&relative);
+    std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+    std::fs::write(&kept, &bytes).unwrap();
+
+    let backup = dir.path().join("backups").join("b.db");
+    std::fs::create_dir(backup.parent().unwrap()).unwrap();
+    run_ok(&db, &["backup", backup.to_str().unwrap()]);
+    let copied = dir
+        .path()
+        .join("backups")
+        .join("b.db.files")
+        .join(&relative);
+    assert_eq!(std::fs::read(&copied).unwrap(), bytes);
+
+    let restored = dir.path().join("restored.db");
+    run_ok(&restored, &["restore", backup.to_str().unwrap()]);
+    let back = dir.path().join("restored.db.files").join(&relative);
+    assert_eq!(std::fs::read(&back).unwrap(), bytes);
+}
+
+#[test]
 fn restore_refuses_files_that_are_not_frontline_databases_and_an_existing_database() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("target.db");

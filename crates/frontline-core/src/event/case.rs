@@ -3,9 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attachment::FileName;
 use crate::case::{CaseStatus, Channel, OutcomeAchieved, Priority, Visibility};
 use crate::feeling::{Emotion, FeelingKind, Score};
-use crate::ids::{AskId, CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId};
+use crate::ids::{
+    AskId, AttachmentId, CaseId, FeelingId, MessageId, OutcomeId, PersonId, ProposalId, TeamId,
+};
 use crate::mood::MoodReason;
 use crate::values::{CaseNumber, Email, Subject, Tags};
 
@@ -201,4 +204,29 @@ pub struct CaseTargetAlarm {
     pub team_id: Option<TeamId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ask_id: Option<AskId>,
+}
+
+/// A file was attached to a message (in the message's transaction). Its audience is the
+/// message's: an internal note's files are staff-only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentAdded {
+    pub attachment_id: AttachmentId,
+    pub number: CaseNumber,
+    pub message_id: MessageId,
+    pub name: FileName,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub uploader_id: PersonId,
+}
+
+/// A staff member deleted an attachment: its bytes are gone, this tombstone stays. Same
+/// audience as the attachment's `attachment.added`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentDeleted {
+    pub attachment_id: AttachmentId,
+    pub number: CaseNumber,
+    pub message_id: MessageId,
+    pub name: FileName,
+    pub reason: String,
 }

@@ -428,6 +428,24 @@ impl Payload {
                 team_id: None,
                 ask_id: Some(crate::ids::AskId::new()),
             }),
+            Payload::AttachmentAdded(AttachmentAdded {
+                attachment_id: AttachmentId::new(),
+                number,
+                message_id: MessageId::new(),
+                name: crate::attachment::FileName::parse("parcel.jpg").expect("a valid name"),
+                content_type: "image/jpeg".to_owned(),
+                size: 48_213,
+                sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+                    .to_owned(),
+                uploader_id: ann,
+            }),
+            Payload::AttachmentDeleted(AttachmentDeleted {
+                attachment_id: AttachmentId::new(),
+                number,
+                message_id: MessageId::new(),
+                name: crate::attachment::FileName::parse("parcel.jpg").expect("a valid name"),
+                reason: "The photo shows another customer's address.".to_owned(),
+            }),
         ]
     }
 }

@@ -143,6 +143,8 @@ events! {
     OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
     CaseTargetWarning => "case.target_warning" (CaseTargetAlarm),
     CaseTargetBreached => "case.target_breached" (CaseTargetAlarm),
+    AttachmentAdded => "attachment.added" (AttachmentAdded),
+    AttachmentDeleted => "attachment.deleted" (AttachmentDeleted),
 }
 
 /// A stored payload that does not read as its kind's type.

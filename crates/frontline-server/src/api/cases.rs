@@ -40,6 +40,8 @@ pub struct CreateCaseBody {
     /// Up to 20 tags such as `vip` or `carrier:dhl`. Staff only: a customer sending them gets
     /// 403 (guideline rules read them).
     pub tags: Option<Vec<String>>,
+    /// Ids of uploads (`POST /api/v1/uploads`) to attach to the first message.
+    pub attachments: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -108,6 +110,9 @@ pub async fn create_case(
         "customer",
     )?;
     let outcome = resolve_outcome(&state, "outcome", &body.outcome).await?;
+    let attachments =
+        crate::attachments::parse_ids(body.attachments.as_deref().unwrap_or_default())?;
+    crate::attachments::check_for_message(&state, &actor, &attachments).await?;
 
     let created = state
         .store
@@ -123,6 +128,7 @@ pub async fn create_case(
                 tags,
                 created_at: None,
                 idempotency_key,
+                attachments,
             },
         )
         .await?;

@@ -82,6 +82,7 @@ pub async fn list_messages(
         None => None,
     };
     let messages = state.store.list_messages(case.id, internal).await?;
+    let files = state.store.list_attachments(case.id, internal).await?;
     let wanted = messages.into_iter().filter(|m| match m.visibility {
         Visibility::Public => public,
         Visibility::Internal => internal,
@@ -99,7 +100,10 @@ pub async fn list_messages(
         _ => None,
     };
     Ok(axum::Json(MessagePage {
-        items: page.iter().map(MessageView::from).collect(),
+        items: page
+            .iter()
+            .map(|m| MessageView::from(m).with_files(&files))
+            .collect(),
         next,
     }))
 }
@@ -117,6 +121,9 @@ pub struct AddMessageBody {
     pub based_on: Option<i64>,
     /// Send even though the conversation moved on since `based_on`.
     pub confirm: Option<bool>,
+    /// Ids of the author's uploads (`POST /api/v1/uploads`) to attach: at most 10 files and
+    /// 50 MB together unless configured otherwise. An internal note's files are staff-only.
+    pub attachments: Option<Vec<String>>,
 }
 
 #[utoipa::path(
@@ -150,6 +157,9 @@ pub async fn add_message(
     };
     let case = load_case(&state, &actor, &raw, action).await?;
     let text = MessageBody::parse(&body.body)?;
+    let attachments =
+        crate::attachments::parse_ids(body.attachments.as_deref().unwrap_or_default())?;
+    crate::attachments::check_for_message(&state, &actor, &attachments).await?;
     if let (Visibility::Public, Some(based_on), false) =
         (visibility, body.based_on, body.confirm.unwrap_or(false))
     {
@@ -166,10 +176,15 @@ pub async fn add_message(
             visibility,
             created_at: None,
             idempotency_key,
+            attachments,
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(MessageView::from(&message))))
+    let files = state.store.list_attachments(case.id, true).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(MessageView::from(&message).with_files(&files)),
+    ))
 }
 
 /// The stale-reply guard: refuse a public reply written against an older conversation when

@@ -3,6 +3,7 @@
 //! hold no state of their own.
 
 pub mod asks;
+pub mod attachments;
 pub mod case_changes;
 pub mod case_mail;
 pub mod cases;

@@ -150,6 +150,10 @@ pub enum Action {
     ReadServiceTargets,
     /// Set teams' calendars and outcomes' service targets (administration).
     ManageServiceTargets,
+    /// Upload a file to attach to one's own message (everyone).
+    UploadFile,
+    /// Delete a file on a case's message, with a reason (staff).
+    DeleteAttachment,
 }
 
 impl Action {
@@ -222,6 +226,8 @@ impl Action {
         Action::ReadThemes,
         Action::ReadServiceTargets,
         Action::ManageServiceTargets,
+        Action::UploadFile,
+        Action::DeleteAttachment,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -389,7 +395,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ListOutcomes
         | Action::ReadOutcome
         | Action::ListCases
-        | Action::ReadEvents => Decision::Allow,
+        | Action::ReadEvents
+        | Action::UploadFile => Decision::Allow,
         Action::ReadPerson => Decision::Allow,
         // Opening a case for someone else is refused, not hidden: nothing exists yet.
         Action::CreateCase => allow_if(own_case),
@@ -411,6 +418,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::IssueRatingLink
         | Action::RecordCaseFeeling
         | Action::ReadServiceTargets
+        | Action::DeleteAttachment
             if other_case =>
         {
             Decision::Hide
@@ -471,6 +479,8 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
             Decision::Deny
         }
         Action::ReadServiceTargets | Action::ManageServiceTargets => Decision::Deny,
+        // Customers' files stay as they sent them; staff remove what must go, with a reason.
+        Action::DeleteAttachment => Decision::Deny,
     }
 }
 
@@ -575,6 +585,8 @@ pub fn describe(action: Action) -> &'static str {
         }
         Action::ReadThemes => "read the customers' themes",
         Action::ReadServiceTargets => "read calendars and service targets",
+        Action::UploadFile => "upload files",
+        Action::DeleteAttachment => "delete files on messages",
         Action::ManageServiceTargets => "set calendars and service targets",
     }
 }

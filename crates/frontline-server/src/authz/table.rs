@@ -248,6 +248,9 @@ pub const TABLE: &[Row] = &[
     row(Action::ReadServiceTargets, Target::Own, [D, A, A, A]),
     row(Action::ReadServiceTargets, Target::Others, [H, A, A, A]),
     row(Action::ManageServiceTargets, Target::Org, [D, D, D, A]),
+    row(Action::UploadFile, Target::Org, [A, A, A, A]),
+    row(Action::DeleteAttachment, Target::Own, [D, A, A, A]),
+    row(Action::DeleteAttachment, Target::Others, [H, A, A, A]),
 ];
 
 /// Who may set which field of a new case (`POST /api/v1/cases`). Columns: customer,

@@ -129,6 +129,8 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
         Err(SenderProblem::Store(e)) => return Err(e.into()),
     };
     let body = body_of(&mail);
+    let attachments =
+        crate::attachments::keep_mail_files(state, sender.id, &mail.attachments).await?;
     let record = NewMail {
         mailbox: mailbox.key.clone(),
         rfc_message_id: mail.message_id.clone(),
@@ -146,6 +148,7 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
                     visibility: Visibility::Public,
                     created_at: None,
                     idempotency_key: None,
+                    attachments: attachments.clone(),
                 },
                 record,
             )
@@ -164,6 +167,7 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
                     tags: Tags::default(),
                     created_at: None,
                     idempotency_key: None,
+                    attachments,
                 },
                 record,
             )

@@ -37,6 +37,7 @@ use docs_page::DocsPage;
         (name = "org", description = "The organisation's history: as of any date, diffs, a monthly timeline"),
         (name = "outcomes", description = "Successful Customer Outcomes"),
         (name = "cases", description = "Cases and their conversations"),
+        (name = "files", description = "Files on messages: upload, download, show in place, preview, delete"),
         (name = "events", description = "The event log"),
         (name = "webhooks", description = "Event log subscriptions delivered over HTTP"),
         (name = "guidelines", description = "Decision kinds, guidelines, policies and principles; decisions and their review"),

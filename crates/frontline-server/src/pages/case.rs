@@ -85,6 +85,56 @@ pub struct MessageItem {
     pub original: Option<String>,
     /// For staff, a reply that went out by mail: where that mail stands.
     pub delivery: Option<case_mail::Delivery>,
+    /// The files on the message.
+    pub files: Vec<FileItem>,
+}
+
+/// A file under a message: a link to download it, a preview for pictures, or the
+/// tombstone of a deleted one.
+pub struct FileItem {
+    pub name: String,
+    pub size: String,
+    pub url: String,
+    pub preview: Option<String>,
+    /// "Deleted on 2026-12-07: reason" once staff deleted it.
+    pub deleted: Option<String>,
+}
+
+/// The files of message `id` among a case's `files`.
+pub fn files_of(
+    files: &[frontline_core::Attachment],
+    id: frontline_core::MessageId,
+) -> Vec<FileItem> {
+    files
+        .iter()
+        .filter(|a| a.attached.as_ref().is_some_and(|t| t.message_id == id))
+        .map(|a| {
+            let view = crate::views::AttachmentView::from(a);
+            FileItem {
+                name: a.name.to_string(),
+                size: human_size(a.size),
+                url: view.url.unwrap_or_default(),
+                preview: view.preview_url,
+                deleted: a
+                    .deleted
+                    .as_ref()
+                    .map(|d| format!("Deleted on {}: {}", d.at.strftime("%Y-%m-%d"), d.reason)),
+            }
+        })
+        .collect()
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{} KB", b.div_ceil(1024)),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// The per-file limit in words, for the file input's hint.
+pub fn upload_limit(state: &AppState) -> String {
+    human_size(state.config.files.max_file_bytes)
 }
 
 pub struct Conversation {
@@ -114,6 +164,8 @@ struct CasePage {
     panel: Option<DecisionPanel>,
     can_reply: bool,
     can_note: bool,
+    /// The per-file limit in words, for the file input.
+    upload_limit: String,
     /// For staff, while mail to the customer bounces.
     bounce: Option<case_mail::BounceWarning>,
     feelings: Option<super::feelings::FeelingsPanel>,
@@ -232,6 +284,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
     };
 
     let messages = state.store.list_messages(case.id, staff_notes).await?;
+    let files = state.store.list_attachments(case.id, staff_notes).await?;
     let mailed = if staff_notes {
         state.store.list_case_mail(case.id).await?
     } else {
@@ -257,6 +310,7 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
             mail_from: None,
             original: None,
             delivery: case_mail::delivery(&outbox, m.id),
+            files: files_of(&files, m.id),
         });
         if let Some(mail) = mailed.iter().find(|e| {
             e.message_id == m.id && e.direction == frontline_store::MailDirection::Inbound
@@ -388,6 +442,7 @@ pub async fn workspace(
             panel,
             can_reply: viewer.can(Action::AddPublicMessage, &resource),
             can_note: viewer.can(Action::AddInternalNote, &resource),
+            upload_limit: upload_limit(state),
             bounce,
             feelings,
             mood,

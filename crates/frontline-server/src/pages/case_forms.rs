@@ -84,6 +84,8 @@ pub async fn add_message(
             );
         }
     }
+    let attachments = form_attachments(&form)?;
+    crate::attachments::check_for_message(&state, &viewer.actor, &attachments).await?;
     let message = crate::mail::add_case_message(
         &state,
         viewer.actor.person_id(),
@@ -95,6 +97,7 @@ pub async fn add_message(
             visibility,
             created_at: None,
             idempotency_key: None,
+            attachments,
         },
     )
     .await?;
@@ -102,6 +105,18 @@ pub async fn add_message(
         "/cases/{}#m-{}",
         case.number, message.id
     )))
+}
+
+/// The upload ids a form's `attachments` field lists (the file input's script fills it,
+/// separated by spaces).
+pub fn form_attachments(form: &FormData) -> Result<Vec<frontline_core::AttachmentId>, AppError> {
+    let raw: Vec<String> = form
+        .text("attachments")
+        .split([' ', ','])
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect();
+    crate::attachments::parse_ids(&raw)
 }
 
 /// Public messages by others after `based_on`, with the newest sequence number, or `None`
@@ -156,6 +171,7 @@ async fn newer_public_messages(
             mail_from: None,
             original: None,
             delivery: None,
+            files: Vec::new(),
         });
     }
     Ok(Some((newest, items)))

@@ -87,6 +87,10 @@ struct NewCasePage {
     subject: String,
     body: String,
     errors: Vec<String>,
+    /// The file input's per-file limit in words, and the uploads kept from a form shown
+    /// again.
+    upload_limit: String,
+    upload_ids: String,
 }
 
 async fn new_case_page(
@@ -124,6 +128,8 @@ async fn new_case_page(
             subject: form.text("subject").to_owned(),
             body: form.get("body").unwrap_or("").to_owned(),
             errors,
+            upload_limit: super::case::upload_limit(state),
+            upload_ids: form.text("attachments").to_owned(),
         },
     )
 }
@@ -167,6 +173,8 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
             }
         },
     };
+    let attachments = super::case_forms::form_attachments(&form)?;
+    crate::attachments::check_for_message(&state, &viewer.actor, &attachments).await?;
     let parsed = fields.done(|| Some((subject?, body?, outcome?)));
     let (subject, body, outcome) = match parsed {
         Ok(values) => values,
@@ -200,6 +208,7 @@ pub async fn create(State(state): State<AppState>, viewer: Viewer, form: FormDat
                 tags: Tags::default(),
                 created_at: None,
                 idempotency_key: None,
+                attachments,
             },
         )
         .await?;

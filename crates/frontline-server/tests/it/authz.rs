@@ -63,6 +63,43 @@ impl Walk {
         number
     }
 
+    /// A file on a public message of a fresh case of Carol's or Dave's, sent by its customer.
+    async fn attachment(&self, target: Target) -> String {
+        let number = self.case(target).await;
+        let store = &self.app.store;
+        let case = store
+            .get_case_by_number(number.parse().expect("number"))
+            .await
+            .expect("case");
+        let mut writer = store.blob_writer().await.expect("writer");
+        writer
+            .write(format!("file {}", self.unique()).as_bytes())
+            .await
+            .expect("write");
+        let blob = writer.finish().await.expect("finish");
+        let upload = store
+            .create_upload(frontline_store::NewUpload {
+                id: frontline_core::AttachmentId::new(),
+                blob,
+                name: frontline_core::FileName::parse("receipt.txt").expect("name"),
+                content_type: "text/plain".into(),
+                uploader_id: case.customer_id,
+            })
+            .await
+            .expect("upload");
+        let mut message = frontline_store::testing::new_message(
+            case.id,
+            case.customer_id,
+            frontline_core::Visibility::Public,
+        );
+        message.attachments = vec![upload.id];
+        store
+            .add_message(Some(case.customer_id), message)
+            .await
+            .expect("message");
+        upload.id.to_string()
+    }
+
     /// The person a person-action is about: the actor themselves, or someone else.
     fn person(&self, who: Who, target: Target) -> String {
         match (target, who) {
@@ -245,6 +282,7 @@ impl Walk {
                     tags: Tags::default(),
                     created_at: None,
                     idempotency_key: None,
+                    attachments: Vec::new(),
                 },
             )
             .await
@@ -265,6 +303,7 @@ impl Walk {
                     visibility: Visibility::Public,
                     created_at: None,
                     idempotency_key: None,
+                    attachments: Vec::new(),
                 },
             )
             .await
@@ -634,6 +673,16 @@ impl Walk {
                 Method::PUT,
                 format!("/api/v1/outcomes/{}/targets", self.org.outcome_key),
                 Some(json!({ "targets": [{ "kind": "resolution", "business_minutes": 60 + n }] })),
+            ),
+            Action::UploadFile => (
+                Method::POST,
+                format!("/api/v1/uploads?name=note-{n}.txt"),
+                Some(json!({ "note": n })),
+            ),
+            Action::DeleteAttachment => (
+                Method::DELETE,
+                format!("/api/v1/attachments/{}", self.attachment(target).await),
+                Some(json!({ "reason": "Sent by mistake." })),
             ),
         };
         let mut request = self

@@ -39,6 +39,7 @@ async fn case_at(app: &TestApp, org: &Org, subject: &str, at: Timestamp) -> Case
                 tags: Tags::default(),
                 created_at: Some(at),
                 idempotency_key: None,
+                attachments: Vec::new(),
             },
         )
         .await
@@ -59,6 +60,7 @@ async fn reply_at(app: &TestApp, case: CaseId, author: PersonId, vis: Visibility
                 visibility: vis,
                 created_at: Some(at),
                 idempotency_key: None,
+                attachments: Vec::new(),
             },
         )
         .await

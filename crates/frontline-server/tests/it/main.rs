@@ -3,6 +3,7 @@
 
 mod api;
 mod asks;
+mod attachments;
 mod authz;
 mod browser;
 mod credentials;

@@ -156,6 +156,7 @@ pub(crate) async fn story() -> Story {
                     time::now().as_millisecond() - 3 * 24 * 3_600_000,
                 )),
                 idempotency_key: None,
+                attachments: Vec::new(),
             },
         )
         .await

@@ -42,6 +42,7 @@ async fn say(
                 visibility: Visibility::Public,
                 created_at: when,
                 idempotency_key: None,
+                attachments: Vec::new(),
             },
         )
         .await

@@ -51,11 +51,11 @@ pub async fn restore(url: &DatabaseUrl, backup_file: &Path, force: bool) -> Resu
     )])
 }
 
-/// Everything a backup copies, in one place. Attachments, once they exist as files beside
-/// the database, are copied here too: after the snapshot (a file is written before the row
-/// that names it and never changed, so every file the snapshot names exists by then), under a
-/// temporary name beside PATH, and renamed before the database, so that a backup at PATH is
-/// always whole.
+/// Everything a backup copies, in one place: the database, then the files beside it
+/// (attachments' bytes, `<database>.files`) into `<PATH>.files`. Files are copied after the
+/// snapshot (a file is written before the row that names it and never changed, so every file
+/// the snapshot names exists by then), each under a temporary name, fsynced and renamed, and
+/// all of them before the database is renamed into place, so a backup at PATH is whole.
 fn back_up(source: &Path, target: &Path, force: bool) -> Result<Contents> {
     if !force && target.exists() {
         bail!("{} exists; pass --force to replace it", target.display());
@@ -74,6 +74,10 @@ fn back_up(source: &Path, target: &Path, force: bool) -> Result<Contents> {
     temp.as_file()
         .sync_all()
         .with_context(|| format!("could not write {}", temp.path().display()))?;
+    copy_files(
+        &frontline_store_sqlite::SqliteStore::files_dir(source),
+        &frontline_store_sqlite::SqliteStore::files_dir(target),
+    )?;
     put_in_place(temp, target, force)?;
     Ok(contents)
 }
@@ -119,8 +123,55 @@ fn restore_into(source: &Path, target: &Path, force: bool) -> Result<Contents> {
             }
         }
     }
+    copy_files(
+        &frontline_store_sqlite::SqliteStore::files_dir(source),
+        &frontline_store_sqlite::SqliteStore::files_dir(target),
+    )?;
     put_in_place(temp, target, force)?;
     Ok(contents)
+}
+
+/// Copy the content-addressed files under `from/sha256` into `to/sha256`. A file already
+/// there under its name has the same bytes (the name is their SHA-256) and is left alone;
+/// each new one is written under a temporary name, fsynced and renamed, then its directory
+/// fsynced. Files `to` has that `from` lacks stay (a restore's sweep removes unnamed ones).
+fn copy_files(from: &Path, to: &Path) -> Result<()> {
+    let top = from.join("sha256");
+    if !top.is_dir() {
+        return Ok(());
+    }
+    let mut dirs = vec![top.clone()];
+    while let Some(dir) = dirs.pop() {
+        let entries =
+            std::fs::read_dir(&dir).with_context(|| format!("could not read {}", dir.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("could not read {}", dir.display()))?
+                .path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(from)
+                .context("a file outside the files")?;
+            let target = to.join(relative);
+            if target.is_file() {
+                continue;
+            }
+            let parent = directory_of(&target);
+            std::fs::create_dir_all(&parent)
+                .with_context(|| format!("could not create {}", parent.display()))?;
+            let mut temp = temporary_beside(&target)?;
+            let mut source =
+                File::open(&path).with_context(|| format!("could not read {}", path.display()))?;
+            std::io::copy(&mut source, temp.as_file_mut())
+                .and_then(|_| temp.as_file().sync_all())
+                .with_context(|| format!("could not write {}", temp.path().display()))?;
+            put_in_place(temp, &target, true)?;
+        }
+    }
+    Ok(())
 }
 
 /// An empty file in `target`'s directory (so the rename stays on one file system), created

@@ -135,6 +135,21 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         },
     };
     config.trusted_proxies = TrustedProxies(limits.trusted_proxies.clone());
+    let files = &args.files;
+    config.files = frontline_server::state::FileLimits {
+        max_file_bytes: files.max_file_mb * 1024 * 1024,
+        max_message_bytes: files.max_message_files_mb * 1024 * 1024,
+        max_files_per_message: usize::try_from(files.max_files_per_message).unwrap_or(10),
+        allowed_types: if files.file_types.is_empty() {
+            frontline_server::state::FileLimits::default().allowed_types
+        } else {
+            files
+                .file_types
+                .iter()
+                .map(|t| t.trim().to_ascii_lowercase())
+                .collect()
+        },
+    };
     config.metrics_token_hash = limits
         .metrics_token
         .as_deref()

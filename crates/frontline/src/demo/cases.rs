@@ -94,6 +94,7 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
         tags: Tags::parse_all(plan.tags.iter().map(String::as_str))?,
         created_at: Some(plan.created_at),
         idempotency_key: None,
+        attachments: Vec::new(),
     };
     let created = store
         .create_case(Some(customer), new)
@@ -138,6 +139,7 @@ async fn write_case(store: &dyn Store, context: &Context, plan: CasePlan) -> Res
                     },
                     created_at: Some(at),
                     idempotency_key: None,
+                    attachments: Vec::new(),
                 };
                 let added = store
                     .add_message(Some(author_id), message)

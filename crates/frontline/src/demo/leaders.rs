@@ -337,6 +337,7 @@ pub async fn write(store: &dyn Store, input: Input<'_>, retimer: &mut Retimer) -
                             visibility: Visibility::Public,
                             created_at: Some(at),
                             idempotency_key: None,
+                            attachments: Vec::new(),
                         },
                     )
                     .await

@@ -362,6 +362,7 @@ async fn mail_sent_and_refused(
                 visibility: Visibility::Public,
                 created_at: None,
                 idempotency_key: None,
+                attachments: Vec::new(),
             },
             mail("reply-1@frontline.test", OutboundPurpose::Reply),
         )

@@ -70,6 +70,7 @@ async fn every_event_kind_keeps_its_payload() {
     day.webhooks(&mut names).await;
     day.mailboxes().await;
     day.service_targets().await;
+    day.files(&kettle.number, &mut names).await;
 
     let log = whole_log(&app, &org.ada.token).await;
     let mut by_kind: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -532,6 +533,45 @@ impl Day<'_> {
             .await;
         self.put("/api/v1/mailboxes/support", token, settings(false))
             .await;
+    }
+
+    /// Ann attaches a file to an internal note on the kettle, then deletes it with a reason.
+    async fn files(&self, kettle: &str, names: &mut Names) {
+        let org = self.org;
+        let upload = self
+            .app
+            .request(
+                reqwest::Method::POST,
+                "/api/v1/uploads?name=batch-report.txt",
+                Some(&org.ann.token),
+            )
+            .body("Batch 42: three kettles returned with cracked bases.")
+            .send()
+            .await
+            .expect("upload");
+        let upload = done(upload).await;
+        let file = id_of(&upload);
+        names.add(&file, "file batch report");
+        let note = self
+            .post(
+                &format!("/api/v1/cases/{kettle}/messages"),
+                &org.ann.token,
+                json!({ "body": "The batch report.", "visibility": "internal",
+                        "attachments": [file] }),
+            )
+            .await;
+        names.add(&id_of(&note), "message ann batch note");
+        done(
+            self.app
+                .send_json(
+                    reqwest::Method::DELETE,
+                    &format!("/api/v1/attachments/{file}"),
+                    &org.ann.token,
+                    &json!({ "reason": "Attached to the wrong case." }),
+                )
+                .await,
+        )
+        .await;
     }
 
     async fn service_targets(&self) {
