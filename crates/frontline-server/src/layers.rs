@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "account",
             "asks",
             "cases",
+            "customers",
             "decisions",
             "feelings",
             "guidelines",

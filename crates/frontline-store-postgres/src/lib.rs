@@ -28,6 +28,7 @@ mod followers;
 mod guidelines;
 mod history;
 mod idempotency;
+mod identity;
 mod leaders;
 mod mail;
 mod migrate;

@@ -82,6 +82,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "service_targets",
         include_str!("../migrations/0017_service_targets.sql"),
     ),
+    (20, "people", include_str!("../migrations/0020_people.sql")),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -101,6 +101,9 @@ macro_rules! conformance_tests {
             a_follower_starts_at_the_newest_event_and_moves_only_forward,
             one_node_at_a_time_follows_and_a_replaced_one_cannot_move_the_cursor,
             an_import_starts_followers_after_the_imported_log,
+            added_addresses_find_their_person_and_belong_to_one,
+            merging_moves_a_duplicates_cases_and_history_to_the_kept_customer,
+            erasure_leaves_a_tombstone_and_nothing_personal_in_an_export,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -263,6 +266,7 @@ mod mail;
 mod org;
 mod outbox;
 mod outbox_sending;
+mod people;
 mod proposals;
 mod rules;
 mod scoreboard;
@@ -284,6 +288,7 @@ pub use mail::*;
 pub use org::*;
 pub use outbox::*;
 pub use outbox_sending::*;
+pub use people::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;

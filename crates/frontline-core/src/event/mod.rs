@@ -141,6 +141,11 @@ events! {
     MailBounceCleared => "mail.bounce_cleared" (MailBounceCleared),
     CalendarSet => "calendar.set" (CalendarSet),
     OutcomeTargetsSet => "outcome.targets_set" (OutcomeTargetsSet),
+    AddressAdded => "person.address_added" (AddressAdded),
+    AddressRemoved => "person.address_removed" (AddressRemoved),
+    PersonMerged => "person.merged" (PersonMerged),
+    ErasureRequested => "person.erasure_requested" (ErasureRequested),
+    PersonErased => "person.erased" (PersonErased),
 }
 
 /// A stored payload that does not read as its kind's type.

@@ -190,6 +190,8 @@ impl Retimer {
                 | Record::Outbound(_)
                 | Record::MailBounce(_)
                 | Record::Quarantined { .. }
+                // The demo's customers have one address each.
+                | Record::PersonAddress(_)
                 // Calendars and targets are written with the times they count from.
                 | Record::TeamCalendar(_)
                 | Record::OutcomeTargets(_)
