@@ -350,6 +350,7 @@ pub async fn update_person(
                     admin: body.admin,
                     capacity,
                     available: body.available,
+                    ..Default::default()
                 },
             )
             .await?,

@@ -620,6 +620,13 @@ pub fn describe(action: Action) -> &'static str {
         Action::ReadThemes => "read the customers' themes",
         Action::ReadServiceTargets => "read calendars and service targets",
         Action::ManageServiceTargets => "set calendars and service targets",
+        Action::UpdateOwnProfile => "change their own profile",
+        Action::RequestErasure => "ask to be forgotten (customers ask; staff records are kept)",
+        Action::ManageAddresses => "change this person's addresses",
+        Action::DownloadData => "download someone else's data (administrators only)",
+        Action::MergePeople => "merge customers (administrators only)",
+        Action::ErasePerson => "erase customers (administrators only)",
+        Action::CreateCustomer => "create customers",
     }
 }
 

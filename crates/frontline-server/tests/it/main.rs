@@ -6,6 +6,7 @@ mod asks;
 mod authz;
 mod browser;
 mod credentials;
+mod customers;
 mod errors;
 mod feelings;
 mod guidelines;
