@@ -429,7 +429,15 @@ impl PgStore {
         .await
         .map_err(classify)?;
         let cases: Vec<CaseId> = cases.into_iter().map(CaseId).collect();
-        scrub_events(&mut tx, person_id, &tombstone, &cases).await?;
+        // Records merged into this one carried their addresses, now erased with them.
+        let merged: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM people WHERE merged_into = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        for someone in std::iter::once(person_id).chain(merged.into_iter().map(PersonId)) {
+            scrub_events(&mut tx, someone, &tombstone, &cases).await?;
+        }
         let revoked = crate::credentials::revoke_all(&mut tx, person_id, None).await?;
         let ended = crate::credentials::revoked_event(actor, person_id, revoked, None);
         let erased = NewEvent::new(

@@ -399,7 +399,17 @@ pub(crate) fn erase(
          WHERE recipient IN (SELECT value FROM json_each(?1))",
         params![addresses, tombstone.as_str()],
     )?;
-    scrub_events(c, person_id, &tombstone, &cases)?;
+    // Records merged into this one carried their addresses, now erased with them.
+    let merged: Vec<PersonId> = c
+        .prepare_cached("SELECT id FROM people WHERE merged_into = ?1")
+        .db()?
+        .query_map([&id], |r| rows::parsed(r, "id"))
+        .db()?
+        .collect::<Result<_, _>>()
+        .db()?;
+    for someone in std::iter::once(person_id).chain(merged) {
+        scrub_events(c, someone, &tombstone, &cases)?;
+    }
     let revoked = credentials::revoke_credentials(w, actor, person_id, None)?;
     let mut events = revoked.events;
     let payload = PersonErased {

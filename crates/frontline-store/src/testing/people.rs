@@ -303,6 +303,13 @@ pub async fn merging_moves_a_duplicates_cases_and_history_to_the_kept_customer<
         store.merge_people(None, o.carol.id, PersonId::new()).await,
         StoreError::NotFound { .. }
     );
+    // Erasing the kept customer erases what the duplicate's record said of its address.
+    store.erase_person(None, o.carol.id).await.unwrap();
+    let export = serde_json::to_string(&store.export().await.unwrap()).unwrap();
+    assert!(
+        !export.contains("dave@customer.test"),
+        "the duplicate's address is gone too"
+    );
 }
 
 pub async fn erasure_leaves_a_tombstone_and_nothing_personal_in_an_export<
