@@ -71,7 +71,7 @@ async fn a_customer_who_wrote_by_mail_and_later_signed_up_sees_those_cases_after
     // One person: her cases, their history on her stream, and mail from either address.
     assert_eq!(
         numbers(&json(app.list_cases(&erin.token, "").await).await),
-        [number.clone()]
+        std::slice::from_ref(&number)
     );
     let events = json(app.events(&erin.token, "").await).await;
     let kinds: Vec<&str> = events["items"]
