@@ -32,7 +32,22 @@ pub fn start_background(state: &AppState) {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(session::sign_in, session::sign_out))
-        .routes(routes!(me::get_me))
+        .routes(routes!(me::get_me, crate::api::accounts::update_me))
+        .routes(routes!(
+            crate::api::accounts::list_own_addresses,
+            crate::api::accounts::add_own_address
+        ))
+        .routes(routes!(crate::api::accounts::remove_own_address))
+        .routes(routes!(crate::api::accounts::own_data))
+        .routes(routes!(crate::api::accounts::request_erasure))
+        .routes(routes!(
+            crate::api::accounts::list_addresses,
+            crate::api::accounts::add_address
+        ))
+        .routes(routes!(crate::api::accounts::remove_address))
+        .routes(routes!(crate::api::accounts::person_data))
+        .routes(routes!(crate::api::accounts::erase_person))
+        .routes(routes!(crate::api::accounts::merge_person))
         .routes(routes!(me::change_own_password))
         .routes(routes!(me::create_own_token, credentials::list_own_tokens))
         .routes(routes!(credentials::revoke_own_token))

@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "asks",
             "attachments",
             "cases",
+            "customers",
             "decisions",
             "feelings",
             "guidelines",

@@ -35,6 +35,44 @@ pub struct PersonView {
     /// not reach this customer. The customer's next mail clears it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_bouncing: Option<MailBouncingView>,
+    /// A BCP 47 tag such as `fr-CA`, when they said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// An IANA time zone such as `Europe/Paris`, when they said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// When the customer asked to be forgotten (until an administrator erases them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub erasure_requested_at: Option<String>,
+    /// When their personal data was erased: this is a tombstone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
+    pub erased_at: Option<String>,
+    /// The customer this duplicate was merged into.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Uuid>,
+}
+
+/// One of a person's addresses besides their primary `email`.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AddressView {
+    pub address: String,
+    /// Whether it finds this person (sign-in, mail). A customer's own addition is unverified
+    /// until they prove it is theirs; staff add verified addresses.
+    pub verified: bool,
+    #[schema(format = DateTime)]
+    pub added_at: String,
+}
+
+impl From<&frontline_store::PersonAddress> for AddressView {
+    fn from(a: &frontline_store::PersonAddress) -> Self {
+        Self {
+            address: a.address.to_string(),
+            verified: a.verified,
+            added_at: time(a.added_at),
+        }
+    }
 }
 
 /// Mail to an address bounces.
@@ -73,6 +111,11 @@ impl From<&Person> for PersonView {
             available: p.available,
             created_at: time(p.created_at),
             mail_bouncing: None,
+            language: p.language.clone(),
+            time_zone: p.time_zone.clone(),
+            erasure_requested_at: p.erasure_requested_at.map(time),
+            erased_at: p.erased_at.map(time),
+            merged_into: p.merged_into.map(|id| id.0),
         }
     }
 }

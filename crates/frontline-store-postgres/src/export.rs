@@ -41,7 +41,8 @@ const TABLES: &str = "people, api_tokens, sessions, teams, memberships, supports
                       decisions, asks, ask_messages, standard_work_items, \
                       standard_work_ticks, events, idempotency, event_counter, role_periods, \
                       proposals, proposal_cases, proposal_votes, proposal_comments, signing_keys, \
-                      mailboxes, mail, mail_quarantine, mail_outbox, mail_outbox_attempts, mail_bounces";
+                      mailboxes, mail, mail_quarantine, mail_outbox, mail_outbox_attempts, mail_bounces, \
+                      person_addresses";
 
 impl PgStore {
     pub(crate) async fn export_impl(&self) -> StoreResult<Vec<Record>> {
@@ -262,6 +263,17 @@ impl PgStore {
                 .map(Record::OutcomeTargets),
         );
         records.extend(crate::files::export_records(&mut tx).await?);
+        for row in fetch(
+            &mut tx,
+            &format!(
+                "SELECT {} FROM person_addresses ORDER BY person_id, added_at, address",
+                crate::identity::ADDRESS_COLUMNS
+            ),
+        )
+        .await?
+        {
+            records.push(Record::PersonAddress(crate::identity::address_row(&row)?));
+        }
 
         tx.commit().await.map_err(classify)?;
         Ok(records)
@@ -411,6 +423,9 @@ impl PgStore {
                     crate::mail::import_quarantined(&mut tx, &item, &raw).await?
                 }
                 Record::MailBounce(bounce) => crate::mail::import_bounce(&mut tx, &bounce).await?,
+                Record::PersonAddress(address) => {
+                    crate::identity::insert_address(&mut tx, &address).await?
+                }
                 Record::TeamCalendar(calendar) => {
                     crate::targets::put_calendar(&mut tx, &calendar).await?
                 }
@@ -537,8 +552,9 @@ async fn insert_person(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO people (id, email, name, role, title, admin, capacity, available,
-                             created_at, password_hash, last_assigned_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                             created_at, password_hash, last_assigned_at, language, time_zone,
+                             erasure_requested_at, erased_at, merged_into)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(person.id.0)
     .bind(person.email.as_str())
@@ -551,6 +567,11 @@ async fn insert_person(
     .bind(to_db(person.created_at))
     .bind(password_hash)
     .bind(opt_to_db(last_assigned_at))
+    .bind(person.language.as_deref())
+    .bind(person.time_zone.as_deref())
+    .bind(opt_to_db(person.erasure_requested_at))
+    .bind(opt_to_db(person.erased_at))
+    .bind(person.merged_into.map(|m| m.0))
     .execute(conn)
     .await
     .map_err(classify)?;

@@ -29,6 +29,7 @@ mod followers;
 mod guidelines;
 mod history;
 mod idempotency;
+mod identity;
 mod leaders;
 mod mail;
 mod migrate;

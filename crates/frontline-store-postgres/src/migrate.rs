@@ -87,6 +87,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "attachments",
         include_str!("../migrations/0018_attachments.sql"),
     ),
+    (20, "people", include_str!("../migrations/0020_people.sql")),
     (
         21,
         "case_due",

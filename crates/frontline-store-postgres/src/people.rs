@@ -34,18 +34,19 @@ impl PgStore {
         new: NewPerson,
     ) -> StoreResult<Written<Person>> {
         check_capacity(new.capacity)?;
-        let person = Person {
-            id: PersonId::new(),
-            email: new.email,
-            name: new.name,
-            role: new.role,
-            title: new.title,
-            admin: new.admin,
-            capacity: new.capacity,
-            available: true,
-            created_at: self.clock.now(),
-        };
+        let person = Person::new(
+            PersonId::new(),
+            new.email,
+            new.name,
+            new.role,
+            new.title,
+            new.admin,
+            new.capacity,
+            self.clock.now(),
+        );
         let mut tx = self.pool.begin().await.map_err(classify)?;
+        // Someone's added address is theirs as much as a primary one.
+        crate::identity::claim_address(&mut tx, &person.email).await?;
         sqlx::query(
             "INSERT INTO people (id, email, name, role, title, admin, capacity, available,
                                  created_at)
@@ -100,7 +101,9 @@ impl PgStore {
                  title = CASE WHEN $4 THEN $5 ELSE title END,
                  admin = COALESCE($6, admin),
                  capacity = COALESCE($7, capacity),
-                 available = COALESCE($8, available)
+                 available = COALESCE($8, available),
+                 language = CASE WHEN $9 THEN $10 ELSE language END,
+                 time_zone = CASE WHEN $11 THEN $12 ELSE time_zone END
              WHERE id = $1
              RETURNING {PERSON_COLUMNS}"
         );
@@ -113,6 +116,10 @@ impl PgStore {
             .bind(update.admin)
             .bind(update.capacity.map(i64::from))
             .bind(update.available)
+            .bind(update.language.is_some())
+            .bind(update.language.clone().flatten())
+            .bind(update.time_zone.is_some())
+            .bind(update.time_zone.clone().flatten())
             .fetch_optional(&mut *tx)
             .await
             .map_err(classify)?
@@ -193,7 +200,14 @@ impl PgStore {
     }
 
     pub(crate) async fn get_person_by_email_impl(&self, email: &Email) -> StoreResult<Person> {
-        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email = $1");
+        // The primary address first, then a verified added one (at most one person has it).
+        let sql = format!(
+            "(SELECT {PERSON_COLUMNS} FROM people WHERE email = $1)
+             UNION ALL
+             (SELECT {PERSON_COLUMNS} FROM people WHERE id =
+                 (SELECT person_id FROM person_addresses WHERE address = $1 AND verified))
+             LIMIT 1"
+        );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(email.as_str())
             .fetch_optional(&self.pool)

@@ -94,8 +94,8 @@ pub(crate) fn contains_pattern(text: &str) -> String {
     pattern
 }
 
-pub(crate) const PERSON_COLUMNS: &str =
-    "id, email, name, role, title, admin, capacity, available, created_at";
+pub(crate) const PERSON_COLUMNS: &str = "id, email, name, role, title, admin, capacity, \
+     available, created_at, language, time_zone, erasure_requested_at, erased_at, merged_into";
 
 pub(crate) fn person(row: &PgRow) -> StoreResult<Person> {
     Ok(Person {
@@ -108,6 +108,11 @@ pub(crate) fn person(row: &PgRow) -> StoreResult<Person> {
         capacity: get_u32(row, "capacity")?,
         available: get(row, "available")?,
         created_at: get_time(row, "created_at")?,
+        language: get(row, "language")?,
+        time_zone: get(row, "time_zone")?,
+        erasure_requested_at: get_opt_time(row, "erasure_requested_at")?,
+        erased_at: get_opt_time(row, "erased_at")?,
+        merged_into: get::<Option<uuid::Uuid>>(row, "merged_into")?.map(PersonId),
     })
 }
 

@@ -178,6 +178,54 @@ impl Store for PgStore {
             .await
     }
 
+    async fn add_address(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        address: Email,
+        verified: bool,
+    ) -> StoreResult<Written<frontline_store::PersonAddress>> {
+        self.add_address_impl(actor, person_id, address, verified)
+            .await
+    }
+
+    async fn remove_address(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        address: Email,
+    ) -> StoreResult<Written<()>> {
+        self.remove_address_impl(actor, person_id, address).await
+    }
+
+    async fn list_addresses(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Vec<frontline_store::PersonAddress>> {
+        self.list_addresses_impl(person_id).await
+    }
+
+    async fn merge_people(
+        &self,
+        actor: Option<PersonId>,
+        keep: PersonId,
+        duplicate: PersonId,
+    ) -> StoreResult<Written<frontline_store::Merged>> {
+        self.merge_people_impl(actor, keep, duplicate).await
+    }
+
+    async fn request_erasure(&self, person_id: PersonId) -> StoreResult<Written<Person>> {
+        self.request_erasure_impl(person_id).await
+    }
+
+    async fn erase_person(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+    ) -> StoreResult<Written<Person>> {
+        self.erase_person_impl(actor, person_id).await
+    }
+
     async fn create_team(&self, actor: Option<PersonId>, name: Name) -> StoreResult<Written<Team>> {
         self.create_team_impl(actor, name).await
     }

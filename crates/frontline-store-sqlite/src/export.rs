@@ -218,6 +218,18 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
             .map(Record::OutcomeTargets),
     );
     crate::bounces::export(conn, &mut out)?;
+    out.extend(
+        all(
+            conn,
+            &format!(
+                "SELECT {} FROM person_addresses ORDER BY person_id, added_at, address",
+                crate::people::ADDRESS_COLUMNS
+            ),
+            crate::people::address_row,
+        )?
+        .into_iter()
+        .map(Record::PersonAddress),
+    );
     Ok(out)
 }
 
@@ -237,9 +249,11 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
         match record {
             Record::Person { person: p, password_hash, last_assigned_at } => c
                 .execute(
-                    "INSERT INTO people (id, email, name, role, title, admin, capacity, available, password_hash, created_at, last_assigned_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    params![p.id.to_string(), p.email.as_str(), p.name.as_str(), p.role.as_str(), p.title, p.admin, p.capacity, p.available, password_hash, ms(p.created_at), last_assigned_at.map(ms)],
+                    "INSERT INTO people (id, email, name, role, title, admin, capacity, available, password_hash, created_at, last_assigned_at,
+                                         language, time_zone, erasure_requested_at, erased_at, merged_into)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                    params![p.id.to_string(), p.email.as_str(), p.name.as_str(), p.role.as_str(), p.title, p.admin, p.capacity, p.available, password_hash, ms(p.created_at), last_assigned_at.map(ms),
+                            p.language, p.time_zone, p.erasure_requested_at.map(ms), p.erased_at.map(ms), p.merged_into.map(|m| m.to_string())],
                 )
                 .db()?,
             Record::Token { person_id, token_hash, label, created_at, id, expires_at, last_used_at } => c
@@ -370,6 +384,10 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
             // The bytes were put on disk before this job (`SqliteStore::import`).
             Record::Attachment { attachment, .. } => {
                 crate::files::import_row(c, &attachment)?;
+                1
+            }
+            Record::PersonAddress(a) => {
+                crate::people::insert_address(c, &a)?;
                 1
             }
             Record::TeamCalendar(t) => crate::targets::import_calendar(c, &t)?,

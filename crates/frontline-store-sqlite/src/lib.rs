@@ -23,6 +23,7 @@ mod mail;
 mod migrate;
 mod org;
 mod outbox;
+mod people;
 mod proposals;
 mod query;
 mod reads;

@@ -36,17 +36,20 @@ pub(crate) fn create_person(
 ) -> StoreResult<Written<Person>> {
     check_capacity(new.capacity)?;
     let at = w.now();
-    let person = Person {
-        id: PersonId::new(),
-        email: new.email,
-        name: new.name,
-        role: new.role,
-        title: new.title,
-        admin: new.admin,
-        capacity: new.capacity,
-        available: true,
-        created_at: at,
-    };
+    let person = Person::new(
+        PersonId::new(),
+        new.email,
+        new.name,
+        new.role,
+        new.title,
+        new.admin,
+        new.capacity,
+        at,
+    );
+    // Someone's added address is theirs as much as a primary one.
+    if crate::people::address_owner(w.conn, &person.email)?.is_some() {
+        return Err(crate::people::taken(&person.email));
+    }
     let inserted = w
         .conn
         .prepare_cached(
@@ -113,8 +116,14 @@ pub(crate) fn update_person(
     if let Some(available) = update.available {
         person.available = available;
     }
+    if let Some(language) = update.language {
+        person.language = language;
+    }
+    if let Some(time_zone) = update.time_zone {
+        person.time_zone = time_zone;
+    }
     w.conn
-        .prepare_cached("UPDATE people SET name = ?2, role = ?3, title = ?4, admin = ?5, capacity = ?6, available = ?7 WHERE id = ?1")
+        .prepare_cached("UPDATE people SET name = ?2, role = ?3, title = ?4, admin = ?5, capacity = ?6, available = ?7, language = ?8, time_zone = ?9 WHERE id = ?1")
         .db()?
         .execute(params![
             id.to_string(),
@@ -123,7 +132,9 @@ pub(crate) fn update_person(
             person.title,
             person.admin,
             person.capacity,
-            person.available
+            person.available,
+            person.language,
+            person.time_zone
         ])
         .db()?;
     let at = w.now();

@@ -49,7 +49,14 @@ pub(crate) fn people(conn: &Connection, ids: &[PersonId]) -> StoreResult<Vec<Per
 }
 
 pub(crate) fn person_by_email(conn: &Connection, email: &Email) -> StoreResult<Person> {
-    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE email = ?1");
+    // The primary address first, then a verified added one (at most one person has it).
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM people WHERE email = ?1
+         UNION ALL
+         SELECT {PERSON_COLUMNS} FROM people WHERE id =
+             (SELECT person_id FROM person_addresses WHERE address = ?1 AND verified)
+         LIMIT 1"
+    );
     let p = conn
         .prepare_cached(&sql)
         .db()?

@@ -172,8 +172,8 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
         .map_err(|e| StoreError::Other(format!("could not encode a JSON column: {e}")))
 }
 
-pub(crate) const PERSON_COLUMNS: &str =
-    "id, email, name, role, title, admin, capacity, available, created_at";
+pub(crate) const PERSON_COLUMNS: &str = "id, email, name, role, title, admin, capacity, \
+     available, created_at, language, time_zone, erasure_requested_at, erased_at, merged_into";
 
 pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
     Ok(Person {
@@ -186,6 +186,11 @@ pub(crate) fn person(row: &Row<'_>) -> rusqlite::Result<Person> {
         capacity: get(row, At(6, "capacity"))?,
         available: get(row, At(7, "available"))?,
         created_at: ts(row, At(8, "created_at"))?,
+        language: get(row, At(9, "language"))?,
+        time_zone: get(row, At(10, "time_zone"))?,
+        erasure_requested_at: ts_opt(row, At(11, "erasure_requested_at"))?,
+        erased_at: ts_opt(row, At(12, "erased_at"))?,
+        merged_into: parsed_opt(row, At(13, "merged_into"))?,
     })
 }
 

@@ -27,7 +27,7 @@ use frontline_store::{
 use crate::rows::Db;
 use crate::{
     SqliteStore, asks, cases, credentials, decisions, export, feelings, guidelines, history,
-    leaders, org, reads, scoreboard, targets, voice, webhooks,
+    leaders, org, people, reads, scoreboard, targets, voice, webhooks,
 };
 
 #[async_trait]
@@ -190,6 +190,59 @@ impl Store for SqliteStore {
         keep_session: Option<SessionId>,
     ) -> StoreResult<Written<Revoked>> {
         self.write(move |w| credentials::revoke_credentials(w, actor, person_id, keep_session))
+            .await
+    }
+
+    async fn add_address(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        address: Email,
+        verified: bool,
+    ) -> StoreResult<Written<frontline_store::PersonAddress>> {
+        self.write(move |w| people::add_address(w, actor, person_id, address, verified))
+            .await
+    }
+
+    async fn remove_address(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        address: Email,
+    ) -> StoreResult<Written<()>> {
+        self.write(move |w| people::remove_address(w, actor, person_id, address))
+            .await
+    }
+
+    async fn list_addresses(
+        &self,
+        person_id: PersonId,
+    ) -> StoreResult<Vec<frontline_store::PersonAddress>> {
+        self.read_now(move |c| people::list_addresses(c, person_id))
+            .await
+    }
+
+    async fn merge_people(
+        &self,
+        actor: Option<PersonId>,
+        keep: PersonId,
+        duplicate: PersonId,
+    ) -> StoreResult<Written<frontline_store::Merged>> {
+        self.write(move |w| people::merge(w, actor, keep, duplicate))
+            .await
+    }
+
+    async fn request_erasure(&self, person_id: PersonId) -> StoreResult<Written<Person>> {
+        self.write(move |w| people::request_erasure(w, person_id))
+            .await
+    }
+
+    async fn erase_person(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+    ) -> StoreResult<Written<Person>> {
+        self.write(move |w| people::erase(w, actor, person_id))
             .await
     }
 

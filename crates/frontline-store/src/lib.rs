@@ -106,6 +106,9 @@ pub trait Store: Send + Sync + 'static {
     /// These people in one read, in no particular order; ids that name nobody are left out.
     /// A page of cases names its owners this way: one round trip instead of one per owner.
     async fn get_people(&self, ids: Vec<PersonId>) -> StoreResult<Vec<Person>>;
+    /// The person whose primary address is `email`, else whose verified added address it
+    /// is (addresses are lower-cased, so the match is case-insensitive). A tombstone's
+    /// addresses find nobody (they are `.invalid`).
     async fn get_person_by_email(&self, email: &Email) -> StoreResult<Person>;
     /// The stored password hash, if a password was ever set.
     async fn password_hash(&self, id: PersonId) -> StoreResult<Option<String>>;
@@ -174,6 +177,63 @@ pub trait Store: Send + Sync + 'static {
         person_id: PersonId,
         keep_session: Option<frontline_core::SessionId>,
     ) -> StoreResult<Written<Revoked>>;
+
+    // ----- a person's addresses, merging duplicates, erasure -----
+
+    /// Give a person one more address. `NotFound` for an unknown person; `Conflict` when the
+    /// address is anyone's already (their primary `email` or an added one: an address belongs
+    /// to at most one person); `Invalid` for a tombstone (erased or merged). Appends
+    /// `person.address_added`.
+    async fn add_address(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        address: Email,
+        verified: bool,
+    ) -> StoreResult<Written<PersonAddress>>;
+    /// Take an added address away (the primary stays: change it instead). `NotFound` when
+    /// the person has no such added address. Appends `person.address_removed`.
+    async fn remove_address(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        address: Email,
+    ) -> StoreResult<Written<()>>;
+    /// A person's added addresses, oldest first (the primary is `Person::email`).
+    async fn list_addresses(&self, person_id: PersonId) -> StoreResult<Vec<PersonAddress>>;
+    /// Merge the customer `duplicate` into `keep`, in one transaction: the duplicate's cases,
+    /// the authorship of their messages, their feelings and decisions, mail bounce marks and
+    /// addresses (its primary becomes a verified address of `keep`) move to `keep`; the log's
+    /// events addressed to the duplicate are addressed to `keep` from then on (so the kept
+    /// customer's stream and timelines show the moved cases' history; payloads are not
+    /// rewritten); the duplicate's tokens and sessions end and it becomes a tombstone with
+    /// `merged_into = keep`. Load counters do not move: they count staff owners' cases, and
+    /// a case's owner does not change. `Invalid` unless both are customers, distinct and
+    /// neither a tombstone; `NotFound` for an unknown one. Appends `person.merged`.
+    async fn merge_people(
+        &self,
+        actor: Option<PersonId>,
+        keep: PersonId,
+        duplicate: PersonId,
+    ) -> StoreResult<Written<Merged>>;
+    /// The customer asks to be forgotten: `erasure_requested_at` is set (kept if set
+    /// already, with no event). `Invalid` for staff or a tombstone. Appends
+    /// `person.erasure_requested`.
+    async fn request_erasure(&self, person_id: PersonId) -> StoreResult<Written<Person>>;
+    /// Erase a customer's personal data, in one transaction: name and primary address become
+    /// a tombstone's (`org::profile::erased_email`), added addresses, profile, language,
+    /// time zone, password, tokens, sessions, bounce marks and customer profile go; the
+    /// bodies of the messages they wrote and the words of their feelings read
+    /// `org::profile::ERASED_TEXT`; the mail of their cases loses its bytes and their
+    /// address, unsent mail to them fails; earlier events' payloads that carried their
+    /// data are rewritten (`org::profile::scrub`). Cases, their subjects, scores, times and
+    /// figures stay. `Invalid` for staff or a merged tombstone; `Conflict` if already erased.
+    /// Appends `person.erased` (the actor says who).
+    async fn erase_person(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+    ) -> StoreResult<Written<Person>>;
 
     // ----- teams and outcomes -----
 

@@ -42,6 +42,31 @@ pub struct PersonUpdate {
     pub admin: Option<bool>,
     pub capacity: Option<u32>,
     pub available: Option<bool>,
+    /// `Some(None)` clears it. Checked by the caller (`org::profile::parse_language`).
+    pub language: Option<Option<String>>,
+    /// `Some(None)` clears it. Checked by the caller (`org::profile::parse_time_zone`).
+    pub time_zone: Option<Option<String>>,
+}
+
+/// One more address of a person, besides `Person::email` (the primary). Lower-cased like
+/// every `Email`; an address belongs to at most one person, as a primary or here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonAddress {
+    pub person_id: PersonId,
+    pub address: Email,
+    /// Staff and administrators add trusted addresses; one a customer added themselves is
+    /// unverified (and finds nobody) until they show it is theirs.
+    pub verified: bool,
+    pub added_at: Timestamp,
+}
+
+/// What a merge did: the kept customer, the duplicate's tombstone and what moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Merged {
+    pub kept: Person,
+    pub merged: Person,
+    pub cases_moved: u64,
+    pub addresses_moved: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -316,6 +341,8 @@ pub enum Record {
         attachment: frontline_core::Attachment,
         data: Option<String>,
     },
+    /// A person's address besides their primary (absent from exports made before 0020).
+    PersonAddress(PersonAddress),
 }
 
 impl Record {
@@ -390,6 +417,7 @@ impl Record {
             Record::MailBounce(_) => 26,
             // After the messages they are on.
             Record::Attachment { .. } => 27,
+            Record::PersonAddress(_) => 1,
         }
     }
 }

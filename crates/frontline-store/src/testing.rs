@@ -107,6 +107,9 @@ macro_rules! conformance_tests {
             uploads_attach_to_their_uploaders_message_with_its_audience,
             a_deleted_attachment_keeps_a_tombstone,
             attachments_survive_export_and_import_byte_identical,
+            added_addresses_find_their_person_and_belong_to_one,
+            merging_moves_a_duplicates_cases_and_history_to_the_kept_customer,
+            erasure_leaves_a_tombstone_and_nothing_personal_in_an_export,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -272,6 +275,7 @@ mod mail;
 mod org;
 mod outbox;
 mod outbox_sending;
+mod people;
 mod proposals;
 mod rules;
 mod scoreboard;
@@ -294,6 +298,7 @@ pub use mail::*;
 pub use org::*;
 pub use outbox::*;
 pub use outbox_sending::*;
+pub use people::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;

@@ -446,6 +446,29 @@ impl Payload {
                 name: crate::attachment::FileName::parse("parcel.jpg").expect("a valid name"),
                 reason: "The photo shows another customer's address.".to_owned(),
             }),
+            Payload::AddressAdded(AddressAdded {
+                person_id: ben,
+                address: Email::parse("ben.at.work@example.com").expect("a valid email"),
+                verified: false,
+            }),
+            Payload::AddressRemoved(AddressRemoved {
+                person_id: ben,
+                address: Email::parse("ben.at.work@example.com").expect("a valid email"),
+            }),
+            Payload::PersonMerged(PersonMerged {
+                kept_id: ben,
+                merged_id: ann,
+                cases_moved: 2,
+                addresses_moved: 1,
+            }),
+            Payload::ErasureRequested(ErasureRequested { person_id: ben }),
+            Payload::PersonErased(PersonErased {
+                person_id: ben,
+                requested_at: Some(at),
+                messages_erased: 3,
+                tokens: 1,
+                sessions: 2,
+            }),
         ]
     }
 }

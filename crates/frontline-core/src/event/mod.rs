@@ -145,6 +145,11 @@ events! {
     CaseTargetBreached => "case.target_breached" (CaseTargetAlarm),
     AttachmentAdded => "attachment.added" (AttachmentAdded),
     AttachmentDeleted => "attachment.deleted" (AttachmentDeleted),
+    AddressAdded => "person.address_added" (AddressAdded),
+    AddressRemoved => "person.address_removed" (AddressRemoved),
+    PersonMerged => "person.merged" (PersonMerged),
+    ErasureRequested => "person.erasure_requested" (ErasureRequested),
+    PersonErased => "person.erased" (PersonErased),
 }
 
 /// A stored payload that does not read as its kind's type.

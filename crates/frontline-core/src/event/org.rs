@@ -188,3 +188,49 @@ pub struct CustomerProfileSet {
     pub lifetime_value: f64,
     pub customer_since: Timestamp,
 }
+
+/// `person.address_added`: one more address finds this person (sign-in, mail). Staff only.
+/// `verified: false` when the person added it themselves and has not yet shown it is theirs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddressAdded {
+    pub person_id: PersonId,
+    pub address: Email,
+    pub verified: bool,
+}
+
+/// `person.address_removed`. Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddressRemoved {
+    pub person_id: PersonId,
+    pub address: Email,
+}
+
+/// `person.merged`: the duplicate's cases, messages, feelings, decisions and addresses now
+/// belong to the kept customer, and the duplicate is a tombstone pointing there. Counts only;
+/// the addresses are in the kept customer's `person.address_added`-free record (staff only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonMerged {
+    pub kept_id: PersonId,
+    pub merged_id: PersonId,
+    pub cases_moved: u64,
+    pub addresses_moved: u64,
+}
+
+/// `person.erasure_requested`: the customer asked to be forgotten; an administrator carries
+/// it out. Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErasureRequested {
+    pub person_id: PersonId,
+}
+
+/// `person.erased`: the person's personal data is replaced by a tombstone. Who did it is the
+/// event's actor, when is its time; counts of what ended with it. Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonErased {
+    pub person_id: PersonId,
+    /// When the customer had asked for it, if they had.
+    pub requested_at: Option<Timestamp>,
+    pub messages_erased: u64,
+    pub tokens: u64,
+    pub sessions: u64,
+}

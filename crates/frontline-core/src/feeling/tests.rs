@@ -19,6 +19,11 @@ fn person(role: Role) -> Person {
         capacity: 10,
         available: true,
         created_at: from_millis(0),
+        language: None,
+        time_zone: None,
+        erasure_requested_at: None,
+        erased_at: None,
+        merged_into: None,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod history;
 #[cfg(test)]
 mod history_tests;
+pub mod profile;
 
 use std::fmt;
 use std::str::FromStr;
@@ -76,11 +77,63 @@ pub struct Person {
     /// Whether routing may give this person new cases now.
     pub available: bool,
     pub created_at: Timestamp,
+    /// The language they want to be written to (a BCP 47 tag such as `en` or `pt-BR`), if
+    /// they said. The fields below are absent in exports made before profiles (0020).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Their IANA time zone (`Europe/Paris`), if they said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// When they asked to be forgotten (cleared by the erasure that carries it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure_requested_at: Option<Timestamp>,
+    /// When their personal data was erased: the record is a tombstone from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Timestamp>,
+    /// The customer this duplicate was merged into: a tombstone pointing there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<PersonId>,
 }
 
 impl Person {
     pub const DEFAULT_CAPACITY: u32 = 12;
     pub const MAX_CAPACITY: u32 = 1000;
+
+    /// A new person as created: available, no profile, not a tombstone.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: PersonId,
+        email: Email,
+        name: Name,
+        role: Role,
+        title: Option<String>,
+        admin: bool,
+        capacity: u32,
+        created_at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            email,
+            name,
+            role,
+            title,
+            admin,
+            capacity,
+            available: true,
+            created_at,
+            language: None,
+            time_zone: None,
+            erasure_requested_at: None,
+            erased_at: None,
+            merged_into: None,
+        }
+    }
+
+    /// Erased or merged away: nobody signs in as it, mail no longer finds it, and it takes
+    /// no new addresses, cases or merges.
+    pub fn is_tombstone(&self) -> bool {
+        self.erased_at.is_some() || self.merged_into.is_some()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,11 @@ fn person(role: Role) -> Person {
         capacity: 5,
         available: true,
         created_at: t(0),
+        language: None,
+        time_zone: None,
+        erasure_requested_at: None,
+        erased_at: None,
+        merged_into: None,
     }
 }
 

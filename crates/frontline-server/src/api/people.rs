@@ -1,5 +1,5 @@
-//! People: staff read the organisation; support employees with `admin` create and change
-//! people, set passwords and issue tokens for others.
+//! People: staff read the organisation and create customers; support employees with `admin`
+//! create and change anyone, set passwords and issue tokens for others.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -190,7 +190,18 @@ pub async fn create_person(
     actor: Actor,
     Json(body): Json<CreatePersonBody>,
 ) -> Result<Response> {
-    authz::require(&actor, Action::CreatePerson, &Resource::Org, "people")?;
+    // Staff make customers (to open a case for a caller); anyone else, a password or a
+    // capacity is administration.
+    let plain_customer = body.role.trim() == Role::Customer.as_str()
+        && body.admin != Some(true)
+        && body.password.is_none()
+        && body.capacity.is_none();
+    let action = if plain_customer {
+        Action::CreateCustomer
+    } else {
+        Action::CreatePerson
+    };
+    authz::require(&actor, action, &Resource::Org, "people")?;
     let mut fields = Fields::new();
     let email = fields.check(Email::parse(&body.email));
     let name = fields.check(Name::parse(&body.name));
@@ -249,18 +260,33 @@ pub async fn create_person(
     tag = "people",
     summary = "Read a person",
     params(("person" = String, Path, description = "Person id")),
-    responses((status = 200, description = "The person", body = PersonView)),
+    responses(
+        (status = 200, description = "The person", body = PersonView),
+        (status = 308, description = "A duplicate merged into another customer: `Location` \
+            names the customer kept"),
+    ),
 )]
 pub async fn get_person(
     State(state): State<AppState>,
     actor: Actor,
     Path(raw): Path<String>,
-) -> Result<axum::Json<PersonView>> {
+) -> Result<Response> {
     let person = load_person(&state, &actor, &raw, Action::ReadPerson).await?;
+    // A merged duplicate's record lives on in the customer it was merged into: old links
+    // (bookmarks, integrations holding the id) follow it there.
+    if let Some(kept) = person.merged_into
+        && let Ok(location) = HeaderValue::from_str(&format!("/api/v1/people/{kept}"))
+    {
+        return Ok((
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response());
+    }
     let mut view = [PersonView::from(&person)];
     with_bounces(&state, &actor, &mut view).await?;
     let [view] = view;
-    Ok(axum::Json(view))
+    Ok(axum::Json(view).into_response())
 }
 
 /// Change a person; only the fields sent change.
@@ -324,6 +350,7 @@ pub async fn update_person(
                     admin: body.admin,
                     capacity,
                     available: body.available,
+                    ..Default::default()
                 },
             )
             .await?,

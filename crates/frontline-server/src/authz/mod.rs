@@ -20,6 +20,11 @@
 //! - Staff read mood alerts and the customers' themes; an alert is acknowledged by its
 //!   case's owner or a member of the case's team. Customers never see either.
 //! - Everyone lists and revokes their own API tokens and web sessions; administrators anyone's.
+//! - Everyone keeps their own profile (name, language, time zone) and addresses; a customer's
+//!   own new address is unverified, staff add trusted ones to anyone. Everyone downloads
+//!   their own data, an administrator anyone's. Customers ask to be forgotten; an
+//!   administrator erases (and merges duplicate customers). Staff create customers (to open
+//!   a case for a caller); other people only administrators.
 //! - Customers open cases but do not set their priority, tags or channel: those are staff
 //!   decisions that guideline rules read as facts (`case_fields`).
 //! - Support employees who hold `admin` also administer people, teams and outcomes. `admin`
@@ -154,6 +159,21 @@ pub enum Action {
     UploadFile,
     /// Delete a file on a case's message, with a reason (staff).
     DeleteAttachment,
+    /// Change one's own name, language and time zone (everyone).
+    UpdateOwnProfile,
+    /// Ask to be forgotten: customers only (an administrator carries it out).
+    RequestErasure,
+    /// List, add and remove a person's addresses: one's own (a customer's own additions are
+    /// unverified), and staff anyone's (trusted).
+    ManageAddresses,
+    /// Download all of a person's data as JSON: one's own, or an administrator anyone's.
+    DownloadData,
+    /// Merge a duplicate customer into another (administration).
+    MergePeople,
+    /// Erase a customer's personal data (administration).
+    ErasePerson,
+    /// Create a customer, e.g. when opening a case for a caller (staff).
+    CreateCustomer,
 }
 
 impl Action {
@@ -228,6 +248,13 @@ impl Action {
         Action::ManageServiceTargets,
         Action::UploadFile,
         Action::DeleteAttachment,
+        Action::UpdateOwnProfile,
+        Action::RequestErasure,
+        Action::ManageAddresses,
+        Action::DownloadData,
+        Action::MergePeople,
+        Action::ErasePerson,
+        Action::CreateCustomer,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -249,6 +276,8 @@ impl Action {
                 | Action::ManageGuidelines
                 | Action::RetireTeam
                 | Action::ManageServiceTargets
+                | Action::MergePeople
+                | Action::ErasePerson
         )
     }
 }
@@ -350,6 +379,15 @@ pub fn authorize(actor: &Actor, action: Action, resource: &Resource) -> Decision
             _ => Decision::Deny,
         };
     }
+    if action == Action::RequestErasure {
+        // Staff records are a matter of employment, not of this request.
+        return allow_if(role == Role::Customer);
+    }
+    if action == Action::DownloadData {
+        // Whoever may see the person (settled above): themselves, or an administrator.
+        let own = matches!(*resource, Resource::Person { person_id } if person_id == me);
+        return allow_if(own || actor.is_admin());
+    }
     if action == Action::ReadAllAsks {
         return allow_if(role == Role::Support);
     }
@@ -398,6 +436,9 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::ReadEvents
         | Action::UploadFile => Decision::Allow,
         Action::ReadPerson => Decision::Allow,
+        // Their own record only: another person is hidden above.
+        Action::UpdateOwnProfile | Action::ManageAddresses => Decision::Allow,
+        Action::CreateCustomer => Decision::Deny,
         // Opening a case for someone else is refused, not hidden: nothing exists yet.
         Action::CreateCase => allow_if(own_case),
         Action::ReadCase | Action::ListMessages | Action::AddPublicMessage if other_case => {
@@ -481,6 +522,9 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         Action::ReadServiceTargets | Action::ManageServiceTargets => Decision::Deny,
         // Customers' files stay as they sent them; staff remove what must go, with a reason.
         Action::DeleteAttachment => Decision::Deny,
+        // Decided before the role is looked at (`authorize`); listed for completeness.
+        Action::RequestErasure | Action::DownloadData => Decision::Allow,
+        Action::MergePeople | Action::ErasePerson => Decision::Deny,
     }
 }
 
@@ -588,6 +632,13 @@ pub fn describe(action: Action) -> &'static str {
         Action::UploadFile => "upload files",
         Action::DeleteAttachment => "delete files on messages",
         Action::ManageServiceTargets => "set calendars and service targets",
+        Action::UpdateOwnProfile => "change their own profile",
+        Action::RequestErasure => "ask to be forgotten (customers ask; staff records are kept)",
+        Action::ManageAddresses => "change this person's addresses",
+        Action::DownloadData => "download someone else's data (administrators only)",
+        Action::MergePeople => "merge customers (administrators only)",
+        Action::ErasePerson => "erase customers (administrators only)",
+        Action::CreateCustomer => "create customers",
     }
 }
 

@@ -99,7 +99,10 @@ impl Row {
                 | Action::UpdatePerson
                 | Action::SetPassword
                 | Action::CreateTokenFor
-                | Action::ManageCredentialsOf,
+                | Action::ManageCredentialsOf
+                | Action::ManageAddresses
+                | Action::DownloadData
+                | Action::ErasePerson,
             ) => Resource::Person { person_id: owner },
             (
                 _,
@@ -251,6 +254,15 @@ pub const TABLE: &[Row] = &[
     row(Action::UploadFile, Target::Org, [A, A, A, A]),
     row(Action::DeleteAttachment, Target::Own, [D, A, A, A]),
     row(Action::DeleteAttachment, Target::Others, [H, A, A, A]),
+    row(Action::UpdateOwnProfile, Target::Org, [A, A, A, A]),
+    row(Action::RequestErasure, Target::Org, [A, D, D, D]),
+    row(Action::ManageAddresses, Target::Own, [A, A, A, A]),
+    row(Action::ManageAddresses, Target::Others, [H, A, A, A]),
+    row(Action::DownloadData, Target::Own, [A, A, A, A]),
+    row(Action::DownloadData, Target::Others, [H, D, D, A]),
+    row(Action::MergePeople, Target::Org, [D, D, D, A]),
+    row(Action::ErasePerson, Target::Others, [H, D, D, A]),
+    row(Action::CreateCustomer, Target::Org, [D, A, A, A]),
 ];
 
 /// Who may set which field of a new case (`POST /api/v1/cases`). Columns: customer,

@@ -23,6 +23,11 @@ fn actor(who: Who) -> Actor {
         capacity: 5,
         available: true,
         created_at: time::now(),
+        language: None,
+        time_zone: None,
+        erasure_requested_at: None,
+        erased_at: None,
+        merged_into: None,
     })
 }
 

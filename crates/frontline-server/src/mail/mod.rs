@@ -126,6 +126,14 @@ pub async fn ingest(state: &AppState, mailbox: &Mailbox, raw: Vec<u8>) -> Result
             );
             return quarantine(store, mailbox, raw, reason, Some(&mail), (None, None)).await;
         }
+        Err(SenderProblem::Unverified) => {
+            let reason = format!(
+                "sent from {}, an address a customer added to their profile but has not \
+                 verified yet: it is not known whose it is",
+                mail.from
+            );
+            return quarantine(store, mailbox, raw, reason, Some(&mail), (None, None)).await;
+        }
         Err(SenderProblem::Store(e)) => return Err(e.into()),
     };
     let body = body_of(&mail);
@@ -217,11 +225,15 @@ async fn machine_or_ours(store: &dyn Store, mail: &Inbound) -> Result<Option<Str
 
 enum SenderProblem {
     Staff,
+    /// Someone added the address to their profile without verifying it: it finds nobody,
+    /// and nobody new may take it either.
+    Unverified,
     Store(StoreError),
 }
 
-/// The customer the mail is from: found by address (addresses are stored lower-case), or
-/// made now with the name the mail gives.
+/// The customer the mail is from: found by their primary or a verified added address
+/// (addresses are stored lower-case, so any case matches), or made now with the name the
+/// mail gives.
 async fn sender(store: &dyn Store, mail: &Inbound) -> std::result::Result<Person, SenderProblem> {
     match store.get_person_by_email(&mail.from).await {
         Ok(person) if person.role == Role::Customer => return Ok(person),
@@ -248,10 +260,11 @@ async fn sender(store: &dyn Store, mail: &Inbound) -> std::result::Result<Person
     match store.create_person(None, new).await {
         Ok(written) => Ok(written.value),
         // Made by a concurrent mail from the same address.
-        Err(StoreError::Conflict { .. }) => store
-            .get_person_by_email(&mail.from)
-            .await
-            .map_err(SenderProblem::Store),
+        Err(StoreError::Conflict { .. }) => match store.get_person_by_email(&mail.from).await {
+            Ok(person) => Ok(person),
+            Err(StoreError::NotFound { .. }) => Err(SenderProblem::Unverified),
+            Err(e) => Err(SenderProblem::Store(e)),
+        },
         Err(e) => Err(SenderProblem::Store(e)),
     }
 }

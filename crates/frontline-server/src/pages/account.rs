@@ -1,4 +1,5 @@
-//! The signed-in person's own account page (`/account`), for staff and customers alike:
+//! The signed-in person's own account page (`/account`), for staff and customers alike: their
+//! profile, addresses, data download and request to be forgotten (forms in `profile`);
 //! change the password (the current one first) and see every API token and web session
 //! (label, created, last used, expires, "this session"), each with a revoke form. The forms
 //! carry the session's CSRF token and ask `authz` for `ManageOwnCredentials`, like the API's
@@ -94,6 +95,7 @@ fn back(done: &str) -> PageResult {
 struct AccountPage {
     layout: Layout,
     email: String,
+    profile: super::profile::ProfileSection,
     credentials: Credentials,
     notice: Option<&'static str>,
     /// Why the password form was refused, in words.
@@ -126,24 +128,40 @@ pub async fn show(
         ),
         Some("token-revoked") => Some("The API token is revoked: it no longer works."),
         Some("session-revoked") => Some("The session is signed out."),
-        _ => None,
+        Some(other) => super::profile::notice(other),
+        None => None,
     };
     page(&state, &viewer, StatusCode::OK, notice, None).await
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     viewer: &Viewer,
     status: StatusCode,
     notice: Option<&'static str>,
     problem: Option<String>,
 ) -> PageResult {
+    page_with(state, viewer, status, notice, problem, None).await
+}
+
+/// The page, with a refusal of one of the profile's forms shown by that form.
+pub(super) async fn page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    problem: Option<String>,
+    profile_problem: Option<String>,
+) -> PageResult {
     let credentials = load(state, &viewer.actor, viewer.actor.person_id()).await?;
+    let me = state.store.get_person(viewer.actor.person_id()).await?;
+    let profile = super::profile::section(state, viewer, &me, profile_problem).await?;
     render(
         status,
         &AccountPage {
             layout: Layout::new(viewer, "Your account", "/account"),
-            email: viewer.actor.person.email.to_string(),
+            email: me.email.to_string(),
+            profile,
             credentials,
             notice,
             problem,

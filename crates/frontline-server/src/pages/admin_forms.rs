@@ -102,6 +102,7 @@ pub async fn update_person(
                 admin: Some(form.checked("admin")),
                 capacity: Some(capacity),
                 available: Some(form.checked("available")),
+                ..Default::default()
             },
         )
         .await

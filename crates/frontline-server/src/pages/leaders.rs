@@ -243,12 +243,19 @@ fn role_words(person: &Person) -> &'static str {
     }
 }
 
-/// `GET /people/{person}`: a staff member's profile with their ledger and standard work.
+/// `GET /people/{person}`: a staff member's profile with their ledger and standard work (a
+/// customer's record is `customer::show`).
 pub async fn profile(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(raw): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<super::customer::CustomerQuery>,
 ) -> PageResult {
+    // A customer has no ledger: staff see their record, addresses and cases instead.
+    let found = crate::lookup::load_person(&state, &viewer.actor, &raw, Action::ReadPerson).await?;
+    if found.role == Role::Customer {
+        return super::customer::show(&state, &viewer, found, query).await;
+    }
     let person = load_staff(&state, &viewer.actor, &raw, Action::ReadLedger).await?;
     let mine = person.id == viewer.actor.person_id();
     let now = state.now();

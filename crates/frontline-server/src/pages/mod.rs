@@ -20,6 +20,7 @@ mod case;
 mod case_forms;
 mod case_mail;
 mod cockpit;
+mod customer;
 mod decide;
 mod decision_view;
 pub mod feelings;
@@ -32,10 +33,12 @@ mod leaders;
 mod login;
 mod mail;
 mod mirror;
+mod new_case;
 mod org;
 pub mod org_timeline;
 pub mod orgchart;
 mod portal;
+mod profile;
 mod proposals;
 mod reviews;
 mod rows;
@@ -114,6 +117,20 @@ pub fn router() -> Router<AppState> {
         .route("/org", get(org::show))
         .route("/org/chart", get(org::chart_fragment))
         .route("/people/{person}", get(leaders::profile))
+        .route("/people/{person}/addresses", post(customer::add_address))
+        .route(
+            "/people/{person}/addresses/remove",
+            post(customer::remove_address),
+        )
+        .route("/people/{person}/merge", post(customer::merge))
+        .route("/people/{person}/erase", post(customer::erase))
+        .route("/people/{person}/data", get(customer::data))
+        .route("/account/profile", post(profile::update_profile))
+        .route("/account/addresses", post(profile::add_address))
+        .route("/account/addresses/remove", post(profile::remove_address))
+        .route("/account/data", get(profile::data))
+        .route("/account/forget", post(profile::forget))
+        .route("/cases/new", get(new_case::show).post(new_case::create))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
         .route(

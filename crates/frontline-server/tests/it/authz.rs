@@ -339,7 +339,14 @@ impl Walk {
                 Method::POST,
                 "/api/v1/people".into(),
                 Some(
-                    json!({ "email": format!("new{n}@customer.test"), "name": "New", "role": "customer" }),
+                    json!({ "email": format!("new{n}@frontline.test"), "name": "New", "role": "employee" }),
+                ),
+            ),
+            Action::CreateCustomer => (
+                Method::POST,
+                "/api/v1/people".into(),
+                Some(
+                    json!({ "email": format!("caller{n}@customer.test"), "name": "Caller", "role": "customer" }),
                 ),
             ),
             Action::UpdatePerson => (
@@ -684,6 +691,48 @@ impl Walk {
                 format!("/api/v1/attachments/{}", self.attachment(target).await),
                 Some(json!({ "reason": "Sent by mistake." })),
             ),
+            Action::UpdateOwnProfile => (
+                Method::PATCH,
+                "/api/v1/me".into(),
+                Some(json!({ "language": "en-GB", "time_zone": "Europe/London" })),
+            ),
+            Action::RequestErasure => (Method::POST, "/api/v1/me/erasure-request".into(), None),
+            Action::ManageAddresses => (
+                Method::POST,
+                format!("/api/v1/people/{}/addresses", self.person(who, target)),
+                Some(json!({ "address": format!("extra{n}@elsewhere.test") })),
+            ),
+            Action::DownloadData => (
+                Method::GET,
+                format!("/api/v1/people/{}/data", self.person(who, target)),
+                None,
+            ),
+            Action::MergePeople => {
+                let keep = self
+                    .app
+                    .person(&format!("keep{n}@customer.test"), Role::Customer, false)
+                    .await;
+                let duplicate = self
+                    .app
+                    .person(&format!("dup{n}@customer.test"), Role::Customer, false)
+                    .await;
+                (
+                    Method::POST,
+                    format!("/api/v1/people/{}/merge", keep.id),
+                    Some(json!({ "duplicate": duplicate.id })),
+                )
+            }
+            Action::ErasePerson => {
+                let customer = self
+                    .app
+                    .person(&format!("forget{n}@customer.test"), Role::Customer, false)
+                    .await;
+                (
+                    Method::POST,
+                    format!("/api/v1/people/{}/erase", customer.id),
+                    Some(json!({ "confirm": customer.email })),
+                )
+            }
         };
         let mut request = self
             .app

@@ -7,6 +7,7 @@ mod attachments;
 mod authz;
 mod browser;
 mod credentials;
+mod customers;
 mod errors;
 mod feelings;
 mod guidelines;

@@ -57,17 +57,16 @@ pub async fn dated_org() -> Dated {
             at("2024-01-01")
         };
         records.push(Record::Person {
-            person: Person {
+            person: Person::new(
                 id,
-                email: Email::parse(&format!("{}@dated.test", name.to_lowercase())).unwrap(),
-                name: Name::parse(name).unwrap(),
+                Email::parse(&format!("{}@dated.test", name.to_lowercase())).unwrap(),
+                Name::parse(name).unwrap(),
                 role,
-                title: title.map(str::to_owned),
-                admin: false,
-                capacity: 5,
-                available: true,
+                title.map(str::to_owned),
+                false,
+                5,
                 created_at,
-            },
+            ),
             password_hash: None,
             last_assigned_at: None,
         });

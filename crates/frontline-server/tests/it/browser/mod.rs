@@ -11,6 +11,7 @@
 //! Screenshots go to `target/screenshots/` at 1280 and 375 pixels wide.
 
 mod asks;
+mod customers;
 mod decisions;
 mod feelings;
 mod flows;

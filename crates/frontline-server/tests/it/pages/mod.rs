@@ -5,6 +5,7 @@
 
 mod account;
 mod asks;
+mod customers;
 mod feelings;
 mod guidelines;
 mod leaders;

@@ -71,6 +71,7 @@ async fn every_event_kind_keeps_its_payload() {
     day.mailboxes().await;
     day.service_targets().await;
     day.files(&kettle.number, &mut names).await;
+    day.customer_accounts(&mut names).await;
 
     let log = whole_log(&app, &org.ada.token).await;
     let mut by_kind: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -592,6 +593,59 @@ impl Day<'_> {
                 { "kind": "resolution", "priority": "urgent", "business_minutes": 240,
                   "pause_while_waiting": false, "warn_at_percent": 80 }
             ]}),
+        )
+        .await;
+    }
+
+    /// Ann opens Erin's record for a call, and again by mistake under an old address; she
+    /// adds Erin's work address and takes it back; Ada merges the duplicate into Erin; Erin
+    /// asks to be forgotten and Ada erases her.
+    async fn customer_accounts(&self, names: &mut Names) {
+        let org = self.org;
+        let customer =
+            |email: &str| json!({ "email": email, "name": "Erin Example", "role": "customer" });
+        let erin = id_of(
+            &self
+                .post(
+                    "/api/v1/people",
+                    &org.ann.token,
+                    customer("erin@customer.test"),
+                )
+                .await,
+        );
+        names.add(&erin, "erin");
+        let old = id_of(
+            &self
+                .post(
+                    "/api/v1/people",
+                    &org.ann.token,
+                    customer("erin.old@customer.test"),
+                )
+                .await,
+        );
+        names.add(&old, "erin-duplicate");
+        let addresses = format!("/api/v1/people/{erin}/addresses");
+        self.post(
+            &addresses,
+            &org.ann.token,
+            json!({ "address": "erin@work.test" }),
+        )
+        .await;
+        self.delete(&format!("{addresses}/erin@work.test"), &org.ann.token)
+            .await;
+        self.post(
+            &format!("/api/v1/people/{erin}/merge"),
+            &org.ada.token,
+            json!({ "duplicate": old }),
+        )
+        .await;
+        let erins = self.app.token_for(erin.parse().expect("an id")).await;
+        self.post("/api/v1/me/erasure-request", &erins, json!({}))
+            .await;
+        self.post(
+            &format!("/api/v1/people/{erin}/erase"),
+            &org.ada.token,
+            json!({ "confirm": "erin@customer.test" }),
         )
         .await;
     }
