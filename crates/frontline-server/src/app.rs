@@ -9,8 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::api::{
-    asks, case_changes, cases, credentials, decisions, events, feelings, guidelines, leaders, me,
-    messages, outcomes, people, session, teams,
+    accounts, asks, case_changes, cases, credentials, decisions, events, feelings, guidelines,
+    leaders, me, messages, outcomes, people, session, teams,
 };
 use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
@@ -30,6 +30,12 @@ pub fn start_background(state: &AppState) {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(session::sign_in, session::sign_out))
+        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::confirm_sign_up))
+        .routes(routes!(accounts::ask_sign_in_link))
+        .routes(routes!(accounts::redeem_sign_in_link))
+        .routes(routes!(accounts::ask_password_reset))
+        .routes(routes!(accounts::redeem_password_reset))
         .routes(routes!(me::get_me))
         .routes(routes!(me::change_own_password))
         .routes(routes!(me::create_own_token, credentials::list_own_tokens))

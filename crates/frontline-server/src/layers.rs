@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "org_history",
             "proposals",
             "scoreboard",
+            "signup",
             "targets",
             "voice",
             "webhooks",

@@ -64,6 +64,10 @@ pub struct ServerConfig {
     /// Sign mail out with this DKIM key, for the domain of the mailbox it is sent from;
     /// `None`: unsigned (the SMTP server may sign it).
     pub dkim: Option<frontline_mail::DkimKey>,
+    /// The From of account mail (sign-up, sign-in and reset links), which is on no case and
+    /// so has no mailbox of its own; `None`: the address of the first enabled mailbox (by
+    /// key), see `signup`.
+    pub mail_from: Option<frontline_core::Email>,
 }
 
 impl ServerConfig {
@@ -93,6 +97,7 @@ impl ServerConfig {
             smtp: None,
             public_url: None,
             dkim: None,
+            mail_from: None,
         }
     }
 }
@@ -119,6 +124,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("public_url", &self.public_url)
             .field("smtp", &self.smtp)
             .field("dkim", &self.dkim)
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }

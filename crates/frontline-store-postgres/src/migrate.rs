@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "service_targets",
         include_str!("../migrations/0017_service_targets.sql"),
     ),
+    (
+        19,
+        "account_links",
+        include_str!("../migrations/0019_account_links.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_mail_bounces.sql")),
     (16, include_str!("../migrations/0016_event_followers.sql")),
     (17, include_str!("../migrations/0017_service_targets.sql")),
+    (19, include_str!("../migrations/0019_account_links.sql")),
 ];
 
 /// The newest migration this binary knows; a database with a newer one was written by a newer

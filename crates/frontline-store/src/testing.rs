@@ -101,6 +101,9 @@ macro_rules! conformance_tests {
             a_follower_starts_at_the_newest_event_and_moves_only_forward,
             one_node_at_a_time_follows_and_a_replaced_one_cannot_move_the_cursor,
             an_import_starts_followers_after_the_imported_log,
+            account_links_are_followed_once_and_not_after_they_expire,
+            a_sign_up_link_makes_a_customer_or_gives_one_who_wrote_by_mail_a_password,
+            a_reset_link_sets_the_password_and_ends_every_session,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -248,6 +251,7 @@ macro_rules! decoded {
     };
 }
 
+mod accounts;
 mod asks;
 mod bounces;
 mod cases;
@@ -269,6 +273,7 @@ mod scoreboard;
 mod targets;
 mod voice;
 mod webhooks;
+pub use accounts::*;
 pub use asks::*;
 pub use bounces::*;
 pub use cases::*;

@@ -2,6 +2,7 @@
 //! values at the edge, load what they act on, ask `authz` and call one `Store` use case. They
 //! hold no state of their own.
 
+pub mod accounts;
 pub mod asks;
 pub mod case_changes;
 pub mod case_mail;

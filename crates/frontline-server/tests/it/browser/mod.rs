@@ -18,6 +18,7 @@ mod leaders;
 mod mail;
 mod org;
 mod scoreboard;
+mod signup;
 mod targets;
 
 use std::io::{Read as _, Write as _};

@@ -10,6 +10,7 @@ mod guidelines;
 mod leaders;
 mod org;
 mod security;
+mod signup;
 mod targets;
 mod work;
 
