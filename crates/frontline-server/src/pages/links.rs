@@ -209,7 +209,14 @@ fn refusal(state: &AppState, mut shown: Shown, error: AppError) -> PageResult {
         AppError::TooManyRequests { retry_after_secs } => Some(format!(
             "Too many attempts. Please wait {retry_after_secs} seconds and try again."
         )),
-        AppError::Gone(detail) => Some(super::decision_view::sentence(detail)),
+        AppError::Gone(detail) => {
+            let words = super::decision_view::sentence(detail);
+            Some(if words.ends_with('.') {
+                words
+            } else {
+                words + "."
+            })
+        }
         other => refusal_in_words(other),
     };
     match words {

@@ -227,9 +227,14 @@ pub async fn a_sign_up_link_makes_a_customer_or_gives_one_who_wrote_by_mail_a_pa
         (Role::Customer, "Newton Newcomer", &newcomer)
     );
     let kinds: Vec<_> = made.events.iter().map(|e| e.kind).collect();
+    // As every new password: it ends the person's credentials (none yet, so zero counts).
     assert_eq!(
         kinds,
-        vec![EventKind::PersonCreated, EventKind::PasswordSet]
+        vec![
+            EventKind::PersonCreated,
+            EventKind::PasswordSet,
+            EventKind::CredentialsRevoked
+        ]
     );
     assert_eq!(via(&made.events[1]), Some(PasswordVia::SignUp));
     assert_eq!(made.events[1].actor_id, Some(person.id));
