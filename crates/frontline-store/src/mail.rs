@@ -289,7 +289,7 @@ impl Outbound {
         number: CaseNumber,
         at: Timestamp,
     ) -> Option<Payload> {
-        let payload = match result {
+        match result {
             OutboundResult::Sent => {
                 self.status = OutboundStatus::Sent;
                 self.sent_at = Some(at);
@@ -322,8 +322,7 @@ impl Outbound {
                     error,
                 }))
             }
-        };
-        payload
+        }
     }
 
     /// The case's record of this mail, which threads the customer's answer: only for mail
