@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use crate::api::{
     asks, case_changes, cases, credentials, decisions, events, feelings, guidelines, leaders, me,
-    messages, outcomes, people, session, teams,
+    messages, outcomes, people, self_service, session, teams,
 };
 use crate::extract::MAX_BODY_BYTES;
 use crate::state::AppState;
@@ -32,6 +32,12 @@ pub fn start_background(state: &AppState) {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .routes(routes!(session::sign_in, session::sign_out))
+        .routes(routes!(self_service::sign_up))
+        .routes(routes!(self_service::confirm_sign_up))
+        .routes(routes!(self_service::ask_sign_in_link))
+        .routes(routes!(self_service::redeem_sign_in_link))
+        .routes(routes!(self_service::ask_password_reset))
+        .routes(routes!(self_service::redeem_password_reset))
         .routes(routes!(me::get_me, crate::api::accounts::update_me))
         .routes(routes!(
             crate::api::accounts::list_own_addresses,

@@ -47,6 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "proposals",
             "scoreboard",
             "target_alarms",
+            "signup",
             "targets",
             "voice",
             "webhooks",

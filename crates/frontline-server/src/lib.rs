@@ -17,7 +17,7 @@
 //! |---|---|---|
 //! | 5 assembly | `app`, `lib` | the router with every route and layer; starting the background tasks |
 //! | 4 transports | `api/`, `pages/`, `stream/`, `ops`, `openapi/` | HTTP handlers, templates, the SSE stream, health and metrics, the OpenAPI document |
-//! | 3 use cases | `account`, `asks/`, `attachments`, `cases`, `customers`, `decisions`, `feelings/`, `guidelines/`, `leaders`, `org_history`, `proposals`, `scoreboard`, `targets`, `target_alarms`, `voice`, `webhooks` | what the API and the pages both call, one module per capability; no extractors or responses |
+//! | 3 use cases | `account`, `asks/`, `attachments`, `cases`, `customers`, `decisions`, `feelings/`, `guidelines/`, `leaders`, `org_history`, `proposals`, `scoreboard`, `signup`, `targets`, `target_alarms`, `voice`, `webhooks` | what the API and the pages both call, one module per capability; no extractors or responses |
 //! | 2 look-ups | `auth`, `authz/`, `lookup`, `middleware` | who is asking and what they may do; `load_case`, `load_person`, `written`, `Names`; request helpers and layers |
 //! | 1 state | `state` | `ServerConfig` and `AppState` (which holds background tasks only as `dyn Background`) |
 //! | 0 foundation | `error`, `extract`, `paging`, `dates`, `metrics`, `ratelimit`, `passwords`, `proxies`, `connections`, `views`, `hub`, `presence`, `rules` | errors, body and query parsing, limits, the password pool, the accept loop, JSON views, the node's in-memory services |
@@ -58,6 +58,7 @@ pub mod proxies;
 pub mod ratelimit;
 pub mod rules;
 pub mod scoreboard;
+pub mod signup;
 pub mod state;
 pub mod stream;
 pub mod target_alarms;

@@ -123,6 +123,9 @@ pub struct RateLimitConfig {
     pub login_per_account: Option<Quota>,
     /// Sign-in attempts per client address, whatever the account.
     pub login_per_address: Option<Quota>,
+    /// Sign-up, sign-in-link and reset mails asked for per address typed (known or not):
+    /// each sends a mail, so this bounds mail sent to one inbox.
+    pub links_per_account: Option<Quota>,
     /// Authenticated API calls per person.
     pub api_per_account: Option<Quota>,
     /// API calls per client address (authenticated or not).
@@ -136,6 +139,7 @@ impl Default for RateLimitConfig {
             login_per_account_address: Some(Quota::per_minute(10)),
             login_per_account: Some(Quota::per_hour(200)),
             login_per_address: Some(Quota::per_minute(30)),
+            links_per_account: Some(Quota::per_hour(5)),
             api_per_account: Some(Quota::new(300, Duration::from_millis(50))),
             api_per_address: Some(Quota::new(600, Duration::from_millis(25))),
         }
@@ -149,6 +153,7 @@ impl RateLimitConfig {
             login_per_account_address: None,
             login_per_account: None,
             login_per_address: None,
+            links_per_account: None,
             api_per_account: None,
             api_per_address: None,
         }
@@ -279,6 +284,7 @@ pub struct Limits {
     pub login_per_account_address: Limiter,
     pub login_per_account: Limiter,
     pub login_per_address: Limiter,
+    pub links_per_account: Limiter,
     pub api_per_account: Limiter,
     pub api_per_address: Limiter,
 }
@@ -292,6 +298,7 @@ impl Limits {
             ),
             login_per_account: Limiter::named("sign-in-per-account", config.login_per_account),
             login_per_address: Limiter::named("sign-in-per-address", config.login_per_address),
+            links_per_account: Limiter::named("links-per-account", config.links_per_account),
             api_per_account: Limiter::named("per-account", config.api_per_account),
             api_per_address: Limiter::named("per-address", config.api_per_address),
         }

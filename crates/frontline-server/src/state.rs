@@ -69,6 +69,10 @@ pub struct ServerConfig {
     pub dkim: Option<frontline_mail::DkimKey>,
     /// Sizes, counts and types of files on messages (see `attachments`).
     pub files: FileLimits,
+    /// The From of account mail (sign-up, sign-in and reset links), which is on no case and
+    /// so has no mailbox of its own; `None`: the address of the first enabled mailbox (by
+    /// key), see `signup`.
+    pub mail_from: Option<frontline_core::Email>,
 }
 
 /// What files a message may carry. Types are the ones sniffed from the bytes, never the
@@ -147,6 +151,7 @@ impl ServerConfig {
             public_url: None,
             dkim: None,
             files: FileLimits::default(),
+            mail_from: None,
         }
     }
 }
@@ -174,6 +179,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("smtp", &self.smtp)
             .field("dkim", &self.dkim)
             .field("files", &self.files)
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }

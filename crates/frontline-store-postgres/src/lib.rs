@@ -16,6 +16,7 @@
 //! decisions and reviews), `mail` (mailboxes, the mail of cases, the quarantine, the
 //! outbox), `export`, `store` (the trait impl, forwarding to the others).
 
+mod accounts;
 mod asks;
 mod cases;
 mod credentials;

@@ -24,6 +24,7 @@ use crate::rows::{get, get_time, parse, to_db};
 pub(crate) use bounces::import_bounce;
 pub(crate) use case_mail::import_mail;
 pub(crate) use outbox::import_outbound;
+pub(crate) use outbox::insert as insert_outbound;
 pub(crate) use quarantine::import_quarantined;
 
 const MAILBOX_COLUMNS: &str =

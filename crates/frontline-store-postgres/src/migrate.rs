@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "attachments",
         include_str!("../migrations/0018_attachments.sql"),
     ),
+    (
+        19,
+        "account_links",
+        include_str!("../migrations/0019_account_links.sql"),
+    ),
     (20, "people", include_str!("../migrations/0020_people.sql")),
     (
         21,

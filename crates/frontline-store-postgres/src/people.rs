@@ -159,7 +159,13 @@ impl PgStore {
         if updated.rows_affected() == 0 {
             return Err(person_not_found());
         }
-        let event = NewEvent::new(actor, Payload::PasswordSet(PasswordSet { person_id: id }));
+        let event = NewEvent::new(
+            actor,
+            Payload::PasswordSet(PasswordSet {
+                person_id: id,
+                via: None,
+            }),
+        );
         // A new password ends every credential the old one could have minted, in the same
         // transaction: a stolen session or token does not outlive a reset.
         let revoked = crate::credentials::revoke_all(&mut tx, id, keep_session).await?;

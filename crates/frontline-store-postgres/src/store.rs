@@ -619,6 +619,31 @@ impl Store for PgStore {
         self.list_case_outbound_impl(case_id).await
     }
 
+    async fn queue_account_link(
+        &self,
+        link: frontline_store::NewAccountLink,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<frontline_store::Outbound> {
+        self.queue_account_link_impl(link, mail).await
+    }
+
+    async fn redeem_account_link(
+        &self,
+        token_hash: &str,
+        purpose: frontline_store::LinkPurpose,
+        new_password_hash: Option<String>,
+    ) -> StoreResult<Written<frontline_store::Redeemed>> {
+        self.redeem_account_link_impl(token_hash, purpose, new_password_hash)
+            .await
+    }
+
+    async fn list_account_outbound(
+        &self,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::Outbound>> {
+        self.list_account_outbound_impl(limit).await
+    }
+
     async fn list_outbound_attempts(
         &self,
         id: uuid::Uuid,

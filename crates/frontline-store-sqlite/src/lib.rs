@@ -6,6 +6,7 @@
 //!
 //! Nothing outside this crate sees rusqlite types.
 
+mod accounts;
 mod asks;
 pub mod backup;
 mod bounces;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_event_followers.sql")),
     (17, include_str!("../migrations/0017_service_targets.sql")),
     (18, include_str!("../migrations/0018_attachments.sql")),
+    (19, include_str!("../migrations/0019_account_links.sql")),
     (20, include_str!("../migrations/0020_people.sql")),
     (21, include_str!("../migrations/0021_case_due.sql")),
 ];

@@ -161,6 +161,18 @@ pub(crate) fn set_password(
     hash: String,
     keep_session: Option<frontline_core::SessionId>,
 ) -> StoreResult<Written<frontline_store::Revoked>> {
+    set_password_via(w, actor, id, hash, keep_session, None)
+}
+
+/// `set_password`, saying in its event how the person set it (a mailed link).
+pub(crate) fn set_password_via(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    id: PersonId,
+    hash: String,
+    keep_session: Option<frontline_core::SessionId>,
+    via: Option<frontline_core::event::PasswordVia>,
+) -> StoreResult<Written<frontline_store::Revoked>> {
     let changed = w
         .conn
         .prepare_cached("UPDATE people SET password_hash = ?2 WHERE id = ?1")
@@ -174,7 +186,7 @@ pub(crate) fn set_password(
     let mut events = w.append(
         vec![NewEvent::new(
             actor,
-            Payload::PasswordSet(PasswordSet { person_id: id }),
+            Payload::PasswordSet(PasswordSet { person_id: id, via }),
         )],
         at,
     )?;

@@ -19,14 +19,14 @@ use crate::rows::{self, Db, ms};
 use crate::writer::WriteTx;
 use crate::{cases, mail, reads};
 
-const COLUMNS: &str = "id, case_id, message_id, mailbox, recipient, recipient_name, subject, body, \
+const COLUMNS: &str = "id, kind, case_id, message_id, mailbox, recipient, recipient_name, subject, body, \
                        rfc_message_id, refs, purpose, status, attempts, next_attempt_at, \
                        last_error, created_at, sent_at";
 
 fn outbound_row(row: &Row<'_>) -> rusqlite::Result<Outbound> {
     Ok(Outbound {
         id: rows::parsed(row, "id")?,
-        case_id: rows::parsed(row, "case_id")?,
+        case_id: rows::parsed_opt(row, "case_id")?,
         message_id: rows::parsed_opt(row, "message_id")?,
         mailbox: rows::value("mailbox", row.get("mailbox")?, MailboxKey::parse)?,
         to: rows::value("recipient", row.get("recipient")?, Email::parse)?,
@@ -46,15 +46,20 @@ fn outbound_row(row: &Row<'_>) -> rusqlite::Result<Outbound> {
 }
 
 /// Write an outbox row as it is, without a lease (a new mail, or an imported one).
-fn insert(conn: &Connection, o: &Outbound) -> StoreResult<()> {
+pub(crate) fn insert(conn: &Connection, o: &Outbound) -> StoreResult<()> {
     conn.prepare_cached(&format!(
         "INSERT INTO mail_outbox ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     ))
     .db()?
     .execute(params![
         o.id.to_string(),
-        o.case_id.to_string(),
+        if o.case_id.is_some() {
+            "case"
+        } else {
+            "account"
+        },
+        o.case_id.map(|c| c.to_string()),
         o.message_id.map(|m| m.to_string()),
         o.mailbox.as_str(),
         o.to.as_str(),
@@ -139,11 +144,11 @@ pub(crate) fn add_message_with_mail(
     // the job's savepoint back, message and all.
     check_new(w.conn, &mail)?;
     let message = &added.value.message;
-    let outbound = mail.pending(message.case_id, Some(message.id), w.now());
+    let outbound = mail.pending(Some(message.case_id), Some(message.id), w.now());
     insert(w.conn, &outbound)?;
     mail::insert_entry(
         w.conn,
-        &outbound.mail_entry(message.id, message.created_at),
+        &outbound.mail_entry(message.case_id, message.id, message.created_at),
         None,
     )?;
     Ok(Written {
@@ -173,7 +178,7 @@ pub(crate) fn queue_case_mail(
 ) -> StoreResult<Outbound> {
     reads::case(w.conn, case_id)?;
     check_new(w.conn, &mail)?;
-    let outbound = mail.pending(case_id, None, w.now());
+    let outbound = mail.pending(Some(case_id), None, w.now());
     insert(w.conn, &outbound)?;
     Ok(outbound)
 }
@@ -228,13 +233,16 @@ pub(crate) fn record(
     {
         return Err(Outbound::not_leased(id, owner));
     }
-    let number = reads::case(w.conn, outbound.case_id)?.number;
+    let number = match outbound.case_id {
+        Some(case_id) => Some(reads::case(w.conn, case_id)?.number),
+        None => None,
+    };
     let at = w.now();
     let (attempt, event) = outbound.record(result, number, at);
     w.conn
         .prepare_cached(
             "UPDATE mail_outbox SET status = ?2, attempts = ?3, next_attempt_at = ?4,
-                 last_error = ?5, sent_at = ?6, lease_owner = NULL, lease_until = NULL
+                 last_error = ?5, sent_at = ?6, body = ?7, lease_owner = NULL, lease_until = NULL
              WHERE id = ?1",
         )
         .db()?
@@ -245,6 +253,7 @@ pub(crate) fn record(
             ms(outbound.next_attempt_at),
             outbound.last_error,
             outbound.sent_at.map(ms),
+            outbound.text,
         ])
         .db()?;
     add_attempt(w.conn, id, &attempt)?;
@@ -306,10 +315,25 @@ pub(crate) fn attempts(conn: &Connection, id: uuid::Uuid) -> StoreResult<Vec<Out
     rows.collect::<Result<_, _>>().db()
 }
 
-/// Every outbox row by id. Attempts are not exported (see `Record::Outbound`).
+/// The newest account mails, newest first.
+pub(crate) fn account_mail(conn: &Connection, limit: u32) -> StoreResult<Vec<Outbound>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM mail_outbox WHERE kind = 'account'
+             ORDER BY created_at DESC, id DESC LIMIT ?1"
+        ))
+        .db()?;
+    let rows = stmt.query_map([limit], outbound_row).db()?;
+    rows.collect::<Result<_, _>>().db()
+}
+
+/// Every outbox row of a case by id. Attempts are not exported (see `Record::Outbound`), nor
+/// is account mail: it lives minutes and may hold a link that signs someone in.
 pub(crate) fn export(conn: &Connection, out: &mut Vec<Record>) -> StoreResult<()> {
     let mut stmt = conn
-        .prepare(&format!("SELECT {COLUMNS} FROM mail_outbox ORDER BY id"))
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM mail_outbox WHERE kind = 'case' ORDER BY id"
+        ))
         .db()?;
     let rows = stmt.query_map([], outbound_row).db()?;
     for row in rows {

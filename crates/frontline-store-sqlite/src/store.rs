@@ -670,6 +670,34 @@ impl Store for SqliteStore {
         self.read(move |c| crate::outbox::of_case(c, case_id)).await
     }
 
+    async fn queue_account_link(
+        &self,
+        link: frontline_store::NewAccountLink,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<frontline_store::Outbound> {
+        self.write(move |w| crate::accounts::queue(w, link, mail))
+            .await
+    }
+
+    async fn redeem_account_link(
+        &self,
+        token_hash: &str,
+        purpose: frontline_store::LinkPurpose,
+        new_password_hash: Option<String>,
+    ) -> StoreResult<Written<frontline_store::Redeemed>> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |w| crate::accounts::redeem(w, &token_hash, purpose, new_password_hash))
+            .await
+    }
+
+    async fn list_account_outbound(
+        &self,
+        limit: u32,
+    ) -> StoreResult<Vec<frontline_store::Outbound>> {
+        self.read(move |c| crate::outbox::account_mail(c, limit))
+            .await
+    }
+
     async fn list_outbound_attempts(
         &self,
         id: uuid::Uuid,

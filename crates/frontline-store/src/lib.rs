@@ -13,6 +13,7 @@
 //!
 //! This crate knows no database driver and nothing of HTTP.
 
+pub mod accounts;
 mod asks;
 pub mod credentials;
 mod error;
@@ -38,6 +39,7 @@ use frontline_core::{
     Webhook, WebhookId,
 };
 
+pub use accounts::{LinkPurpose, NewAccountLink, Redeemed};
 pub use asks::*;
 pub use credentials::{ApiToken, NewToken, Revoked, SessionInfo};
 pub use error::{StoreError, StoreResult};
@@ -527,6 +529,44 @@ pub trait Store: Send + Sync + 'static {
     async fn list_case_outbound(&self, case_id: CaseId) -> StoreResult<Vec<Outbound>>;
     /// The kept attempts at sending a mail, newest first. `NotFound` for an unknown mail.
     async fn list_outbound_attempts(&self, id: uuid::Uuid) -> StoreResult<Vec<OutboundAttempt>>;
+
+    // ----- account links (sign-up, sign-in, password reset) -----
+
+    /// Record a one-time link and queue the mail that carries it, in one transaction; no
+    /// event (like a session, a link is not the log's business; what it does when followed
+    /// is). The mail is account mail: on no case, `mailbox` is [`ACCOUNT_MAILBOX`] whatever
+    /// `mail.mailbox` says. `Invalid` for a sign-in or reset link without a person or a
+    /// sign-up link without a name and password hash; `NotFound` for an unknown person;
+    /// `Conflict` for a token hash recorded before.
+    async fn queue_account_link(
+        &self,
+        link: NewAccountLink,
+        mail: NewOutbound,
+    ) -> StoreResult<Outbound>;
+    /// Follow a link of `purpose`: mark it used and do what it is for, in one transaction.
+    /// `NotFound` (and nothing written) when no unused link of that purpose has this hash, or
+    /// it expired (at or after `expires_at`, by the store's clock): the same answer for a
+    /// forged, reused, expired or misdirected link. Then:
+    /// - `SignIn`: answers its person; no event.
+    /// - `SignUp`: no one has the address → a new customer with the link's name and password
+    ///   (`person.created`, then `person.password_set` with `via: sign_up`, actor the new
+    ///   person); a customer without a password has it (one who wrote by mail before) → they
+    ///   get the password (`person.password_set` `via: sign_up`, `person.credentials_revoked`);
+    ///   anyone else → `Conflict` (the address has an account; nothing written).
+    /// - `Reset`: `new_password_hash` (required: `Invalid` without) becomes the person's
+    ///   password and every session and token ends (`person.password_set` `via: reset`,
+    ///   `person.credentials_revoked`).
+    ///
+    /// Every other unused link of the same purpose for the same address ends with it.
+    async fn redeem_account_link(
+        &self,
+        token_hash: &str,
+        purpose: LinkPurpose,
+        new_password_hash: Option<String>,
+    ) -> StoreResult<Written<Redeemed>>;
+    /// The newest `limit` account mails (sign-up, sign-in and reset links) in every status,
+    /// newest first: what administrators read when mail does not go out.
+    async fn list_account_outbound(&self, limit: u32) -> StoreResult<Vec<Outbound>>;
 
     // ----- event followers -----
 

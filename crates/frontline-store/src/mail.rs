@@ -112,6 +112,14 @@ impl NewQuarantined {
 /// The most items the quarantine list returns.
 pub const QUARANTINE_LIST_MAX: u32 = 500;
 
+/// The `mailbox` of account mail (sign-up, sign-in and reset links). It names no mailbox:
+/// account mail is on no case and goes out from the system sender (`--mail-from`, else the
+/// first enabled mailbox), so a real mailbox of this key changes nothing.
+pub const ACCOUNT_MAILBOX: &str = "account-links";
+
+/// What an account mail's text becomes once it is sent or failed: it held a link.
+pub const ACCOUNT_TEXT_REMOVED: &str = "(removed once sent: it held a one-time link)";
+
 /// Why a mail is sent, which decides its headers (`frontline_mail::Purpose`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -182,7 +190,7 @@ impl NewOutbound {
     /// The outbox row of this mail: pending and due at `at`, when it is queued.
     pub fn pending(
         self,
-        case_id: CaseId,
+        case_id: Option<CaseId>,
         message_id: Option<MessageId>,
         at: Timestamp,
     ) -> Outbound {
@@ -220,7 +228,10 @@ impl NewOutbound {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outbound {
     pub id: uuid::Uuid,
-    pub case_id: CaseId,
+    /// The case it is about; `None` for account mail (a sign-up, sign-in or reset link),
+    /// which is sent from the system sender rather than its `mailbox` (see
+    /// [`ACCOUNT_MAILBOX`]).
+    pub case_id: Option<CaseId>,
     /// The message it carries; `None` for mail about the case that is no message.
     pub message_id: Option<MessageId>,
     pub mailbox: MailboxKey,
@@ -245,15 +256,40 @@ impl Outbound {
     /// Apply one attempt made at `at` to a pending mail of case `number`: the one place that
     /// decides, for both backends, what an attempt changes, what is kept of it and which
     /// event it appends (`mail.sent`, `mail.failed`, staff only; none for a retry). The
-    /// caller releases the lease.
+    /// caller releases the lease. Account mail (no case, `number` is `None`) appends no
+    /// event, and once it is sent or failed its text, which holds a sign-in or reset link,
+    /// is replaced by [`ACCOUNT_TEXT_REMOVED`]: the link's token is then nowhere durable.
     pub fn record(
+        &mut self,
+        result: OutboundResult,
+        number: Option<CaseNumber>,
+        at: Timestamp,
+    ) -> (OutboundAttempt, Option<NewEvent>) {
+        self.attempts = self.attempts.saturating_add(1);
+        let payload = self.apply(result, number.unwrap_or(CaseNumber(0)), at);
+        if self.case_id.is_none() && self.status != OutboundStatus::Pending {
+            self.text = ACCOUNT_TEXT_REMOVED.to_owned();
+        }
+        let attempt = OutboundAttempt {
+            at,
+            error: self.last_error.clone(),
+        };
+        let event = match (payload, self.case_id) {
+            (Some(payload), Some(case_id)) if number.is_some() => {
+                Some(NewEvent::new(None, payload).about_case(case_id, Audience::Staff))
+            }
+            _ => None,
+        };
+        (attempt, event)
+    }
+
+    fn apply(
         &mut self,
         result: OutboundResult,
         number: CaseNumber,
         at: Timestamp,
-    ) -> (OutboundAttempt, Option<NewEvent>) {
-        self.attempts = self.attempts.saturating_add(1);
-        let payload = match result {
+    ) -> Option<Payload> {
+        match result {
             OutboundResult::Sent => {
                 self.status = OutboundStatus::Sent;
                 self.sent_at = Some(at);
@@ -286,24 +322,17 @@ impl Outbound {
                     error,
                 }))
             }
-        };
-        let attempt = OutboundAttempt {
-            at,
-            error: self.last_error.clone(),
-        };
-        let event = payload
-            .map(|payload| NewEvent::new(None, payload).about_case(self.case_id, Audience::Staff));
-        (attempt, event)
+        }
     }
 
     /// The case's record of this mail, which threads the customer's answer: only for mail
     /// that carries a message (`mail.message_id` is required).
-    pub fn mail_entry(&self, message_id: MessageId, at: Timestamp) -> MailEntry {
+    pub fn mail_entry(&self, case_id: CaseId, message_id: MessageId, at: Timestamp) -> MailEntry {
         MailEntry {
             mailbox: self.mailbox.clone(),
             rfc_message_id: self.rfc_message_id.clone(),
             direction: MailDirection::Outbound,
-            case_id: self.case_id,
+            case_id,
             message_id,
             address: self.to.clone(),
             subject: self.subject.clone(),

@@ -110,6 +110,9 @@ macro_rules! conformance_tests {
             added_addresses_find_their_person_and_belong_to_one,
             merging_moves_a_duplicates_cases_and_history_to_the_kept_customer,
             erasure_leaves_a_tombstone_and_nothing_personal_in_an_export,
+            account_links_are_followed_once_and_not_after_they_expire,
+            a_sign_up_link_makes_a_customer_or_gives_one_who_wrote_by_mail_a_password,
+            a_reset_link_sets_the_password_and_ends_every_session,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -259,6 +262,7 @@ macro_rules! decoded {
     };
 }
 
+mod accounts;
 mod asks;
 mod bounces;
 mod cases;
@@ -282,6 +286,7 @@ mod scoreboard;
 mod targets;
 mod voice;
 mod webhooks;
+pub use accounts::*;
 pub use asks::*;
 pub use bounces::*;
 pub use cases::*;

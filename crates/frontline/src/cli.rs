@@ -222,6 +222,10 @@ pub struct MailArgs {
     /// for each mailbox's domain.
     #[arg(long, env = "FRONTLINE_DKIM_SELECTOR", requires = "dkim_key_file")]
     pub dkim_selector: Option<String>,
+    /// The From of account mail (sign-up, sign-in and password-reset links), such as
+    /// `no-reply@example.com`. Without it, the address of the first enabled mailbox (by key).
+    #[arg(long, env = "FRONTLINE_MAIL_FROM", value_name = "ADDRESS", value_parser = parse_mail_from)]
+    pub mail_from: Option<frontline_core::Email>,
 }
 
 /// How the server protects itself: connections, rate limits, proxies, metrics.
@@ -289,6 +293,14 @@ pub struct LimitArgs {
         default_value = "200/h"
     )]
     pub rate_limit_sign_in_per_account: Limit,
+    /// Sign-up, sign-in-link and password-reset mails asked for per address typed (whether
+    /// it has an account or not): each sends a mail, so a few an hour.
+    #[arg(
+        long,
+        env = "FRONTLINE_RATE_LIMIT_LINKS_PER_ACCOUNT",
+        default_value = "5/h"
+    )]
+    pub rate_limit_links_per_account: Limit,
     /// A reverse proxy (address or CIDR range) whose `Forwarded` / `X-Forwarded-For` names the
     /// client; repeat it or separate with commas. From any other peer those headers are
     /// ignored, so clients cannot choose their own address.
@@ -553,6 +565,10 @@ fn parse_at(raw: &str) -> Result<Timestamp, String> {
 
 /// An absolute `http(s)://` address without query or fragment, kept without a trailing `/` so
 /// a path can follow it.
+fn parse_mail_from(raw: &str) -> Result<frontline_core::Email, String> {
+    frontline_core::Email::parse(raw).map_err(|e| e.to_string())
+}
+
 fn parse_public_url(raw: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(raw.trim())
         .map_err(|e| format!("{raw:?} is not an address like https://help.example.com: {e}"))?;

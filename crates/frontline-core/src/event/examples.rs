@@ -84,7 +84,10 @@ impl Payload {
                 title: None,
                 ..person
             }),
-            Payload::PasswordSet(PasswordSet { person_id: ann }),
+            Payload::PasswordSet(PasswordSet {
+                person_id: ann,
+                via: Some(PasswordVia::SignUp),
+            }),
             Payload::TokenCreated(TokenCreated {
                 person_id: ann,
                 token_id: TokenId::new(),

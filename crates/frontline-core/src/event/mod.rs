@@ -348,6 +348,7 @@ mod tests {
     fn a_payload_of_another_kind_does_not_decode() {
         let json = Payload::PasswordSet(PasswordSet {
             person_id: PersonId::new(),
+            via: None,
         })
         .to_json();
         let err = Payload::decode(EventKind::TeamCreated, &json).unwrap_err();

@@ -41,6 +41,19 @@ impl PersonChanged {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PasswordSet {
     pub person_id: PersonId,
+    /// How a person set it themselves by a mailed link: `sign_up` (the sign-up was confirmed,
+    /// which is when the account starts) or `reset`. Omitted when set any other way (an
+    /// administrator, the CLI, a change with the current password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<PasswordVia>,
+}
+
+/// How a password was set by a mailed link (see `PasswordSet::via`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordVia {
+    SignUp,
+    Reset,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

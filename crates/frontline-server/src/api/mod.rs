@@ -23,6 +23,7 @@ pub mod people;
 pub mod presence;
 pub mod proposals;
 pub mod scoreboard;
+pub mod self_service;
 pub mod session;
 pub mod targets;
 pub mod teams;

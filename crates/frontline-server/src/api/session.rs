@@ -44,7 +44,17 @@ pub async fn sign_in(
     Json(body): Json<SignInBody>,
 ) -> Result<Response> {
     let person = auth::check_password(&state, address, &body.email, body.password).await?;
-    let started = auth::start_session(&state, &person, auth::user_agent(&request_headers)).await?;
+    session_created(&state, &person, &request_headers).await
+}
+
+/// Start a session for `person` and answer it as `POST /api/v1/session` does: 201, the
+/// cookie, and the CSRF token. Links that sign in (`api::self_service`) answer the same.
+pub(crate) async fn session_created(
+    state: &AppState,
+    person: &frontline_core::Person,
+    request_headers: &HeaderMap,
+) -> Result<Response> {
+    let started = auth::start_session(state, person, auth::user_agent(request_headers)).await?;
     let (set_cookie, csrf_token, expires_at) =
         (started.set_cookie, started.csrf_token, started.expires_at);
     let mut headers = HeaderMap::new();
@@ -58,7 +68,7 @@ pub async fn sign_in(
         axum::Json(SessionView {
             csrf_token,
             expires_at: expires_at.to_string(),
-            person: PersonView::from(&person),
+            person: PersonView::from(person),
         }),
     )
         .into_response())

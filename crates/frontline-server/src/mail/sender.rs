@@ -142,7 +142,14 @@ impl std::fmt::Display for Failure {
     }
 }
 
-async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), Failure> {
+/// Who a mail is from: its mailbox, or for account mail (no case) the system sender.
+async fn sender_of(
+    state: &AppState,
+    mail: &Outbound,
+) -> Result<(frontline_core::Email, String), Failure> {
+    if mail.case_id.is_none() {
+        return account_sender(state).await;
+    }
     let mailbox = state
         .store
         .get_mailbox(mail.mailbox.clone())
@@ -153,13 +160,41 @@ async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), F
                 mail.mailbox
             )))
         })?;
+    Ok((mailbox.address, mailbox.name.to_string()))
+}
+
+/// Account mail (sign-up, sign-in and reset links) goes from `--mail-from`, else from the
+/// first enabled mailbox by key; with neither it waits (retried) for one to be added.
+async fn account_sender(state: &AppState) -> Result<(frontline_core::Email, String), Failure> {
+    if let Some(from) = &state.config.mail_from {
+        return Ok((from.clone(), "Frontline".to_owned()));
+    }
+    let mailboxes = state
+        .store
+        .list_mailboxes()
+        .await
+        .map_err(|e| Failure::Send(SendError::Transient(format!("the mailboxes: {e}"))))?;
+    mailboxes
+        .into_iter()
+        .filter(|m| m.enabled)
+        .min_by(|a, b| a.key.cmp(&b.key))
+        .map(|m| (m.address, m.name.to_string()))
+        .ok_or_else(|| {
+            Failure::Send(SendError::Transient(
+                "no --mail-from and no enabled mailbox to send account mail from".into(),
+            ))
+        })
+}
+
+async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), Failure> {
+    let (from, from_name) = sender_of(state, mail).await?;
     let purpose = match mail.purpose {
         OutboundPurpose::Reply => Purpose::Reply,
         OutboundPurpose::Automatic => Purpose::Automatic,
     };
     let outgoing = Outgoing {
-        from: mailbox.address.clone(),
-        from_name: Some(mailbox.name.to_string()),
+        from: from.clone(),
+        from_name: Some(from_name),
         to: mail.to.clone(),
         to_name: mail.to_name.clone(),
         subject: mail.subject.clone(),
@@ -170,11 +205,7 @@ async fn attempt(state: &AppState, smtp: &Smtp, mail: &Outbound) -> Result<(), F
         reply_marker: purpose == Purpose::Reply,
     };
     let dkim = state.config.dkim.as_ref().map(|key| {
-        let domain = mailbox
-            .address
-            .as_str()
-            .rsplit_once('@')
-            .map_or("", |(_, d)| d);
+        let domain = from.as_str().rsplit_once('@').map_or("", |(_, d)| d);
         key.config_for(domain)
     });
     let (envelope, bytes) =

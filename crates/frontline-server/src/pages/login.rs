@@ -58,7 +58,7 @@ fn login_page(
     email: String,
     error: Option<String>,
 ) -> PageResult {
-    let token = hex::encode(rand::random::<[u8; 16]>());
+    let token = new_form_token();
     let mut layout = Layout::anonymous("Sign in");
     layout.csrf = token.clone();
     let mut response = render(
@@ -70,18 +70,36 @@ fn login_page(
             error,
         },
     )?;
+    set_form_cookie(state, &mut response, "/login", &token);
+    Ok(response)
+}
+
+/// A double-submit token for a form shown before there is a session.
+pub(super) fn new_form_token() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// Set the double-submit cookie for the forms under `path` (`/login`, `/signup`, `/reset`):
+/// `SameSite=Strict`, so a cross-site form never carries it.
+pub(super) fn set_form_cookie(state: &AppState, response: &mut Response, path: &str, token: &str) {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     let cookie = format!(
-        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600{secure}"
+        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path={path}; Max-Age=3600{secure}"
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
-    Ok(response)
+}
+
+/// Whether a pre-session form's hidden `csrf` field matches its double-submit cookie.
+pub(super) fn form_token_matches(parts: &Parts, sent: Option<&str>) -> bool {
+    let expected = login_cookie(parts).unwrap_or_default();
+    !expected.is_empty()
+        && crate::passwords::constant_time_eq(sent.unwrap_or("").as_bytes(), expected.as_bytes())
 }
 
 /// `GET /login`.
@@ -122,13 +140,7 @@ pub async fn submit(
     let form = FormData::parse(&body);
     let next = safe_next(form.get("next"));
     let email = form.text("email").to_owned();
-    let expected = login_cookie(&parts).unwrap_or_default();
-    if expected.is_empty()
-        || !crate::passwords::constant_time_eq(
-            form.csrf().unwrap_or("").as_bytes(),
-            expected.as_bytes(),
-        )
-    {
+    if !form_token_matches(&parts, form.csrf()) {
         return login_page(
             &state,
             StatusCode::FORBIDDEN,

@@ -1,5 +1,6 @@
 //! `/admin/mail`: mailboxes (add, change, a new inbound token shown once) and the quarantine
-//! (download, retry, drop), for administrators (`ManageMail`, as in the API). Forms check the
+//! (download, retry, drop), and the account mail (sign-up, sign-in and reset links: the
+//! way a customer gets one while mail out is off), for administrators (`ManageMail`, as in the API). Forms check the
 //! CSRF token and call the same use cases as the API (`crate::mail`).
 
 use askama::Template;
@@ -55,6 +56,17 @@ pub struct QuarantineRow {
     pub size: String,
 }
 
+/// A sign-up, sign-in or reset mail (account mail, on no case).
+pub struct AccountMailRow {
+    pub id: String,
+    pub queued: String,
+    pub to: String,
+    pub subject: String,
+    pub status: &'static str,
+    /// The text while it is still to send (it holds the link); gone once sent.
+    pub text: Option<String>,
+}
+
 pub struct OutcomeOption {
     pub key: String,
     pub name: String,
@@ -91,12 +103,16 @@ struct MailPage {
     notice: Option<&'static str>,
     mailboxes: Vec<MailboxRow>,
     quarantine: Vec<QuarantineRow>,
+    account_mail: Vec<AccountMailRow>,
     outcomes: Vec<OutcomeOption>,
     form: MailboxFormValues,
     token: Option<NewToken>,
     /// Where mail goes out (`host:port`), or `None` when mail out is off.
     sending: Option<String>,
 }
+
+/// Account mails listed on the page, newest first.
+const ACCOUNT_MAIL_SHOWN: u32 = 50;
 
 fn require(viewer: &Viewer) -> Result<(), AppError> {
     authz::require(&viewer.actor, Action::ManageMail, &Resource::Org, "mail")
@@ -192,6 +208,22 @@ async fn render(
             size: size_words(q.size),
         })
         .collect();
+    // Without mail out, administrators are how a customer gets their link; with it, the
+    // text (and so the link) is removed once the mail is sent.
+    let account_mail = state
+        .store
+        .list_account_outbound(ACCOUNT_MAIL_SHOWN)
+        .await?
+        .into_iter()
+        .map(|m| AccountMailRow {
+            id: m.id.to_string(),
+            queued: when(m.created_at),
+            to: m.to.to_string(),
+            subject: m.subject,
+            status: m.status.as_str(),
+            text: (m.status == frontline_store::OutboundStatus::Pending).then_some(m.text),
+        })
+        .collect();
     let mut outcomes: Vec<OutcomeOption> = outcomes
         .iter()
         .map(|o| OutcomeOption {
@@ -205,6 +237,7 @@ async fn render(
         notice,
         mailboxes: rows,
         quarantine,
+        account_mail,
         outcomes,
         form,
         token,

@@ -30,6 +30,7 @@ mod guidelines;
 mod kind_forms;
 mod layout;
 mod leaders;
+mod links;
 mod login;
 mod mail;
 mod mirror;
@@ -172,6 +173,24 @@ pub fn router() -> Router<AppState> {
             post(admin_forms::end_support),
         )
         .route("/admin/teams", post(admin_forms::create_team))
+        .route("/signup", get(links::sign_up_form).post(links::sign_up))
+        .route(
+            "/signup/confirm",
+            get(links::confirm_form).post(links::confirm),
+        )
+        .route(
+            "/login/link",
+            get(links::sign_in_link_form).post(links::ask_sign_in_link),
+        )
+        .route(
+            "/login/link/use",
+            get(links::use_link_form).post(links::use_link),
+        )
+        .route("/reset", get(links::reset_form).post(links::ask_reset))
+        .route(
+            "/reset/new",
+            get(links::new_password_form).post(links::set_new_password),
+        )
         .route("/admin/mail", get(mail::show))
         .route("/admin/mail/mailboxes", post(mail::save))
         .route("/admin/mail/mailboxes/{mailbox}/token", post(mail::token))

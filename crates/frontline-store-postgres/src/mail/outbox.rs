@@ -27,14 +27,14 @@ use crate::error::classify;
 use crate::events::append;
 use crate::rows::{get, get_opt_time, get_time, get_u32, opt_to_db, parse, to_db};
 
-const COLUMNS: &str = "id, case_id, message_id, mailbox, recipient, recipient_name, subject, body, \
+const COLUMNS: &str = "id, kind, case_id, message_id, mailbox, recipient, recipient_name, subject, body, \
                        rfc_message_id, refs, purpose, status, attempts, next_attempt_at, \
                        last_error, created_at, sent_at";
 
 fn outbound(row: &PgRow) -> StoreResult<Outbound> {
     Ok(Outbound {
         id: get(row, "id")?,
-        case_id: CaseId(get(row, "case_id")?),
+        case_id: get::<Option<Uuid>>(row, "case_id")?.map(CaseId),
         message_id: get::<Option<Uuid>>(row, "message_id")?.map(MessageId),
         mailbox: parse(row, "mailbox", MailboxKey::parse)?,
         to: parse(row, "recipient", Email::parse)?,
@@ -54,13 +54,18 @@ fn outbound(row: &PgRow) -> StoreResult<Outbound> {
 }
 
 /// Write an outbox row as it is, without a lease (a new mail, or an imported one).
-async fn insert(conn: &mut PgConnection, o: &Outbound) -> StoreResult<()> {
+pub(crate) async fn insert(conn: &mut PgConnection, o: &Outbound) -> StoreResult<()> {
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO mail_outbox ({COLUMNS})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     )))
     .bind(o.id)
-    .bind(o.case_id.0)
+    .bind(if o.case_id.is_some() {
+        "case"
+    } else {
+        "account"
+    })
+    .bind(o.case_id.map(|c| c.0))
     .bind(o.message_id.map(|m| m.0))
     .bind(o.mailbox.as_str())
     .bind(o.to.as_str())
@@ -131,13 +136,17 @@ async fn case_number(conn: &mut PgConnection, case_id: CaseId) -> StoreResult<Ca
         .ok_or_else(|| StoreError::not_found("case"))
 }
 
-/// Every outbox row, by id (uuid order is byte order, as SQLite compares the text).
+/// Every outbox row of a case, by id (uuid order is byte order, as SQLite compares the
+/// text). Account mail is not exported, as in SQLite.
 pub(super) async fn export_records(conn: &mut PgConnection) -> StoreResult<Vec<Record>> {
-    let mut rows = fetch(conn, format!("SELECT {COLUMNS} FROM mail_outbox"))
-        .await?
-        .iter()
-        .map(outbound)
-        .collect::<StoreResult<Vec<_>>>()?;
+    let mut rows = fetch(
+        conn,
+        format!("SELECT {COLUMNS} FROM mail_outbox WHERE kind = 'case'"),
+    )
+    .await?
+    .iter()
+    .map(outbound)
+    .collect::<StoreResult<Vec<_>>>()?;
     rows.sort_by_key(|o| o.id);
     Ok(rows.into_iter().map(Record::Outbound).collect())
 }
@@ -193,11 +202,11 @@ impl PgStore {
         // After the message, as SQLite does: a replay must not fail on its own Message-ID.
         check_new(&mut tx, &mail).await?;
         let message = begun.value().message.clone();
-        let queued = mail.pending(message.case_id, Some(message.id), self.clock.now());
+        let queued = mail.pending(Some(message.case_id), Some(message.id), self.clock.now());
         insert(&mut tx, &queued).await?;
         insert_entry(
             &mut tx,
-            &queued.mail_entry(message.id, message.created_at),
+            &queued.mail_entry(message.case_id, message.id, message.created_at),
             None,
         )
         .await?;
@@ -221,7 +230,7 @@ impl PgStore {
         let mut tx = self.pool.begin().await.map_err(classify)?;
         case_number(&mut tx, case_id).await?;
         check_new(&mut tx, &mail).await?;
-        let queued = mail.pending(case_id, None, self.clock.now());
+        let queued = mail.pending(Some(case_id), None, self.clock.now());
         insert(&mut tx, &queued).await?;
         tx.commit().await.map_err(classify)?;
         Ok(queued)
@@ -284,12 +293,15 @@ impl PgStore {
         if mail.status != OutboundStatus::Pending || lease_owner != Some(owner) {
             return Err(Outbound::not_leased(id, owner));
         }
-        let number = case_number(&mut tx, mail.case_id).await?;
+        let number = match mail.case_id {
+            Some(case_id) => Some(case_number(&mut tx, case_id).await?),
+            None => None,
+        };
         let at = self.clock.now();
         let (attempt, event) = mail.record(result, number, at);
         sqlx::query(
             "UPDATE mail_outbox SET status = $2, attempts = $3, next_attempt_at = $4,
-                 last_error = $5, sent_at = $6, lease_owner = NULL, lease_until = NULL
+                 last_error = $5, sent_at = $6, body = $7, lease_owner = NULL, lease_until = NULL
              WHERE id = $1",
         )
         .bind(id)
@@ -298,6 +310,7 @@ impl PgStore {
         .bind(to_db(mail.next_attempt_at))
         .bind(mail.last_error.as_deref())
         .bind(opt_to_db(mail.sent_at))
+        .bind(&mail.text)
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
@@ -321,6 +334,24 @@ impl PgStore {
             "SELECT {COLUMNS} FROM mail_outbox WHERE case_id = $1 ORDER BY created_at, id"
         )))
         .bind(case_id.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?
+        .iter()
+        .map(outbound)
+        .collect()
+    }
+
+    /// Newest first, as in SQLite.
+    pub(crate) async fn list_account_outbound_impl(
+        &self,
+        limit: u32,
+    ) -> StoreResult<Vec<Outbound>> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM mail_outbox WHERE kind = 'account'
+             ORDER BY created_at DESC, id DESC LIMIT $1"
+        )))
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await
         .map_err(classify)?

@@ -72,7 +72,7 @@ pub async fn a_reply_and_its_mail_are_written_in_one_transaction<
         "queueing is not sending"
     );
     assert_eq!(added.case.first_response_at, Some(added.message.created_at));
-    assert_eq!(queued.case_id, case.id);
+    assert_eq!(queued.case_id, Some(case.id));
     assert_eq!(queued.message_id, Some(added.message.id));
     assert_eq!(queued.status, OutboundStatus::Pending);
     assert_eq!(queued.attempts, 0);
@@ -227,7 +227,7 @@ pub async fn mail_about_a_case_is_queued_without_a_message<F: Future<Output = Ar
         .await
         .unwrap();
     assert_eq!(queued.message_id, None);
-    assert_eq!(queued.case_id, case.id);
+    assert_eq!(queued.case_id, Some(case.id));
     assert_eq!(queued.status, OutboundStatus::Pending);
     assert_eq!(queued.purpose, OutboundPurpose::Automatic);
     assert_eq!(queued.references, Vec::<String>::new());

@@ -107,6 +107,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
         smtp,
         mail_roots_pem,
         public_url: args.mail.public_url.clone(),
+        mail_from: args.mail.mail_from.clone(),
         dkim,
         ..ServerConfig::new(store)
     };
@@ -132,6 +133,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
             login_per_address: limits.rate_limit_sign_in_per_address.0,
             login_per_account_address: limits.rate_limit_sign_in_per_account_address.0,
             login_per_account: limits.rate_limit_sign_in_per_account.0,
+            links_per_account: limits.rate_limit_links_per_account.0,
         },
     };
     config.trusted_proxies = TrustedProxies(limits.trusted_proxies.clone());

@@ -19,6 +19,7 @@ mod leaders;
 mod mail;
 mod org;
 mod scoreboard;
+mod signup;
 mod targets;
 
 use std::io::{Read as _, Write as _};

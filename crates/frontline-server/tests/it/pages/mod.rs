@@ -11,6 +11,7 @@ mod guidelines;
 mod leaders;
 mod org;
 mod security;
+mod signup;
 mod targets;
 mod work;
 
