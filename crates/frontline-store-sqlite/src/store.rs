@@ -1132,7 +1132,7 @@ impl Store for SqliteStore {
 
     async fn export(&self) -> StoreResult<Vec<Record>> {
         let mut records = self.read(export::export).await?;
-        let attachments = self.read(|c| crate::files::export_rows(c)).await?;
+        let attachments = self.read(crate::files::export_rows).await?;
         for attachment in attachments {
             let data = match attachment.deleted {
                 Some(_) => None,
@@ -1217,7 +1217,7 @@ impl Store for SqliteStore {
         let uploads = self
             .write(move |w| crate::files::sweep_rows(w, before))
             .await?;
-        let named = self.read(|c| crate::files::named(c)).await?;
+        let named = self.read(crate::files::named).await?;
         let blobs = crate::files::sweep_disk(&self.disk, named, before).await?;
         Ok(crate::files::swept(uploads, blobs))
     }
