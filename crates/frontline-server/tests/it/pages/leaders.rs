@@ -38,8 +38,16 @@ async fn the_organisation_page_shows_every_leaders_ledger_and_the_profile_shows_
     assert!(body.contains("not met"));
     assert!(body.contains("Leader standard work"));
 
+    // A customer's page is their customer page (profile, addresses), not a ledger.
     let customer = get(&app, &ann, &format!("/people/{}", org.carol.id())).await;
-    assert_eq!(customer.status(), StatusCode::NOT_FOUND);
+    assert_eq!(customer.status(), StatusCode::OK);
+    assert!(
+        !customer
+            .text()
+            .await
+            .unwrap()
+            .contains("Customer-time ledger")
+    );
     let carol = login(&app, "carol@customer.test").await;
     let refused = get(&app, &carol, &format!("/people/{}", org.sue.id())).await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
