@@ -22,6 +22,7 @@ pub mod org;
 pub mod proposal;
 pub mod routing;
 pub mod scoreboard;
+pub mod search;
 pub mod sentiment;
 pub mod standard_work;
 pub mod targets;

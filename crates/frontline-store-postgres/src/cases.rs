@@ -113,6 +113,7 @@ impl PgStore {
             Case::open(draft, CaseNumber(number), route.owner_and_team(), actor, at);
         insert_case(tx, &case).await?;
         insert_message(tx, &message).await?;
+        crate::search::index_case(tx, case.id).await?;
         effects
             .events
             .extend(crate::voice::read_mood(tx, &case, &message, role).await?);
@@ -263,6 +264,7 @@ impl PgStore {
         let at = self.clock.now();
         let effects = case.set_tags(tags, actor, at)?;
         write_case(&mut tx, &case).await?;
+        crate::search::index_case(&mut tx, case.id).await?;
         let events = apply_effects(&mut tx, effects, at, None, &case).await?;
         let events = self.finish(tx, events).await?;
         Ok(Written {
@@ -331,6 +333,7 @@ impl PgStore {
         let mut effects = case.add_message(&message, author_role, at)?;
         insert_message(tx, &message).await?;
         write_case(tx, &case).await?;
+        crate::search::index_case(tx, case.id).await?;
         effects
             .events
             .extend(crate::voice::read_mood(tx, &case, &message, author_role).await?);

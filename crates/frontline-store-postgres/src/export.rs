@@ -502,6 +502,8 @@ impl PgStore {
         tx.commit().await.map_err(classify)?;
         self.ring(last_seq);
         tracing::info!(seq = last_seq, "import committed");
+        // The search index is derived: built from what was loaded, a batch at a time.
+        crate::search::index_missing(&self.pool).await?;
         // The import is committed whatever happens here; stale statistics only cost speed.
         if let Err(e) = self.analyze().await {
             tracing::warn!(error = %e, "could not refresh the planner's statistics after import");

@@ -143,6 +143,7 @@ impl PgStore {
             added_at: self.clock.now(),
         };
         insert_address(&mut tx, &added).await?;
+        crate::search::index_customer(&mut tx, person_id).await?;
         let event = NewEvent::new(
             actor,
             Payload::AddressAdded(AddressAdded {
@@ -179,6 +180,7 @@ impl PgStore {
                 "address {address} of person {person_id}"
             )));
         }
+        crate::search::index_customer(&mut tx, person_id).await?;
         let event = NewEvent::new(
             actor,
             Payload::AddressRemoved(AddressRemoved { person_id, address }),
@@ -299,6 +301,7 @@ impl PgStore {
                 addresses_moved: moved + 1,
             }),
         );
+        crate::search::index_customer(&mut tx, keep).await?;
         let kept = person(&mut tx, keep).await?;
         let dup = person(&mut tx, duplicate).await?;
         let events = self.finish(tx, vec![ended, merged]).await?;
@@ -409,6 +412,8 @@ impl PgStore {
             .await
             .map_err(classify)?
             .rows_affected();
+        // Nothing erased may still be found by searching for it.
+        crate::search::index_customer(&mut tx, person_id).await?;
         sqlx::query("UPDATE mail SET address = $2 WHERE address = ANY($1)")
             .bind(&addresses)
             .bind(tombstone.as_str())

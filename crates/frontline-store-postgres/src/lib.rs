@@ -43,6 +43,7 @@ mod queue;
 mod reads;
 mod rows;
 mod scoreboard;
+mod search;
 mod store;
 mod targets;
 mod voice;
@@ -144,6 +145,7 @@ impl PgStore {
             .await
             .map_err(classify)?;
         migrate::run(&pool).await?;
+        search::index_missing(&pool).await?;
 
         let channels = doorbell::Channels::for_schema(schema);
         let channel = channels.events.clone();

@@ -98,6 +98,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "case_due",
         include_str!("../migrations/0021_case_due.sql"),
     ),
+    (
+        22,
+        "case_text",
+        include_str!("../migrations/0022_case_text.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

@@ -125,6 +125,9 @@ impl PgStore {
             .map_err(classify)?
             .ok_or_else(person_not_found)?;
         let person = rows::person(&row)?;
+        if person.name != before.name {
+            crate::search::index_customer(&mut tx, id).await?;
+        }
         let mut events = vec![NewEvent::new(
             actor,
             Payload::PersonUpdated(PersonChanged::of(&person)),

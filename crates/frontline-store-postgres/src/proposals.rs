@@ -348,6 +348,7 @@ impl PgStore {
                 let words = closed_loop::customer_words(&case, &messages);
                 let (message, event) = closed_loop::notice(&shipped, &case, actor, words, at)?;
                 crate::cases::insert_message(&mut tx, &message).await?;
+                crate::search::index_case(&mut tx, case.id).await?;
                 sqlx::query(
                     "UPDATE proposal_cases SET told_message_id = $3
                      WHERE proposal_id = $1 AND case_id = $2",

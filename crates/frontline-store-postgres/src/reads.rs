@@ -2,12 +2,15 @@
 //! cursor being the last case number seen), a case's messages, and a person's open load.
 
 use frontline_core::{Case, CaseId, CaseNumber, Message, PersonId, Visibility};
-use frontline_store::{CaseFilter, Page, PageRequest, StoreError, StoreResult, case_label};
-use sqlx::AssertSqlSafe;
+use frontline_store::{
+    CaseCount, CaseFilter, Page, PageRequest, StoreError, StoreResult, case_label,
+};
+use sqlx::{AssertSqlSafe, Postgres, QueryBuilder};
+use uuid::Uuid;
 
 use crate::PgStore;
 use crate::error::classify;
-use crate::rows::{self, CASE_COLUMNS, MESSAGE_COLUMNS, contains_pattern, get_u32, opt_to_db};
+use crate::rows::{self, CASE_COLUMNS, MESSAGE_COLUMNS, get_u32, to_db};
 
 impl PgStore {
     pub(crate) async fn get_case_impl(&self, id: CaseId) -> StoreResult<Case> {
@@ -32,83 +35,86 @@ impl PgStore {
         rows::case(&row)
     }
 
-    /// `text` matches the case number (`FL-1042` or `1042`), or appears in the subject or the
-    /// customer's email or name (case-insensitive substring).
+    /// Newest first (by number), narrowed to `filter`; the cursor is the last number seen.
     pub(crate) async fn list_cases_impl(
         &self,
         filter: CaseFilter,
         page: PageRequest<CaseNumber>,
     ) -> StoreResult<Page<Case>> {
         let limit = page.clamped_limit();
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
-        let text = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let number = text.and_then(|t| t.parse::<CaseNumber>().ok()).map(|n| n.0);
-        let pattern = text.map(contains_pattern);
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases c
-             WHERE (cardinality($1::text[]) = 0 OR c.status = ANY($1))
-               AND ($2::uuid IS NULL OR c.outcome_id = $2)
-               AND ($3::uuid IS NULL OR c.team_id = $3)
-               AND ($4::uuid IS NULL OR c.owner_id = $4)
-               AND (NOT $5 OR c.owner_id IS NULL)
-               AND ($6::uuid IS NULL OR c.customer_id = $6)
-               AND ($7::text IS NULL
-                    OR c.number = $8
-                    OR c.subject ILIKE $7
-                    OR EXISTS (SELECT 1 FROM people cu
-                               WHERE cu.id = c.customer_id
-                                 AND (cu.email ILIKE $7 OR cu.name ILIKE $7)))
-               AND ($9::bigint IS NULL OR c.number < $9)
-               AND ($11::timestamptz IS NULL OR c.created_at >= $11)
-               AND ($12::timestamptz IS NULL OR c.created_at < $12)
-               AND ($13::timestamptz IS NULL OR c.resolved_at >= $13)
-               AND ($14::timestamptz IS NULL OR c.resolved_at < $14)
-               AND ($15::boolean IS NULL OR (c.resolved_at IS NOT NULL) = $15)
-               AND ($16::text IS NULL OR c.outcome_achieved = $16)
-               AND ($17::boolean IS NULL
-                    OR (c.resolved_at IS NOT NULL
-                        AND (c.resolved_at - c.created_at
-                             > (SELECT o.target_minutes * interval '1 minute'
-                                FROM outcomes o WHERE o.id = c.outcome_id)) = $17))
-               AND ($18::text IS NULL
-                    OR EXISTS (SELECT 1 FROM feelings f WHERE f.case_id = c.id AND f.kind = $18))
-             ORDER BY c.number DESC
-             LIMIT $10"
+        let mut q = case_query(&format!("SELECT {CASE_COLUMNS}"), &filter);
+        if let Some(after) = page.after {
+            q.push(" AND c.number < ").push_bind(after.0);
+        }
+        q.push(format_args!(" ORDER BY c.number DESC LIMIT {}", limit + 1));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(classify)?;
+        paged(&rows, limit)
+    }
+
+    /// Best match first among the newest `RANK_WINDOW` matches (`ts_rank` with its default
+    /// weights: the head counts most, then public messages, then notes); without words, the newest first.
+    pub(crate) async fn rank_cases_impl(
+        &self,
+        filter: CaseFilter,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>> {
+        let Some(tsquery) = tsquery(&filter) else {
+            return self.list_cases_impl(filter, PageRequest::first(limit)).await;
+        };
+        let limit = limit.clamp(1, PageRequest::<CaseNumber>::MAX_LIMIT);
+        let select = format!(
+            "{CASE_COLUMNS}, ts_rank(t.doc, {tsquery}) AS score"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(statuses)
-            .bind(filter.outcome_id.map(|o| o.0))
-            .bind(filter.team_id.map(|t| t.0))
-            .bind(filter.owner_id.map(|p| p.0))
-            .bind(filter.unassigned)
-            .bind(filter.customer_id.map(|p| p.0))
-            .bind(pattern)
-            .bind(number)
-            .bind(page.after.map(|n| n.0))
-            .bind(i64::from(limit) + 1)
-            .bind(opt_to_db(filter.created_from))
-            .bind(opt_to_db(filter.created_before))
-            .bind(opt_to_db(filter.resolved_from))
-            .bind(opt_to_db(filter.resolved_before))
-            .bind(filter.resolved)
-            .bind(filter.achieved.map(|a| a.as_str()))
-            // The same comparison as `frontline_core::scoreboard::over_target`.
-            .bind(filter.over_target)
-            .bind(filter.feeling.map(|k| k.as_str()))
-            .fetch_all(&self.pool)
+        let mut q = case_query(&format!("SELECT * FROM (SELECT {select}"), &filter);
+        q.push(format_args!(
+            " ORDER BY c.number DESC LIMIT {}) ranked \
+             ORDER BY score DESC, number DESC LIMIT {} OFFSET {offset}",
+            frontline_store::RANK_WINDOW,
+            limit + 1
+        ));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(classify)?;
+        paged(&rows, limit)
+    }
+
+    pub(crate) async fn count_cases_impl(
+        &self,
+        filter: CaseFilter,
+        cap: u64,
+    ) -> StoreResult<CaseCount> {
+        let mut q = case_query("SELECT count(*) FROM (SELECT 1", &filter);
+        q.push(format_args!(" LIMIT {}) found", cap.saturating_add(1)));
+        let n: i64 = q
+            .build_query_scalar()
+            .fetch_one(&self.pool)
             .await
             .map_err(classify)?;
-        let mut items = rows
-            .iter()
-            .map(rows::case)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let has_more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        Ok(Page { items, has_more })
+        let n = u64::try_from(n).unwrap_or(0);
+        Ok(CaseCount {
+            count: n.min(cap),
+            exact: n <= cap,
+        })
+    }
+
+    pub(crate) async fn message_texts_impl(
+        &self,
+        ids: Vec<CaseId>,
+        include_internal: bool,
+    ) -> StoreResult<Vec<(CaseId, String)>> {
+        let ids: Vec<Uuid> = ids.into_iter().map(|id| id.0).collect();
+        let rows = sqlx::query(
+            "SELECT case_id, body FROM messages
+             WHERE case_id = ANY($1) AND ($2 OR visibility = 'public')
+             ORDER BY created_at, id",
+        )
+        .bind(&ids)
+        .bind(include_internal)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|r| Ok((CaseId(rows::get(r, "case_id")?), rows::get(r, "body")?)))
+            .collect()
     }
 
     /// Oldest first (ties by id, so the order is stable). `NotFound` for an unknown case.
@@ -157,4 +163,127 @@ impl PgStore {
         .map_err(classify)?;
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
+}
+
+/// The text index's weights a search may match: customers' searches never see internal
+/// notes (weight C).
+fn weights(filter: &CaseFilter) -> &'static str {
+    if filter.text_internal { "" } else { "AB" }
+}
+
+/// `to_tsquery(…)` for the filter's words, as a literal: the planner then sees the words (and
+/// their frequency in the index's statistics) when it picks between the GIN index and walking
+/// the newest cases. Built from tokens of letters and digits only; quotes doubled all the same.
+fn tsquery(filter: &CaseFilter) -> Option<String> {
+    let text = filter.text.as_ref().filter(|t| !t.is_empty())?;
+    Some(format!(
+        "to_tsquery('simple', '{}')",
+        text.tsquery(weights(filter)).replace('\'', "''")
+    ))
+}
+
+/// `{start} FROM cases c … WHERE …` narrowed to `filter`; the caller adds order and limit.
+fn case_query(start: &str, filter: &CaseFilter) -> QueryBuilder<Postgres> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{start} FROM cases c"));
+    match tsquery(filter) {
+        Some(tsquery) => q.push(format_args!(
+            " JOIN case_text t ON t.case_id = c.id WHERE t.doc @@ {tsquery}"
+        )),
+        None => q.push(" WHERE true"),
+    };
+    // Closed sets of fixed words: safe as literals, and the planner sees them.
+    let literals = |words: Vec<&str>| {
+        words
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !filter.statuses.is_empty() {
+        let list = literals(filter.statuses.iter().map(|s| s.as_str()).collect());
+        q.push(format_args!(" AND c.status IN ({list})"));
+    }
+    if !filter.priorities.is_empty() {
+        let list = literals(filter.priorities.iter().map(|p| p.as_str()).collect());
+        q.push(format_args!(" AND c.priority IN ({list})"));
+    }
+    for tag in &filter.tags {
+        q.push(" AND ")
+            .push_bind(tag.as_str().to_owned())
+            .push(" = ANY (string_to_array(c.tags, ' '))");
+    }
+    if filter.has_attachment {
+        let public = if filter.text_internal {
+            ""
+        } else {
+            " AND EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id \
+               AND m.visibility = 'public')"
+        };
+        q.push(format_args!(
+            " AND EXISTS (SELECT 1 FROM attachments a WHERE a.case_id = c.id \
+               AND a.deleted_at IS NULL{public})"
+        ));
+    }
+    if let Some(id) = filter.outcome_id {
+        q.push(" AND c.outcome_id = ").push_bind(id.0);
+    }
+    if let Some(id) = filter.team_id {
+        q.push(" AND c.team_id = ").push_bind(id.0);
+    }
+    if let Some(id) = filter.owner_id {
+        q.push(" AND c.owner_id = ").push_bind(id.0);
+    }
+    if filter.unassigned {
+        q.push(" AND c.owner_id IS NULL");
+    }
+    if let Some(id) = filter.customer_id {
+        q.push(" AND c.customer_id = ").push_bind(id.0);
+    }
+    if let Some(at) = filter.created_from {
+        q.push(" AND c.created_at >= ").push_bind(to_db(at));
+    }
+    if let Some(at) = filter.created_before {
+        q.push(" AND c.created_at < ").push_bind(to_db(at));
+    }
+    if let Some(at) = filter.resolved_from {
+        q.push(" AND c.resolved_at >= ").push_bind(to_db(at));
+    }
+    if let Some(at) = filter.resolved_before {
+        q.push(" AND c.resolved_at < ").push_bind(to_db(at));
+    }
+    match filter.resolved {
+        Some(true) => {
+            q.push(" AND c.resolved_at IS NOT NULL");
+        }
+        Some(false) => {
+            q.push(" AND c.resolved_at IS NULL");
+        }
+        None => {}
+    }
+    if let Some(achieved) = filter.achieved {
+        q.push(" AND c.outcome_achieved = ")
+            .push_bind(achieved.as_str());
+    }
+    if let Some(over) = filter.over_target {
+        // The same comparison as `frontline_core::scoreboard::over_target`.
+        let op = if over { ">" } else { "<=" };
+        q.push(format_args!(
+            " AND c.resolved_at IS NOT NULL AND c.resolved_at - c.created_at {op} \
+             (SELECT o.target_minutes * interval '1 minute' FROM outcomes o \
+              WHERE o.id = c.outcome_id)"
+        ));
+    }
+    if let Some(kind) = filter.feeling {
+        q.push(" AND EXISTS (SELECT 1 FROM feelings f WHERE f.case_id = c.id AND f.kind = ")
+            .push_bind(kind.as_str())
+            .push(")");
+    }
+    q
+}
+
+fn paged(rows: &[sqlx::postgres::PgRow], limit: u32) -> StoreResult<Page<Case>> {
+    let mut items = rows.iter().map(rows::case).collect::<StoreResult<Vec<_>>>()?;
+    let has_more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    Ok(Page { items, has_more })
 }

@@ -15,7 +15,7 @@ use frontline_core::{
     StandardWorkTick, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    ActivityFilter, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile, Decision,
+    ActivityFilter, AskChanged, AskFilter, CaseCount, CaseCreated, CaseFilter, CustomerProfile, Decision,
     DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MailEntry, MessageAdded,
     NewCase, NewDecision, NewMail, NewMessage, NewOutcome, NewPerson, NewQuarantined,
     NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate,
@@ -404,6 +404,27 @@ impl Store for PgStore {
         page: PageRequest<CaseNumber>,
     ) -> StoreResult<Page<Case>> {
         self.list_cases_impl(filter, page).await
+    }
+
+    async fn rank_cases(
+        &self,
+        filter: CaseFilter,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>> {
+        self.rank_cases_impl(filter, offset, limit).await
+    }
+
+    async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount> {
+        self.count_cases_impl(filter, cap).await
+    }
+
+    async fn message_texts(
+        &self,
+        ids: Vec<CaseId>,
+        include_internal: bool,
+    ) -> StoreResult<Vec<(CaseId, String)>> {
+        self.message_texts_impl(ids, include_internal).await
     }
 
     async fn change_status(

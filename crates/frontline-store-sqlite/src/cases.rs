@@ -171,7 +171,7 @@ fn insert_message_read(
             alert.map(MoodAlert::why),
         ])
         .db()?;
-    Ok(())
+    crate::search::index_case(w.conn, m.case_id)
 }
 
 fn touch_assigned(w: &WriteTx<'_>, person: PersonId, at: Timestamp) -> StoreResult<()> {
@@ -483,7 +483,9 @@ pub(crate) fn set_tags(
     id: CaseId,
     tags: Tags,
 ) -> StoreResult<Written<Case>> {
-    mutate(w, id, |case, at| Ok(case.set_tags(tags, actor, at)?))
+    let written = mutate(w, id, |case, at| Ok(case.set_tags(tags, actor, at)?))?;
+    crate::search::index_case(w.conn, id)?;
+    Ok(written)
 }
 
 pub(crate) fn add_message(

@@ -411,6 +411,8 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
         [],
     )
     .db()?;
+    // The search index is derived too: built once from what was loaded.
+    crate::search::index_all(c)?;
     crate::followers::skip_to_end(w)?;
     w.reload_counters()
 }

@@ -30,6 +30,7 @@ mod query;
 mod reads;
 mod rows;
 mod scoreboard;
+mod search;
 mod store;
 mod targets;
 mod voice;

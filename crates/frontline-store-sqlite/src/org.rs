@@ -137,6 +137,9 @@ pub(crate) fn update_person(
             person.time_zone
         ])
         .db()?;
+    if person.name != before.name {
+        crate::search::index_customer(w.conn, id)?;
+    }
     let at = w.now();
     let mut news = vec![NewEvent::new(
         actor,

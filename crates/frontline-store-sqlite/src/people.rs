@@ -119,6 +119,7 @@ pub(crate) fn add_address(
         added_at: at,
     };
     insert_address(w.conn, &added)?;
+    crate::search::index_customer(w.conn, person_id)?;
     let events = w.append(
         vec![NewEvent::new(
             actor,
@@ -154,6 +155,7 @@ pub(crate) fn remove_address(
             "address {address} of person {person_id}"
         )));
     }
+    crate::search::index_customer(w.conn, person_id)?;
     let at = w.now();
     let events = w.append(
         vec![NewEvent::new(
@@ -269,6 +271,7 @@ pub(crate) fn merge(
         vec![NewEvent::new(actor, Payload::PersonMerged(payload))],
         at,
     )?);
+    crate::search::index_customer(w.conn, keep)?;
     Ok(Written {
         value: Merged {
             kept: reads::person(w.conn, kept.id)?,
@@ -374,6 +377,8 @@ pub(crate) fn erase(
         "UPDATE messages SET body = ?2 WHERE author_id = ?1",
         params![id, profile::ERASED_TEXT],
     )?;
+    // Nothing erased may still be found by searching for it.
+    crate::search::index_customer(c, person_id)?;
     execute(
         c,
         "UPDATE feelings SET text = NULL WHERE person_id = ?1",

@@ -276,12 +276,30 @@ pub(crate) fn case_by_number(conn: &Connection, number: CaseNumber) -> StoreResu
     found(c, || case_label(number))
 }
 
-pub(crate) fn list_cases(
-    conn: &Connection,
-    filter: &CaseFilter,
-    page: &PageRequest<CaseNumber>,
-) -> StoreResult<Page<Case>> {
-    let mut q = Query::new(format!("SELECT {CASE_COLUMNS} FROM cases c WHERE 1 = 1"));
+/// `SELECT {select} FROM …` narrowed to `filter`. With words to find, the case text index
+/// drives the read (`case_text`, rowid = case number), so a page of a common word's matches
+/// walks its posting list newest first and stops; `order` is the column to page by.
+fn case_query(select: &str, filter: &CaseFilter) -> (Query, &'static str) {
+    let text = filter.text.as_ref().filter(|t| !t.is_empty());
+    let (mut q, order) = match text {
+        Some(text) => {
+            let columns: Option<&[&str]> = if filter.text_internal {
+                None
+            } else {
+                Some(&["head", "public"])
+            };
+            let mut q = Query::new(format!(
+                "SELECT {select} FROM case_text JOIN cases c ON c.number = case_text.rowid \
+                 WHERE 1 = 1"
+            ));
+            q.and(" AND case_text MATCH ?#", text.fts5(columns).into());
+            (q, "case_text.rowid")
+        }
+        None => (
+            Query::new(format!("SELECT {select} FROM cases c WHERE 1 = 1")),
+            "c.number",
+        ),
+    };
     if !filter.statuses.is_empty() {
         let list = filter
             .statuses
@@ -290,6 +308,34 @@ pub(crate) fn list_cases(
             .collect::<Vec<_>>()
             .join(", ");
         q.sql += &format!(" AND c.status IN ({list})");
+    }
+    if !filter.priorities.is_empty() {
+        let list = filter
+            .priorities
+            .iter()
+            .map(|p| format!("'{}'", p.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        q.sql += &format!(" AND c.priority IN ({list})");
+    }
+    for tag in &filter.tags {
+        // Stored tags are joined by single spaces and cannot contain one.
+        q.and(
+            " AND instr(' ' || c.tags || ' ', ' ' || ?# || ' ') > 0",
+            tag.as_str().to_owned().into(),
+        );
+    }
+    if filter.has_attachment {
+        let public = if filter.text_internal {
+            ""
+        } else {
+            " AND EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id \
+               AND m.visibility = 'public')"
+        };
+        q.sql += &format!(
+            " AND EXISTS (SELECT 1 FROM attachments a WHERE a.case_id = c.id \
+               AND a.deleted_at IS NULL{public})"
+        );
     }
     if let Some(id) = filter.outcome_id {
         q.and(" AND c.outcome_id = ?#", id.to_string().into());
@@ -305,20 +351,6 @@ pub(crate) fn list_cases(
     }
     if let Some(id) = filter.customer_id {
         q.and(" AND c.customer_id = ?#", id.to_string().into());
-    }
-    if let Some(text) = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let number = text.parse::<CaseNumber>().map(|n| n.0).unwrap_or(-1);
-        q.and(" AND (c.number = ?#", number.into());
-        q.and(
-            " OR c.subject LIKE ?# ESCAPE '\\' OR c.customer_id IN \
-             (SELECT id FROM people WHERE email LIKE ?# ESCAPE '\\' OR name LIKE ?# ESCAPE '\\'))",
-            like_pattern(text).into(),
-        );
     }
     if let Some(at) = filter.created_from {
         q.and(" AND c.created_at >= ?#", rows::ms(at).into());
@@ -357,9 +389,83 @@ pub(crate) fn list_cases(
             kind.as_str().to_owned().into(),
         );
     }
+    (q, order)
+}
+
+pub(crate) fn list_cases(
+    conn: &Connection,
+    filter: &CaseFilter,
+    page: &PageRequest<CaseNumber>,
+) -> StoreResult<Page<Case>> {
+    let (mut q, order) = case_query(CASE_COLUMNS, filter);
     let limit = page.clamped_limit();
-    q.highest_first("c.number", page.after.map(|n| n.0), limit + 1);
+    q.highest_first(order, page.after.map(|n| n.0), limit + 1);
     paged(conn, q, limit, rows::case)
+}
+
+/// Best match first among the newest `RANK_WINDOW` matches: bm25 with the head (number,
+/// subject, tags, customer) weighing four times a message.
+pub(crate) fn rank_cases(
+    conn: &Connection,
+    filter: &CaseFilter,
+    offset: u32,
+    limit: u32,
+) -> StoreResult<Page<Case>> {
+    if filter.text.as_ref().is_none_or(|t| t.is_empty()) {
+        return list_cases(conn, filter, &PageRequest::first(limit));
+    }
+    let limit = limit.clamp(1, PageRequest::<CaseNumber>::MAX_LIMIT);
+    let select = format!("{CASE_COLUMNS}, bm25(case_text, 4.0, 1.0, 1.0) AS score");
+    let (mut q, order) = case_query(&select, filter);
+    q.highest_first(order, None, frontline_store::RANK_WINDOW);
+    q.sql = format!(
+        "SELECT * FROM ({}) ORDER BY score, number DESC LIMIT {} OFFSET {offset}",
+        q.sql,
+        limit + 1
+    );
+    paged(conn, q, limit, rows::case)
+}
+
+pub(crate) fn count_cases(
+    conn: &Connection,
+    filter: &CaseFilter,
+    cap: u64,
+) -> StoreResult<frontline_store::CaseCount> {
+    let (mut q, _) = case_query("1", filter);
+    q.sql = format!("SELECT count(*) FROM ({} LIMIT {})", q.sql, cap.saturating_add(1));
+    let n: i64 = conn
+        .prepare_cached(&q.sql)
+        .db()?
+        .query_row(params_from_iter(q.args), |r| r.get(0))
+        .db()?;
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(frontline_store::CaseCount {
+        count: n.min(cap),
+        exact: n <= cap,
+    })
+}
+
+pub(crate) fn message_texts(
+    conn: &Connection,
+    ids: &[CaseId],
+    include_internal: bool,
+) -> StoreResult<Vec<(CaseId, String)>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT body FROM messages WHERE case_id = ?1 AND (?2 OR visibility = 'public')
+             ORDER BY created_at, id",
+        )
+        .db()?;
+    let mut out = Vec::new();
+    for id in ids {
+        let bodies = stmt
+            .query_map(params![id.to_string(), include_internal], |r| r.get::<_, String>(0))
+            .db()?;
+        for body in bodies {
+            out.push((*id, body.db()?));
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn messages(

@@ -16,7 +16,7 @@ use frontline_core::{
 };
 use frontline_core::{OrgHistory, RolePeriod};
 use frontline_store::{
-    ActivityFilter, ApiToken, AskChanged, AskFilter, CaseCreated, CaseFilter, CustomerProfile,
+    ActivityFilter, ApiToken, AskChanged, AskFilter, CaseCount, CaseCreated, CaseFilter, CustomerProfile,
     Decision, DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
     NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewToken,
     NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, Revoked,
@@ -439,6 +439,29 @@ impl Store for SqliteStore {
                 .await;
         }
         self.read(move |c| reads::list_cases(c, &filter, &page))
+            .await
+    }
+
+    async fn rank_cases(
+        &self,
+        filter: CaseFilter,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>> {
+        self.read(move |c| reads::rank_cases(c, &filter, offset, limit))
+            .await
+    }
+
+    async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount> {
+        self.read(move |c| reads::count_cases(c, &filter, cap)).await
+    }
+
+    async fn message_texts(
+        &self,
+        ids: Vec<CaseId>,
+        include_internal: bool,
+    ) -> StoreResult<Vec<(CaseId, String)>> {
+        self.read(move |c| reads::message_texts(c, &ids, include_internal))
             .await
     }
 

@@ -54,6 +54,9 @@ pub use proposals::*;
 pub use targets::*;
 pub use voice::*;
 
+/// `Store::rank_cases` ranks among at most this many of the newest matching cases.
+pub const RANK_WINDOW: u32 = 1_000;
+
 /// A place that keeps Frontline's state and its event log.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -361,6 +364,24 @@ pub trait Store: Send + Sync + 'static {
         filter: CaseFilter,
         page: PageRequest<CaseNumber>,
     ) -> StoreResult<Page<Case>>;
+    /// Cases matching `filter` (which has `text`), best match first: ranked by how well they
+    /// match among the newest `RANK_WINDOW` matching cases, from `offset`. Ranking every
+    /// match of a word most cases contain would read the whole index for one page.
+    async fn rank_cases(
+        &self,
+        filter: CaseFilter,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>>;
+    /// How many cases `filter` finds, counted up to `cap`.
+    async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount>;
+    /// The message bodies of `ids`, each case's in order (public only unless
+    /// `include_internal`): what search snippets are cut from.
+    async fn message_texts(
+        &self,
+        ids: Vec<CaseId>,
+        include_internal: bool,
+    ) -> StoreResult<Vec<(CaseId, String)>>;
     /// `Conflict` for a move the lifecycle forbids.
     async fn change_status(
         &self,

@@ -183,8 +183,18 @@ pub struct CaseFilter {
     /// Only cases nobody owns (team queues).
     pub unassigned: bool,
     pub customer_id: Option<PersonId>,
-    /// Case number, words of the subject, or the customer's email or name.
-    pub text: Option<String>,
+    /// Words every matching case contains somewhere: its number, subject, tags, customer's
+    /// name and addresses, or a message (`frontline_core::search`).
+    pub text: Option<frontline_core::search::TextQuery>,
+    /// Whether `text` may match internal notes (staff) or only what the customer sees.
+    pub text_internal: bool,
+    /// Carrying every one of these tags.
+    pub tags: Vec<frontline_core::Tag>,
+    /// Any of these priorities (empty: all).
+    pub priorities: Vec<frontline_core::Priority>,
+    /// With at least one file that has not been deleted (on a public message unless
+    /// `text_internal`).
+    pub has_attachment: bool,
     /// Created at or after.
     pub created_from: Option<Timestamp>,
     /// Created before (exclusive).
@@ -201,6 +211,14 @@ pub struct CaseFilter {
     pub over_target: Option<bool>,
     /// Has at least one feeling of this kind.
     pub feeling: Option<frontline_core::FeelingKind>,
+}
+
+/// How many cases a filter finds: exact up to the cap it was counted with, else `exact` is
+/// false and `count` is the cap ("more than").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CaseCount {
+    pub count: u64,
+    pub exact: bool,
 }
 
 /// Which events to read. `customer_id`: only events that customer may see.

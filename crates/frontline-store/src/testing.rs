@@ -113,6 +113,8 @@ macro_rules! conformance_tests {
             account_links_are_followed_once_and_not_after_they_expire,
             a_sign_up_link_makes_a_customer_or_gives_one_who_wrote_by_mail_a_password,
             a_reset_link_sets_the_password_and_ends_every_session,
+            search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customers,
+            erasure_and_merges_reach_the_search_index,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -163,6 +165,11 @@ pub fn new_case(customer: PersonId, outcome: frontline_core::OutcomeId, subject:
         idempotency_key: None,
         attachments: Vec::new(),
     }
+}
+
+/// The words of a search box, parsed as the server parses them.
+pub fn words(query: &str) -> frontline_core::search::TextQuery {
+    frontline_core::search::parse("q", query).unwrap().text
 }
 
 pub fn new_message(
@@ -283,6 +290,7 @@ mod people;
 mod proposals;
 mod rules;
 mod scoreboard;
+mod search;
 mod targets;
 mod voice;
 mod webhooks;
@@ -307,6 +315,7 @@ pub use people::*;
 pub use proposals::*;
 pub use rules::*;
 pub use scoreboard::*;
+pub use search::*;
 pub use targets::*;
 pub use voice::*;
 pub use webhooks::*;

@@ -8,7 +8,7 @@ use frontline_core::{
     CaseNumber, CaseStatus, EventKind, OutcomeAchieved, PersonId, Priority, Tags, Visibility,
 };
 
-use super::{new_case, new_message, org};
+use super::{new_case, new_message, org, words};
 use crate::*;
 
 pub async fn new_cases_go_to_the_least_loaded_member_and_queue_when_everyone_is_full<
@@ -568,7 +568,7 @@ pub async fn case_lists_page_stably_and_filter<F: Future<Output = Arc<dyn Store>
     let by_number = store
         .list_cases(
             CaseFilter {
-                text: Some(created[4].number.to_string()),
+                text: Some(words(&created[4].number.to_string())),
                 ..Default::default()
             },
             PageRequest::first(10),
@@ -582,7 +582,7 @@ pub async fn case_lists_page_stably_and_filter<F: Future<Output = Arc<dyn Store>
     let by_subject = store
         .list_cases(
             CaseFilter {
-                text: Some("number 1".into()),
+                text: Some(words("\"number 1*\"")),
                 ..Default::default()
             },
             PageRequest::first(100),
@@ -592,12 +592,12 @@ pub async fn case_lists_page_stably_and_filter<F: Future<Output = Arc<dyn Store>
     assert_eq!(
         by_subject.items.len(),
         11,
-        "'number 1' matches 1 and 10..=19"
+        "the phrase 'number 1*' matches 1 and 10..=19"
     );
     let by_email = store
         .list_cases(
             CaseFilter {
-                text: Some("DAVE@customer".into()),
+                text: Some(words("DAVE@customer")),
                 ..Default::default()
             },
             PageRequest::first(100),
