@@ -344,6 +344,55 @@ pub struct Snippet {
     pub highlights: Vec<(usize, usize)>,
 }
 
+impl Snippet {
+    /// The text in pieces, matching words apart: what an API answer or a page shows, each
+    /// escaping the text its own way.
+    pub fn fragments(&self) -> Vec<Fragment> {
+        fragments(&self.text, &self.highlights)
+    }
+}
+
+/// A piece of a snippet or subject; `hit`: a word the search matched.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Fragment {
+    pub text: String,
+    #[serde(rename = "match")]
+    pub hit: bool,
+}
+
+/// `text` in fragments with the words `query` matches marked (a subject in a result list).
+pub fn mark(query: &TextQuery, text: &str) -> Vec<Fragment> {
+    fragments(text, &hits(query, text))
+}
+
+fn fragments(text: &str, ranges: &[(usize, usize)]) -> Vec<Fragment> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(start, end) in ranges {
+        if start < at || end > text.len() {
+            continue;
+        }
+        if start > at {
+            out.push(Fragment {
+                text: text[at..start].to_owned(),
+                hit: false,
+            });
+        }
+        out.push(Fragment {
+            text: text[start..end].to_owned(),
+            hit: true,
+        });
+        at = end;
+    }
+    if at < text.len() {
+        out.push(Fragment {
+            text: text[at..].to_owned(),
+            hit: false,
+        });
+    }
+    out
+}
+
 /// About this many characters of context make a snippet.
 const SNIPPET_CHARS: usize = 180;
 
@@ -533,6 +582,16 @@ mod tests {
         let marked: Vec<&str> = s.highlights.iter().map(|&(a, b)| &s.text[a..b]).collect();
         assert_eq!(marked, ["PARCEL", "damaged"]);
         assert!(snippet(&p.text, ["nothing"]).is_none());
+    }
+
+    #[test]
+    fn fragments_put_the_marked_words_apart() {
+        let f = mark(&q("refund").text, "Refund, please: refunds*");
+        let shown: Vec<(&str, bool)> = f.iter().map(|f| (f.text.as_str(), f.hit)).collect();
+        assert_eq!(shown, [("Refund", true), (", please: refunds*", false)]);
+        let f = mark(&q("refund*").text, "a refunds");
+        assert_eq!(f.len(), 2);
+        assert!(f[1].hit);
     }
 
     #[test]

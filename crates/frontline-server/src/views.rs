@@ -255,6 +255,9 @@ pub struct CaseView {
     pub first_response_at: Option<String>,
     #[schema(format = DateTime)]
     pub resolved_at: Option<String>,
+    /// In search results whose words matched a message: the part of it around the match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Vec<FragmentView>>,
 }
 
 impl CaseView {
@@ -278,7 +281,21 @@ impl CaseView {
             updated_at: time(c.updated_at),
             first_response_at: c.first_response_at.map(time),
             resolved_at: c.resolved_at.map(time),
+            snippet: None,
         }
+    }
+
+    pub fn with_snippet(mut self, snippet: Option<&frontline_core::search::Snippet>) -> Self {
+        self.snippet = snippet.map(|s| {
+            s.fragments()
+                .into_iter()
+                .map(|f| FragmentView {
+                    text: f.text,
+                    hit: f.hit,
+                })
+                .collect()
+        });
+        self
     }
 }
 
@@ -536,10 +553,33 @@ page_type!(
     /// A page of outcomes.
     OutcomePage, OutcomeView
 );
-page_type!(
-    /// A page of cases.
-    CasePage, CaseView
-);
+/// A page of cases.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseView>,
+    /// The link to the next page, with the same filters; `null` on the last page.
+    pub next: Option<String>,
+    /// How many cases match, when asked for with `count=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<TotalView>,
+}
+
+/// How many items a list has: exact up to 10,000, past that `exact` is false and `count` is
+/// 10,000 ("more than").
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+pub struct TotalView {
+    pub count: u64,
+    pub exact: bool,
+}
+
+/// A piece of a search snippet; `match`: a word the search matched. Show the pieces in order,
+/// marking the matches.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FragmentView {
+    pub text: String,
+    #[serde(rename = "match")]
+    pub hit: bool,
+}
 page_type!(
     /// A page of messages.
     MessagePage, MessageView

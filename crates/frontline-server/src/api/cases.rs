@@ -3,21 +3,21 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use frontline_core::{CaseNumber, Channel, MessageBody, PersonId, Priority, Subject, Tags};
-use frontline_store::{NewCase, PageRequest};
+use frontline_core::{Channel, MessageBody, PersonId, Priority, Subject, Tags};
+use frontline_store::NewCase;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::{Actor, Via};
 use crate::authz::case_fields::{self, CaseField};
 use crate::authz::{self, Action, Resource};
-use crate::cases::{CaseQuery, case_filter};
-use crate::error::{AppError, Fields, Result};
+use crate::cases::{CaseQuery, case_filter, find};
+use crate::error::{Fields, Result};
 use crate::extract::{IdempotencyKey, Json, Path, Query};
 use crate::lookup::{Names, load_case, resolve_outcome, resolve_person, written};
 use crate::paging;
 use crate::state::AppState;
-use crate::views::{CasePage, CaseView};
+use crate::views::{CasePage, CaseView, TotalView};
 
 /// Open a case.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,7 +178,9 @@ async fn customer_of_new_case(
     path = "/api/v1/cases",
     tag = "cases",
     summary = "List cases",
-    description = "Newest first. Customers see only their own cases.",
+    description = "Newest first, or best match first when `q` has words. `q` searches every \
+        word of a case (staff: internal notes too) and takes filters such as `status:open \
+        tag:refund owner:me`; `count=true` adds the total. Customers see only their own cases.",
     params(CaseQuery),
     responses((status = 200, description = "A page of cases", body = CasePage)),
 )]
@@ -188,38 +190,23 @@ pub async fn list_cases(
     Query(query): Query<CaseQuery>,
 ) -> Result<axum::Json<CasePage>> {
     authz::require(&actor, Action::ListCases, &Resource::Org, "cases")?;
-    let limit = paging::limit(query.limit)?;
-    let after = match &query.after {
-        Some(raw) => Some(
-            raw.parse::<CaseNumber>()
-                .map_err(|e| AppError::field("after", e.reason))?,
-        ),
-        None => None,
-    };
     let filter = case_filter(&state, &actor, &query).await?;
-
-    let page = state
-        .store
-        .list_cases(filter, PageRequest { after, limit })
-        .await?;
+    let found = find(&state, filter, &query, query.count == Some(true)).await?;
     let mut names = Names::default();
-    names.prefetch_owners(&state, &page.items).await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for case in &page.items {
-        items.push(names.view(&state, case).await?);
+    names.prefetch_owners(&state, &found.page.items).await?;
+    let mut items = Vec::with_capacity(found.page.items.len());
+    for case in &found.page.items {
+        let view = names.view(&state, case).await?;
+        items.push(view.with_snippet(found.snippets.get(&case.id)));
     }
-    let next = match (page.has_more, page.items.last()) {
-        (true, Some(last)) => Some(paging::link(
-            "/api/v1/cases",
-            &CaseQuery {
-                after: Some(last.number.to_string()),
-                limit: Some(limit),
-                ..query
-            },
-        )),
-        _ => None,
-    };
-    Ok(axum::Json(CasePage { items, next }))
+    let next = found
+        .next
+        .map(|q| paging::link("/api/v1/cases", &q));
+    let total = found.total.map(|t| TotalView {
+        count: t.count,
+        exact: t.exact,
+    });
+    Ok(axum::Json(CasePage { items, next, total }))
 }
 
 #[utoipa::path(

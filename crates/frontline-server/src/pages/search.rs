@@ -1,20 +1,20 @@
-//! Find a case by number, words of its subject, or the customer's name or email, and the case
-//! list behind every figure of the scoreboard: the page takes exactly the filters of
-//! `GET /api/v1/cases` (`cases::case_filter` checks them for both), so a figure's link
-//! lists the same cases on the page as through the API. A case number that the viewer may
-//! open goes straight to the case. Customers search only their own cases: whether the viewer
-//! may read other customers' cases is asked of `authz`.
+//! Find cases by any word in them (the search box's language, `frontline_core::search`), and
+//! the case list behind every figure of the scoreboard: the page takes exactly the filters of
+//! `GET /api/v1/cases` and reads through the same `cases::find`, so a figure's link lists the
+//! same cases on the page as through the API. A case number that the viewer may open goes
+//! straight to the case. Customers search only their own cases (and never internal notes):
+//! whether the viewer may read other customers' cases is asked of `authz`.
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
+use frontline_core::search::{self, Fragment};
 use frontline_core::{CaseNumber, PersonId};
-use frontline_store::PageRequest;
 
 use super::layout::{Layout, PageResult, page, see_other};
 use super::rows::{CaseRow, case_row};
 use super::viewer::Viewer;
 use crate::authz::{self, Action, Resource};
-use crate::cases::{CaseQuery, case_filter};
+use crate::cases::{CaseQuery, case_filter, find};
 use crate::error::AppError;
 use crate::lookup::Names;
 use crate::paging;
@@ -28,8 +28,22 @@ struct SearchPage {
     searched: bool,
     /// What the list is narrowed to, in words ("opened 2026-09-01 to 2026-11-30", …).
     filters: Vec<String>,
-    results: Vec<CaseRow>,
+    results: Vec<Hit>,
     next: Option<String>,
+    /// "23 cases", "1 case", "more than 10,000 cases".
+    count: String,
+    /// The viewer may find any customer's cases (and internal notes): the help lists the
+    /// filters about people and teams.
+    everyone: bool,
+    /// Links to the same search in the other order, when the words make order a choice.
+    best_first: Option<(bool, String, String)>,
+}
+
+/// A case found, its subject and snippet in pieces with the matched words apart.
+struct Hit {
+    row: CaseRow,
+    subject: Vec<Fragment>,
+    snippet: Vec<Fragment>,
 }
 
 /// The query as the API reads it; anything it does not know is refused in words.
@@ -102,6 +116,15 @@ fn describe(query: &CaseQuery) -> Vec<String> {
     if query.unassigned == Some(true) {
         out.push("nobody owns it".into());
     }
+    if let Some(t) = given(&query.tag) {
+        out.push(format!("tagged {t}"));
+    }
+    if let Some(p) = given(&query.priority) {
+        out.push(format!("priority {p}"));
+    }
+    if given(&query.has).is_some() {
+        out.push("with a file".into());
+    }
     out
 }
 
@@ -117,6 +140,15 @@ pub async fn show(
     let filters = describe(&query);
     let mut results = Vec::new();
     let mut next = None;
+    let mut count = String::new();
+    let mut best_first = None;
+    // Someone who may not read an arbitrary customer's case searches their own only.
+    let everyone = viewer.can(
+        Action::ReadCase,
+        &Resource::Case {
+            customer_id: PersonId::new(),
+        },
+    );
     if !q.is_empty() || !filters.is_empty() {
         if filters.is_empty()
             && let Ok(number) = q.parse::<CaseNumber>()
@@ -130,52 +162,65 @@ pub async fn show(
         {
             return Ok(see_other(&format!("/cases/{}", case.number)));
         }
-        let limit = paging::limit(query.limit)?;
-        let after = match &query.after {
-            Some(raw) => Some(
-                raw.parse::<CaseNumber>()
-                    .map_err(|e| AppError::field("after", e.reason))?,
-            ),
-            None => None,
-        };
         let mut filter = case_filter(&state, &viewer.actor, &query).await?;
-        // Someone who may not read an arbitrary customer's case searches their own only.
-        let anyone = viewer.can(
-            Action::ReadCase,
-            &Resource::Case {
-                customer_id: PersonId::new(),
-            },
-        );
-        if !anyone {
+        if !everyone {
             filter.customer_id = Some(viewer.actor.person_id());
         }
-        let found = state
-            .store
-            .list_cases(filter, PageRequest { after, limit })
-            .await?;
+        let words = filter.text.clone();
+        let found = find(&state, filter, &query, true).await?;
         let now = state.now();
         let mut names = Names::default();
         names
-            .prefetch_customers_and_owners(&state, &found.items)
+            .prefetch_customers_and_owners(&state, &found.page.items)
             .await?;
-        for case in &found.items {
+        for case in &found.page.items {
             let resource = Resource::Case {
                 customer_id: case.customer_id,
             };
             if viewer.can(Action::ReadCase, &resource) {
-                results.push(case_row(&mut names, &state, case, now).await?);
+                let row = case_row(&mut names, &state, case, now).await?;
+                let subject = match &words {
+                    Some(w) => search::mark(w, case.subject.as_str()),
+                    None => vec![Fragment {
+                        text: case.subject.to_string(),
+                        hit: false,
+                    }],
+                };
+                let snippet = found
+                    .snippets
+                    .get(&case.id)
+                    .map(|s| s.fragments())
+                    .unwrap_or_default();
+                results.push(Hit {
+                    row,
+                    subject,
+                    snippet,
+                });
             }
         }
-        if found.has_more
-            && let Some(last) = found.items.last()
-        {
-            next = Some(paging::link(
-                "/search",
-                &CaseQuery {
-                    after: Some(last.number.to_string()),
-                    ..query
-                },
-            ));
+        next = found.next.map(|q| paging::link("/search", &q));
+        if let Some(total) = found.total {
+            let n = total.count;
+            count = match (total.exact, n) {
+                (false, _) => format!("more than {} cases", thousands(n)),
+                (true, 1) => "1 case".to_owned(),
+                (true, _) => format!("{} cases", thousands(n)),
+            };
+        }
+        if words.is_some() {
+            let relevance = query.sort.as_deref() != Some("newest");
+            let order = |sort: &str| {
+                paging::link(
+                    "/search",
+                    &CaseQuery {
+                        sort: Some(sort.to_owned()),
+                        after: None,
+                        offset: None,
+                        ..query.clone()
+                    },
+                )
+            };
+            best_first = Some((relevance, order("relevance"), order("newest")));
         }
     }
     page(&SearchPage {
@@ -185,5 +230,21 @@ pub async fn show(
         filters,
         results,
         next,
+        count,
+        everyone,
+        best_first,
     })
+}
+
+/// `12345` as `12,345`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -25,6 +25,7 @@ mod org_history;
 mod pages;
 mod proposals;
 mod scoreboard;
+mod search;
 mod session;
 mod signup;
 mod snapshots_of;
