@@ -400,7 +400,8 @@ const SNIPPET_CHARS: usize = 180;
 /// matching words, cut around its first match. `None` when no text has a match (the case
 /// matched on its subject, number, tags or customer).
 pub fn snippet<'a>(query: &TextQuery, texts: impl IntoIterator<Item = &'a str>) -> Option<Snippet> {
-    let mut best: Option<(usize, &str, Vec<(usize, usize)>)> = None;
+    // (distinct words matched, the text, where they are)
+    let mut best: Option<(usize, &str, Vec<Range>)> = None;
     for text in texts {
         let hits = hits(query, text);
         if hits.is_empty() {
@@ -437,11 +438,17 @@ pub fn snippet<'a>(query: &TextQuery, texts: impl IntoIterator<Item = &'a str>) 
     })
 }
 
+/// A byte range of a text: where a word is.
+type Range = (usize, usize);
+
 /// Byte ranges of the words of `text` that match a wanted term.
-fn hits(query: &TextQuery, text: &str) -> Vec<(usize, usize)> {
+fn hits(query: &TextQuery, text: &str) -> Vec<Range> {
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         if c.is_alphanumeric() {
             start.get_or_insert(i);
         } else if let Some(s) = start.take()
@@ -536,10 +543,24 @@ mod tests {
 
     #[test]
     fn what_looks_like_syntax_is_only_words() {
-        for raw in ["\"unterminated", "NEAR(", "*", "\"", "-", ":", "re: (", "a:", "ü\u{202e}x"] {
+        for raw in [
+            "\"unterminated",
+            "NEAR(",
+            "*",
+            "\"",
+            "-",
+            ":",
+            "re: (",
+            "a:",
+            "ü\u{202e}x",
+        ] {
             let p = parse("q", raw).unwrap_or_else(|e| panic!("{raw}: {}", e.reason));
             for t in &p.text.terms {
-                assert!(t.tokens.iter().all(|t| t.chars().all(char::is_alphanumeric)));
+                assert!(
+                    t.tokens
+                        .iter()
+                        .all(|t| t.chars().all(char::is_alphanumeric))
+                );
             }
         }
         assert_eq!(q("\"unterminated phrase").text.terms[0].tokens.len(), 2);
@@ -596,7 +617,11 @@ mod tests {
 
     #[test]
     fn a_long_message_is_cut_around_its_first_match() {
-        let long = format!("{} the refund was sent {}", "word ".repeat(200), "tail ".repeat(200));
+        let long = format!(
+            "{} the refund was sent {}",
+            "word ".repeat(200),
+            "tail ".repeat(200)
+        );
         let s = snippet(&q("refund").text, [long.as_str()]).unwrap();
         assert!(s.text.starts_with('…') && s.text.ends_with('…'));
         assert!(s.text.chars().count() < 200);

@@ -281,7 +281,9 @@ async fn apply(
         FilterKey::Owner | FilterKey::Team | FilterKey::Customer | FilterKey::Outcome
     );
     if staff_only && !actor.is_staff() {
-        return Err(bad("you search your own cases only; drop this filter".into()));
+        return Err(bad(
+            "you search your own cases only; drop this filter".into()
+        ));
     }
     match key {
         FilterKey::Status => {
@@ -335,14 +337,16 @@ async fn apply(
         FilterKey::Team => {
             let id = match team_id(value) {
                 Ok(id) => id,
-                Err(_) => state
-                    .store
-                    .list_teams()
-                    .await?
-                    .into_iter()
-                    .find(|t| t.name.as_str().eq_ignore_ascii_case(value))
-                    .ok_or_else(|| bad("no team with that name or id".into()))?
-                    .id,
+                Err(_) => {
+                    state
+                        .store
+                        .list_teams()
+                        .await?
+                        .into_iter()
+                        .find(|t| t.name.as_str().eq_ignore_ascii_case(value))
+                        .ok_or_else(|| bad("no team with that name or id".into()))?
+                        .id
+                }
             };
             filter.team_id = Some(id);
         }
@@ -352,9 +356,8 @@ async fn apply(
             } else {
                 DayEdge::End
             };
-            let at = parse_at("q", value, edge).map_err(|_| {
-                bad("give a day such as 2026-01-31 or an RFC 3339 time".into())
-            })?;
+            let at = parse_at("q", value, edge)
+                .map_err(|_| bad("give a day such as 2026-01-31 or an RFC 3339 time".into()))?;
             if key == FilterKey::Before {
                 filter.created_before = Some(at);
             } else {
@@ -416,7 +419,9 @@ pub async fn find(
         if offset >= RANK_WINDOW {
             return Err(AppError::field(
                 "offset",
-                format!("results are ranked among the newest {RANK_WINDOW} matches; use sort=newest to go further"),
+                format!(
+                    "results are ranked among the newest {RANK_WINDOW} matches; use sort=newest to go further"
+                ),
             ));
         }
         let page = state

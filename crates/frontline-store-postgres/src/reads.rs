@@ -60,12 +60,12 @@ impl PgStore {
         limit: u32,
     ) -> StoreResult<Page<Case>> {
         let Some(tsquery) = tsquery(&filter) else {
-            return self.list_cases_impl(filter, PageRequest::first(limit)).await;
+            return self
+                .list_cases_impl(filter, PageRequest::first(limit))
+                .await;
         };
         let limit = limit.clamp(1, PageRequest::<CaseNumber>::MAX_LIMIT);
-        let select = format!(
-            "{CASE_COLUMNS}, ts_rank(t.doc, {tsquery}) AS score"
-        );
+        let select = format!("{CASE_COLUMNS}, ts_rank(t.doc, {tsquery}) AS score");
         let mut q = case_query(&format!("SELECT * FROM (SELECT {select}"), &filter);
         q.push(format_args!(
             " ORDER BY c.number DESC LIMIT {}) ranked \
@@ -282,7 +282,10 @@ fn case_query(start: &str, filter: &CaseFilter) -> QueryBuilder<Postgres> {
 }
 
 fn paged(rows: &[sqlx::postgres::PgRow], limit: u32) -> StoreResult<Page<Case>> {
-    let mut items = rows.iter().map(rows::case).collect::<StoreResult<Vec<_>>>()?;
+    let mut items = rows
+        .iter()
+        .map(rows::case)
+        .collect::<StoreResult<Vec<_>>>()?;
     let has_more = items.len() > limit as usize;
     items.truncate(limit as usize);
     Ok(Page { items, has_more })

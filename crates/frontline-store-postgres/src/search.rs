@@ -42,10 +42,7 @@ pub(crate) async fn index_case(conn: &mut PgConnection, id: CaseId) -> StoreResu
 }
 
 /// Rebuild the rows of every case of `customer`.
-pub(crate) async fn index_customer(
-    conn: &mut PgConnection,
-    customer: PersonId,
-) -> StoreResult<()> {
+pub(crate) async fn index_customer(conn: &mut PgConnection, customer: PersonId) -> StoreResult<()> {
     let rows = sqlx::query(AssertSqlSafe(format!("{ROWS} WHERE c.customer_id = $1")))
         .bind(customer.0)
         .fetch_all(&mut *conn)

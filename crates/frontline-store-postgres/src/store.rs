@@ -15,9 +15,9 @@ use frontline_core::{
     StandardWorkTick, SupportLink, Tags, Team, TeamId, Timestamp, Webhook, WebhookId,
 };
 use frontline_store::{
-    ActivityFilter, AskChanged, AskFilter, CaseCount, CaseCreated, CaseFilter, CustomerProfile, Decision,
-    DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MailEntry, MessageAdded,
-    NewCase, NewDecision, NewMail, NewMessage, NewOutcome, NewPerson, NewQuarantined,
+    ActivityFilter, AskChanged, AskFilter, CaseCount, CaseCreated, CaseFilter, CustomerProfile,
+    Decision, DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MailEntry,
+    MessageAdded, NewCase, NewDecision, NewMail, NewMessage, NewOutcome, NewPerson, NewQuarantined,
     NewRuleVersion, NewSession, NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate,
     QuarantinedMail, Record, ReviewOutcome, RuleFilter, RuleVersion, Session, StaffActivity, Store,
     StoreResult, Written, tokio_watch,

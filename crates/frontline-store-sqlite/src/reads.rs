@@ -432,7 +432,11 @@ pub(crate) fn count_cases(
     cap: u64,
 ) -> StoreResult<frontline_store::CaseCount> {
     let (mut q, _) = case_query("1", filter);
-    q.sql = format!("SELECT count(*) FROM ({} LIMIT {})", q.sql, cap.saturating_add(1));
+    q.sql = format!(
+        "SELECT count(*) FROM ({} LIMIT {})",
+        q.sql,
+        cap.saturating_add(1)
+    );
     let n: i64 = conn
         .prepare_cached(&q.sql)
         .db()?
@@ -459,7 +463,9 @@ pub(crate) fn message_texts(
     let mut out = Vec::new();
     for id in ids {
         let bodies = stmt
-            .query_map(params![id.to_string(), include_internal], |r| r.get::<_, String>(0))
+            .query_map(params![id.to_string(), include_internal], |r| {
+                r.get::<_, String>(0)
+            })
             .db()?;
         for body in bodies {
             out.push((*id, body.db()?));

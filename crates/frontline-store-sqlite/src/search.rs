@@ -52,7 +52,9 @@ pub(crate) fn index_customer(conn: &Connection, customer: PersonId) -> StoreResu
     )
     .db()?;
     conn.execute(
-        &format!("INSERT INTO case_text (rowid, head, public, internal) {ROW} WHERE c.customer_id = ?1"),
+        &format!(
+            "INSERT INTO case_text (rowid, head, public, internal) {ROW} WHERE c.customer_id = ?1"
+        ),
         [&id],
     )
     .db()?;

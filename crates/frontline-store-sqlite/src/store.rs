@@ -16,12 +16,12 @@ use frontline_core::{
 };
 use frontline_core::{OrgHistory, RolePeriod};
 use frontline_store::{
-    ActivityFilter, ApiToken, AskChanged, AskFilter, CaseCount, CaseCreated, CaseFilter, CustomerProfile,
-    Decision, DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter, MessageAdded, NewCase,
-    NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion, NewSession, NewToken,
-    NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate, Record, ReviewOutcome, Revoked,
-    RuleFilter, RuleVersion, Session, SessionInfo, StaffActivity, Store, StoreError, StoreResult,
-    Written, tokio_watch,
+    ActivityFilter, ApiToken, AskChanged, AskFilter, CaseCount, CaseCreated, CaseFilter,
+    CustomerProfile, Decision, DecisionFilter, DeliveryAttempt, DeliveryOutcome, EventFilter,
+    MessageAdded, NewCase, NewDecision, NewMessage, NewOutcome, NewPerson, NewRuleVersion,
+    NewSession, NewToken, NewWebhook, Page, PageRequest, PeopleFilter, PersonUpdate, Record,
+    ReviewOutcome, Revoked, RuleFilter, RuleVersion, Session, SessionInfo, StaffActivity, Store,
+    StoreError, StoreResult, Written, tokio_watch,
 };
 
 use crate::rows::Db;
@@ -453,7 +453,8 @@ impl Store for SqliteStore {
     }
 
     async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount> {
-        self.read(move |c| reads::count_cases(c, &filter, cap)).await
+        self.read(move |c| reads::count_cases(c, &filter, cap))
+            .await
     }
 
     async fn message_texts(

@@ -199,9 +199,7 @@ pub async fn list_cases(
         let view = names.view(&state, case).await?;
         items.push(view.with_snippet(found.snippets.get(&case.id)));
     }
-    let next = found
-        .next
-        .map(|q| paging::link("/api/v1/cases", &q));
+    let next = found.next.map(|q| paging::link("/api/v1/cases", &q));
     let total = found.total.map(|t| TotalView {
         count: t.count,
         exact: t.exact,

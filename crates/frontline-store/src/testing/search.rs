@@ -72,14 +72,24 @@ pub async fn search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customer
     let boxed = store.create_case(None, boxed).await.unwrap().value.case;
 
     // A phrase, a word in a message body, a word of a subject, newest first.
-    assert_eq!(found(&*store, staff("\"arrived damaged\"")).await, [parcel.number]);
+    assert_eq!(
+        found(&*store, staff("\"arrived damaged\"")).await,
+        [parcel.number]
+    );
     assert_eq!(
         found(&*store, staff("damaged")).await,
         [boxed.number, parcel.number]
     );
-    assert!(found(&*store, staff("\"damaged arrived\"")).await.is_empty());
+    assert!(
+        found(&*store, staff("\"damaged arrived\""))
+            .await
+            .is_empty()
+    );
     // Words may be anywhere in the case: one in the subject, one in a message.
-    assert_eq!(found(&*store, staff("missing yesterday")).await, [parcel.number]);
+    assert_eq!(
+        found(&*store, staff("missing yesterday")).await,
+        [parcel.number]
+    );
     // Internal notes: found for staff, never for a customer's search.
     assert_eq!(found(&*store, staff("xylophone")).await, [parcel.number]);
     assert_eq!(found(&*store, staff("xylo*")).await, [parcel.number]);
@@ -122,10 +132,7 @@ pub async fn search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customer
         customer_id: Some(o.carol.id),
         ..staff("damaged")
     };
-    assert_eq!(
-        found(&*store, carols).await,
-        [boxed.number, parcel.number]
-    );
+    assert_eq!(found(&*store, carols).await, [boxed.number, parcel.number]);
 
     // The index follows every write that changes what a case says.
     let mut reply = new_message(invoice.id, o.ben.id, Visibility::Public);
@@ -152,11 +159,29 @@ pub async fn search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customer
 
     // Counts are exact up to the cap, then say "more than".
     let count = store.count_cases(staff("damaged"), 10).await.unwrap();
-    assert_eq!(count, CaseCount { count: 2, exact: true });
+    assert_eq!(
+        count,
+        CaseCount {
+            count: 2,
+            exact: true
+        }
+    );
     let capped = store.count_cases(staff("damaged"), 1).await.unwrap();
-    assert_eq!(capped, CaseCount { count: 1, exact: false });
+    assert_eq!(
+        capped,
+        CaseCount {
+            count: 1,
+            exact: false
+        }
+    );
     let all = store.count_cases(CaseFilter::default(), 100).await.unwrap();
-    assert_eq!(all, CaseCount { count: 3, exact: true });
+    assert_eq!(
+        all,
+        CaseCount {
+            count: 3,
+            exact: true
+        }
+    );
 
     // Ranked: "damaged" in a subject outranks it in a message.
     let ranked = store.rank_cases(staff("damaged"), 0, 10).await.unwrap();
@@ -194,7 +219,10 @@ pub async fn erasure_and_merges_reach_the_search_index<F: Future<Output = Arc<dy
     let mut theirs = new_case(o.dave.id, o.outcome.id, "Other");
     theirs.body = MessageBody::parse("Nothing special.").unwrap();
     let other = store.create_case(None, theirs).await.unwrap().value.case;
-    store.merge_people(None, o.carol.id, o.dave.id).await.unwrap();
+    store
+        .merge_people(None, o.carol.id, o.dave.id)
+        .await
+        .unwrap();
     // Dave's case now belongs to Carol: her address finds it.
     let carols = found(&*store, staff("carol@customer.test")).await;
     assert_eq!(carols, [other.number, case.number]);
