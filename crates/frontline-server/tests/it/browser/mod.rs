@@ -19,6 +19,7 @@ mod leaders;
 mod mail;
 mod org;
 mod scoreboard;
+mod search;
 mod signup;
 mod targets;
 
