@@ -47,8 +47,35 @@ impl PgStore {
             q.push(" AND c.number < ").push_bind(after.0);
         }
         q.push(format_args!(" ORDER BY c.number DESC LIMIT {}", limit + 1));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(classify)?;
+        let rows = self.fetch_bounded(&filter, q).await?;
         paged(&rows, limit)
+    }
+
+    /// Run a case read; when it searches words, inside a transaction whose statements stop
+    /// after `frontline_store::SEARCH_TIME_LIMIT` (a fault of the query, to narrow).
+    async fn fetch_bounded(
+        &self,
+        filter: &CaseFilter,
+        mut q: QueryBuilder<Postgres>,
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        if filter.text.is_none() {
+            return q.build().fetch_all(&self.pool).await.map_err(classify);
+        }
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let ms = frontline_store::SEARCH_TIME_LIMIT.as_millis();
+        sqlx::query(AssertSqlSafe(format!("SET LOCAL statement_timeout = {ms}")))
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let rows = match q.build().fetch_all(&mut *tx).await {
+            Ok(rows) => rows,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("57014") => {
+                return Err(frontline_store::search_too_long());
+            }
+            Err(e) => return Err(classify(e)),
+        };
+        tx.commit().await.map_err(classify)?;
+        Ok(rows)
     }
 
     /// Best match first among the newest `RANK_WINDOW` matches (`ts_rank` with its default
@@ -73,7 +100,7 @@ impl PgStore {
             frontline_store::RANK_WINDOW,
             limit + 1
         ));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(classify)?;
+        let rows = self.fetch_bounded(&filter, q).await?;
         paged(&rows, limit)
     }
 
@@ -82,13 +109,14 @@ impl PgStore {
         filter: CaseFilter,
         cap: u64,
     ) -> StoreResult<CaseCount> {
-        let mut q = case_query("SELECT count(*) FROM (SELECT 1", &filter);
+        let mut q = case_query("SELECT count(*) AS n FROM (SELECT 1", &filter);
         q.push(format_args!(" LIMIT {}) found", cap.saturating_add(1)));
-        let n: i64 = q
-            .build_query_scalar()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(classify)?;
+        let rows = self.fetch_bounded(&filter, q).await?;
+        let n: i64 = rows
+            .first()
+            .map(|r| rows::get(r, "n"))
+            .transpose()?
+            .unwrap_or(0);
         let n = u64::try_from(n).unwrap_or(0);
         Ok(CaseCount {
             count: n.min(cap),

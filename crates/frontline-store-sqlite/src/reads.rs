@@ -400,8 +400,44 @@ pub(crate) fn list_cases(
     let (mut q, order) = case_query(CASE_COLUMNS, filter);
     let limit = page.clamped_limit();
     q.highest_first(order, page.after.map(|n| n.0), limit + 1);
-    paged(conn, q, limit, rows::case)
+    bounded(conn, filter, || paged(conn, q, limit, rows::case))
 }
+
+/// Run `read` for `filter`; when it searches words, stop it after
+/// `frontline_store::SEARCH_TIME_LIMIT` and say so as a fault of the query.
+fn bounded<T>(
+    conn: &Connection,
+    filter: &CaseFilter,
+    read: impl FnOnce() -> StoreResult<T>,
+) -> StoreResult<T> {
+    if filter.text.is_none() {
+        return read();
+    }
+    let stopped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stopped.clone();
+    let deadline = std::time::Instant::now() + frontline_store::SEARCH_TIME_LIMIT;
+    // Called every 10,000 virtual machine steps: a few hundred microseconds.
+    conn.progress_handler(
+        10_000,
+        Some(move || {
+            let late = std::time::Instant::now() >= deadline;
+            if late {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            late
+        }),
+    )
+    .db()?;
+    let result = read();
+    conn.progress_handler(0, None::<fn() -> bool>).db()?;
+    match result {
+        Err(_) if stopped.load(std::sync::atomic::Ordering::Relaxed) => {
+            Err(frontline_store::search_too_long())
+        }
+        other => other,
+    }
+}
+
 
 /// Best match first among the newest `RANK_WINDOW` matches: bm25 with the head (number,
 /// subject, tags, customer) weighing four times a message.
@@ -423,7 +459,7 @@ pub(crate) fn rank_cases(
         q.sql,
         limit + 1
     );
-    paged(conn, q, limit, rows::case)
+    bounded(conn, filter, || paged(conn, q, limit, rows::case))
 }
 
 pub(crate) fn count_cases(
@@ -437,11 +473,12 @@ pub(crate) fn count_cases(
         q.sql,
         cap.saturating_add(1)
     );
-    let n: i64 = conn
-        .prepare_cached(&q.sql)
-        .db()?
-        .query_row(params_from_iter(q.args), |r| r.get(0))
-        .db()?;
+    let n: i64 = bounded(conn, filter, || {
+        conn.prepare_cached(&q.sql)
+            .db()?
+            .query_row(params_from_iter(q.args), |r| r.get(0))
+            .db()
+    })?;
     let n = u64::try_from(n).unwrap_or(0);
     Ok(frontline_store::CaseCount {
         count: n.min(cap),
@@ -567,4 +604,48 @@ pub(crate) fn load_statuses() -> String {
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod search_time_tests {
+    use frontline_store::{CaseFilter, StoreError};
+    use rusqlite::Connection;
+
+    use super::bounded;
+    use crate::rows::Db;
+
+    #[test]
+    fn a_search_that_reads_too_long_is_stopped_and_blamed_on_the_query() {
+        let conn = Connection::open_in_memory().unwrap();
+        let filter = CaseFilter {
+            text: Some(frontline_core::search::parse("q", "word").unwrap().text),
+            ..Default::default()
+        };
+        let started = std::time::Instant::now();
+        // A query that never ends by itself.
+        let endless = || {
+            conn.query_row(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) \
+                 SELECT count(*) FROM n",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .db()
+        };
+        match bounded(&conn, &filter, endless) {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field, "q"),
+            other => panic!("expected a 422 on q, got {other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // The handler is gone afterwards: ordinary reads on the connection run to the end.
+        let n: i64 = conn
+            .query_row(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10) \
+                 SELECT count(*) FROM n",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 10);
+    }
 }

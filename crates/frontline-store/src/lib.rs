@@ -57,6 +57,19 @@ pub use voice::*;
 /// `Store::rank_cases` ranks among at most this many of the newest matching cases.
 pub const RANK_WINDOW: u32 = 1_000;
 
+/// How long a read that searches words may run before the store stops it: a word in every
+/// case with a filter that matches none would otherwise walk the whole index.
+pub const SEARCH_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What a search stopped at `SEARCH_TIME_LIMIT` answers: a fault of the query, to narrow.
+pub fn search_too_long() -> StoreError {
+    StoreError::Invalid(frontline_core::ValueError::new(
+        "q",
+        "this search reads too much to answer within a second; add a rarer word or a filter \
+         (status:, owner:, before:)",
+    ))
+}
+
 /// A place that keeps Frontline's state and its event log.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
