@@ -104,6 +104,30 @@ impl PgStore {
         paged(&rows, limit)
     }
 
+    pub(crate) async fn list_queue_impl(
+        &self,
+        team: frontline_core::TeamId,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>> {
+        let limit = limit.clamp(1, PageRequest::<CaseNumber>::MAX_LIMIT);
+        let sql = format!(
+            "SELECT {} FROM cases c LEFT JOIN case_due d ON d.case_id = c.id
+             WHERE c.owner_id IS NULL AND c.status = ANY($1) AND c.team_id = $2
+             ORDER BY d.due_at ASC NULLS LAST, c.priority_rank DESC, c.created_at, c.id
+             LIMIT {} OFFSET {offset}",
+            qualified_case_columns(),
+            limit + 1
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(crate::queue::load_statuses())
+            .bind(team.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        paged(&rows, limit)
+    }
+
     pub(crate) async fn count_cases_impl(
         &self,
         filter: CaseFilter,
@@ -307,6 +331,15 @@ fn case_query(start: &str, filter: &CaseFilter) -> QueryBuilder<Postgres> {
             .push(")");
     }
     q
+}
+
+/// `CASE_COLUMNS` of `cases c`, for joins with tables that share a column name.
+fn qualified_case_columns() -> String {
+    CASE_COLUMNS
+        .split(',')
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn paged(rows: &[sqlx::postgres::PgRow], limit: u32) -> StoreResult<Page<Case>> {

@@ -415,6 +415,15 @@ impl Store for PgStore {
         self.rank_cases_impl(filter, offset, limit).await
     }
 
+    async fn list_queue(
+        &self,
+        team_id: TeamId,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>> {
+        self.list_queue_impl(team_id, offset, limit).await
+    }
+
     async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount> {
         self.count_cases_impl(filter, cap).await
     }

@@ -438,7 +438,6 @@ fn bounded<T>(
     }
 }
 
-
 /// Best match first among the newest `RANK_WINDOW` matches: bm25 with the head (number,
 /// subject, tags, customer) weighing four times a message.
 pub(crate) fn rank_cases(
@@ -460,6 +459,26 @@ pub(crate) fn rank_cases(
         limit + 1
     );
     bounded(conn, filter, || paged(conn, q, limit, rows::case))
+}
+
+pub(crate) fn list_queue(
+    conn: &Connection,
+    team: TeamId,
+    offset: u32,
+    limit: u32,
+) -> StoreResult<Page<Case>> {
+    let limit = limit.clamp(1, PageRequest::<CaseNumber>::MAX_LIMIT);
+    let mut q = Query::new(format!(
+        "SELECT {CASE_COLUMNS} FROM cases c INDEXED BY cases_queue \
+         LEFT JOIN case_due d ON d.case_id = c.id \
+         WHERE c.owner_id IS NULL AND c.status IN ({}) AND c.team_id = ?1 \
+         ORDER BY d.due_at IS NULL, d.due_at, c.priority_rank DESC, c.created_at, c.id \
+         LIMIT {} OFFSET {offset}",
+        load_statuses(),
+        limit + 1
+    ));
+    q.args.push(team.to_string().into());
+    paged(conn, q, limit, rows::case)
 }
 
 pub(crate) fn count_cases(

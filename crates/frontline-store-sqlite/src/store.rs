@@ -452,6 +452,16 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn list_queue(
+        &self,
+        team_id: TeamId,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Page<Case>> {
+        self.read(move |c| reads::list_queue(c, team_id, offset, limit))
+            .await
+    }
+
     async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount> {
         self.read(move |c| reads::count_cases(c, &filter, cap))
             .await

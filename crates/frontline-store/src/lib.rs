@@ -386,6 +386,10 @@ pub trait Store: Send + Sync + 'static {
         offset: u32,
         limit: u32,
     ) -> StoreResult<Page<Case>>;
+    /// A team's queue (open cases nobody owns) in the order to take them: what falls due
+    /// first (`case_due`), then the most urgent, then the oldest; from `offset`.
+    async fn list_queue(&self, team_id: TeamId, offset: u32, limit: u32)
+    -> StoreResult<Page<Case>>;
     /// How many cases `filter` finds, counted up to `cap`.
     async fn count_cases(&self, filter: CaseFilter, cap: u64) -> StoreResult<CaseCount>;
     /// The message bodies of `ids`, each case's in order (public only unless

@@ -115,6 +115,7 @@ macro_rules! conformance_tests {
             a_reset_link_sets_the_password_and_ends_every_session,
             search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customers,
             erasure_and_merges_reach_the_search_index,
+            a_queue_lists_what_falls_due_first_then_the_most_urgent_then_the_oldest,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

@@ -11,13 +11,14 @@ use askama::Template;
 use axum::extract::State;
 use frontline_core::org::in_force;
 use frontline_core::{Case, CaseId, CaseStatus, TeamId, Timestamp};
-use frontline_store::{CaseFilter, PageRequest};
+use frontline_store::{CaseCount, CaseFilter, PageRequest};
 
 use super::layout::{Layout, PageResult, page};
 use super::mirror::{HeroRow, hero_rows};
 use super::rows::{CaseRow, DueBadge, case_row};
 use super::viewer::Viewer;
 use crate::authz::{self, Action, Resource};
+use crate::cases::COUNT_CAP;
 use crate::error::AppError;
 use crate::feelings;
 use crate::lookup::Names;
@@ -32,8 +33,18 @@ const ACTIVE: [CaseStatus; 3] = [
 
 pub struct Queue {
     pub team: String,
+    /// The first `QUEUE_SHOWN` cases, in the order to take them.
     pub cases: Vec<CaseRow>,
+    /// How many wait in all: "297", or "more than 10,000".
+    pub total: String,
+    /// The whole queue, page by page, when more wait than are shown.
+    pub all: Option<String>,
 }
+
+/// How many cases of each queue the cockpit shows; the queue's own page shows the rest.
+const QUEUE_SHOWN: u32 = 20;
+/// Cases on a page of a whole queue.
+const QUEUE_PAGE: u32 = 50;
 
 pub struct Work {
     pub mine: Vec<CaseRow>,
@@ -93,13 +104,27 @@ async fn rows_by_due(
     cases: &mut [Case],
     now: Timestamp,
 ) -> Result<Vec<CaseRow>, AppError> {
+    rows_with_due(state, names, cases, now, true).await
+}
+
+/// Rows for `cases` with their due badges, sorted by `due_order` when `sort` (a queue comes
+/// from the store in its order already).
+async fn rows_with_due(
+    state: &AppState,
+    names: &mut Names,
+    cases: &mut [Case],
+    now: Timestamp,
+    sort: bool,
+) -> Result<Vec<CaseRow>, AppError> {
     let dues: HashMap<CaseId, Timestamp> = state
         .store
         .case_due(cases.iter().map(|c| c.id).collect())
         .await?
         .into_iter()
         .collect();
-    due_order(cases, &dues);
+    if sort {
+        due_order(cases, &dues);
+    }
     names.prefetch_customers_and_owners(state, cases).await?;
     let mut rows = Vec::with_capacity(cases.len());
     for case in cases.iter() {
@@ -152,23 +177,18 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
         .join(" ");
     let mut queues = Vec::with_capacity(team_ids.len());
     for team_id in team_ids {
-        let mut queued = state
+        let mut queued = state.store.list_queue(team_id, 0, QUEUE_SHOWN).await?.items;
+        let rows = rows_with_due(state, &mut names, &mut queued, now, false).await?;
+        let total = state
             .store
-            .list_cases(
-                CaseFilter {
-                    statuses: ACTIVE.to_vec(),
-                    team_id: Some(team_id),
-                    unassigned: true,
-                    ..CaseFilter::default()
-                },
-                PageRequest::first(50),
-            )
-            .await?
-            .items;
-        let rows = rows_by_due(state, &mut names, &mut queued, now).await?;
+            .count_cases(queue_filter(team_id), COUNT_CAP)
+            .await?;
         queues.push(Queue {
             team: names.team(state, team_id).await?,
             cases: rows,
+            total: count_words(total),
+            all: (total.count > u64::from(QUEUE_SHOWN))
+                .then(|| format!("/cockpit/queues/{team_id}")),
         });
     }
     queues.sort_by(|a, b| a.team.cmp(&b.team));
@@ -273,4 +293,74 @@ mod tests {
         // then 4.
         assert_eq!(order, vec![5, 3, 2, 1, 4]);
     }
+}
+
+/// The cases a team's queue holds: open, nobody owns them.
+fn queue_filter(team_id: TeamId) -> CaseFilter {
+    CaseFilter {
+        statuses: ACTIVE.to_vec(),
+        team_id: Some(team_id),
+        unassigned: true,
+        ..CaseFilter::default()
+    }
+}
+
+/// `297`, or `more than 10,000`.
+fn count_words(total: CaseCount) -> String {
+    if total.exact {
+        total.count.to_string()
+    } else {
+        format!("more than {}", total.count)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/queue.html")]
+struct QueuePage {
+    layout: Layout,
+    team: String,
+    total: String,
+    /// The position of the first case shown (1-based) and of the last.
+    from: u32,
+    to: u32,
+    cases: Vec<CaseRow>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct QueueQuery {
+    offset: Option<u32>,
+}
+
+/// `GET /cockpit/queues/{team}`: a whole team queue, page by page, in the order to take it.
+pub async fn queue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<QueueQuery>,
+) -> PageResult {
+    authz::require(&viewer.actor, Action::ListTeams, &Resource::Org, "queues")?;
+    let team_id = crate::lookup::team_id(&raw)?;
+    let mut names = Names::default();
+    let team = names.team(&state, team_id).await?;
+    let offset = query.offset.unwrap_or(0);
+    let mut found = state.store.list_queue(team_id, offset, QUEUE_PAGE).await?;
+    let now = state.now();
+    let cases = rows_with_due(&state, &mut names, &mut found.items, now, false).await?;
+    let total = state
+        .store
+        .count_cases(queue_filter(team_id), COUNT_CAP)
+        .await?;
+    let link = |offset: u32| format!("/cockpit/queues/{team_id}?offset={offset}");
+    page(&QueuePage {
+        layout: Layout::new(&viewer, &format!("{team} queue"), "/cockpit"),
+        team,
+        total: count_words(total),
+        from: offset + 1,
+        to: offset + cases.len() as u32,
+        previous: (offset > 0).then(|| link(offset.saturating_sub(QUEUE_PAGE))),
+        next: found.has_more.then(|| link(offset + QUEUE_PAGE)),
+        cases,
+    })
 }

@@ -77,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/portal/new", get(portal::new_case))
         .route("/cockpit", get(cockpit::show))
         .route("/cockpit/work", get(cockpit::work_fragment))
+        .route("/cockpit/queues/{team}", get(cockpit::queue))
         .route("/cases/{case}", get(case::show))
         .route("/cases/{case}/live", get(case::live_fragment))
         .route("/cases/{case}/messages", post(case_forms::add_message))

@@ -230,3 +230,65 @@ pub async fn erasure_and_merges_reach_the_search_index<F: Future<Output = Arc<dy
     assert!(found(&*store, staff("marigold")).await.is_empty());
     assert!(found(&*store, staff("carol")).await.is_empty());
 }
+
+pub async fn a_queue_lists_what_falls_due_first_then_the_most_urgent_then_the_oldest<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    for person in [o.ann.id, o.ben.id] {
+        let away = PersonUpdate {
+            available: Some(false),
+            ..Default::default()
+        };
+        store.update_person(None, person, away).await.unwrap();
+    }
+    let mut queued = Vec::new();
+    for i in 0..5 {
+        let mut new = new_case(o.carol.id, o.outcome.id, &format!("Queued {i}"));
+        if i == 3 {
+            new.priority = Priority::Urgent;
+        }
+        let case = store.create_case(None, new).await.unwrap().value.case;
+        assert!(case.owner_id.is_none(), "everyone is away: the case waits");
+        queued.push(case);
+    }
+    // Case 2 falls due soonest: first, whatever its age or priority.
+    store
+        .set_case_due(vec![(
+            queued[2].id,
+            Some(frontline_core::time::from_millis(1_000)),
+        )])
+        .await
+        .unwrap();
+    let all = store.list_queue(o.team_a, 0, 50).await.unwrap();
+    let order: Vec<_> = all.items.iter().map(|c| c.number).collect();
+    let n = |i: usize| queued[i].number;
+    assert_eq!(order, [n(2), n(3), n(0), n(1), n(4)]);
+    assert!(!all.has_more);
+    let page = store.list_queue(o.team_a, 2, 2).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|c| c.number).collect::<Vec<_>>(),
+        [n(0), n(1)]
+    );
+    assert!(page.has_more);
+    // Taken cases leave the queue; other teams' queues are their own.
+    store
+        .assign_case(None, queued[0].id, Some(o.sue.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.list_queue(o.team_a, 0, 50).await.unwrap().items.len(),
+        4
+    );
+    assert!(
+        store
+            .list_queue(o.team_b, 0, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}

@@ -37,7 +37,8 @@ async fn a_search_finds_a_word_from_a_message_body() {
         &json!({ "body": "Carrier ref quokka-77 for the claim.", "visibility": "internal" }),
     )
     .await;
-    app.case_for(&org, org.dave.person.id, "Invoice is wrong").await;
+    app.case_for(&org, org.dave.person.id, "Invoice is wrong")
+        .await;
 
     let browser = Browser::open(port, &app).await.expect("open a browser");
     let result: TestResult = async {
@@ -53,7 +54,9 @@ async fn a_search_finds_a_word_from_a_message_body() {
         assert_eq!(marks, "teapot");
         browser.screenshots("search-results").await?;
         browser.click("[data-hit] a").await?;
-        browser.wait_for_text("main h1", "Where is my order").await?;
+        browser
+            .wait_for_text("main h1", "Where is my order")
+            .await?;
         // Staff find the note's words too.
         browser.goto("/search?q=quokka").await?;
         browser.wait_for_text("[data-count]", "1 case").await?;

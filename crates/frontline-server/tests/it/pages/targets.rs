@@ -219,3 +219,57 @@ async fn the_cockpit_puts_what_falls_due_first_on_top() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_cockpit_counts_the_whole_queue_and_its_page_shows_every_waiting_case() {
+    let (app, org) = seeded().await;
+    // Everyone on the team is away, so every new case waits in the queue.
+    for person in [org.ann.person.id, org.ben.person.id] {
+        let away = frontline_store::PersonUpdate {
+            available: Some(false),
+            ..Default::default()
+        };
+        app.store.update_person(None, person, away).await.unwrap();
+    }
+    let mut numbers = Vec::new();
+    for i in 0..57 {
+        numbers.push(
+            app.case_for(&org, org.carol.person.id, &format!("Waiting {i}"))
+                .await,
+        );
+    }
+    let ann = login(&app, "ann@frontline.test").await;
+    let cockpit = get(&app, &ann, "/cockpit").await.text().await.unwrap();
+    assert!(
+        cockpit.contains("data-queue-total>57<"),
+        "the true count, not the rows shown"
+    );
+    // The oldest waits longest: it is at the top of the queue, and shown.
+    assert!(cockpit.contains(&format!("data-number=\"{}\"", numbers[0])));
+    assert!(!cockpit.contains(&format!("data-number=\"{}\"", numbers[56])));
+    let href = cockpit
+        .split("href=\"")
+        .find_map(|s| s.strip_prefix("/cockpit/queues/"))
+        .map(|s| format!("/cockpit/queues/{}", s.split('"').next().unwrap()))
+        .expect("a link to the whole queue");
+    let first = get(&app, &ann, &href).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let first = first.text().await.unwrap();
+    assert!(first.contains("57 waiting · 1–50 shown"), "{first}");
+    assert_eq!(first.matches("data-number=").count(), 50);
+    let next = first
+        .split("href=\"")
+        .find(|s| s.contains("rel=\"next\""))
+        .map(|s| s.split('"').next().unwrap().replace("&amp;", "&"))
+        .expect("a next page");
+    let second = get(&app, &ann, &next).await.text().await.unwrap();
+    assert!(second.contains("51–57 shown"), "{second}");
+    assert!(second.contains(&format!("data-number=\"{}\"", numbers[56])));
+    assert!(second.contains("rel=\"prev\""));
+    // A customer has no queues.
+    let carol = login(&app, "carol@customer.test").await;
+    assert_eq!(
+        get(&app, &carol, &href).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
