@@ -354,7 +354,7 @@ pub async fn queue(
         .await?;
     let link = |offset: u32| format!("/cockpit/queues/{team_id}?offset={offset}");
     page(&QueuePage {
-        layout: Layout::new(&viewer, &format!("{team} queue"), "/cockpit"),
+        layout: Layout::new(&viewer, format!("{team} queue"), "/cockpit"),
         team,
         total: count_words(total),
         from: offset + 1,
