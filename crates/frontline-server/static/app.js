@@ -320,7 +320,8 @@
     }
   }
 
-  if (casePage && window.fetch) {
+  // Only pages of people who share presence (staff) send heartbeats.
+  if (casePage && casePage.hasAttribute('data-presence') && window.fetch) {
     var number = casePage.getAttribute('data-case');
     var state = 'viewing';
     var enabled = true;
@@ -334,7 +335,9 @@
         body: JSON.stringify({ state: state })
       }).then(function (response) {
         // Not available on this server: stop quietly.
-        if (response.status === 404 || response.status === 405) { enabled = false; }
+        if (response.status === 403 || response.status === 404 || response.status === 405) {
+          enabled = false;
+        }
       }).catch(function () { /* offline: try again at the next beat */ });
     };
     send();

@@ -164,6 +164,9 @@ struct CasePage {
     panel: Option<DecisionPanel>,
     can_reply: bool,
     can_note: bool,
+    /// Whether the page tells others who is viewing or typing (staff): a customer's page
+    /// never asks, so it never gets a 403 every ten seconds.
+    shares_presence: bool,
     /// The per-file limit in words, for the file input.
     upload_limit: String,
     /// For staff, while mail to the customer bounces.
@@ -442,6 +445,7 @@ pub async fn workspace(
             panel,
             can_reply: viewer.can(Action::AddPublicMessage, &resource),
             can_note: viewer.can(Action::AddInternalNote, &resource),
+            shares_presence: viewer.can(Action::SharePresence, &resource),
             upload_limit: upload_limit(state),
             bounce,
             feelings,

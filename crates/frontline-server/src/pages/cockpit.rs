@@ -203,6 +203,10 @@ async fn load_work(state: &AppState, viewer: &Viewer) -> Result<Work, AppError> 
 
 /// `GET /cockpit`.
 pub async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    // Someone with no team queues to see (a customer) works from their own cases.
+    if !viewer.can(Action::ListTeams, &Resource::Org) {
+        return Ok(super::layout::see_other("/portal"));
+    }
     let work = load_work(&state, &viewer).await?;
     let me = viewer.actor.person_id();
     let month_ago = state.now() - jiff::SignedDuration::from_hours(24 * 30);

@@ -17,7 +17,9 @@ async fn each_role_gets_its_pages_and_is_refused_the_others() {
         (&carol, "/portal", StatusCode::OK),
         (&carol, "/portal/new", StatusCode::OK),
         (&carol, "/search?q=parcel", StatusCode::OK),
-        (&carol, "/cockpit", StatusCode::FORBIDDEN),
+        // A customer is sent to their own cases rather than told what they may not do.
+        (&carol, "/cockpit", StatusCode::SEE_OTHER),
+        (&carol, "/cockpit/work", StatusCode::FORBIDDEN),
         (&carol, "/org", StatusCode::FORBIDDEN),
         (&carol, "/admin", StatusCode::FORBIDDEN),
         (&ann, "/cockpit", StatusCode::OK),
@@ -27,6 +29,8 @@ async fn each_role_gets_its_pages_and_is_refused_the_others() {
         (&ada, "/admin", StatusCode::OK),
         (&ada, "/org", StatusCode::OK),
     ];
+    let sent = get(&app, &carol, "/cockpit").await;
+    assert_eq!(sent.headers()[LOCATION], "/portal");
     for (session, path, status) in expect {
         let response = get(&app, session, path).await;
         assert_eq!(response.status(), status, "{path}");
@@ -395,4 +399,32 @@ async fn mail_sent_and_refused(
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn only_staff_case_pages_send_presence_heartbeats() {
+    let (app, org) = seeded().await;
+    let case = app.case_for(&org, org.carol.person.id, "Presence").await;
+    let carol = login(&app, "carol@customer.test").await;
+    let ann = login(&app, "ann@frontline.test").await;
+    let theirs = get(&app, &carol, &format!("/cases/{case}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let staff = get(&app, &ann, &format!("/cases/{case}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The script sends heartbeats only from a page marked `data-presence`: a customer's page
+    // would get 403 for each one.
+    assert!(
+        !theirs.contains("data-presence "),
+        "customer page asks for presence"
+    );
+    assert!(
+        staff.contains("data-presence "),
+        "staff page shares presence"
+    );
 }
