@@ -327,13 +327,13 @@ impl PgStore {
             let shipped = next.clone();
             for evidence in &mut next.cases {
                 let row = sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 FOR UPDATE"
                 )))
                 .bind(evidence.case_id.0)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(classify)?;
-                let case = rows::case(&row)?;
+                let mut case = rows::case(&row)?;
                 let messages = sqlx::query(AssertSqlSafe(format!(
                     "SELECT {MESSAGE_COLUMNS} FROM messages
                      WHERE case_id = $1 AND visibility = 'public' ORDER BY created_at, id"
@@ -349,6 +349,9 @@ impl PgStore {
                 let (message, event) = closed_loop::notice(&shipped, &case, actor, words, at)?;
                 crate::cases::insert_message(&mut tx, &message).await?;
                 crate::search::index_case(&mut tx, case.id).await?;
+                // The notice answers the case: a new one is new no more.
+                let answered = case.answered_by_staff(actor, at);
+                crate::queue::write_case(&mut tx, &case).await?;
                 sqlx::query(
                     "UPDATE proposal_cases SET told_message_id = $3
                      WHERE proposal_id = $1 AND case_id = $2",
@@ -361,6 +364,7 @@ impl PgStore {
                 .map_err(classify)?;
                 evidence.told = Some(message.id);
                 events.push(event);
+                events.extend(answered);
                 told.push(message);
             }
         }

@@ -100,7 +100,7 @@ fn insert_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
 }
 
 /// Write back every mutable column of a case.
-fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
+pub(crate) fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
     w.conn
         .prepare_cached(
             "UPDATE cases SET owner_id = ?2, team_id = ?3, tags = ?4, status = ?5, outcome_achieved = ?6,

@@ -224,11 +224,14 @@ pub(crate) fn change(
     if next.status == ProposalStatus::Shipped {
         let shipped = next.clone();
         for evidence in &mut next.cases {
-            let case = reads::case(w.conn, evidence.case_id)?;
+            let mut case = reads::case(w.conn, evidence.case_id)?;
             let messages = reads::messages(w.conn, case.id, false)?;
             let words = closed_loop::customer_words(&case, &messages);
             let (message, event) = closed_loop::notice(&shipped, &case, actor, words, at)?;
             crate::cases::insert_message(w, &message)?;
+            // The notice answers the case: a new one is new no more.
+            let answered = case.answered_by_staff(actor, at);
+            crate::cases::update_case(w, &case)?;
             w.conn
                 .prepare_cached(
                     "UPDATE proposal_cases SET told_message_id = ?3
@@ -243,6 +246,7 @@ pub(crate) fn change(
                 .db()?;
             evidence.told = Some(message.id);
             new_events.push(event);
+            new_events.extend(answered);
             told.push(message);
         }
     }

@@ -394,6 +394,25 @@ impl Case {
 
     /// Add a message. A customer's reply brings a waiting or resolved case back to `open`; the
     /// first public reply from staff sets `first_response_at` and opens a new case.
+    /// A staff member's public message written outside `add_message` (the closed loop's
+    /// notice): it answers the case as any staff reply does (first response, a new case
+    /// opens). Returns the status change's event, if the status changed.
+    pub fn answered_by_staff(&mut self, author: PersonId, now: Timestamp) -> Option<NewEvent> {
+        if self.status == CaseStatus::Closed {
+            return None;
+        }
+        if self.first_response_at.is_none() {
+            self.first_response_at = Some(now);
+        }
+        self.updated_at = now;
+        if self.status != CaseStatus::New {
+            return None;
+        }
+        let from = self.status;
+        self.set_status(CaseStatus::Open, now);
+        Some(self.status_event(from, Some(author), "first response"))
+    }
+
     pub fn add_message(
         &mut self,
         message: &Message,

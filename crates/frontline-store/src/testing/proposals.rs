@@ -200,10 +200,19 @@ pub async fn proposals_are_raised_decided_and_shipped_with_the_closed_loop<
         kinds,
         [
             EventKind::MessageAdded,
+            // Carol's case was new: the notice is its first response.
+            EventKind::CaseStatusChanged,
             EventKind::MessageAdded,
             EventKind::ProposalShipped
         ]
     );
+    let answered = store.get_case(carols.id).await.unwrap();
+    assert_eq!(
+        answered.status,
+        CaseStatus::Open,
+        "a told case is new no more"
+    );
+    assert_eq!(answered.first_response_at, Some(at(9)));
     for (c, told) in [(&carols, &changed.told[0]), (&daves, &changed.told[1])] {
         let event = shipped
             .events
