@@ -176,6 +176,20 @@ pub async fn alerts(
     case: Option<frontline_core::CaseId>,
     limit: u32,
 ) -> Result<Vec<AlertView>> {
+    alerts_since(state, actor, scope, acknowledged, case, limit, None).await
+}
+
+/// `alerts`, and with `open_since`, only those raised since then on cases still open: what
+/// still needs someone (the cockpit), not the history.
+pub async fn alerts_since(
+    state: &AppState,
+    actor: &Actor,
+    scope: Scope,
+    acknowledged: bool,
+    case: Option<frontline_core::CaseId>,
+    limit: u32,
+    open_since: Option<frontline_core::Timestamp>,
+) -> Result<Vec<AlertView>> {
     authz::require(actor, Action::ReadMoodAlerts, &Resource::Org, "mood alerts")?;
     let me = actor.person_id();
     let teams = MyTeams::of(state, me).await?;
@@ -198,7 +212,8 @@ pub async fn alerts(
                 case_id: case,
                 message_id: None,
                 unacknowledged_only: !acknowledged,
-                since: None,
+                since: open_since,
+                open_cases_only: open_since.is_some(),
             },
             limit,
         )

@@ -156,6 +156,9 @@ impl PgStore {
         if filter.unacknowledged_only {
             query.push(" AND m.mood_acknowledged_at IS NULL");
         }
+        if filter.open_cases_only {
+            query.push(" AND c.status NOT IN ('resolved', 'closed')");
+        }
         if let Some(id) = filter.case_id {
             query.push(" AND m.case_id = ").push_bind(id.0);
         }

@@ -92,6 +92,9 @@ pub(crate) fn list_alerts(
     if filter.unacknowledged_only {
         q.sql += " AND m.mood_acknowledged_at IS NULL";
     }
+    if filter.open_cases_only {
+        q.sql += " AND c.status NOT IN ('resolved', 'closed')";
+    }
     if let Some(id) = filter.case_id {
         q.and(" AND m.case_id = ?#", id.to_string().into());
     }

@@ -20,6 +20,8 @@ pub struct MoodAlertFilter {
     pub unacknowledged_only: bool,
     /// Raised at or after.
     pub since: Option<Timestamp>,
+    /// Only on cases still open (not resolved or closed): what still needs someone.
+    pub open_cases_only: bool,
 }
 
 /// An alert with what a list shows: the case as it is now (owner and team are read when

@@ -21,6 +21,8 @@ use crate::voice::{self, Scope};
 
 /// Alerts shown on the cockpit at most (the newest).
 const COCKPIT_ALERTS: u32 = 20;
+/// Alerts older than this leave the cockpit (they stay on the mood page).
+const COCKPIT_ALERT_DAYS: i64 = 14;
 /// Cases linked under a theme before "and n more".
 const THEME_CASES: usize = 12;
 
@@ -48,13 +50,16 @@ pub async fn cockpit_alerts(
         return Ok(None);
     }
     let now = state.now();
-    let alerts = voice::alerts(
+    // Alerts on resolved cases, or weeks old, need nobody now: the mood page keeps them.
+    let fresh_since = now - jiff::SignedDuration::from_hours(24 * COCKPIT_ALERT_DAYS);
+    let alerts = voice::alerts_since(
         state,
         &viewer.actor,
         Scope::Both,
         false,
         None,
         COCKPIT_ALERTS,
+        Some(fresh_since),
     )
     .await?;
     let mut rows = Vec::with_capacity(alerts.len());

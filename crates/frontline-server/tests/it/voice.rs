@@ -459,3 +459,29 @@ async fn the_themes_page_lists_themes_with_escaped_quotes_case_links_and_a_propo
     assert!(faded.contains("The theme “&#60;gone&#62;” is not among the current themes"));
     assert!(!faded.contains("id=\"theme-delivery\""));
 }
+
+#[tokio::test]
+async fn a_mood_alert_leaves_the_cockpit_when_its_case_is_resolved() {
+    let (app, org) = seeded().await;
+    let number = anns_case(&app, &org, &org.carol).await;
+    say(&app, &org.carol.token, &number, ANGRY).await;
+    let ann = login(&app, "ann@frontline.test").await;
+    let cockpit = get(&app, &ann, "/cockpit").await.text().await.unwrap();
+    assert!(cockpit.contains(&format!("/cases/{number}#")) || cockpit.contains("unacceptable"));
+    let resolved = app
+        .put(
+            &format!("/api/v1/cases/{number}/status"),
+            &org.ann.token,
+            &serde_json::json!({ "status": "resolved" }),
+        )
+        .await;
+    assert_eq!(resolved.status(), reqwest::StatusCode::OK);
+    let cockpit = get(&app, &ann, "/cockpit").await.text().await.unwrap();
+    assert!(
+        !cockpit.contains("unacceptable"),
+        "nobody needs to act on a resolved case's alert"
+    );
+    // The history keeps it.
+    let alerts = json(app.get("/api/v1/mood-alerts", &org.ann.token).await).await;
+    assert_eq!(alerts.as_array().map(Vec::len), Some(1));
+}

@@ -352,10 +352,21 @@ pub async fn mood_alerts_list_by_owner_or_team_and_are_acknowledged_once<
 
     let waiting = MoodAlertFilter {
         unacknowledged_only: true,
-        ..either
+        ..either.clone()
     };
     assert_eq!(list(waiting).await, [b], "an acknowledged alert leaves");
     assert_eq!(list(by_owner).await, [a], "but stays in the history");
+    // Once its case is resolved, an alert no longer needs anyone.
+    store
+        .change_status(None, theirs.id, frontline_core::CaseStatus::Resolved)
+        .await
+        .unwrap();
+    let open = MoodAlertFilter {
+        open_cases_only: true,
+        ..either.clone()
+    };
+    assert_eq!(list(open).await, [a]);
+    assert_eq!(list(either).await, [b, a], "the history keeps it");
 
     match store.acknowledge_mood_alert(o.ben.id, a, None).await {
         Err(StoreError::Conflict { what }) => assert!(what.contains("already"), "{what}"),
