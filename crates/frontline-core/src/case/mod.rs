@@ -392,8 +392,6 @@ impl Case {
         })
     }
 
-    /// Add a message. A customer's reply brings a waiting or resolved case back to `open`; the
-    /// first public reply from staff sets `first_response_at` and opens a new case.
     /// A staff member's public message written outside `add_message` (the closed loop's
     /// notice): it answers the case as any staff reply does (first response, a new case
     /// opens). Returns the status change's event, if the status changed.
@@ -413,6 +411,8 @@ impl Case {
         Some(self.status_event(from, Some(author), "first response"))
     }
 
+    /// Add a message. A customer's reply brings a waiting or resolved case back to `open`; the
+    /// first public reply from staff sets `first_response_at` and opens a new case.
     pub fn add_message(
         &mut self,
         message: &Message,
