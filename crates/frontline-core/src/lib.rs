@@ -33,7 +33,9 @@ pub mod webhook;
 
 pub use ask::{Ask, AskChange, AskKind, AskMessage, AskStatus, Urgency};
 pub use attachment::{Attachment, FileName};
-pub use case::{Case, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility};
+pub use case::{
+    Case, CaseEdit, CaseStatus, Channel, Message, OutcomeAchieved, Priority, Visibility,
+};
 pub use event::{Audience, Event, EventKind, NewEvent, Payload, PayloadError};
 pub use feeling::{Emotion, Feeling, FeelingKind, FeelingSource, NewFeeling, Score, Verbatim};
 pub use ids::{

@@ -233,6 +233,74 @@ impl PgStore {
         })
     }
 
+    pub(crate) async fn edit_case_impl(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        edit: frontline_core::CaseEdit,
+    ) -> StoreResult<Written<Case>> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let new_teams = match edit.outcome_id {
+            Some(outcome) => Some(owning_teams(&mut tx, outcome).await.map_err(|e| match e {
+                StoreError::NotFound { .. } => {
+                    StoreError::Invalid(ValueError::new("outcome", "no such outcome"))
+                }
+                other => other,
+            })?),
+            None => None,
+        };
+        let mut case = lock_case(&mut tx, id).await?;
+        let at = self.clock.now();
+        let previous_owner = case.owner_id;
+        let Some(mut effects) = case.edit(&edit, actor, at)? else {
+            tx.commit().await.map_err(classify)?;
+            return Ok(Written {
+                value: case,
+                events: Vec::new(),
+                replayed: false,
+            });
+        };
+        let mut routed_to = None;
+        // A new outcome its team does not own: the case goes where that outcome is worked.
+        if let Some(teams) = new_teams.filter(|teams| {
+            !edit.keep_owner
+                && case.status.counts_as_load()
+                && !case.team_id.is_some_and(|t| teams.contains(&t))
+        }) {
+            // Everyone this write may touch, locked up front in id order (see `queue`).
+            let members: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT person_id FROM memberships WHERE team_id = ANY($1) AND valid_to IS NULL",
+            )
+            .bind(teams.iter().map(|t| t.0).collect::<Vec<_>>())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+            let people: Vec<PersonId> = previous_owner
+                .into_iter()
+                .chain(members.into_iter().map(PersonId))
+                .collect();
+            lock_people(&mut tx, &people).await?;
+            let candidates = lock_candidates(&mut tx, &teams).await?;
+            let (owner, team) = routing::route(&teams, &candidates).owner_and_team();
+            let moved = case.assign(owner, team, None, at)?;
+            effects.events.extend(moved.events);
+            effects.load.extend(moved.load);
+            routed_to = owner;
+        }
+        write_case(&mut tx, &case).await?;
+        if let Some(owner) = routed_to {
+            touch_assigned(&mut tx, owner, at).await?;
+        }
+        crate::search::index_case(&mut tx, case.id).await?;
+        let events = apply_effects(&mut tx, effects, at, routed_to.map(|_| at), &case).await?;
+        let events = self.finish(tx, events).await?;
+        Ok(Written {
+            value: case,
+            events,
+            replayed: false,
+        })
+    }
+
     pub(crate) async fn set_outcome_achieved_impl(
         &self,
         actor: Option<PersonId>,

@@ -210,7 +210,7 @@ pub(crate) async fn write_case(conn: &mut PgConnection, case: &Case) -> StoreRes
         "UPDATE cases SET subject = $2, channel = $3, priority = $4, priority_rank = $5,
                           owner_id = $6, team_id = $7, tags = $8, status = $9,
                           outcome_achieved = $10, updated_at = $11, first_response_at = $12,
-                          resolved_at = $13
+                          resolved_at = $13, outcome_id = $14
          WHERE id = $1",
     )
     .bind(case.id.0)
@@ -226,6 +226,7 @@ pub(crate) async fn write_case(conn: &mut PgConnection, case: &Case) -> StoreRes
     .bind(to_db(case.updated_at))
     .bind(rows::opt_to_db(case.first_response_at))
     .bind(rows::opt_to_db(case.resolved_at))
+    .bind(case.outcome_id.0)
     .execute(&mut *conn)
     .await
     .map_err(classify)?;

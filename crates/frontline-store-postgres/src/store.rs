@@ -463,6 +463,15 @@ impl Store for PgStore {
         self.set_outcome_achieved_impl(actor, id, value).await
     }
 
+    async fn edit_case(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        edit: frontline_core::CaseEdit,
+    ) -> StoreResult<Written<Case>> {
+        self.edit_case_impl(actor, id, edit).await
+    }
+
     async fn set_tags(
         &self,
         actor: Option<PersonId>,

@@ -6,8 +6,8 @@ use frontline_core::case::{CaseDraft, Effects};
 use frontline_core::mood::{self, MoodAlert, MoodReading};
 use frontline_core::routing::{self, Candidate};
 use frontline_core::{
-    Case, CaseId, CaseNumber, CaseStatus, Event, Message, MessageId, NewEvent, OutcomeAchieved,
-    PersonId, Role, Tags, TeamId, Timestamp, ValueError,
+    Case, CaseEdit, CaseId, CaseNumber, CaseStatus, Event, Message, MessageId, NewEvent,
+    OutcomeAchieved, PersonId, Role, Tags, TeamId, Timestamp, ValueError,
 };
 use frontline_store::{
     CaseCreated, MessageAdded, NewCase, NewMessage, StoreError, StoreResult, Written,
@@ -104,7 +104,8 @@ pub(crate) fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
     w.conn
         .prepare_cached(
             "UPDATE cases SET owner_id = ?2, team_id = ?3, tags = ?4, status = ?5, outcome_achieved = ?6,
-                updated_at = ?7, first_response_at = ?8, resolved_at = ?9, priority = ?10, priority_rank = ?11
+                updated_at = ?7, first_response_at = ?8, resolved_at = ?9, priority = ?10, priority_rank = ?11,
+                subject = ?12, outcome_id = ?13
              WHERE id = ?1",
         )
         .db()?
@@ -120,6 +121,8 @@ pub(crate) fn update_case(w: &WriteTx<'_>, case: &Case) -> StoreResult<()> {
             case.resolved_at.map(ms),
             case.priority.as_str(),
             priority_rank(case.priority),
+            case.subject.as_str(),
+            case.outcome_id.to_string(),
         ])
         .db()?;
     Ok(())
@@ -474,6 +477,58 @@ pub(crate) fn set_outcome_achieved(
 ) -> StoreResult<Written<Case>> {
     mutate(w, id, |case, at| {
         Ok(case.set_outcome_achieved(value, actor, at)?)
+    })
+}
+
+pub(crate) fn edit(
+    w: &mut WriteTx<'_>,
+    actor: Option<PersonId>,
+    id: CaseId,
+    edit: CaseEdit,
+) -> StoreResult<Written<Case>> {
+    let outcome = match edit.outcome_id {
+        Some(outcome) => Some(reads::outcome(w.conn, outcome).map_err(|e| match e {
+            StoreError::NotFound { .. } => {
+                StoreError::Invalid(ValueError::new("outcome", "no such outcome"))
+            }
+            other => other,
+        })?),
+        None => None,
+    };
+    let mut case = reads::case(w.conn, id)?;
+    let at = w.now();
+    let Some(mut effects) = case.edit(&edit, actor, at)? else {
+        return Ok(Written {
+            value: case,
+            events: Vec::new(),
+            replayed: false,
+        });
+    };
+    let mut routed_to = None;
+    // A new outcome its team does not own: the case goes where that outcome is worked.
+    if let Some(outcome) = outcome.filter(|o| {
+        !edit.keep_owner
+            && case.status.counts_as_load()
+            && !case.team_id.is_some_and(|t| o.team_ids.contains(&t))
+    }) {
+        let route = routing::route(&outcome.team_ids, &candidates(w, &outcome.team_ids)?);
+        let (owner, team) = route.owner_and_team();
+        let moved = case.assign(owner, team, None, at)?;
+        effects.events.extend(moved.events);
+        effects.load.extend(moved.load);
+        routed_to = owner;
+    }
+    update_case(w, &case)?;
+    if let Some(owner) = routed_to {
+        touch_assigned(w, owner, at)?;
+    }
+    crate::search::index_case(w.conn, id)?;
+    let released = case.owner_id.is_none().then_some(case.id);
+    let events = apply(w, effects, at, released)?;
+    Ok(Written {
+        value: case,
+        events,
+        replayed: false,
     })
 }
 

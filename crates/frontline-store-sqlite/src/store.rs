@@ -506,6 +506,15 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn edit_case(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        edit: frontline_core::CaseEdit,
+    ) -> StoreResult<Written<Case>> {
+        self.write(move |w| cases::edit(w, actor, id, edit)).await
+    }
+
     async fn set_tags(
         &self,
         actor: Option<PersonId>,

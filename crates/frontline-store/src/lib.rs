@@ -419,6 +419,16 @@ pub trait Store: Send + Sync + 'static {
         id: CaseId,
         value: OutcomeAchieved,
     ) -> StoreResult<Written<Case>>;
+    /// Change a case's subject, priority or outcome (`frontline_core::CaseEdit`). A new
+    /// outcome that the case's team does not own routes the case to a team that does (unless
+    /// `keep_owner`), as a new case is routed. `Invalid` on `outcome` for an unknown outcome;
+    /// no events when nothing changes.
+    async fn edit_case(
+        &self,
+        actor: Option<PersonId>,
+        id: CaseId,
+        edit: frontline_core::CaseEdit,
+    ) -> StoreResult<Written<Case>>;
     async fn set_tags(
         &self,
         actor: Option<PersonId>,

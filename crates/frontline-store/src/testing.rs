@@ -116,6 +116,7 @@ macro_rules! conformance_tests {
             search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customers,
             erasure_and_merges_reach_the_search_index,
             a_queue_lists_what_falls_due_first_then_the_most_urgent_then_the_oldest,
+            editing_a_case_records_each_change_and_a_new_outcome_reroutes_it,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::event::{
-    AssignedBy, Audience, CaseAssigned, CaseCreated, CaseOutcomeSet, CaseStatusChanged,
+    AssignedBy, Audience, CaseAssigned, CaseCreated, CaseEdited, CaseOutcomeSet, CaseStatusChanged,
     CaseSummary, CaseTagsSet, MessageAdded, NewEvent, Payload,
 };
 use crate::ids::{CaseId, MessageId, OutcomeId, PersonId, TeamId};
@@ -145,6 +145,19 @@ pub struct Message {
     pub body: MessageBody,
     pub visibility: Visibility,
     pub created_at: Timestamp,
+}
+
+/// What staff change about an open case: each `Some` is a change.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaseEdit {
+    pub subject: Option<Subject>,
+    pub priority: Option<Priority>,
+    pub outcome_id: Option<OutcomeId>,
+    /// Keep the owner and team when the new outcome belongs to other teams (by choice);
+    /// otherwise the case is routed to a team that owns the new outcome.
+    pub keep_owner: bool,
+    /// Why, for the record (staff see it on the timeline).
+    pub reason: Option<String>,
 }
 
 /// The consequences of one mutation: events to append and open-load changes per person.
@@ -370,6 +383,47 @@ impl Case {
             events: vec![self.event(actor, payload)],
             load: vec![],
         })
+    }
+
+    /// Change what the case is about (issue 24's editing): each `Some` of `edit` that differs
+    /// from now. `Ok(None)` when nothing would change. A new outcome's routing is the store's
+    /// (it knows the teams); this only records it.
+    pub fn edit(
+        &mut self,
+        edit: &CaseEdit,
+        actor: Option<PersonId>,
+        now: Timestamp,
+    ) -> Result<Option<Effects>, CaseError> {
+        self.ensure_not_closed()?;
+        let subject_from = edit
+            .subject
+            .as_ref()
+            .filter(|s| **s != self.subject)
+            .map(|s| std::mem::replace(&mut self.subject, s.clone()));
+        let priority_from = edit
+            .priority
+            .filter(|p| *p != self.priority)
+            .map(|p| std::mem::replace(&mut self.priority, p));
+        let outcome_from = edit
+            .outcome_id
+            .filter(|o| *o != self.outcome_id)
+            .map(|o| std::mem::replace(&mut self.outcome_id, o));
+        if subject_from.is_none() && priority_from.is_none() && outcome_from.is_none() {
+            return Ok(None);
+        }
+        self.updated_at = now;
+        let payload = Payload::CaseEdited(CaseEdited {
+            case: self.summary(),
+            outcome_id: self.outcome_id,
+            subject_from,
+            priority_from,
+            outcome_from,
+            reason: edit.reason.clone(),
+        });
+        Ok(Some(Effects {
+            events: vec![NewEvent::new(actor, payload).about_case(self.id, Audience::Staff)],
+            load: vec![],
+        }))
     }
 
     pub fn set_tags(

@@ -144,6 +144,41 @@ enum Action {
     Assign(usize),
 }
 
+#[test]
+fn an_edit_records_what_each_field_was_and_changes_nothing_else() {
+    let mut case = new_case(Some(PersonId::new()));
+    let actor = Some(PersonId::new());
+    let billing = OutcomeId::new();
+    let edit = CaseEdit {
+        subject: Some(Subject::parse("Charged twice").unwrap()),
+        priority: Some(case.priority),
+        outcome_id: Some(billing),
+        keep_owner: false,
+        reason: Some("It is about the bill".into()),
+    };
+    let before = case.clone();
+    let effects = case.edit(&edit, actor, from_millis(9)).unwrap().unwrap();
+    assert_eq!(case.subject.as_str(), "Charged twice");
+    assert_eq!(case.outcome_id, billing);
+    assert_eq!(case.owner_id, before.owner_id, "routing is the store's");
+    assert!(effects.load.is_empty());
+    let e = &effects.events[0];
+    let Payload::CaseEdited(p) = Payload::decode(e.kind(), e.payload()).unwrap() else {
+        panic!("a case.edited event");
+    };
+    assert_eq!(p.subject_from, Some(before.subject.clone()));
+    assert_eq!(p.priority_from, None, "the same priority is no change");
+    assert_eq!(p.outcome_from, Some(before.outcome_id));
+    assert_eq!(effects.events[0].audience, Audience::Staff);
+    // Asking for what already is changes nothing and says so.
+    assert!(case.edit(&edit, actor, from_millis(10)).unwrap().is_none());
+    case.status = CaseStatus::Closed;
+    assert!(
+        case.edit(&CaseEdit::default(), actor, from_millis(11))
+            .is_err()
+    );
+}
+
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         proptest::sample::select(CaseStatus::ALL.to_vec()).prop_map(Action::Status),

@@ -67,6 +67,24 @@ pub struct CaseOutcomeSet {
     pub outcome_achieved: OutcomeAchieved,
 }
 
+/// Staff changed what a case is about: its subject, priority or outcome (the `*_from` fields
+/// say what each was; absent: unchanged), with why. Staff only, as the reason is internal; a
+/// re-route that follows a new outcome is its own `case.assigned`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseEdited {
+    #[serde(flatten)]
+    pub case: CaseSummary,
+    pub outcome_id: OutcomeId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_from: Option<Subject>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_from: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_from: Option<OutcomeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// Staff only: tags are the staff's working vocabulary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseTagsSet {

@@ -472,6 +472,14 @@ impl Payload {
                 tokens: 1,
                 sessions: 2,
             }),
+            Payload::CaseEdited(CaseEdited {
+                case: case.clone(),
+                outcome_id: OutcomeId::new(),
+                subject_from: Some(Subject::parse("Parcel").expect("valid subject")),
+                priority_from: Some(Priority::Normal),
+                outcome_from: None,
+                reason: Some("The customer wrote about billing, not the parcel.".to_owned()),
+            }),
         ]
     }
 }

@@ -150,6 +150,7 @@ events! {
     PersonMerged => "person.merged" (PersonMerged),
     ErasureRequested => "person.erasure_requested" (ErasureRequested),
     PersonErased => "person.erased" (PersonErased),
+    CaseEdited => "case.edited" (CaseEdited),
 }
 
 /// A stored payload that does not read as its kind's type.
@@ -171,6 +172,7 @@ impl Payload {
             Payload::CaseAssigned(p) => p.case.team_id,
             Payload::CaseStatusChanged(p) => p.case.team_id,
             Payload::CaseOutcomeSet(p) => p.case.team_id,
+            Payload::CaseEdited(p) => p.case.team_id,
             Payload::TeamCreated(p) => Some(p.team_id),
             Payload::MembershipAdded(p) => Some(p.team_id),
             Payload::MembershipEnded(p) => Some(p.team_id),

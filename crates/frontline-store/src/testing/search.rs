@@ -292,3 +292,131 @@ pub async fn a_queue_lists_what_falls_due_first_then_the_most_urgent_then_the_ol
             .is_empty()
     );
 }
+
+pub async fn editing_a_case_records_each_change_and_a_new_outcome_reroutes_it<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    use frontline_core::{CaseEdit, EventKind, OutcomeKey, Subject};
+    let o = org(&*store).await;
+    // Billing is team B's (Ben's) outcome; the case starts with team A.
+    let billing = store
+        .create_outcome(
+            None,
+            NewOutcome {
+                key: OutcomeKey::parse("bill_is_clear").unwrap(),
+                name: Name::parse("My bill is clear").unwrap(),
+                success_criteria: "The bill is understood.".into(),
+                target_minutes: 60,
+                team_ids: vec![o.team_b],
+            },
+        )
+        .await
+        .unwrap()
+        .value;
+    let case = store
+        .create_case(None, new_case(o.carol.id, o.outcome.id, "Parcel"))
+        .await
+        .unwrap()
+        .value
+        .case;
+    assert_eq!(case.team_id, Some(o.team_a));
+    let first_owner = case.owner_id.expect("routed in team A");
+
+    // Subject and priority: recorded with the reason; the index follows the new subject.
+    let edited = store
+        .edit_case(
+            Some(o.ann.id),
+            case.id,
+            CaseEdit {
+                subject: Some(Subject::parse("Charged twice for shipping").unwrap()),
+                priority: Some(Priority::High),
+                reason: Some("The customer wrote about the bill".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.value.subject.as_str(), "Charged twice for shipping");
+    assert_eq!(edited.value.priority, Priority::High);
+    assert_eq!(edited.value.owner_id, Some(first_owner));
+    let kinds: Vec<_> = edited.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::CaseEdited]);
+    assert_eq!(edited.events[0].audience, frontline_core::Audience::Staff);
+    let stored = store.get_case(case.id).await.unwrap();
+    assert_eq!(stored, edited.value);
+    assert_eq!(found(&*store, staff("shipping")).await, [case.number]);
+
+    // Nothing to change: no events.
+    let same = store
+        .edit_case(
+            None,
+            case.id,
+            CaseEdit {
+                priority: Some(Priority::High),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(same.events.is_empty());
+
+    // A new outcome of another team: routed there, loads follow.
+    let moved = store
+        .edit_case(
+            Some(o.ann.id),
+            case.id,
+            CaseEdit {
+                outcome_id: Some(billing.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.value.outcome_id, billing.id);
+    assert_eq!(moved.value.team_id, Some(o.team_b));
+    assert_eq!(moved.value.owner_id, Some(o.ben.id), "Ben is team B");
+    let kinds: Vec<_> = moved.events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds[..2], [EventKind::CaseEdited, EventKind::CaseAssigned]);
+    assert_eq!(store.get_case(case.id).await.unwrap(), moved.value);
+    assert_eq!(store.open_load(o.ben.id).await.unwrap(), 1);
+    assert_eq!(
+        store.open_load(first_owner).await.unwrap(),
+        0,
+        "the load moved"
+    );
+
+    // Kept by choice: the owner stays though the outcome moves back.
+    let kept = store
+        .edit_case(
+            None,
+            case.id,
+            CaseEdit {
+                outcome_id: Some(o.outcome.id),
+                keep_owner: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept.value.owner_id, Some(o.ben.id));
+    assert_eq!(kept.value.outcome_id, o.outcome.id);
+
+    // An unknown outcome is the request's fault.
+    let unknown = store
+        .edit_case(
+            None,
+            case.id,
+            CaseEdit {
+                outcome_id: Some(frontline_core::OutcomeId::new()),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(unknown, Err(StoreError::Invalid(ref e)) if e.field == "outcome"),
+        "{unknown:?}"
+    );
+}
