@@ -76,7 +76,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(outcomes::list_outcomes, outcomes::create_outcome))
         .routes(routes!(outcomes::get_outcome))
         .routes(routes!(cases::list_cases, cases::create_case))
-        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::get_case, case_changes::edit_case))
         .routes(routes!(case_changes::change_status))
         .routes(routes!(case_changes::assign))
         .routes(routes!(case_changes::set_outcome_achieved))

@@ -490,3 +490,50 @@ pub async fn find(
 fn next_millisecond(at: Timestamp) -> Timestamp {
     frontline_core::time::from_millis(at.as_millisecond().saturating_add(1))
 }
+
+/// The most a reason for an edit may say.
+const MAX_REASON_CHARS: usize = 1_000;
+
+/// What a request asks to change about a case, checked (the API's `PATCH` and the case page's
+/// form): each field as given, blank ones left alone. 422 when nothing is asked for.
+pub async fn case_edit(
+    state: &AppState,
+    subject: Option<&str>,
+    priority: Option<&str>,
+    outcome: Option<&str>,
+    keep_owner: bool,
+    reason: Option<&str>,
+) -> Result<frontline_core::CaseEdit> {
+    let given = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut fields = Fields::new();
+    let subject = given(subject).and_then(|s| fields.check(frontline_core::Subject::parse(&s)));
+    let priority = given(priority).and_then(|p| fields.check(p.parse::<Priority>()));
+    let reason = given(reason);
+    if let Some(r) = &reason
+        && r.chars().count() > MAX_REASON_CHARS
+    {
+        fields.push("reason", format!("at most {MAX_REASON_CHARS} characters"));
+    }
+    fields.finish()?;
+    let outcome_id = match given(outcome) {
+        Some(raw) => Some(resolve_outcome(state, "outcome", &raw).await?.id),
+        None => None,
+    };
+    if subject.is_none() && priority.is_none() && outcome_id.is_none() {
+        return Err(AppError::field(
+            "subject",
+            "say what to change: a subject, a priority or an outcome",
+        ));
+    }
+    Ok(frontline_core::CaseEdit {
+        subject,
+        priority,
+        outcome_id,
+        keep_owner,
+        reason,
+    })
+}

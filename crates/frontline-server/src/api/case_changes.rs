@@ -1,4 +1,5 @@
-//! The staff's changes to a case: status, owner, whether the outcome was achieved, tags.
+//! The staff's changes to a case: status, owner, whether the outcome was achieved, tags, and
+//! its subject, priority and outcome (`PATCH /api/v1/cases/{case}`).
 //! Each loads the case through `load_case` (so customers get 403 on their own cases and 404
 //! on others') and calls one `Store` use case.
 
@@ -152,6 +153,61 @@ pub async fn set_tags(
         state
             .store
             .set_tags(Some(actor.person_id()), case.id, tags)
+            .await?,
+    );
+    Ok(axum::Json(Names::default().view(&state, &case).await?))
+}
+
+/// Change what a case is about. Give any of `subject`, `priority` and `outcome`; the others
+/// stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    /// The new subject (at most 300 characters).
+    pub subject: Option<String>,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: Option<String>,
+    /// The key or id of the outcome the customer actually wants. If the case's team does not
+    /// own it, the case is routed to a team that does, unless `keep_owner` is true.
+    pub outcome: Option<String>,
+    /// Keep the owner and team when the outcome changes (default false).
+    pub keep_owner: Option<bool>,
+    /// Why (at most 1,000 characters): staff see it on the case's timeline.
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(
+    patch,
+    path = "/api/v1/cases/{case}",
+    tag = "cases",
+    summary = "Change a case's subject, priority or outcome",
+    description = "Staff only. Each change is recorded with the reason (`case.edited`); a new \
+        outcome that the case's team does not own routes the case to a team that does \
+        (`case.assigned`), unless `keep_owner` is true.",
+    params(("case" = String, Path, description = "Case id or number (`FL-1042`)")),
+    request_body = EditBody,
+    responses((status = 200, description = "The case after the change", body = CaseView)),
+)]
+pub async fn edit_case(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(raw): Path<String>,
+    Json(body): Json<EditBody>,
+) -> Result<axum::Json<CaseView>> {
+    let case = load_case(&state, &actor, &raw, Action::EditCase).await?;
+    let edit = crate::cases::case_edit(
+        &state,
+        body.subject.as_deref(),
+        body.priority.as_deref(),
+        body.outcome.as_deref(),
+        body.keep_owner.unwrap_or(false),
+        body.reason.as_deref(),
+    )
+    .await?;
+    let case = written(
+        state
+            .store
+            .edit_case(Some(actor.person_id()), case.id, edit)
             .await?,
     );
     Ok(axum::Json(Names::default().view(&state, &case).await?))

@@ -67,6 +67,8 @@ pub enum Action {
     AssignCase,
     SetOutcomeAchieved,
     SetTags,
+    /// Change a case's subject, priority or outcome.
+    EditCase,
     ListMessages,
     AddPublicMessage,
     AddInternalNote,
@@ -203,6 +205,7 @@ impl Action {
         Action::AssignCase,
         Action::SetOutcomeAchieved,
         Action::SetTags,
+        Action::EditCase,
         Action::ListMessages,
         Action::AddPublicMessage,
         Action::AddInternalNote,
@@ -451,6 +454,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::AssignCase
         | Action::SetOutcomeAchieved
         | Action::SetTags
+        | Action::EditCase
         | Action::AddInternalNote
         | Action::ReadInternalNotes
         | Action::SharePresence
@@ -468,6 +472,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         | Action::AssignCase
         | Action::SetOutcomeAchieved
         | Action::SetTags
+        | Action::EditCase
         | Action::AddInternalNote
         | Action::ReadInternalNotes
         | Action::SharePresence
@@ -579,6 +584,7 @@ pub fn describe(action: Action) -> &'static str {
         Action::AssignCase => "assign cases",
         Action::SetOutcomeAchieved => "set whether a case's outcome was achieved",
         Action::SetTags => "tag cases",
+        Action::EditCase => "change a case's subject, priority or outcome",
         Action::ListMessages => "read this conversation",
         Action::AddPublicMessage => "reply on this case",
         Action::AddInternalNote => "write internal notes",

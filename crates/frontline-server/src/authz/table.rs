@@ -181,6 +181,8 @@ pub const TABLE: &[Row] = &[
     row(Action::SetOutcomeAchieved, Target::Others, [H, A, A, A]),
     row(Action::SetTags, Target::Own, [D, A, A, A]),
     row(Action::SetTags, Target::Others, [H, A, A, A]),
+    row(Action::EditCase, Target::Own, [D, A, A, A]),
+    row(Action::EditCase, Target::Others, [H, A, A, A]),
     row(Action::ListMessages, Target::Own, [A, A, A, A]),
     row(Action::ListMessages, Target::Others, [H, A, A, A]),
     row(Action::AddPublicMessage, Target::Own, [A, A, A, A]),

@@ -65,6 +65,11 @@ pub struct Facts {
     pub can_assign: bool,
     pub can_tag: bool,
     pub can_set_outcome: bool,
+    /// Whether the viewer may change the subject, priority and outcome.
+    pub can_edit: bool,
+    /// The outcomes a case may be moved to (key, name, whether it is the case's), for the
+    /// edit form; empty when the viewer may not edit.
+    pub outcomes: Vec<(String, String, bool)>,
     pub assignees: Vec<Assignee>,
     /// Service targets, for those who may read them.
     pub targets: Option<super::targets::TargetsFacts>,
@@ -255,6 +260,24 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
         }
     }
 
+    let can_edit = viewer.can(Action::EditCase, &resource);
+    let outcomes = if can_edit {
+        state
+            .store
+            .list_outcomes()
+            .await?
+            .into_iter()
+            .map(|o| {
+                (
+                    o.key.to_string(),
+                    o.name.to_string(),
+                    o.id == case.outcome_id,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut facts = Facts {
         number: case.number.to_string(),
         subject: case.subject.to_string(),
@@ -282,6 +305,8 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
         can_assign,
         can_tag: viewer.can(Action::SetTags, &resource),
         can_set_outcome: viewer.can(Action::SetOutcomeAchieved, &resource),
+        can_edit,
+        outcomes,
         assignees,
         targets: None,
     };

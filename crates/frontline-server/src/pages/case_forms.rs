@@ -257,3 +257,29 @@ pub async fn set_tags(
         .map(written)?;
     Ok(see_other(&back_to(&form, &case.number.to_string())))
 }
+
+/// `POST /cases/{case}/edit`: subject, priority and outcome, with a reason.
+pub async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> PageResult {
+    viewer.check_csrf(form.csrf())?;
+    let case = load_case(&state, &viewer.actor, &raw, Action::EditCase).await?;
+    let edit = crate::cases::case_edit(
+        &state,
+        Some(form.text("subject")),
+        Some(form.text("priority")),
+        Some(form.text("outcome")),
+        form.text("keep_owner") == "on",
+        Some(form.text("reason")),
+    )
+    .await?;
+    state
+        .store
+        .edit_case(Some(viewer.actor.person_id()), case.id, edit)
+        .await
+        .map(written)?;
+    Ok(see_other(&back_to(&form, &case.number.to_string())))
+}

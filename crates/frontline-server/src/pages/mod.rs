@@ -88,6 +88,7 @@ pub fn router() -> Router<AppState> {
             post(case_forms::outcome_achieved),
         )
         .route("/cases/{case}/tags", post(case_forms::set_tags))
+        .route("/cases/{case}/edit", post(case_forms::edit))
         .route("/cases/{case}/decisions", post(decide::decide))
         .route("/guidelines", get(guidelines::show))
         .route("/guidelines/kinds", post(kind_forms::create_kind))

@@ -56,6 +56,21 @@ pub async fn describe(
                 format!("set the tags to {}", tags.join(", "))
             }
         }
+        Payload::CaseEdited(p) => {
+            let mut changes = Vec::new();
+            if let Some(from) = &p.subject_from {
+                changes.push(format!("the subject from “{from}” to “{}”", p.case.subject));
+            }
+            if let Some(from) = p.priority_from {
+                changes.push(format!("the priority from {from} to {}", p.case.priority));
+            }
+            if p.outcome_from.is_some() {
+                let to = names.outcome(state, p.outcome_id).await?;
+                changes.push(format!("the outcome to {to}"));
+            }
+            let why = p.reason.map(|r| format!(": {r}")).unwrap_or_default();
+            format!("changed {}{why}", changes.join(", "))
+        }
         Payload::MessageAdded(p) if p.is_public() => "wrote a message".to_owned(),
         Payload::MessageAdded(_) => "wrote an internal note".to_owned(),
         Payload::DecisionRecorded(p) => {

@@ -445,6 +445,11 @@ impl Walk {
                 format!("/api/v1/cases/{}/tags", self.case(target).await),
                 Some(json!({ "tags": ["vip"] })),
             ),
+            Action::EditCase => (
+                Method::PATCH,
+                format!("/api/v1/cases/{}", self.case(target).await),
+                Some(json!({ "priority": "high", "reason": "Said it is urgent" })),
+            ),
             Action::ListMessages => (
                 Method::GET,
                 format!(

@@ -6,6 +6,7 @@ mod asks;
 mod attachments;
 mod authz;
 mod browser;
+mod case_edit;
 mod credentials;
 mod customers;
 mod errors;
