@@ -35,6 +35,7 @@ const ROUTES: &[&str] = &[
     "GET /api/v1/cases",
     "POST /api/v1/cases",
     "GET /api/v1/cases/{case}",
+    "PATCH /api/v1/cases/{case}",
     "GET /api/v1/cases/{case}/decisions",
     "POST /api/v1/cases/{case}/decisions",
     "GET /api/v1/cases/{case}/feelings",
