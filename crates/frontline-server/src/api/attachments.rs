@@ -30,7 +30,10 @@ pub struct UploadQuery {
 }
 
 /// A multipart upload: one part named `file`, with its file name.
-#[derive(ToSchema)]
+// Only the part `file`: the document says so (`additionalProperties: false`), so a client (or
+// a fuzzer) is not invited to send other parts, whose broken headers would be a 400.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     #[schema(value_type = String, format = Binary)]
