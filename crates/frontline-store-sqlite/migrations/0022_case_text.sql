@@ -1,6 +1,7 @@
 -- Full-text search over cases (FTS5): one row per case, its rowid the case number, so
 -- "newest first" is the index's own order and a search for a common word stops after a page.
--- Columns: `head` (number, subject, tags, the customer's name and addresses), `public`
+-- Columns: `head` (number, subject, tags, the customer's name and addresses, and the token
+-- `cust<id without hyphens>` so a search within one customer's cases is one FTS5 query), `public`
 -- (public messages), `internal` (internal notes; searched for staff only). Contentless: the
 -- text itself lives in `cases`, `messages` and `people`, and the store rebuilds a case's row
 -- in the transaction of every write that changes it (`src/search.rs`, which holds the same
@@ -14,7 +15,7 @@ CREATE VIRTUAL TABLE case_text USING fts5(
 INSERT INTO case_text (rowid, head, public, internal)
 SELECT c.number,
        'FL-' || c.number || ' ' || c.number || ' ' || c.subject || ' ' || c.tags || ' '
-           || p.name || ' ' || p.email || ' '
+           || p.name || ' ' || p.email || ' ' || 'cust' || replace(p.id, '-', '') || ' '
            || coalesce((SELECT group_concat(a.address, ' ') FROM person_addresses a
                         WHERE a.person_id = p.id), ''),
        coalesce((SELECT group_concat(m.body, char(10)) FROM messages m

@@ -288,11 +288,20 @@ fn case_query(select: &str, filter: &CaseFilter) -> (Query, &'static str) {
             } else {
                 Some(&["head", "public"])
             };
+            // CROSS JOIN: the index drives, always. Left to itself SQLite started a filtered
+            // or a customer's search from `cases_by_status` / `cases_by_customer` and ran a
+            // fresh FTS5 query per case (seconds at 100,000 cases; BENCHMARKS.md, search).
             let mut q = Query::new(format!(
-                "SELECT {select} FROM case_text JOIN cases c ON c.number = case_text.rowid \
-                 WHERE 1 = 1"
+                "SELECT {select} FROM case_text CROSS JOIN cases c \
+                 ON c.number = case_text.rowid WHERE 1 = 1"
             ));
-            q.and(" AND case_text MATCH ?#", text.fts5(columns).into());
+            let mut expr = text.fts5(columns);
+            if let Some(customer) = filter.customer_id {
+                // One customer's cases: their token in the head intersects in the index,
+                // instead of checking every match's customer (all of a common word's).
+                expr = format!("({expr}) AND head : \"cust{}\"", customer.0.simple());
+            }
+            q.and(" AND case_text MATCH ?#", expr.into());
             (q, "case_text.rowid")
         }
         None => (

@@ -15,7 +15,7 @@ use crate::rows::Db;
 /// A case's row, as migration 0022 first filled it.
 const ROW: &str = "SELECT c.number,
        'FL-' || c.number || ' ' || c.number || ' ' || c.subject || ' ' || c.tags || ' '
-           || p.name || ' ' || p.email || ' '
+           || p.name || ' ' || p.email || ' ' || 'cust' || replace(p.id, '-', '') || ' '
            || coalesce((SELECT group_concat(a.address, ' ') FROM person_addresses a
                         WHERE a.person_id = p.id), ''),
        coalesce((SELECT group_concat(m.body, char(10)) FROM messages m
