@@ -11,12 +11,17 @@
 //!   `--max-in-flight` are outstanding is not sent and counts as an error (`in_flight_bound`).
 //!
 //! Before the server starts, the organisation, customers with tokens, a `refund` kind with 20
-//! published rules and `--preload` cases are written straight through the store. The server's
+//! published rules and `--preload` cases (`--messages-per-case` messages each, their words from
+//! the fixed vocabulary of `corpus`, so searches find known shares of them) are written
+//! straight through the store, which builds the search index as it goes; its size is reported
+//! once (`http_search_index`). The server's
 //! time from spawn to `/readyz` answering 200 and its idle RSS are measured once; each scenario
 //! then reports throughput, latency quantiles, errors by kind, server CPU (utime + stime over
 //! the run) and RSS, as a JSON line and a Markdown row.
 
 mod client;
+mod corpus;
+mod explain;
 mod fixture;
 
 use std::collections::BTreeMap;
@@ -48,6 +53,19 @@ pub enum Scenario {
     ListFiltered,
     /// POST /api/v1/cases/{case}/decisions, a dry run against 20 published rules.
     Decide,
+    /// GET /api/v1/cases?q=parcel as staff: a word in every case, best match first (ranked
+    /// among the newest 1,000 matches).
+    SearchCommon,
+    /// GET /api/v1/cases?q=zeppelin as staff: a word in 1 case in 100,000.
+    SearchRare,
+    /// GET /api/v1/cases?q="tracking number" as staff: a phrase in 1 % of the cases whose
+    /// two words are each in nearly all of them.
+    SearchPhrase,
+    /// GET /api/v1/cases?q=courier status:open tag:refund as staff: a word in 10 % of the
+    /// cases narrowed by two filters to 3.3 %.
+    SearchFiltered,
+    /// GET /api/v1/cases?q=parcel as a customer: the common word among their own cases only.
+    SearchCustomer,
     /// GET /healthz: the ceiling of what the HTTP stack does here.
     Empty,
     /// POST /api/v1/mailboxes/bench/inbound: a raw mail from one of the customers (a new
@@ -69,6 +87,11 @@ impl Scenario {
             Scenario::ListFirstPage => "list-first-page",
             Scenario::ListFiltered => "list-filtered",
             Scenario::Decide => "decide",
+            Scenario::SearchCommon => "search-common",
+            Scenario::SearchRare => "search-rare",
+            Scenario::SearchPhrase => "search-phrase",
+            Scenario::SearchFiltered => "search-filtered",
+            Scenario::SearchCustomer => "search-customer",
             Scenario::Empty => "empty",
             Scenario::MailIn => "mail-in",
             Scenario::SignInFailed => "sign-in-failed",
@@ -115,6 +138,14 @@ pub struct Args {
     /// Cases written through the store before the server starts.
     #[arg(long, default_value_t = 1000)]
     preload: u64,
+    /// Messages per preloaded case, its first included: replies alternating staff and
+    /// customer (the search vocabulary's frequencies are in `http/corpus.rs`).
+    #[arg(long, default_value_t = 1)]
+    messages_per_case: u32,
+    /// Before the server starts, print each search scenario's query plan and its time in the
+    /// database alone (`http_search_plan` lines).
+    #[arg(long)]
+    explain_search: bool,
     /// Concurrent writers for the preload (SQLite commits them in groups).
     #[arg(long, default_value_t = 256)]
     preload_writers: usize,
@@ -303,6 +334,14 @@ impl Plan {
                     r#"{"kind":"refund","facts":{"amount":120,"reason":"damaged","repeat":false},"dry_run":true}"#,
                 ),
             ),
+            Scenario::SearchCommon => search(host, staff, corpus::Q_COMMON),
+            Scenario::SearchRare => search(host, staff, corpus::Q_RARE),
+            Scenario::SearchPhrase => search(host, staff, corpus::Q_PHRASE),
+            Scenario::SearchFiltered => search(host, staff, corpus::Q_FILTERED),
+            Scenario::SearchCustomer => {
+                let token = &f.customer_tokens[pick(f.customer_tokens.len())];
+                search(host, Some(token), corpus::Q_COMMON)
+            }
             Scenario::Empty => client::request("GET", host, "/healthz", None, None),
             Scenario::MailIn => {
                 let from = n % f.customer_tokens.len() as u64;
@@ -325,6 +364,17 @@ impl Plan {
             }
         }
     }
+}
+
+/// A search as the search page sends it: words in `q`, the default order, 50 a page.
+fn search(host: &str, token: Option<&str>, q: &str) -> Vec<u8> {
+    client::request(
+        "GET",
+        host,
+        &format!("/api/v1/cases?q={q}&limit=50"),
+        token,
+        None,
+    )
 }
 
 /// SplitMix64: request numbers to well-spread picks, without shared RNG state.
@@ -381,19 +431,26 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             args.preload, args.preload_writers
         );
     }
+    anyhow::ensure!(
+        args.messages_per_case >= 1,
+        "--messages-per-case counts the first message: at least 1"
+    );
     let fixture = fixture::write(
         store.clone(),
         args.customers,
         args.preload,
+        args.messages_per_case,
         args.preload_writers,
     )
     .await?;
     if args.preload >= 10_000 {
         eprintln!(
-            "preloaded {} cases in {:.1} s ({:.0}/s)",
+            "preloaded {} cases with {} messages in {:.1} s ({:.0} cases/s, {:.0} messages/s)",
             fixture.cases.len(),
+            fixture.preload_messages,
             fixture.preload_seconds,
-            fixture.cases.len() as f64 / fixture.preload_seconds
+            fixture.cases.len() as f64 / fixture.preload_seconds,
+            fixture.preload_messages as f64 / fixture.preload_seconds
         );
     }
     // PostgreSQL: plan on the loaded data, as a deployment would once autovacuum has run,
@@ -415,6 +472,33 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             .context("could not checkpoint the preloaded database")?;
         if args.preload >= 10_000 {
             eprintln!("checkpointed in {:.1} s", started.elapsed().as_secs_f64());
+        }
+    }
+
+    // The search index was built write by write during the preload; its size, once.
+    let index = match &scratch {
+        Some((url, schema)) => postgres_index_size(url, schema).await,
+        None => sqlite_index_size(&dir.path().join("http.db")),
+    };
+    match index {
+        Ok((index_bytes, database_bytes)) => println!(
+            "{}",
+            serde_json::json!({
+                "scenario": "http_search_index", "backend": backend,
+                "cases_preloaded": fixture.cases.len(),
+                "messages_preloaded": fixture.preload_messages,
+                "preload_seconds": fixture.preload_seconds,
+                "cases_per_s": (fixture.cases.len() as f64 / fixture.preload_seconds).round(),
+                "messages_per_s": (fixture.preload_messages as f64 / fixture.preload_seconds).round(),
+                "index_bytes": index_bytes, "database_bytes": database_bytes,
+            })
+        ),
+        Err(e) => eprintln!("could not measure the search index: {e:#}"),
+    }
+    if args.explain_search {
+        match &scratch {
+            Some((url, schema)) => explain::postgres(url, schema).await?,
+            None => explain::sqlite(&dir.path().join("http.db"))?,
         }
     }
 
@@ -531,6 +615,40 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         PgStore::drop_schema(&url, &schema).await?;
     }
     Ok(())
+}
+
+/// The FTS5 table's pages (its shadow tables `case_text_data`, `_idx`, … included) and the
+/// whole file, in bytes; the pages need SQLite's `dbstat` table, else only the file is known.
+fn sqlite_index_size(db: &std::path::Path) -> anyhow::Result<(Option<u64>, u64)> {
+    let file = std::fs::metadata(db)?.len();
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let pages = conn
+        .query_row(
+            "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'case_text%'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .ok()
+        .and_then(|b| u64::try_from(b).ok());
+    Ok((pages, file))
+}
+
+/// `pg_total_relation_size` of the schema's `case_text` (its GIN index and TOAST included) and
+/// the size of every table of the schema, in bytes.
+async fn postgres_index_size(url: &str, schema: &str) -> anyhow::Result<(Option<u64>, u64)> {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    let (index, all): (i64, i64) = sqlx::query_as(
+        "SELECT pg_total_relation_size(format('%I.case_text', $1::text)::regclass),
+                (SELECT coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint
+                 FROM pg_tables WHERE schemaname = $1)",
+    )
+    .bind(schema)
+    .fetch_one(&mut conn)
+    .await?;
+    let _ = conn.close().await;
+    Ok((u64::try_from(index).ok(), u64::try_from(all).unwrap_or(0)))
 }
 
 /// `--clients` connections, each sending its next request as soon as the previous answered.

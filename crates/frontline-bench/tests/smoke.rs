@@ -5,12 +5,17 @@
 
 use std::process::Command;
 
-const SCENARIOS: [&str; 8] = [
+const SCENARIOS: [&str; 13] = [
     "empty",
     "sign-in-failed",
     "get-case",
     "list-first-page",
     "list-filtered",
+    "search-common",
+    "search-rare",
+    "search-phrase",
+    "search-filtered",
+    "search-customer",
     "decide",
     "reply",
     "create-case",
@@ -71,6 +76,8 @@ fn run(extra: &[&str]) -> Vec<serde_json::Value> {
         "10",
         "--preload-writers",
         "8",
+        "--messages-per-case",
+        "3",
         "--clients",
         "4",
     ];

@@ -1,7 +1,8 @@
 //! The organisation the HTTP benchmark runs against, written straight through the `Store`
 //! before the server starts: 3 teams of 10 employees, one outcome per team, customers with API
 //! tokens and profiles, a `refund` decision kind with 20 published rules, and `--preload`
-//! cases written by many concurrent writers (SQLite commits them in groups).
+//! cases written by many concurrent writers (SQLite commits them in groups), each with
+//! `--messages-per-case` messages of the vocabulary in `corpus`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,10 +10,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use frontline_core::guideline::{DecisionKind, FactDef, FactType, RuleStatus, RuleType, Scope};
-use frontline_core::{DecisionKindKey, Name, OutcomeKey, Role, time};
+use frontline_core::{
+    DecisionKindKey, MessageBody, Name, OutcomeKey, PersonId, Role, Tags, Visibility, time,
+};
 use frontline_store::testing::{new_case, new_person};
-use frontline_store::{CustomerProfile, NewOutcome, NewRuleVersion, Store};
+use frontline_store::{CustomerProfile, NewMessage, NewOutcome, NewRuleVersion, Store};
 use jiff::SignedDuration;
+
+use super::corpus;
 
 /// What the requests need: who to be, and which cases exist.
 pub struct Fixture {
@@ -25,8 +30,10 @@ pub struct Fixture {
     pub team_id: String,
     /// Numbers (`FL-…`) of the cases written before the server started.
     pub cases: Vec<String>,
-    /// How long writing the preloaded cases took.
+    /// How long writing the preloaded cases and their messages took.
     pub preload_seconds: f64,
+    /// Messages written with the preloaded cases (their first ones included).
+    pub preload_messages: u64,
     /// The inbound token of the mailbox `bench` (`mail-in` posts to it).
     pub mailbox_token: String,
 }
@@ -89,6 +96,7 @@ pub async fn write(
     store: Arc<dyn Store>,
     customers: usize,
     preload: u64,
+    messages_per_case: u32,
     writers: usize,
 ) -> anyhow::Result<Fixture> {
     let mut outcomes = Vec::new();
@@ -245,9 +253,19 @@ pub async fn write(
     }
 
     let started = Instant::now();
-    let cases = preload_cases(&store, &customer_ids, &outcomes, preload, writers).await?;
+    let cases = preload_cases(
+        &store,
+        &customer_ids,
+        &staff,
+        &outcomes,
+        preload,
+        messages_per_case,
+        writers,
+    )
+    .await?;
     let preload_seconds = started.elapsed().as_secs_f64();
     Ok(Fixture {
+        preload_messages: cases.len() as u64 * u64::from(messages_per_case.max(1)),
         staff_token,
         customer_tokens,
         outcome_keys,
@@ -258,12 +276,16 @@ pub async fn write(
     })
 }
 
-/// `count` routed, durable cases through `Store::create_case`, `writers` at a time.
+/// `count` routed, durable cases through `Store::create_case`, then each one's further
+/// messages through `Store::add_message` (so the search index is built as a deployment builds
+/// it, write by write), `writers` cases at a time.
 async fn preload_cases(
     store: &Arc<dyn Store>,
-    customers: &[frontline_core::PersonId],
+    customers: &[PersonId],
+    staff: &[PersonId],
     outcomes: &[frontline_core::OutcomeId],
     count: u64,
+    messages_per_case: u32,
     writers: usize,
 ) -> anyhow::Result<Vec<String>> {
     if count == 0 {
@@ -278,7 +300,7 @@ async fn preload_cases(
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..writers.max(1) {
         let (store, next, done) = (store.clone(), next.clone(), done.clone());
-        let (customers, outcomes) = (customers.to_vec(), outcomes.to_vec());
+        let (customers, staff, outcomes) = (customers.to_vec(), staff.to_vec(), outcomes.to_vec());
         tasks.spawn(async move {
             let mut numbers = Vec::new();
             loop {
@@ -286,16 +308,48 @@ async fn preload_cases(
                 if i >= count {
                     return anyhow::Ok(numbers);
                 }
-                let case = new_case(
-                    customers[(i % customers.len() as u64) as usize],
+                let customer = customers[(i % customers.len() as u64) as usize];
+                let mut case = new_case(
+                    customer,
                     outcomes[(i % outcomes.len() as u64) as usize],
-                    "Where is my parcel?",
+                    corpus::SUBJECT,
                 );
+                case.body = MessageBody::parse(&corpus::first_message(i))?;
+                if corpus::refund_tag(i) {
+                    case.tags = Tags::parse_all(["refund"])?;
+                }
                 let created = store
                     .create_case(None, case)
                     .await
                     .context("preloading a case")?;
-                numbers.push(created.value.case.number.to_string());
+                let case = &created.value.case;
+                for j in 1..messages_per_case {
+                    let from_staff = j % 2 == 1;
+                    let author = if from_staff {
+                        staff[(i % staff.len() as u64) as usize]
+                    } else {
+                        customer
+                    };
+                    let visibility = if from_staff && corpus::staff_notes_internal(i) {
+                        Visibility::Internal
+                    } else {
+                        Visibility::Public
+                    };
+                    let message = NewMessage {
+                        case_id: case.id,
+                        author_id: author,
+                        body: MessageBody::parse(&corpus::reply(i, j))?,
+                        visibility,
+                        created_at: None,
+                        idempotency_key: None,
+                        attachments: Vec::new(),
+                    };
+                    store
+                        .add_message(Some(author), message)
+                        .await
+                        .context("preloading a message")?;
+                }
+                numbers.push(case.number.to_string());
                 done.fetch_add(1, Ordering::Relaxed);
             }
         });
