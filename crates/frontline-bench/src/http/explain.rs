@@ -104,13 +104,17 @@ pub fn sqlite(db: &std::path::Path) -> anyhow::Result<()> {
              c.channel, c.priority, c.owner_id, c.team_id, c.tags, c.status, c.outcome_achieved, \
              c.created_at, c.updated_at, c.first_response_at, c.resolved_at, \
              bm25(case_text, 4.0, 1.0, 1.0) AS score \
-             FROM case_text JOIN cases c ON c.number = case_text.rowid \
+             FROM case_text CROSS JOIN cases c ON c.number = case_text.rowid \
              WHERE 1 = 1 AND case_text MATCH ?1{extra} \
              ORDER BY case_text.rowid DESC LIMIT {}) \
              ORDER BY score, number DESC LIMIT 51 OFFSET 0",
             frontline_store::RANK_WINDOW
         );
-        let fts = text.fts5(columns);
+        let mut fts = text.fts5(columns);
+        if shape.customer {
+            // As the store narrows one customer's cases: their token in the head.
+            fts = format!("({fts}) AND head : \"cust{}\"", customer.replace('-', ""));
+        }
         let plan = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
             .query_map([&fts], |r| {
