@@ -134,7 +134,7 @@ pub async fn upload(
         files by staff only); an upload not attached yet by its uploader only.",
     params(("file" = String, Path, description = "File id")),
     responses(
-        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = String),
+        (status = 200, description = "The bytes, sent with the file's own (sniffed) type", content_type = "*/*", body = String),
         (status = 410, description = "Deleted by staff"),
     ),
 )]
@@ -157,7 +157,7 @@ pub async fn download(
         with this site's rights. Other types answer 415: download them.",
     params(("file" = String, Path, description = "File id")),
     responses(
-        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = String),
+        (status = 200, description = "The bytes, sent with the file's own type (an image or a PDF)", content_type = "*/*", body = String),
         (status = 410, description = "Deleted by staff"),
         (status = 415, description = "This type is only downloaded"),
     ),
