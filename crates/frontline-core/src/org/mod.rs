@@ -204,6 +204,146 @@ pub struct Outcome {
     pub created_at: Timestamp,
 }
 
+impl Outcome {
+    /// The success criteria as a customer reads them: written by staff about "the customer"
+    /// and "they", said to the customer as "you" ("The customer has every item they ordered"
+    /// reads "You have every item you ordered"). Text that does not speak of the customer is
+    /// left as it is.
+    pub fn criteria_for_customer(&self) -> String {
+        to_second_person(&self.success_criteria)
+    }
+}
+
+/// Rewrite third-person words about the customer into the second person, word by word. The
+/// verb right after "the customer" or "they" agrees with "you" ("has" is "have"); later verbs
+/// of the same clause are left alone.
+fn to_second_person(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut subject_just_said = false;
+    while !rest.is_empty() {
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            if !c.is_whitespace() {
+                subject_just_said = false;
+            }
+            continue;
+        }
+        let word = &rest[..end];
+        rest = &rest[end..];
+        let lower = word.to_lowercase().replace('\u{2019}', "'");
+        // "the customer" and "the customer's": take back the "the " written, say "you(r)".
+        if (lower == "customer" || lower == "customer's") && out.to_lowercase().ends_with("the ") {
+            let cut = out.len() - 4;
+            let capital = out[cut..].starts_with('T');
+            out.truncate(cut);
+            let you = if lower == "customer" { "you" } else { "your" };
+            out.push_str(&capitalised(you, capital));
+            subject_just_said = lower == "customer";
+            continue;
+        }
+        let capital = word.chars().next().is_some_and(char::is_uppercase);
+        let swapped = match lower.as_str() {
+            "they" | "them" => Some("you"),
+            "their" => Some("your"),
+            "theirs" => Some("yours"),
+            "themselves" | "themself" => Some("yourself"),
+            _ => None,
+        };
+        if let Some(swapped) = swapped {
+            out.push_str(&capitalised(swapped, capital));
+            subject_just_said = lower == "they";
+            continue;
+        }
+        if std::mem::take(&mut subject_just_said)
+            && let Some(verb) = agree_with_you(&lower)
+        {
+            out.push_str(&capitalised(&verb, capital));
+            continue;
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The form of a third-person present verb that goes with "you" (`None`: leave it).
+fn agree_with_you(verb: &str) -> Option<String> {
+    let irregular = match verb {
+        "has" => Some("have"),
+        "is" => Some("are"),
+        "was" => Some("were"),
+        "does" => Some("do"),
+        "goes" => Some("go"),
+        _ => None,
+    };
+    if let Some(v) = irregular {
+        return Some(v.to_owned());
+    }
+    if verb.ends_with("ss") || verb.len() < 4 || !verb.ends_with('s') {
+        return None;
+    }
+    if let Some(stem) = verb.strip_suffix("ies") {
+        return Some(format!("{stem}y"));
+    }
+    if ["ches", "shes", "sses", "xes", "zes"]
+        .iter()
+        .any(|e| verb.ends_with(e))
+    {
+        return Some(verb[..verb.len() - 2].to_owned());
+    }
+    Some(verb[..verb.len() - 1].to_owned())
+}
+
+fn capitalised(word: &str, capital: bool) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) if capital => first.to_uppercase().chain(chars).collect(),
+        _ => word.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod second_person_tests {
+    use super::to_second_person as you;
+
+    #[test]
+    fn criteria_about_the_customer_are_said_to_them() {
+        assert_eq!(
+            you(
+                "The customer has every item they ordered, undamaged, or a replacement is on \
+                 its way on a tracked date they accept."
+            ),
+            "You have every item you ordered, undamaged, or a replacement is on its way on a \
+             tracked date you accept."
+        );
+        assert_eq!(
+            you("Every charge on the customer's statement matches what they agreed to."),
+            "Every charge on your statement matches what you agreed to."
+        );
+        assert_eq!(
+            you("The customer's service works and they have confirmed it on their own device."),
+            "Your service works and you have confirmed it on your own device."
+        );
+        assert_eq!(
+            you("The customer sent the item back at no cost to them."),
+            "You sent the item back at no cost to you."
+        );
+        assert_eq!(
+            you("The customer receives a refund; the customer is happy."),
+            "You receive a refund; you are happy."
+        );
+        assert_eq!(
+            you("The parcel arrives on time."),
+            "The parcel arrives on time."
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

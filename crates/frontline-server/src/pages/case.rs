@@ -290,7 +290,12 @@ pub async fn load(state: &AppState, viewer: &Viewer, case: &Case) -> Result<Load
         owner_is_me: case.owner_id == Some(me),
         team: names.opt_team(state, case.team_id).await?,
         outcome: outcome.name.to_string(),
-        outcome_criteria: outcome.success_criteria.clone(),
+        // Staff read the criteria as written; the customer reads them said to them.
+        outcome_criteria: if staff_notes {
+            outcome.success_criteria.clone()
+        } else {
+            outcome.criteria_for_customer()
+        },
         outcome_achieved: case.outcome_achieved.to_string(),
         tags: case.tags.iter().map(|t| t.as_str().to_owned()).collect(),
         tags_text: case

@@ -115,7 +115,8 @@ async fn new_case_page(
         .map(|o| OutcomeChoice {
             key: o.key.to_string(),
             name: o.name.to_string(),
-            criteria: o.success_criteria.clone(),
+            // The portal is the customer's: the criteria are said to them.
+            criteria: o.criteria_for_customer(),
             checked: o.key.as_str() == chosen,
         })
         .collect();

@@ -150,4 +150,7 @@ async fn the_case_page_edits_a_case_and_its_timeline_says_why() {
     assert!(hers.contains("Parcel arrived broken"));
     assert!(!hers.contains("id=\"edit-case\""));
     assert!(!hers.contains("Photo shows the damage"));
+    // The outcome's success criteria are said to her, not about her.
+    assert!(hers.contains("You have the right items."), "{hers}");
+    assert!(page.contains("The customer has the right items."));
 }
