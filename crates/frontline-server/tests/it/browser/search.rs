@@ -57,6 +57,21 @@ async fn a_search_finds_a_word_from_a_message_body() {
         browser
             .wait_for_text("main h1", "Where is my order")
             .await?;
+        browser.click("#edit-case summary").await?;
+        browser.find("#edit-subject").await?;
+        browser
+            .client
+            .execute(
+                "document.getElementById('edit-case').scrollIntoView()",
+                vec![],
+            )
+            .await?;
+        browser.screenshots("case-edit-form").await?;
+        browser
+            .goto(&format!("/cockpit/queues/{}", org.orders))
+            .await?;
+        browser.wait_for_text("main h1", "queue").await?;
+        browser.screenshots("queue-page").await?;
         // Staff find the note's words too.
         browser.goto("/search?q=quokka").await?;
         browser.wait_for_text("[data-count]", "1 case").await?;
