@@ -141,6 +141,8 @@ mod tests {
             references: vec![],
             purpose: Purpose::Reply,
             reply_marker: false,
+            files: Vec::new(),
+            language: None,
         };
         let (_, bytes) = build(&mail, Some(&key.config_for("example.com"))).unwrap();
         let raw = String::from_utf8(bytes).unwrap();

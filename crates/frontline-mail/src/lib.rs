@@ -23,6 +23,7 @@ mod imap;
 mod junk;
 mod outbound;
 mod parse;
+mod phrases;
 mod poll;
 mod smtp;
 mod thread;
@@ -31,10 +32,11 @@ mod trim;
 pub use dkim::{DkimError, DkimKey};
 pub use imap::{Fetched, IdleOutcome, Imap, ImapConfig, ImapError, ImapSession, UNSEEN_BATCH, Uid};
 pub use junk::{FailedRecipient, Kind, MAX_FAILED, classify, failed_recipients};
-pub use outbound::{BuildError, Outgoing, Purpose, build};
+pub use outbound::{BuildError, Outgoing, OutgoingFile, Purpose, build};
 pub use parse::{Attachment, Inbound, Limits, Unreadable, parse, summary};
+pub use phrases::{Phrases, is_reply_marker};
 pub use poll::{PollOptions, poll};
-pub use smtp::{Security, SendError, Smtp, SmtpConfig};
+pub use smtp::{POOL_SIZE, Security, SendError, Smtp, SmtpConfig};
 pub use thread::{
     case_from_plus_address, case_from_subject, case_subject, message_id_for, reply_subject,
 };

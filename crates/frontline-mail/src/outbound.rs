@@ -4,9 +4,9 @@
 
 use frontline_core::Email;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
-use crate::trim::REPLY_ABOVE;
+use crate::phrases::Phrases;
 
 /// Why the mail is sent, which decides the headers that keep machines from answering it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +37,22 @@ pub struct Outgoing {
     /// Put the "type your reply above this line" marker on top, for mail the customer may
     /// answer.
     pub reply_marker: bool,
+    /// Files sent with it, in order (the message's attachments).
+    pub files: Vec<OutgoingFile>,
+    /// The recipient's language (a BCP 47 tag), for the words Frontline adds (the reply
+    /// marker); automatic mail, all of whose words are Frontline's, also says it in
+    /// `Content-Language`.
+    pub language: Option<String>,
+}
+
+/// A file a mail carries.
+#[derive(Clone, Debug)]
+pub struct OutgoingFile {
+    /// Shown to the recipient; lettre encodes it (RFC 2231) as needed.
+    pub name: String,
+    /// As sniffed when it was uploaded; `application/octet-stream` when lettre cannot read it.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A mail that could not be built: an address or id lettre refuses.
@@ -75,34 +91,51 @@ pub fn build(
                 .join(" "),
         );
     }
+    let phrases = Phrases::for_language(mail.language.as_deref());
     if mail.purpose == Purpose::Automatic {
         // RFC 3834, and Exchange's own way of saying "no out-of-office notes to this". A
         // person's reply carries neither: it may be answered by anyone, machines included.
         builder = builder
             .raw_header(raw("Auto-Submitted", "auto-generated"))
             .raw_header(raw("X-Auto-Response-Suppress", "All"));
+        if mail.language.is_some() {
+            builder = builder.raw_header(raw("Content-Language", phrases.language));
+        }
     }
 
     let text = if mail.reply_marker {
-        format!("{REPLY_ABOVE}\n\n{}", mail.text)
+        format!("{}\n\n{}", phrases.reply_above, mail.text)
     } else {
         mail.text.clone()
     };
     let html = html_of(&text);
-    let mut message = builder
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(text),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html),
-                ),
+    let body = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(text),
         )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(html),
+        );
+    let body = if mail.files.is_empty() {
+        body
+    } else {
+        // multipart/mixed: the text (both forms) first, then each file as an attachment.
+        mail.files
+            .iter()
+            .fold(MultiPart::mixed().multipart(body), |mixed, file| {
+                let content_type = ContentType::parse(&file.content_type)
+                    .unwrap_or_else(|_| ContentType::parse("application/octet-stream").unwrap());
+                mixed.singlepart(
+                    Attachment::new(one_line(&file.name)).body(file.bytes.clone(), content_type),
+                )
+            })
+    };
+    let mut message = builder
+        .multipart(body)
         .map_err(|e| BuildError(e.to_string()))?;
     if let Some(config) = dkim {
         message.sign(config);
@@ -176,6 +209,8 @@ mod tests {
             ],
             purpose,
             reply_marker: true,
+            files: Vec::new(),
+            language: None,
         }
     }
 
@@ -203,10 +238,69 @@ mod tests {
                 .unwrap()
                 .contains("&lt;b&gt;&amp;&lt;/b&gt;")
         );
-        assert!(back.text.starts_with(REPLY_ABOVE));
+        assert!(back.text.starts_with(crate::REPLY_ABOVE));
         // A reply is a person's mail; if it ever comes back to us it is one too.
         assert_eq!(back.kind, Kind::Person);
         assert!(!raw.contains("Auto-Submitted"));
+    }
+
+    #[test]
+    fn files_go_as_attachments_and_read_back_byte_for_byte() {
+        let pdf = b"%PDF-1.4\n\x00\xff binary \r\n bytes".to_vec();
+        let mail = Outgoing {
+            files: vec![
+                OutgoingFile {
+                    name: "Rechnung März.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    bytes: pdf.clone(),
+                },
+                OutgoingFile {
+                    name: "a\r\nBcc: evil@example.net.txt".into(),
+                    content_type: "not a type".into(),
+                    bytes: b"plain".to_vec(),
+                },
+            ],
+            ..mail(Purpose::Reply)
+        };
+        let (_, bytes) = build(&mail, None).unwrap();
+        let raw = String::from_utf8_lossy(&bytes);
+        assert!(!raw.contains("\nBcc:"), "{raw}");
+        let back = parse(&bytes, &Limits::default()).unwrap();
+        assert!(back.text.contains("it ships today"), "{}", back.text);
+        assert_eq!(back.attachments.len(), 2, "{:?}", back.attachments);
+        assert_eq!(back.attachments[0].name, "Rechnung März.pdf");
+        assert_eq!(back.attachments[0].content_type, "application/pdf");
+        assert_eq!(back.attachments[0].bytes, pdf);
+        assert_eq!(back.attachments[1].content_type, "application/octet-stream");
+        assert_eq!(back.attachments[1].bytes, b"plain");
+    }
+
+    #[test]
+    fn the_marker_is_in_the_recipients_language_and_automatic_mail_names_it() {
+        let german = Outgoing {
+            language: Some("de-CH".into()),
+            ..mail(Purpose::Automatic)
+        };
+        let (_, bytes) = build(&german, None).unwrap();
+        let raw = String::from_utf8_lossy(&bytes);
+        assert!(raw.contains("Content-Language: de"), "{raw}");
+        let back = parse(&bytes, &Limits::default()).unwrap();
+        assert!(
+            back.text
+                .starts_with("##- Bitte schreiben Sie Ihre Antwort über dieser Zeile -##"),
+            "{}",
+            back.text
+        );
+        // A person's reply: the marker is translated, the language not claimed for their text.
+        let (_, bytes) = build(
+            &Outgoing {
+                purpose: Purpose::Reply,
+                ..german
+            },
+            None,
+        )
+        .unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("Content-Language"));
     }
 
     #[test]

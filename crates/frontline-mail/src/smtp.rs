@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -71,6 +72,10 @@ impl SendError {
     }
 }
 
+/// Connections kept open to the server between mails: as many as mails are sent at once
+/// (the outbox sender's `PARALLEL`), so none waits for another's handshake.
+pub const POOL_SIZE: u32 = 8;
+
 /// A sender for one SMTP server.
 #[derive(Clone)]
 pub struct Smtp {
@@ -110,7 +115,10 @@ impl Smtp {
             Security::StartTls => builder.tls(Tls::Required(tls(&config.host)?)),
             Security::Plain => builder,
         };
-        let mut builder = builder.port(config.port).timeout(Some(config.timeout));
+        let mut builder = builder
+            .port(config.port)
+            .timeout(Some(config.timeout))
+            .pool_config(PoolConfig::new().max_size(POOL_SIZE));
         if let (Some(user), Some(password)) = (&config.username, &config.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }

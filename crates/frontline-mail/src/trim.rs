@@ -2,8 +2,9 @@
 //! or the sender's signature. The full text is kept beside it; this only decides the shown
 //! part, so a wrong cut hides text but never loses it.
 
-/// The line Frontline puts at the top of every mail it sends: whatever the customer writes
-/// above it is their answer, whatever is below is history. The surest cut there is.
+/// The line Frontline puts at the top of every mail it sends (in English; see `phrases` for
+/// the others): whatever the customer writes above it is their answer, whatever is below is
+/// history. The surest cut there is.
 pub const REPLY_ABOVE: &str = "##- Please type your reply above this line -##";
 
 /// The new part of `text`: everything before the first line that starts quoted history or
@@ -33,7 +34,7 @@ pub fn trim_reply(text: &str) -> &str {
 
 fn starts_history(line: &str, next: &str) -> bool {
     let trimmed = line.trim();
-    if trimmed.contains(REPLY_ABOVE) {
+    if trimmed.contains(REPLY_ABOVE) || crate::phrases::is_reply_marker(trimmed) {
         return true;
     }
     // The signature delimiter is exactly "-- " (RFC 3676); some clients drop the space.
@@ -112,6 +113,12 @@ mod tests {
         assert_eq!(
             trim_reply(&format!("Here you go\n\n{REPLY_ABOVE}\nYour case FL-1\n")),
             "Here you go"
+        );
+        assert_eq!(
+            trim_reply(
+                "Danke!\n\n> ##- Bitte schreiben Sie Ihre Antwort über dieser Zeile -##\n> Hallo"
+            ),
+            "Danke!"
         );
         assert_eq!(trim_reply("Ok\n\nSent from my iPhone"), "Ok");
         assert_eq!(

@@ -58,6 +58,8 @@ fn mail(from: &str, to: &str, subject: &str, message_id: &str, references: &[&st
         references: references.iter().map(|r| (*r).to_owned()).collect(),
         purpose: Purpose::Reply,
         reply_marker: true,
+        files: Vec::new(),
+        language: None,
     }
 }
 

@@ -54,23 +54,34 @@ impl MailStack {
     /// Start a stack, or `None` (with a message on stderr) where it cannot run; with
     /// `FRONTLINE_REQUIRE_MAIL=1` that, and any failure, panics.
     pub async fn start() -> Option<MailStack> {
+        Self::start_with_users(&[]).await
+    }
+
+    /// `start` with these users (each with an inbox) instead of the script's three.
+    pub async fn start_with_users(users: &[&str]) -> Option<MailStack> {
+        let users = users.join(" ");
         // The script is quick but blocking (it waits for the daemons); keep it off the
         // runtime's worker.
-        match tokio::task::spawn_blocking(Self::start_blocking).await {
+        match tokio::task::spawn_blocking(move || Self::start_blocking(&users)).await {
             Ok(stack) => stack,
             // Fail the test with the start-up's own message, not a JoinError around it.
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
 
-    fn start_blocking() -> Option<MailStack> {
+    fn start_blocking(users: &str) -> Option<MailStack> {
         let required = std::env::var("FRONTLINE_REQUIRE_MAIL").as_deref() == Ok("1");
         let dir = tempfile::Builder::new()
             .prefix("frontline-mail.")
             .tempdir()
             .expect("a temporary directory for the mail stack");
         let started = Instant::now();
-        let output = match Command::new(SCRIPT).arg("start").arg(dir.path()).output() {
+        let mut command = Command::new(SCRIPT);
+        command.arg("start").arg(dir.path());
+        if !users.is_empty() {
+            command.env("MAIL_USERS", users);
+        }
+        let output = match command.output() {
             Ok(output) => output,
             Err(e) => panic!("could not run {SCRIPT}: {e}"),
         };
