@@ -274,16 +274,13 @@ async fn rating_text(state: &AppState, case: &Case, thread: &MailThread) -> Resu
         return Ok(None);
     }
     let link = crate::feelings::link_of(state, case).await?;
-    Ok(Some(format!(
-        "Hello {name},\n\n\
-         your case {number} ({subject}) is resolved. How did we do? One click tells us:\n\n\
-         {base}{path}\n\n\
-         The link works until {until}. If anything is still wrong, answer this mail and the \
-         case opens again.",
-        name = thread.customer.name,
-        number = case.number,
-        subject = case.subject,
-        path = link.path,
-        until = link.expires_at.strftime("%Y-%m-%d"),
+    // In the customer's language where there is a translation (see `frontline_mail::Phrases`).
+    let phrases = frontline_mail::Phrases::for_language(thread.customer.language.as_deref());
+    Ok(Some(phrases.rating(
+        thread.customer.name.as_str(),
+        &case.number.to_string(),
+        case.subject.as_str(),
+        &format!("{base}{}", link.path),
+        &link.expires_at.strftime("%Y-%m-%d").to_string(),
     )))
 }

@@ -4,9 +4,14 @@
 //! the mailboxes every `ServerConfig::mail_sync_every` and starts, restarts (settings changed)
 //! or stops tasks to match, so a mailbox saved on the console is read without a restart.
 //!
-//! On several nodes every node reads every mailbox: the store's (mailbox, Message-ID) key makes
-//! the second node's delivery of a mail a no-op, and a mail is marked read by whichever node
-//! kept it first.
+//! On several nodes one node reads each mailbox: a reader holds the mailbox's lease
+//! (`Store::claim_follower` under the name `imap:{key}`, used for its lease only) before it
+//! connects, renews it every third of `LEASE`, and disconnects as soon as a renewal fails. A
+//! node that dies lets its mailboxes go when the lease runs out, and another node's reader
+//! takes them. Leases spread the mailboxes over the nodes as they come up, they do not
+//! balance them. Exactly once does not rest on the lease: in the moment it changes hands two
+//! readers may see the same mail, and the store's (mailbox, Message-ID) key makes the second
+//! delivery a no-op.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -32,6 +37,38 @@ impl Background for Pollers {
 /// Start this node's mailbox readers unless they run already (at start, by `serve`).
 pub fn ensure_pollers(state: &AppState) {
     state.run_in_background("mail pollers", || Box::new(Pollers::start(state.clone())));
+}
+
+/// How long a reader's hold on its mailbox lasts without renewal: the longest a mailbox goes
+/// unread after its node dies.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// This process's name in the leases (one per process, as for the other followers, so a server
+/// restarted in the same process takes its mailboxes back at once).
+fn node() -> uuid::Uuid {
+    static NODE: std::sync::OnceLock<uuid::Uuid> = std::sync::OnceLock::new();
+    *NODE.get_or_init(uuid::Uuid::now_v7)
+}
+
+/// The lease that says which node reads `key`.
+fn lease_name(key: &MailboxKey) -> String {
+    format!("imap:{key}")
+}
+
+/// Claim or renew this node's hold on the mailbox; false while another node holds it (or the
+/// store cannot say: then nobody reads rather than two).
+async fn hold(state: &AppState, key: &MailboxKey) -> bool {
+    match state
+        .store
+        .claim_follower(&lease_name(key), node(), LEASE)
+        .await
+    {
+        Ok(held) => held.is_some(),
+        Err(e) => {
+            tracing::warn!(mailbox = %key, error = %e, "could not claim the mailbox's lease");
+            false
+        }
+    }
 }
 
 /// One mailbox's reader and the settings it was started with.
@@ -105,6 +142,12 @@ async fn read(state: AppState, mailbox: Mailbox, mut stopped: watch::Receiver<bo
     };
     let options = PollOptions::default();
     loop {
+        // Another node reads it while its lease runs; look again now and then.
+        while !hold(&state, &mailbox.key).await {
+            if wait_or_stop(state.config.mail_sync_every.min(LEASE / 3), &mut stopped).await {
+                return;
+            }
+        }
         let imap = match settings
             .password_from
             .read()
@@ -136,10 +179,25 @@ async fn read(state: AppState, mailbox: Mailbox, mut stopped: watch::Receiver<bo
             }
         };
         tracing::info!(mailbox = %mailbox.key, host = %settings.host, "reading the mailbox");
+        // Stop when told to, or when the lease cannot be renewed (another node has it, or the
+        // store is unreachable and may hand it to another node).
         let stop = {
             let mut stopped = stopped.clone();
+            let (state, key) = (state.clone(), mailbox.key.clone());
             async move {
-                let _ = stopped.wait_for(|s| *s).await;
+                let lost = async {
+                    loop {
+                        tokio::time::sleep(LEASE / 3).await;
+                        if !hold(&state, &key).await {
+                            tracing::info!(mailbox = %key, "lost the mailbox's lease; stopped reading it");
+                            return;
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = stopped.wait_for(|s| *s) => {}
+                    () = lost => {}
+                }
             }
         };
         let handled = frontline_mail::poll(&imap, &options, stop, |raw| {
@@ -156,7 +214,9 @@ async fn read(state: AppState, mailbox: Mailbox, mut stopped: watch::Receiver<bo
         })
         .await;
         match handled {
-            Ok(()) => return,
+            // Told to stop, or the lease was lost: the loop waits to hold it again.
+            Ok(()) if *stopped.borrow() => return,
+            Ok(()) => {}
             Err(e) => {
                 tracing::error!(
                     mailbox = %mailbox.key, error = %e,

@@ -86,7 +86,7 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-async fn uploaded(app: &TestApp, user: &User, name: &str, bytes: Vec<u8>) -> Value {
+pub(crate) async fn uploaded(app: &TestApp, user: &User, name: &str, bytes: Vec<u8>) -> Value {
     let response = upload_raw(app, user, name, "application/octet-stream", bytes).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     json(response).await
