@@ -1,5 +1,6 @@
-//! `frontline-bench outbox`: how fast the outbox delivers. `--mails` replies are queued on
-//! one case (in the store, before the server starts), then `frontline_server::serve` starts
+//! `frontline-bench outbox`: how fast the outbox delivers. `--mails` replies are queued, in
+//! turn on the cases of `--recipients` customers (each with an inbox on the stack), in the
+//! store before the server starts; then `frontline_server::serve` starts
 //! with SMTP pointed at the real postfix of a `MailStack` (dovecot behind it), and its sender
 //! task claims, builds (optionally DKIM-signed), sends and records them. The rate is mails
 //! per second from the server's start until the last one is recorded sent, that is accepted
@@ -24,6 +25,10 @@ pub struct Args {
     /// Mails queued before the sender starts.
     #[arg(long, default_value_t = 2000)]
     mails: usize,
+    /// Customers they go to, one case each; a customer's mail is sent in order, different
+    /// customers' in parallel. 1 measures one connection's rate.
+    #[arg(long, default_value_t = 20)]
+    recipients: usize,
     /// Sign every mail with DKIM (an Ed25519 test key), to see what signing costs.
     #[arg(long)]
     dkim: bool,
@@ -36,7 +41,13 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let Some(stack) = MailStack::start().await else {
+    if args.recipients == 0 {
+        bail!("--recipients must be at least 1");
+    }
+    let mut users: Vec<String> = vec!["support".into()];
+    users.extend((0..args.recipients).map(|i| format!("customer{i}")));
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
+    let Some(stack) = MailStack::start_with_users(&users).await else {
         bail!(
             "the outbox benchmark needs dovecot and postfix (run as root; see scripts/mail-stack)"
         );
@@ -59,13 +70,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
 
     let o = org(&*store).await;
-    let customer = store
-        .create_person(
-            None,
-            new_person(&stack.address("customer"), Role::Customer, 0),
-        )
-        .await?
-        .value;
     let mailbox = store
         .save_mailbox(
             None,
@@ -80,18 +84,30 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         )
         .await?
         .value;
-    let case = store
-        .create_case(
-            None,
-            new_case(customer.id, o.outcome.id, "The outbox benchmark"),
-        )
-        .await?
-        .value
-        .case;
+    let mut recipients = Vec::with_capacity(args.recipients);
+    for i in 0..args.recipients {
+        let customer = store
+            .create_person(
+                None,
+                new_person(&stack.address(&format!("customer{i}")), Role::Customer, 0),
+            )
+            .await?
+            .value;
+        let case = store
+            .create_case(
+                None,
+                new_case(customer.id, o.outcome.id, "The outbox benchmark"),
+            )
+            .await?
+            .value
+            .case;
+        recipients.push((customer, case));
+    }
     let text = "Hello,\n\nthe replacement part left our warehouse this morning and should \
                 reach you in two days.\n\nBest regards,\nSupport";
     let queued_at = Instant::now();
     for i in 0..args.mails {
+        let (customer, case) = &recipients[i % recipients.len()];
         store
             .queue_case_mail(
                 case.id,
@@ -139,7 +155,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     let deadline = Duration::from_secs(args.timeout);
     let (sent, failed) = loop {
-        let mail = store.list_case_outbound(case.id).await?;
+        let mut mail = Vec::with_capacity(args.mails);
+        for (_, case) in &recipients {
+            mail.extend(store.list_case_outbound(case.id).await?);
+        }
         let sent = mail
             .iter()
             .filter(|m| m.status == OutboundStatus::Sent)
@@ -166,13 +185,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "{}",
         serde_json::json!({
             "benchmark": "outbox", "backend": backend, "dkim": args.dkim, "mails": args.mails,
+            "recipients": args.recipients,
             "sent": sent, "failed": failed, "seconds": elapsed, "mails_per_second": rate,
         })
     );
     println!(
-        "| {backend}{} | {} | {sent} | {failed} | {elapsed:.2} s | **{rate:.0}** |",
+        "| {backend}{} | {} | {} | {sent} | {failed} | {elapsed:.2} s | **{rate:.0}** |",
         if args.dkim { " + DKIM" } else { "" },
-        args.mails
+        args.mails,
+        args.recipients
     );
     if let (Some(url), Some(schema)) = (&args.database_url, schema) {
         drop(store);
