@@ -83,12 +83,8 @@ pub use frontline_core::attachment::{has_preview, shown_inline};
 fn too_large(max: u64) -> AppError {
     AppError::PayloadTooLarge(format!(
         "the file is larger than {}; send a smaller file",
-        megabytes(max)
+        frontline_core::attachment::size_in_words(max)
     ))
-}
-
-fn megabytes(bytes: u64) -> String {
-    format!("{} MB", bytes.div_ceil(1024 * 1024))
 }
 
 /// Take an upload in: `name` as the client gave it, `declared` its announced length if any
@@ -243,7 +239,7 @@ pub async fn check_for_message(
     if total > limits.max_message_bytes {
         return Err(AppError::PayloadTooLarge(format!(
             "the files add up to more than {} for one message; send some in another message",
-            megabytes(limits.max_message_bytes)
+            frontline_core::attachment::size_in_words(limits.max_message_bytes)
         )));
     }
     Ok(())
