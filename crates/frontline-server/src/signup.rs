@@ -93,7 +93,7 @@ fn received_hash(token: &str) -> Option<String> {
 /// Someone asks to sign up with `email`. Checks the input and the limits, then answers;
 /// the mail is queued afterwards: a confirmation link when the address has no account (or
 /// belongs to a customer who wrote by mail and has no password yet), a sign-in link (with a
-/// pointer to the reset page) when it has one already.
+/// pointer to the reset page) when a customer has one already, nothing for a staff address.
 pub async fn request_sign_up(
     state: &AppState,
     address: Option<IpAddr>,
@@ -124,9 +124,13 @@ async fn sign_up_mail(state: &AppState, email: Email, name: Name, password: Stri
         .await
         .map_err(AppError::from)?;
     match known(state, &email).await? {
-        Some(person)
-            if person.role.is_staff() || state.store.password_hash(person.id).await?.is_some() =>
-        {
+        // A staff address: no account to make and no sign-in link to send (staff sign in
+        // with their password); the asker hears the same words as anyone.
+        Some(person) if person.role.is_staff() => {
+            tracing::info!(person_id = %person.id, "sign-up with a staff address ignored");
+            Ok(())
+        }
+        Some(person) if state.store.password_hash(person.id).await?.is_some() => {
             // Has an account: no second one, and no word of it to the asker; the owner of
             // the address gets a way in instead.
             queue_link(
@@ -148,7 +152,8 @@ async fn sign_up_mail(state: &AppState, email: Email, name: Name, password: Stri
     }
 }
 
-/// Someone asks for a sign-in link for `email`: mailed when the address has an account.
+/// Someone asks for a sign-in link for `email`: mailed when the address is a customer's
+/// (staff sign in with their password; their addresses get nothing, and the same answer).
 pub async fn request_sign_in_link(
     state: &AppState,
     address: Option<IpAddr>,
@@ -177,6 +182,13 @@ async fn request_for_person(
     let state = state.clone();
     tokio::spawn(async move {
         let queued = match known(&state, &email).await {
+            // Staff sign in with their password only: a link in a mailbox is a way in that
+            // a customer's account can afford and a staff account (every case) cannot. The
+            // asker is told nothing either way.
+            Ok(Some(person)) if purpose == LinkPurpose::SignIn && person.role.is_staff() => {
+                tracing::info!(person_id = %person.id, "no sign-in link for staff");
+                Ok(())
+            }
             Ok(Some(person)) => {
                 queue_link(&state, purpose, &person.email, Some(&person), None).await
             }
@@ -352,6 +364,12 @@ pub async fn redeem(
         Err(e) => return Err(e.into()),
     };
     let person = redeemed.person;
+    if purpose == LinkPurpose::SignIn && person.role.is_staff() {
+        // None is queued for staff; one queued before that rule, or for a customer made
+        // staff since, does not open a staff session.
+        tracing::info!(person_id = %person.id, "sign-in link for staff refused");
+        return Err(link_gone());
+    }
     match purpose {
         LinkPurpose::SignUp => {
             tracing::info!(person_id = %person.id, created = redeemed.created, "signed up")
