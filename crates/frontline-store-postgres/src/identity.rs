@@ -412,6 +412,37 @@ impl PgStore {
             .await
             .map_err(classify)?
             .rows_affected();
+        // Their files: tombstones under a name that says nothing (the bytes go with the next
+        // sweep, unless someone else's attachment holds the same bytes); uploads never
+        // attached go at once.
+        let attachments_erased = sqlx::query(
+            "UPDATE attachments SET deleted_at = $2, deleted_by = $3, deletion_reason = $4
+              WHERE deleted_at IS NULL
+                AND message_id IN (SELECT id FROM messages WHERE author_id = $1)",
+        )
+        .bind(id)
+        .bind(to_db(at))
+        .bind(actor.unwrap_or(person_id).0)
+        .bind(profile::ERASED_FILE_REASON)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE attachments SET name = $2
+              WHERE uploader_id = $1
+                 OR message_id IN (SELECT id FROM messages WHERE author_id = $1)",
+        )
+        .bind(id)
+        .bind(profile::ERASED_FILE_NAME)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        sqlx::query("DELETE FROM attachments WHERE uploader_id = $1 AND message_id IS NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
         // Nothing erased may still be found by searching for it.
         crate::search::index_customer(&mut tx, person_id).await?;
         sqlx::query("UPDATE mail SET address = $2 WHERE address = ANY($1)")
@@ -451,6 +482,7 @@ impl PgStore {
                 person_id,
                 requested_at: found.erasure_requested_at,
                 messages_erased,
+                attachments_erased,
                 tokens: revoked.tokens,
                 sessions: revoked.sessions,
             }),

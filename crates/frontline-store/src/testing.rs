@@ -107,6 +107,7 @@ macro_rules! conformance_tests {
             uploads_attach_to_their_uploaders_message_with_its_audience,
             a_deleted_attachment_keeps_a_tombstone,
             attachments_survive_export_and_import_byte_identical,
+            erasure_makes_a_customers_files_tombstones_and_the_sweep_takes_their_bytes,
             added_addresses_find_their_person_and_belong_to_one,
             merging_moves_a_duplicates_cases_and_history_to_the_kept_customer,
             erasure_leaves_a_tombstone_and_nothing_personal_in_an_export,

@@ -469,6 +469,7 @@ impl Payload {
                 person_id: ben,
                 requested_at: Some(at),
                 messages_erased: 3,
+                attachments_erased: 1,
                 tokens: 1,
                 sessions: 2,
             }),

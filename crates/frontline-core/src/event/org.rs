@@ -244,6 +244,10 @@ pub struct PersonErased {
     /// When the customer had asked for it, if they had.
     pub requested_at: Option<Timestamp>,
     pub messages_erased: u64,
+    /// The files of their messages, now tombstones (their bytes go with the next sweep).
+    /// Absent from events written before erasure reached files.
+    #[serde(default)]
+    pub attachments_erased: u64,
     pub tokens: u64,
     pub sessions: u64,
 }

@@ -268,8 +268,9 @@ pub struct EraseBody {
     tag = "people",
     summary = "Erase a customer's personal data (administrators)",
     description = "Name, addresses, profile, password, tokens and sessions go; the bodies of \
-        their messages and the words of their ratings read `(erased)`; their cases, scores \
-        and times stay, anonymously. Appends `person.erased` naming who did it.",
+        their messages and the words of their ratings read `(erased)`; the files on their \
+        messages are deleted (tombstones; a download is 410); their cases, scores and times \
+        stay, anonymously. Appends `person.erased` naming who did it.",
     params(("person" = String, Path, description = "Person id")),
     request_body = EraseBody,
     responses(
