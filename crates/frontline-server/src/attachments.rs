@@ -391,8 +391,9 @@ async fn read_whole(state: &AppState, attachment: &Attachment) -> Result<Vec<u8>
     Ok(bytes)
 }
 
-/// Start the sweeper on this node (idempotent). Every node may sweep: a sweep is idempotent
-/// and removes only what nothing names.
+/// Start the sweeper on this node (idempotent): the hourly housekeeping of what expires on
+/// its own, orphan files and (`signup::purge_expired_links`) dead account links. Every node
+/// may sweep: a sweep is idempotent and removes only what nothing names or can use.
 pub fn ensure_sweeper(state: &AppState) {
     let state2 = state.clone();
     state.run_in_background("file sweeper", move || {
@@ -413,6 +414,7 @@ pub fn ensure_sweeper(state: &AppState) {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "file sweep failed"),
                 }
+                crate::signup::purge_expired_links(&state2).await;
             }
         });
         Box::new(Sweeper { stop, task })

@@ -210,6 +210,17 @@ async fn known(state: &AppState, email: &Email) -> Result<Option<Person>> {
     }
 }
 
+/// Delete the account links that have expired (the file sweeper calls this every hour): a
+/// dead link opens nothing, but its row keeps an address, and a sign-up's a name and a
+/// password hash, which are not kept longer than they can be used.
+pub async fn purge_expired_links(state: &AppState) {
+    match state.store.purge_account_links(state.now()).await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "expired account links purged"),
+        Err(e) => tracing::warn!(error = %e, "could not purge expired account links"),
+    }
+}
+
 /// What a sign-up link carries until it is followed.
 struct Pending {
     name: Name,

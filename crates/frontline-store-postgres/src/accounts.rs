@@ -51,6 +51,20 @@ impl PgStore {
         Ok(outbound)
     }
 
+    pub(crate) async fn purge_account_links_impl(
+        &self,
+        now: frontline_core::Timestamp,
+    ) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM account_links WHERE expires_at <= $1")
+                .bind(to_db(now))
+                .execute(&self.pool)
+                .await
+                .map_err(classify)?
+                .rows_affected(),
+        )
+    }
+
     pub(crate) async fn redeem_account_link_impl(
         &self,
         token_hash: &str,

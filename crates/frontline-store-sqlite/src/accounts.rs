@@ -51,6 +51,16 @@ pub(crate) fn queue(
     Ok(outbound)
 }
 
+pub(crate) fn purge(w: &mut WriteTx<'_>, now: frontline_core::Timestamp) -> StoreResult<u64> {
+    let purged = w
+        .conn
+        .prepare_cached("DELETE FROM account_links WHERE expires_at <= ?1")
+        .db()?
+        .execute(params![ms(now)])
+        .db()?;
+    Ok(purged as u64)
+}
+
 struct Link {
     email: Email,
     person_id: Option<PersonId>,

@@ -612,6 +612,11 @@ pub trait Store: Send + Sync + 'static {
         purpose: LinkPurpose,
         new_password_hash: Option<String>,
     ) -> StoreResult<Written<Redeemed>>;
+    /// Delete the links that expired at or before `now`, used or not, and answer how many: a
+    /// dead link opens nothing, and its row still holds an address (a sign-up's also a name
+    /// and a password hash). Operational rows: no event. Idempotent; the server's
+    /// housekeeping calls it every hour.
+    async fn purge_account_links(&self, now: frontline_core::Timestamp) -> StoreResult<u64>;
     /// The newest `limit` account mails (sign-up, sign-in and reset links) in every status,
     /// newest first: what administrators read when mail does not go out.
     async fn list_account_outbound(&self, limit: u32) -> StoreResult<Vec<Outbound>>;

@@ -112,6 +112,7 @@ macro_rules! conformance_tests {
             merging_moves_a_duplicates_cases_and_history_to_the_kept_customer,
             erasure_leaves_a_tombstone_and_nothing_personal_in_an_export,
             account_links_are_followed_once_and_not_after_they_expire,
+            expired_account_links_are_purged_and_live_ones_kept,
             a_sign_up_link_makes_a_customer_or_gives_one_who_wrote_by_mail_a_password,
             a_reset_link_sets_the_password_and_ends_every_session,
             search_finds_words_anywhere_in_a_case_and_keeps_notes_from_customers,
