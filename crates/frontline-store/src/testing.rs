@@ -110,6 +110,7 @@ macro_rules! conformance_tests {
             erasure_makes_a_customers_files_tombstones_and_the_sweep_takes_their_bytes,
             added_addresses_find_their_person_and_belong_to_one,
             merging_moves_a_duplicates_cases_and_history_to_the_kept_customer,
+            an_address_merged_away_cannot_be_taken_meanwhile,
             erasure_leaves_a_tombstone_and_nothing_personal_in_an_export,
             account_links_are_followed_once_and_not_after_they_expire,
             expired_account_links_are_purged_and_live_ones_kept,
