@@ -38,6 +38,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(self_service::redeem_sign_in_link))
         .routes(routes!(self_service::ask_password_reset))
         .routes(routes!(self_service::redeem_password_reset))
+        .routes(routes!(self_service::redeem_address_verification))
         .routes(routes!(me::get_me, crate::api::accounts::update_me))
         .routes(routes!(
             crate::api::accounts::list_own_addresses,

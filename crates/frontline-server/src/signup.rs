@@ -37,6 +37,12 @@ pub const SIGN_IN_TTL: Duration = Duration::from_secs(15 * 60);
 pub const RESET_TTL: Duration = Duration::from_secs(60 * 60);
 /// How long a sign-up's confirmation link works: long enough for a slow inbox.
 pub const SIGN_UP_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long the link that verifies an added address works: as long as a sign-up's.
+pub const VERIFY_ADDRESS_TTL: Duration = SIGN_UP_TTL;
+
+/// What following an address's verification link answers.
+pub const ADDRESS_VERIFIED: &str =
+    "The address is verified: mail from it and signing in with it find your account now.";
 
 /// The one answer to every request for a link, known address or not.
 pub const ASKED: &str = "If the address can be used, a mail with a link is on its way to it. \
@@ -46,7 +52,7 @@ pub const ASKED: &str = "If the address can be used, a mail with a link is on it
 pub fn link_gone() -> AppError {
     AppError::Gone(
         "this link is unknown, used or expired: ask for a new one (sign-in links work for 15 \
-         minutes, reset links for an hour, sign-up links for a day, each once)"
+         minutes, reset links for an hour, sign-up and address links for a day, each once)"
             .into(),
     )
 }
@@ -57,6 +63,7 @@ pub fn link_path(purpose: LinkPurpose) -> &'static str {
         LinkPurpose::SignUp => "/signup/confirm",
         LinkPurpose::SignIn => "/login/link/use",
         LinkPurpose::Reset => "/reset/new",
+        LinkPurpose::VerifyAddress => "/verify-address",
     }
 }
 
@@ -210,6 +217,38 @@ async fn known(state: &AppState, email: &Email) -> Result<Option<Person>> {
     }
 }
 
+/// Whether one more link may be mailed to `address` (and count it): the per-address limit
+/// every link passes, so adding addresses cannot be used to flood someone's mailbox. Asked
+/// before the address is added, so a refusal leaves nothing behind.
+pub fn may_mail_link(address: &Email, state: &AppState) -> Result<()> {
+    limited(state.limits.links_per_account.check(address.as_str()))
+}
+
+/// Mail `address`, which `person` just added to their account, the link that verifies it
+/// (until then it finds nobody). The caller asked `may_mail_link` first.
+pub async fn send_address_verification(
+    state: &AppState,
+    person: &Person,
+    address: &Email,
+) -> Result<()> {
+    queue_link(
+        state,
+        LinkPurpose::VerifyAddress,
+        address,
+        Some(person),
+        None,
+    )
+    .await
+}
+
+/// Follow an address's verification link. No session starts: the link shows the mailbox is
+/// the person's, it does not sign anyone in (the API and the page say so and no more).
+pub async fn verify_address(state: &AppState, address: Option<IpAddr>, token: &str) -> Result<()> {
+    redeem(state, address, LinkPurpose::VerifyAddress, token, None)
+        .await
+        .map(|_| ())
+}
+
 /// Delete the account links that have expired (the file sweeper calls this every hour): a
 /// dead link opens nothing, but its row keeps an address, and a sign-up's a name and a
 /// password hash, which are not kept longer than they can be used.
@@ -239,6 +278,7 @@ async fn queue_link(
         LinkPurpose::SignIn => SIGN_IN_TTL,
         LinkPurpose::Reset => RESET_TTL,
         LinkPurpose::SignUp => SIGN_UP_TTL,
+        LinkPurpose::VerifyAddress => VERIFY_ADDRESS_TTL,
     };
     let now = state.now();
     let expires_at = frontline_core::time::truncate(
@@ -311,6 +351,14 @@ fn mail_text(
             format!(
                 "{hello}\n\nthis link signs you in:\n\n{link}\n\nIt works once, for 15 minutes. \
                  Forgot your password? Choose a new one at {base}/reset. {ignore}"
+            ),
+        ),
+        LinkPurpose::VerifyAddress => (
+            "Confirm your new address".to_owned(),
+            format!(
+                "{hello}\n\nplease confirm that this address is yours, so that your mail from \
+                 it reaches your cases and you can sign in with it:\n\n{link}\n\n\
+                 The link works once, for a day. {ignore}"
             ),
         ),
         LinkPurpose::Reset => (
@@ -387,6 +435,7 @@ pub async fn redeem(
         }
         LinkPurpose::Reset => tracing::info!(person_id = %person.id, "password reset by link"),
         LinkPurpose::SignIn => tracing::info!(person_id = %person.id, "signed in by link"),
+        LinkPurpose::VerifyAddress => tracing::info!(person_id = %person.id, "address verified"),
     }
     Ok(person)
 }

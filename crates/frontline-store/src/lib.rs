@@ -604,6 +604,10 @@ pub trait Store: Send + Sync + 'static {
     /// - `Reset`: `new_password_hash` (required: `Invalid` without) becomes the person's
     ///   password and every session and token ends (`person.password_set` `via: reset`,
     ///   `person.credentials_revoked`).
+    /// - `VerifyAddress`: the person's unverified added address the link was sent to is
+    ///   verified (`person.address_verified`, actor the person); verified already → the
+    ///   same answer, no event; no longer theirs (removed, erased) → `NotFound`, nothing
+    ///   written.
     ///
     /// Every other unused link of the same purpose for the same address ends with it.
     async fn redeem_account_link(

@@ -458,6 +458,10 @@ impl Payload {
                 person_id: ben,
                 address: Email::parse("ben.at.work@example.com").expect("a valid email"),
             }),
+            Payload::AddressVerified(AddressVerified {
+                person_id: ben,
+                address: Email::parse("ben.at.work@example.com").expect("a valid email"),
+            }),
             Payload::PersonMerged(PersonMerged {
                 kept_id: ben,
                 merged_id: ann,

@@ -211,6 +211,14 @@ pub struct AddressAdded {
     pub verified: bool,
 }
 
+/// `person.address_verified`: an address the person added themselves was shown to be theirs
+/// (they followed the link mailed to it); from now on it finds them. Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddressVerified {
+    pub person_id: PersonId,
+    pub address: Email,
+}
+
 /// `person.address_removed`. Staff only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AddressRemoved {

@@ -97,6 +97,7 @@ pub const KINDS_WITH_PERSONAL_DATA: &[EventKind] = &[
     EventKind::PersonUpdated,
     EventKind::AddressAdded,
     EventKind::AddressRemoved,
+    EventKind::AddressVerified,
     EventKind::MailBouncing,
     EventKind::MailBounceCleared,
     EventKind::FeelingPraised,
@@ -128,6 +129,10 @@ pub fn scrub(
         Payload::AddressAdded(mut p) if p.person_id == person => {
             p.address = tombstone.clone();
             Some(Payload::AddressAdded(p))
+        }
+        Payload::AddressVerified(mut p) if p.person_id == person => {
+            p.address = tombstone.clone();
+            Some(Payload::AddressVerified(p))
         }
         Payload::AddressRemoved(mut p) if p.person_id == person => {
             p.address = tombstone.clone();
