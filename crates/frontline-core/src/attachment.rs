@@ -111,6 +111,29 @@ pub fn has_preview(content_type: &str) -> bool {
     )
 }
 
+/// A size in words, for people: `"512 B"`, `"12 KB"`, `"25 MB"`, `"1.5 MB"`. Binary units
+/// (1 KB = 1,024 bytes, as file managers count), one decimal at most, and none when it is 0:
+/// a limit of 25 MiB reads "25 MB", not "25.0 MB".
+pub fn size_in_words(bytes: u64) -> String {
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    // Tenths of the unit, rounded half up, in integers (no float formatting to trim); a size
+    // that rounds up to 1024 of a unit reads as 1 of the next.
+    let mut tenths = (u128::from(bytes) * 10 + 512) / 1024;
+    let mut units = ["KB", "MB", "GB", "TB"].into_iter().peekable();
+    let mut unit = units.next().unwrap_or("KB");
+    while tenths >= 10 * 1024 {
+        let Some(next) = units.next() else { break };
+        tenths = (tenths + 512) / 1024;
+        unit = next;
+    }
+    match (tenths / 10, tenths % 10) {
+        (whole, 0) => format!("{whole} {unit}"),
+        (whole, tenth) => format!("{whole}.{tenth} {unit}"),
+    }
+}
+
 /// Is this a SHA-256 in lower-case hex, as blobs are named?
 pub fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -151,6 +174,24 @@ pub struct Attachment {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_read_without_a_trailing_zero_and_with_one_decimal_when_fractional() {
+        use super::size_in_words;
+        assert_eq!(size_in_words(0), "0 B");
+        assert_eq!(size_in_words(1023), "1023 B");
+        assert_eq!(size_in_words(1024), "1 KB");
+        assert_eq!(size_in_words(1536), "1.5 KB");
+        assert_eq!(size_in_words(25 * 1024 * 1024), "25 MB");
+        assert_eq!(size_in_words(50 * 1024 * 1024), "50 MB");
+        assert_eq!(size_in_words(3 * 1024 * 1024 / 2), "1.5 MB");
+        assert_eq!(size_in_words(48_213), "47.1 KB");
+        // Rounded to the nearest tenth: just under 2 MB reads 2 MB, not 2.0 MB.
+        assert_eq!(size_in_words(2 * 1024 * 1024 - 1), "2 MB");
+        assert_eq!(size_in_words(1024 * 1024 - 1), "1 MB");
+        assert_eq!(size_in_words(5 * 1024 * 1024 * 1024), "5 GB");
+        assert_eq!(size_in_words(u64::MAX), "16777216 TB");
+    }
+
     use super::*;
 
     #[test]

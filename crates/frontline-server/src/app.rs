@@ -38,6 +38,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(self_service::redeem_sign_in_link))
         .routes(routes!(self_service::ask_password_reset))
         .routes(routes!(self_service::redeem_password_reset))
+        .routes(routes!(self_service::redeem_address_verification))
         .routes(routes!(me::get_me, crate::api::accounts::update_me))
         .routes(routes!(
             crate::api::accounts::list_own_addresses,
@@ -204,6 +205,13 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api::voice::themes))
 }
 
+/// The routes that take files in, and so get `upload_timeout` rather than `request_timeout`.
+/// Messages and cases name uploads by id (small JSON or form bodies): only this one streams
+/// bytes.
+fn is_upload(method: &axum::http::Method, route: &str) -> bool {
+    method == axum::http::Method::POST && route == "/api/v1/uploads"
+}
+
 /// The whole HTTP application over `state`.
 pub fn router(state: AppState) -> Router {
     let (routes, document) = api_routes().split_for_parts();
@@ -214,16 +222,25 @@ pub fn router(state: AppState) -> Router {
 
     // The web console's pages sit beside the API (not in the OpenAPI document). Unknown
     // paths answer problem+json under /api/ and an HTML page elsewhere.
+    let time_limits = middleware::TimeLimits {
+        default: state.config.request_timeout,
+        uploads: state.config.upload_timeout,
+        is_upload,
+    };
     routes
         .merge(crate::pages::router())
         .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .route_layer(axum::middleware::from_fn_with_state(
+            time_limits,
+            middleware::time_limit,
+        ))
         .fallback(crate::pages::fallback)
         .method_not_allowed_fallback(crate::pages::method_not_allowed)
         // Innermost first (each `.layer` wraps everything above it). Outermost, the request
         // id exists before the span that records it, and every inner layer's response (even a
         // timeout or a panic) is counted, traced and given the id.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::timeout(state.config.request_timeout))
+        .layer(middleware::timeout(time_limits))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::limit_by_address,

@@ -83,12 +83,8 @@ pub use frontline_core::attachment::{has_preview, shown_inline};
 fn too_large(max: u64) -> AppError {
     AppError::PayloadTooLarge(format!(
         "the file is larger than {}; send a smaller file",
-        megabytes(max)
+        frontline_core::attachment::size_in_words(max)
     ))
-}
-
-fn megabytes(bytes: u64) -> String {
-    format!("{} MB", bytes.div_ceil(1024 * 1024))
 }
 
 /// Take an upload in: `name` as the client gave it, `declared` its announced length if any
@@ -243,7 +239,7 @@ pub async fn check_for_message(
     if total > limits.max_message_bytes {
         return Err(AppError::PayloadTooLarge(format!(
             "the files add up to more than {} for one message; send some in another message",
-            megabytes(limits.max_message_bytes)
+            frontline_core::attachment::size_in_words(limits.max_message_bytes)
         )));
     }
     Ok(())
@@ -395,8 +391,9 @@ async fn read_whole(state: &AppState, attachment: &Attachment) -> Result<Vec<u8>
     Ok(bytes)
 }
 
-/// Start the sweeper on this node (idempotent). Every node may sweep: a sweep is idempotent
-/// and removes only what nothing names.
+/// Start the sweeper on this node (idempotent): the hourly housekeeping of what expires on
+/// its own, orphan files and (`signup::purge_expired_links`) dead account links. Every node
+/// may sweep: a sweep is idempotent and removes only what nothing names or can use.
 pub fn ensure_sweeper(state: &AppState) {
     let state2 = state.clone();
     state.run_in_background("file sweeper", move || {
@@ -417,6 +414,7 @@ pub fn ensure_sweeper(state: &AppState) {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "file sweep failed"),
                 }
+                crate::signup::purge_expired_links(&state2).await;
             }
         });
         Box::new(Sweeper { stop, task })

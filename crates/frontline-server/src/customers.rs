@@ -75,8 +75,9 @@ fn optional(
 }
 
 /// Give `person` one more address. Staff add trusted (verified) addresses; a customer's own
-/// addition is kept unverified, finding nobody until verified (by a link, once sign-up links
-/// exist). The caller checked `ManageAddresses` on the person.
+/// addition is kept unverified, finding nobody (no sign-in, no mail matched to them) until
+/// they follow the link mailed to it (`signup::send_address_verification`, through the
+/// outbox like every account mail). The caller checked `ManageAddresses` on the person.
 pub async fn add_address(
     state: &AppState,
     actor: &Actor,
@@ -85,12 +86,19 @@ pub async fn add_address(
 ) -> Result<PersonAddress> {
     let address = Email::parse(raw).map_err(|e| AppError::field("address", e.reason))?;
     let verified = actor.is_staff();
-    Ok(written(
+    if !verified {
+        crate::signup::may_mail_link(&address, state)?;
+    }
+    let added = written(
         state
             .store
             .add_address(Some(actor.person_id()), person.id, address, verified)
             .await?,
-    ))
+    );
+    if !added.verified {
+        crate::signup::send_address_verification(state, person, &added.address).await?;
+    }
+    Ok(added)
 }
 
 /// Take one of `person`'s added addresses away. The caller checked `ManageAddresses`.

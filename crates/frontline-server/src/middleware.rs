@@ -105,9 +105,49 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     AppError::Internal(format!("handler panicked: {message}")).into_response()
 }
 
-/// Requests that take too long answer 503 (turned into a problem below).
-pub fn timeout(limit: Duration) -> TimeoutLayer {
-    TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
+/// How long a request may take before it answers 503 (turned into a problem below): `uploads`
+/// for the routes `is_upload` names (a large file on a slow line takes minutes), `default`
+/// for every other. The router passes its own list of upload routes in.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeLimits {
+    pub default: Duration,
+    pub uploads: Duration,
+    /// Whether a method and route template (`/api/v1/uploads`) take files in.
+    pub is_upload: fn(&axum::http::Method, &str) -> bool,
+}
+
+/// Runs inside the router (a route layer), where the matched route is known; a request that
+/// matches no route gets the default limit through `timeout`, outside.
+pub async fn time_limit(
+    State(limits): State<TimeLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let upload = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|route| (limits.is_upload)(request.method(), route.as_str()));
+    let limit = if upload {
+        limits.uploads
+    } else {
+        limits.default
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::info!(limit_ms = limit.as_millis() as u64, "request timed out");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+/// The outer bound for what no route layer sees (unmatched paths, the fallbacks): the
+/// longest of the limits, so it never cuts a request `time_limit` lets run.
+pub fn timeout(limits: TimeLimits) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        limits.default.max(limits.uploads),
+    )
 }
 
 /// How an error reads to whoever asked: problem+json for the API, an HTML page for a browser.

@@ -37,6 +37,12 @@ pub const SIGN_IN_TTL: Duration = Duration::from_secs(15 * 60);
 pub const RESET_TTL: Duration = Duration::from_secs(60 * 60);
 /// How long a sign-up's confirmation link works: long enough for a slow inbox.
 pub const SIGN_UP_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long the link that verifies an added address works: as long as a sign-up's.
+pub const VERIFY_ADDRESS_TTL: Duration = SIGN_UP_TTL;
+
+/// What following an address's verification link answers.
+pub const ADDRESS_VERIFIED: &str =
+    "The address is verified: mail from it and signing in with it find your account now.";
 
 /// The one answer to every request for a link, known address or not.
 pub const ASKED: &str = "If the address can be used, a mail with a link is on its way to it. \
@@ -46,7 +52,7 @@ pub const ASKED: &str = "If the address can be used, a mail with a link is on it
 pub fn link_gone() -> AppError {
     AppError::Gone(
         "this link is unknown, used or expired: ask for a new one (sign-in links work for 15 \
-         minutes, reset links for an hour, sign-up links for a day, each once)"
+         minutes, reset links for an hour, sign-up and address links for a day, each once)"
             .into(),
     )
 }
@@ -57,6 +63,7 @@ pub fn link_path(purpose: LinkPurpose) -> &'static str {
         LinkPurpose::SignUp => "/signup/confirm",
         LinkPurpose::SignIn => "/login/link/use",
         LinkPurpose::Reset => "/reset/new",
+        LinkPurpose::VerifyAddress => "/verify-address",
     }
 }
 
@@ -93,7 +100,7 @@ fn received_hash(token: &str) -> Option<String> {
 /// Someone asks to sign up with `email`. Checks the input and the limits, then answers;
 /// the mail is queued afterwards: a confirmation link when the address has no account (or
 /// belongs to a customer who wrote by mail and has no password yet), a sign-in link (with a
-/// pointer to the reset page) when it has one already.
+/// pointer to the reset page) when a customer has one already, nothing for a staff address.
 pub async fn request_sign_up(
     state: &AppState,
     address: Option<IpAddr>,
@@ -124,9 +131,13 @@ async fn sign_up_mail(state: &AppState, email: Email, name: Name, password: Stri
         .await
         .map_err(AppError::from)?;
     match known(state, &email).await? {
-        Some(person)
-            if person.role.is_staff() || state.store.password_hash(person.id).await?.is_some() =>
-        {
+        // A staff address: no account to make and no sign-in link to send (staff sign in
+        // with their password); the asker hears the same words as anyone.
+        Some(person) if person.role.is_staff() => {
+            tracing::info!(person_id = %person.id, "sign-up with a staff address ignored");
+            Ok(())
+        }
+        Some(person) if state.store.password_hash(person.id).await?.is_some() => {
             // Has an account: no second one, and no word of it to the asker; the owner of
             // the address gets a way in instead.
             queue_link(
@@ -148,7 +159,8 @@ async fn sign_up_mail(state: &AppState, email: Email, name: Name, password: Stri
     }
 }
 
-/// Someone asks for a sign-in link for `email`: mailed when the address has an account.
+/// Someone asks for a sign-in link for `email`: mailed when the address is a customer's
+/// (staff sign in with their password; their addresses get nothing, and the same answer).
 pub async fn request_sign_in_link(
     state: &AppState,
     address: Option<IpAddr>,
@@ -177,6 +189,13 @@ async fn request_for_person(
     let state = state.clone();
     tokio::spawn(async move {
         let queued = match known(&state, &email).await {
+            // Staff sign in with their password only: a link in a mailbox is a way in that
+            // a customer's account can afford and a staff account (every case) cannot. The
+            // asker is told nothing either way.
+            Ok(Some(person)) if purpose == LinkPurpose::SignIn && person.role.is_staff() => {
+                tracing::info!(person_id = %person.id, "no sign-in link for staff");
+                Ok(())
+            }
             Ok(Some(person)) => {
                 queue_link(&state, purpose, &person.email, Some(&person), None).await
             }
@@ -198,6 +217,49 @@ async fn known(state: &AppState, email: &Email) -> Result<Option<Person>> {
     }
 }
 
+/// Whether one more link may be mailed to `address` (and count it): the per-address limit
+/// every link passes, so adding addresses cannot be used to flood someone's mailbox. Asked
+/// before the address is added, so a refusal leaves nothing behind.
+pub fn may_mail_link(address: &Email, state: &AppState) -> Result<()> {
+    limited(state.limits.links_per_account.check(address.as_str()))
+}
+
+/// Mail `address`, which `person` just added to their account, the link that verifies it
+/// (until then it finds nobody). The caller asked `may_mail_link` first.
+pub async fn send_address_verification(
+    state: &AppState,
+    person: &Person,
+    address: &Email,
+) -> Result<()> {
+    queue_link(
+        state,
+        LinkPurpose::VerifyAddress,
+        address,
+        Some(person),
+        None,
+    )
+    .await
+}
+
+/// Follow an address's verification link. No session starts: the link shows the mailbox is
+/// the person's, it does not sign anyone in (the API and the page say so and no more).
+pub async fn verify_address(state: &AppState, address: Option<IpAddr>, token: &str) -> Result<()> {
+    redeem(state, address, LinkPurpose::VerifyAddress, token, None)
+        .await
+        .map(|_| ())
+}
+
+/// Delete the account links that have expired (the file sweeper calls this every hour): a
+/// dead link opens nothing, but its row keeps an address, and a sign-up's a name and a
+/// password hash, which are not kept longer than they can be used.
+pub async fn purge_expired_links(state: &AppState) {
+    match state.store.purge_account_links(state.now()).await {
+        Ok(0) => {}
+        Ok(purged) => tracing::info!(purged, "expired account links purged"),
+        Err(e) => tracing::warn!(error = %e, "could not purge expired account links"),
+    }
+}
+
 /// What a sign-up link carries until it is followed.
 struct Pending {
     name: Name,
@@ -216,6 +278,7 @@ async fn queue_link(
         LinkPurpose::SignIn => SIGN_IN_TTL,
         LinkPurpose::Reset => RESET_TTL,
         LinkPurpose::SignUp => SIGN_UP_TTL,
+        LinkPurpose::VerifyAddress => VERIFY_ADDRESS_TTL,
     };
     let now = state.now();
     let expires_at = frontline_core::time::truncate(
@@ -290,6 +353,14 @@ fn mail_text(
                  Forgot your password? Choose a new one at {base}/reset. {ignore}"
             ),
         ),
+        LinkPurpose::VerifyAddress => (
+            "Confirm your new address".to_owned(),
+            format!(
+                "{hello}\n\nplease confirm that this address is yours, so that your mail from \
+                 it reaches your cases and you can sign in with it:\n\n{link}\n\n\
+                 The link works once, for a day. {ignore}"
+            ),
+        ),
         LinkPurpose::Reset => (
             "Choose a new password".to_owned(),
             format!(
@@ -352,12 +423,19 @@ pub async fn redeem(
         Err(e) => return Err(e.into()),
     };
     let person = redeemed.person;
+    if purpose == LinkPurpose::SignIn && person.role.is_staff() {
+        // None is queued for staff; one queued before that rule, or for a customer made
+        // staff since, does not open a staff session.
+        tracing::info!(person_id = %person.id, "sign-in link for staff refused");
+        return Err(link_gone());
+    }
     match purpose {
         LinkPurpose::SignUp => {
             tracing::info!(person_id = %person.id, created = redeemed.created, "signed up")
         }
         LinkPurpose::Reset => tracing::info!(person_id = %person.id, "password reset by link"),
         LinkPurpose::SignIn => tracing::info!(person_id = %person.id, "signed in by link"),
+        LinkPurpose::VerifyAddress => tracing::info!(person_id = %person.id, "address verified"),
     }
     Ok(person)
 }

@@ -19,8 +19,11 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// How long a web session lasts after sign-in.
     pub session_ttl: Duration,
-    /// Longest time a request may take before it answers 503.
+    /// Longest time a request may take before it answers 503 (uploads excepted).
     pub request_timeout: Duration,
+    /// Longest time an upload (`POST /api/v1/uploads`) may take: a file of the largest size
+    /// on a slow line takes minutes, and the global limit would cut it.
+    pub upload_timeout: Duration,
     pub rate_limit: RateLimitConfig,
     /// SHA-256 (hex) of the token `/metrics` asks for; `None` answers 404 there.
     pub metrics_token_hash: Option<String>,
@@ -130,6 +133,7 @@ impl ServerConfig {
             secure_cookies: false,
             session_ttl: Duration::from_secs(12 * 60 * 60),
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(10 * 60),
             rate_limit: RateLimitConfig::default(),
             metrics_token_hash: None,
             connections: crate::connections::ConnectionLimits::default(),
@@ -163,6 +167,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_ttl", &self.session_ttl)
             .field("request_timeout", &self.request_timeout)
+            .field("upload_timeout", &self.upload_timeout)
             .field("rate_limit", &self.rate_limit)
             .field(
                 "metrics_token",

@@ -3,7 +3,7 @@
 //! the same link one gets the row and the other `NotFound`, then acted on in the same
 //! transaction (same rules and events as SQLite).
 
-use frontline_core::event::{PasswordSet, PasswordVia, PersonChanged};
+use frontline_core::event::{AddressVerified, PasswordSet, PasswordVia, PersonChanged};
 use frontline_core::{Email, Name, NewEvent, Payload, Person, PersonId, Role};
 use frontline_store::{
     LinkPurpose, NewAccountLink, NewOutbound, Outbound, Redeemed, StoreError, StoreResult, Written,
@@ -51,6 +51,20 @@ impl PgStore {
         Ok(outbound)
     }
 
+    pub(crate) async fn purge_account_links_impl(
+        &self,
+        now: frontline_core::Timestamp,
+    ) -> StoreResult<u64> {
+        Ok(
+            sqlx::query("DELETE FROM account_links WHERE expires_at <= $1")
+                .bind(to_db(now))
+                .execute(&self.pool)
+                .await
+                .map_err(classify)?
+                .rows_affected(),
+        )
+    }
+
     pub(crate) async fn redeem_account_link_impl(
         &self,
         token_hash: &str,
@@ -93,6 +107,42 @@ impl PgStore {
             LinkPurpose::SignIn => {
                 let person = person_by_id(&mut tx, linked(person_id)?).await?;
                 (person, false, Vec::new())
+            }
+            LinkPurpose::VerifyAddress => {
+                let person_id = linked(person_id)?;
+                let verified: Option<bool> = sqlx::query_scalar(
+                    "SELECT verified FROM person_addresses
+                      WHERE address = $1 AND person_id = $2 FOR UPDATE",
+                )
+                .bind(email.as_str())
+                .bind(person_id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(classify)?;
+                let events = match verified {
+                    // Removed since, or its person erased: the link leads nowhere.
+                    None => return Err(frontline_store::accounts::no_such_link()),
+                    Some(true) => Vec::new(),
+                    Some(false) => {
+                        sqlx::query(
+                            "UPDATE person_addresses SET verified = true
+                              WHERE address = $1 AND person_id = $2",
+                        )
+                        .bind(email.as_str())
+                        .bind(person_id.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(classify)?;
+                        vec![NewEvent::new(
+                            Some(person_id),
+                            Payload::AddressVerified(AddressVerified {
+                                person_id,
+                                address: email.clone(),
+                            }),
+                        )]
+                    }
+                };
+                (person_by_id(&mut tx, person_id).await?, false, events)
             }
             LinkPurpose::Reset => {
                 let person = person_by_id(&mut tx, linked(person_id)?).await?;

@@ -43,9 +43,12 @@ pub(crate) async fn insert_address(conn: &mut PgConnection, a: &PersonAddress) -
     Ok(())
 }
 
-/// Wait for any other transaction giving out this address, then say who has it (as a primary
-/// or an added address): the two tables are kept apart by this lock, not by a constraint.
-pub(crate) async fn claim_address(conn: &mut PgConnection, address: &Email) -> StoreResult<()> {
+/// Wait for any other transaction writing this address (as a primary or an added address)
+/// and hold it until this one ends. `people.email` and `person_addresses` are kept apart by
+/// this lock, not by a constraint, so every transaction that writes an address into either
+/// table takes it first: `claim_address` (a person made, an address added) and a merge (the
+/// duplicate's primary becomes an added address of the kept customer).
+pub(crate) async fn lock_address(conn: &mut PgConnection, address: &Email) -> StoreResult<()> {
     sqlx::query(
         "SELECT pg_advisory_xact_lock(
              $1, hashtext(concat_ws(' ', current_schema(), 'address', $2::text)))",
@@ -55,6 +58,12 @@ pub(crate) async fn claim_address(conn: &mut PgConnection, address: &Email) -> S
     .execute(&mut *conn)
     .await
     .map_err(classify)?;
+    Ok(())
+}
+
+/// Take the address's lock (`lock_address`), then refuse it if anyone has it already.
+pub(crate) async fn claim_address(conn: &mut PgConnection, address: &Email) -> StoreResult<()> {
+    lock_address(&mut *conn, address).await?;
     let owner = sqlx::query(
         "SELECT id FROM people WHERE email = $1
          UNION ALL SELECT person_id FROM person_addresses WHERE address = $1 LIMIT 1",
@@ -233,6 +242,11 @@ impl PgStore {
         let (kept, dup) = if a.id == keep { (a, b) } else { (b, a) };
         live_customer(&kept, "keep")?;
         live_customer(&dup, "duplicate")?;
+        // The duplicate's primary address moves from `people` to `person_addresses`: under
+        // the lock every writer of an address takes (after the row locks, as in
+        // `add_address`, so the two cannot wait on each other in a circle). Its added
+        // addresses only change owner, which the lock does not guard.
+        lock_address(&mut tx, &dup.email).await?;
         let at = self.clock.now();
         let (k, d) = (keep.0, duplicate.0);
         let cases_moved = execute(
@@ -412,6 +426,37 @@ impl PgStore {
             .await
             .map_err(classify)?
             .rows_affected();
+        // Their files: tombstones under a name that says nothing (the bytes go with the next
+        // sweep, unless someone else's attachment holds the same bytes); uploads never
+        // attached go at once.
+        let attachments_erased = sqlx::query(
+            "UPDATE attachments SET deleted_at = $2, deleted_by = $3, deletion_reason = $4
+              WHERE deleted_at IS NULL
+                AND message_id IN (SELECT id FROM messages WHERE author_id = $1)",
+        )
+        .bind(id)
+        .bind(to_db(at))
+        .bind(actor.unwrap_or(person_id).0)
+        .bind(profile::ERASED_FILE_REASON)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE attachments SET name = $2
+              WHERE uploader_id = $1
+                 OR message_id IN (SELECT id FROM messages WHERE author_id = $1)",
+        )
+        .bind(id)
+        .bind(profile::ERASED_FILE_NAME)
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        sqlx::query("DELETE FROM attachments WHERE uploader_id = $1 AND message_id IS NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
         // Nothing erased may still be found by searching for it.
         crate::search::index_customer(&mut tx, person_id).await?;
         sqlx::query("UPDATE mail SET address = $2 WHERE address = ANY($1)")
@@ -451,6 +496,7 @@ impl PgStore {
                 person_id,
                 requested_at: found.erasure_requested_at,
                 messages_erased,
+                attachments_erased,
                 tokens: revoked.tokens,
                 sessions: revoked.sessions,
             }),

@@ -676,6 +676,10 @@ impl Store for PgStore {
             .await
     }
 
+    async fn purge_account_links(&self, now: frontline_core::Timestamp) -> StoreResult<u64> {
+        self.purge_account_links_impl(now).await
+    }
+
     async fn list_account_outbound(
         &self,
         limit: u32,

@@ -1,8 +1,8 @@
 //! Account links on SQLite: recorded with their mail in one writer job, redeemed (marked used
 //! and acted on) in another. The one writer makes "unused and unexpired, then used" atomic.
 
-use frontline_core::event::PasswordVia;
-use frontline_core::{Email, Name, PersonId, Role};
+use frontline_core::event::{AddressVerified, PasswordVia};
+use frontline_core::{Email, Name, NewEvent, Payload, PersonId, Role};
 use frontline_store::{
     ACCOUNT_MAILBOX, LinkPurpose, NewAccountLink, NewOutbound, NewPerson, Outbound, Redeemed,
     StoreError, StoreResult, Written,
@@ -49,6 +49,16 @@ pub(crate) fn queue(
     let outbound = mail.pending(None, None, now);
     outbox::insert(w.conn, &outbound)?;
     Ok(outbound)
+}
+
+pub(crate) fn purge(w: &mut WriteTx<'_>, now: frontline_core::Timestamp) -> StoreResult<u64> {
+    let purged = w
+        .conn
+        .prepare_cached("DELETE FROM account_links WHERE expires_at <= ?1")
+        .db()?
+        .execute(params![ms(now)])
+        .db()?;
+    Ok(purged as u64)
 }
 
 struct Link {
@@ -105,6 +115,51 @@ pub(crate) fn redeem(
                     created: false,
                 },
                 events: Vec::new(),
+                replayed: false,
+            })
+        }
+        LinkPurpose::VerifyAddress => {
+            let person_id = linked(link.person_id)?;
+            let address = link.email;
+            let state: Option<bool> = w
+                .conn
+                .prepare_cached(
+                    "SELECT verified FROM person_addresses WHERE address = ?1 AND person_id = ?2",
+                )
+                .db()?
+                .query_row(params![address.as_str(), person_id.to_string()], |r| {
+                    r.get("verified")
+                })
+                .optional()
+                .db()?;
+            let events = match state {
+                // Removed since, or its person erased: the link leads nowhere.
+                None => return Err(frontline_store::accounts::no_such_link()),
+                Some(true) => Vec::new(),
+                Some(false) => {
+                    w.conn
+                        .prepare_cached(
+                            "UPDATE person_addresses SET verified = 1
+                             WHERE address = ?1 AND person_id = ?2",
+                        )
+                        .db()?
+                        .execute(params![address.as_str(), person_id.to_string()])
+                        .db()?;
+                    w.append(
+                        vec![NewEvent::new(
+                            Some(person_id),
+                            Payload::AddressVerified(AddressVerified { person_id, address }),
+                        )],
+                        now,
+                    )?
+                }
+            };
+            Ok(Written {
+                value: Redeemed {
+                    person: reads::person(w.conn, person_id)?,
+                    created: false,
+                },
+                events,
                 replayed: false,
             })
         }

@@ -377,6 +377,27 @@ pub(crate) fn erase(
         "UPDATE messages SET body = ?2 WHERE author_id = ?1",
         params![id, profile::ERASED_TEXT],
     )?;
+    // Their files: tombstones under a name that says nothing (the bytes go with the next
+    // sweep, unless someone else's attachment holds the same bytes); uploads never attached
+    // go at once.
+    let by = actor.unwrap_or(person_id).to_string();
+    let attachments_erased = execute(
+        c,
+        "UPDATE attachments SET deleted_at = ?2, deleted_by = ?3, deletion_reason = ?4
+         WHERE deleted_at IS NULL AND message_id IN (SELECT id FROM messages WHERE author_id = ?1)",
+        params![id, ms(at), by, profile::ERASED_FILE_REASON],
+    )?;
+    execute(
+        c,
+        "UPDATE attachments SET name = ?2
+         WHERE uploader_id = ?1 OR message_id IN (SELECT id FROM messages WHERE author_id = ?1)",
+        params![id, profile::ERASED_FILE_NAME],
+    )?;
+    execute(
+        c,
+        "DELETE FROM attachments WHERE uploader_id = ?1 AND message_id IS NULL",
+        params![id],
+    )?;
     // Nothing erased may still be found by searching for it.
     crate::search::index_customer(c, person_id)?;
     execute(
@@ -421,6 +442,7 @@ pub(crate) fn erase(
         person_id,
         requested_at: person.erasure_requested_at,
         messages_erased,
+        attachments_erased,
         tokens: revoked.value.tokens,
         sessions: revoked.value.sessions,
     };

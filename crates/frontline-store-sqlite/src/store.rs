@@ -733,6 +733,10 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn purge_account_links(&self, now: frontline_core::Timestamp) -> StoreResult<u64> {
+        self.write(move |w| crate::accounts::purge(w, now)).await
+    }
+
     async fn list_account_outbound(
         &self,
         limit: u32,

@@ -16,6 +16,9 @@ pub enum LinkPurpose {
     SignIn,
     /// Lets its person choose a new password.
     Reset,
+    /// Shows that an address its person added is theirs: the address finds them from then
+    /// on (`person_addresses.verified`).
+    VerifyAddress,
 }
 
 impl LinkPurpose {
@@ -24,6 +27,7 @@ impl LinkPurpose {
             LinkPurpose::SignUp => "sign_up",
             LinkPurpose::SignIn => "sign_in",
             LinkPurpose::Reset => "reset",
+            LinkPurpose::VerifyAddress => "verify_address",
         }
     }
 }
@@ -35,9 +39,10 @@ impl std::str::FromStr for LinkPurpose {
             "sign_up" => Ok(LinkPurpose::SignUp),
             "sign_in" => Ok(LinkPurpose::SignIn),
             "reset" => Ok(LinkPurpose::Reset),
+            "verify_address" => Ok(LinkPurpose::VerifyAddress),
             other => Err(frontline_core::ValueError::new(
                 "purpose",
-                format!("{other:?} is not one of sign_up, sign_in, reset"),
+                format!("{other:?} is not one of sign_up, sign_in, reset, verify_address"),
             )),
         }
     }
@@ -51,7 +56,8 @@ pub struct NewAccountLink {
     pub purpose: LinkPurpose,
     /// The address the link was sent to.
     pub email: Email,
-    /// The person it is for: required for sign-in and reset, `None` for a sign-up.
+    /// The person it is for: required for sign-in, reset and address verification, `None`
+    /// for a sign-up.
     pub person_id: Option<PersonId>,
     /// A sign-up's name and argon2 password hash, what the account is made of once the
     /// address is confirmed.
@@ -73,7 +79,11 @@ pub struct Redeemed {
 /// Refuse a link that lacks what its purpose needs (both backends ask here).
 pub fn check_new(link: &NewAccountLink) -> crate::StoreResult<()> {
     let missing = match link.purpose {
-        LinkPurpose::SignIn | LinkPurpose::Reset if link.person_id.is_none() => Some("person_id"),
+        LinkPurpose::SignIn | LinkPurpose::Reset | LinkPurpose::VerifyAddress
+            if link.person_id.is_none() =>
+        {
+            Some("person_id")
+        }
         LinkPurpose::SignUp if link.name.is_none() => Some("name"),
         LinkPurpose::SignUp if link.password_hash.is_none() => Some("password_hash"),
         _ => None,

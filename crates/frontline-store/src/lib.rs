@@ -604,6 +604,10 @@ pub trait Store: Send + Sync + 'static {
     /// - `Reset`: `new_password_hash` (required: `Invalid` without) becomes the person's
     ///   password and every session and token ends (`person.password_set` `via: reset`,
     ///   `person.credentials_revoked`).
+    /// - `VerifyAddress`: the person's unverified added address the link was sent to is
+    ///   verified (`person.address_verified`, actor the person); verified already → the
+    ///   same answer, no event; no longer theirs (removed, erased) → `NotFound`, nothing
+    ///   written.
     ///
     /// Every other unused link of the same purpose for the same address ends with it.
     async fn redeem_account_link(
@@ -612,6 +616,11 @@ pub trait Store: Send + Sync + 'static {
         purpose: LinkPurpose,
         new_password_hash: Option<String>,
     ) -> StoreResult<Written<Redeemed>>;
+    /// Delete the links that expired at or before `now`, used or not, and answer how many: a
+    /// dead link opens nothing, and its row still holds an address (a sign-up's also a name
+    /// and a password hash). Operational rows: no event. Idempotent; the server's
+    /// housekeeping calls it every hour.
+    async fn purge_account_links(&self, now: frontline_core::Timestamp) -> StoreResult<u64>;
     /// The newest `limit` account mails (sign-up, sign-in and reset links) in every status,
     /// newest first: what administrators read when mail does not go out.
     async fn list_account_outbound(&self, limit: u32) -> StoreResult<Vec<Outbound>>;

@@ -171,6 +171,11 @@ pub struct FileArgs {
     #[arg(long, env = "FRONTLINE_MAX_FILES_PER_MESSAGE", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=100))]
     pub max_files_per_message: u64,
+    /// Longest time one upload may take, in seconds (every other request has 30): a file of
+    /// the largest size on a slow line takes minutes.
+    #[arg(long, env = "FRONTLINE_UPLOAD_TIMEOUT_SECS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(30..=86_400))]
+    pub upload_timeout_secs: u64,
     /// Accepted file types (as sniffed from the bytes): exact (`application/pdf`) or a
     /// family (`image/*`); repeat or separate with commas. Default: pictures, PDF, text,
     /// office documents, zip, MP3 and MP4; never HTML.

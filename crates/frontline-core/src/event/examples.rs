@@ -458,6 +458,10 @@ impl Payload {
                 person_id: ben,
                 address: Email::parse("ben.at.work@example.com").expect("a valid email"),
             }),
+            Payload::AddressVerified(AddressVerified {
+                person_id: ben,
+                address: Email::parse("ben.at.work@example.com").expect("a valid email"),
+            }),
             Payload::PersonMerged(PersonMerged {
                 kept_id: ben,
                 merged_id: ann,
@@ -469,6 +473,7 @@ impl Payload {
                 person_id: ben,
                 requested_at: Some(at),
                 messages_erased: 3,
+                attachments_erased: 1,
                 tokens: 1,
                 sessions: 2,
             }),

@@ -147,6 +147,7 @@ events! {
     AttachmentDeleted => "attachment.deleted" (AttachmentDeleted),
     AddressAdded => "person.address_added" (AddressAdded),
     AddressRemoved => "person.address_removed" (AddressRemoved),
+    AddressVerified => "person.address_verified" (AddressVerified),
     PersonMerged => "person.merged" (PersonMerged),
     ErasureRequested => "person.erasure_requested" (ErasureRequested),
     PersonErased => "person.erased" (PersonErased),

@@ -211,6 +211,14 @@ pub struct AddressAdded {
     pub verified: bool,
 }
 
+/// `person.address_verified`: an address the person added themselves was shown to be theirs
+/// (they followed the link mailed to it); from now on it finds them. Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddressVerified {
+    pub person_id: PersonId,
+    pub address: Email,
+}
+
 /// `person.address_removed`. Staff only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AddressRemoved {
@@ -244,6 +252,10 @@ pub struct PersonErased {
     /// When the customer had asked for it, if they had.
     pub requested_at: Option<Timestamp>,
     pub messages_erased: u64,
+    /// The files of their messages, now tombstones (their bytes go with the next sweep).
+    /// Absent from events written before erasure reached files.
+    #[serde(default)]
+    pub attachments_erased: u64,
     pub tokens: u64,
     pub sessions: u64,
 }

@@ -15,6 +15,16 @@ pub const MAX_LANGUAGE_CHARS: usize = 35;
 /// What an erased customer's messages, verbatims and quotes read as.
 pub const ERASED_TEXT: &str = "(erased)";
 
+/// The name an erased customer's files keep (a file name can say who someone is).
+pub const ERASED_FILE_NAME: &str = "erased";
+
+/// The reason on the tombstone of a file erased with its customer.
+pub const ERASED_FILE_REASON: &str = "The customer was erased.";
+
+pub fn erased_file_name() -> crate::attachment::FileName {
+    crate::attachment::FileName::parse(ERASED_FILE_NAME).expect("a valid file name")
+}
+
 /// A language tag such as `en`, `fr-CA` or `pt-BR`: a 2–3 letter language, then subtags of
 /// 1–8 letters or digits, separated by `-` (`_` is taken for `-`). Lower-cased language,
 /// as written otherwise.
@@ -87,9 +97,11 @@ pub const KINDS_WITH_PERSONAL_DATA: &[EventKind] = &[
     EventKind::PersonUpdated,
     EventKind::AddressAdded,
     EventKind::AddressRemoved,
+    EventKind::AddressVerified,
     EventKind::MailBouncing,
     EventKind::MailBounceCleared,
     EventKind::FeelingPraised,
+    EventKind::AttachmentAdded,
 ];
 
 /// The payload of an earlier event with `person`'s personal data replaced by the tombstone's,
@@ -118,6 +130,10 @@ pub fn scrub(
             p.address = tombstone.clone();
             Some(Payload::AddressAdded(p))
         }
+        Payload::AddressVerified(mut p) if p.person_id == person => {
+            p.address = tombstone.clone();
+            Some(Payload::AddressVerified(p))
+        }
         Payload::AddressRemoved(mut p) if p.person_id == person => {
             p.address = tombstone.clone();
             Some(Payload::AddressRemoved(p))
@@ -131,6 +147,10 @@ pub fn scrub(
         Payload::MailBounceCleared(mut p) if p.person_id == person => {
             p.address = tombstone.clone();
             Some(Payload::MailBounceCleared(p))
+        }
+        Payload::AttachmentAdded(mut p) if p.uploader_id == person => {
+            p.name = erased_file_name();
+            Some(Payload::AttachmentAdded(p))
         }
         Payload::FeelingPraised(mut p) if cases.contains(&p.case_id) => {
             p.quote = ERASED_TEXT.to_owned();

@@ -99,12 +99,14 @@ pub async fn list_own_addresses(
     path = "/api/v1/me/addresses",
     tag = "people",
     summary = "Add an address of yours",
-    description = "A customer's own addition is unverified: it finds nobody (sign-in, mail) \
-        until it is verified. Staff's own additions are trusted.",
+    description = "A customer's own addition is unverified: a link is mailed to it (it works \
+        once, for a day; `POST /api/v1/address-verifications/redeem`), and until it is \
+        followed the address finds nobody (sign-in, mail). Staff's own additions are trusted.",
     request_body = AddressBody,
     responses(
         (status = 201, description = "The address", body = AddressView),
         (status = 409, description = "The address is someone's already"),
+        (status = 429, description = "Too many links mailed to this address lately"),
     ),
 )]
 pub async fn add_own_address(
@@ -268,8 +270,9 @@ pub struct EraseBody {
     tag = "people",
     summary = "Erase a customer's personal data (administrators)",
     description = "Name, addresses, profile, password, tokens and sessions go; the bodies of \
-        their messages and the words of their ratings read `(erased)`; their cases, scores \
-        and times stay, anonymously. Appends `person.erased` naming who did it.",
+        their messages and the words of their ratings read `(erased)`; the files on their \
+        messages are deleted (tombstones; a download is 410); their cases, scores and times \
+        stay, anonymously. Appends `person.erased` naming who did it.",
     params(("person" = String, Path, description = "Person id")),
     request_body = EraseBody,
     responses(

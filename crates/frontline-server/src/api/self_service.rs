@@ -209,3 +209,35 @@ pub async fn redeem_password_reset(
     .await?;
     session_created(&state, &person, &headers).await
 }
+
+/// What following an address's verification link did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressVerifiedView {
+    pub message: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/address-verifications/redeem",
+    tag = "session",
+    summary = "Verify an added address with its link",
+    description = "Follows the link mailed to an address a customer added to their account \
+        (once, within a day): the address is verified and finds them from then on (signing \
+        in, mail from it). No session starts, and the answer names nobody.",
+    request_body = LinkBody,
+    security(()),
+    responses(
+        (status = 200, description = "The address is verified", body = AddressVerifiedView),
+        (status = 410, description = "The link is unknown, used or expired, or the address was removed"),
+    ),
+)]
+pub async fn redeem_address_verification(
+    State(state): State<AppState>,
+    ClientIp(address): ClientIp,
+    Json(body): Json<LinkBody>,
+) -> Result<axum::Json<AddressVerifiedView>> {
+    signup::verify_address(&state, address, &body.token).await?;
+    Ok(axum::Json(AddressVerifiedView {
+        message: signup::ADDRESS_VERIFIED,
+    }))
+}

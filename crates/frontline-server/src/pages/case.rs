@@ -117,7 +117,7 @@ pub fn files_of(
             let view = crate::views::AttachmentView::from(a);
             FileItem {
                 name: a.name.to_string(),
-                size: human_size(a.size),
+                size: frontline_core::attachment::size_in_words(a.size),
                 url: view.url.unwrap_or_default(),
                 preview: view.preview_url,
                 deleted: a
@@ -129,17 +129,9 @@ pub fn files_of(
         .collect()
 }
 
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{} KB", b.div_ceil(1024)),
-        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-    }
-}
-
 /// The per-file limit in words, for the file input's hint.
 pub fn upload_limit(state: &AppState) -> String {
-    human_size(state.config.files.max_file_bytes)
+    frontline_core::attachment::size_in_words(state.config.files.max_file_bytes)
 }
 
 pub struct Conversation {

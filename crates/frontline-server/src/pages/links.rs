@@ -1,5 +1,6 @@
 //! The pages of customers who help themselves: `/signup`, `/login/link`, `/reset` ask for a
-//! mailed link; `/signup/confirm`, `/login/link/use`, `/reset/new` are where the links lead.
+//! mailed link; `/signup/confirm`, `/login/link/use`, `/reset/new` are where the links lead,
+//! and `/verify-address`, where the link mailed to an address a customer added leads.
 //! Following a link is a form post (a button, or the new password), never the `GET` itself:
 //! mail scanners that open every link must not spend it. Every form is protected like the
 //! login form, by a double-submit token in a `SameSite=Strict` cookie scoped to its path. The
@@ -32,6 +33,10 @@ enum Step {
     ConfirmSignUp,
     UseSignInLink,
     NewPassword,
+    /// Confirm an added address (no session starts).
+    VerifyAddress,
+    /// The added address is verified.
+    AddressVerified,
     /// The link cannot be followed (unknown, used, expired), or the address has an account.
     Refused,
 }
@@ -43,6 +48,7 @@ impl Step {
             Step::AskSignInLink | Step::UseSignInLink => "Sign in with a link",
             Step::AskReset | Step::NewPassword => "Choose a new password",
             Step::Sent => "Check your mail",
+            Step::VerifyAddress | Step::AddressVerified => "Confirm your address",
             Step::Refused => "This link does not work",
         }
     }
@@ -53,6 +59,7 @@ impl Step {
             Step::SignUp | Step::ConfirmSignUp => "/signup",
             Step::AskSignInLink | Step::UseSignInLink => "/login",
             Step::AskReset | Step::NewPassword | Step::Sent | Step::Refused => "/reset",
+            Step::VerifyAddress | Step::AddressVerified => "/verify-address",
         }
     }
 }
@@ -62,7 +69,7 @@ impl Step {
 struct LinkPage {
     layout: Layout,
     /// `sign_up`, `ask_link`, `ask_reset`, `sent`, `confirm`, `use_link`, `new_password`,
-    /// `refused`.
+    /// `verify_address`, `address_verified`, `refused`.
     step: &'static str,
     action: &'static str,
     email: String,
@@ -104,6 +111,8 @@ fn show_page(state: &AppState, status: StatusCode, shown: Shown) -> PageResult {
         Step::ConfirmSignUp => ("confirm", "/signup/confirm"),
         Step::UseSignInLink => ("use_link", "/login/link/use"),
         Step::NewPassword => ("new_password", "/reset/new"),
+        Step::VerifyAddress => ("verify_address", "/verify-address"),
+        Step::AddressVerified => ("address_verified", ""),
         Step::Refused => ("refused", ""),
     };
     let mut response = render(
@@ -116,7 +125,11 @@ fn show_page(state: &AppState, status: StatusCode, shown: Shown) -> PageResult {
             name: shown.name,
             token: shown.token,
             error: shown.error,
-            message: signup::ASKED.to_owned(),
+            message: if shown.step == Step::AddressVerified {
+                signup::ADDRESS_VERIFIED.to_owned()
+            } else {
+                signup::ASKED.to_owned()
+            },
         },
     )?;
     set_form_cookie(state, &mut response, shown.step.scope(), &form_token);
@@ -168,6 +181,32 @@ pub async fn use_link_form(
     Query(query): Query<TokenQuery>,
 ) -> PageResult {
     link_form(&state, Step::UseSignInLink, query)
+}
+
+/// `GET /verify-address?token=…`: a button, like every link's page.
+pub async fn verify_address_form(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> PageResult {
+    link_form(&state, Step::VerifyAddress, query)
+}
+
+/// `POST /verify-address`: the address is verified; nobody is signed in by it.
+pub async fn verify_address(
+    State(state): State<AppState>,
+    ClientIp(address): ClientIp,
+    request: axum::extract::Request,
+) -> PageResult {
+    let (parts, form) = read_form(request).await?;
+    let mut shown = Shown::new(Step::VerifyAddress);
+    shown.token = form.text("token").to_owned();
+    if !form_token_matches(&parts, form.csrf()) {
+        return expired(&state, shown);
+    }
+    match signup::verify_address(&state, address, &shown.token).await {
+        Ok(()) => show_page(&state, StatusCode::OK, Shown::new(Step::AddressVerified)),
+        Err(e) => refusal(&state, shown, e),
+    }
 }
 
 /// `GET /reset/new?token=…`.

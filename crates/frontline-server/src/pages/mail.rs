@@ -118,14 +118,6 @@ fn require(viewer: &Viewer) -> Result<(), AppError> {
     authz::require(&viewer.actor, Action::ManageMail, &Resource::Org, "mail")
 }
 
-fn size_words(bytes: u64) -> String {
-    match bytes {
-        b if b < 1024 => format!("{b} B"),
-        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
-        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-    }
-}
-
 fn form_of(m: &Mailbox, outcome: String) -> MailboxFormValues {
     let imap = m.imap.as_ref();
     MailboxFormValues {
@@ -205,7 +197,7 @@ async fn render(
             from: q.from.unwrap_or_default(),
             subject: q.subject.unwrap_or_default(),
             reason: q.reason,
-            size: size_words(q.size),
+            size: frontline_core::attachment::size_in_words(q.size),
         })
         .collect();
     // Without mail out, administrators are how a customer gets their link; with it, the

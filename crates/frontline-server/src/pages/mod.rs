@@ -193,6 +193,10 @@ pub fn router() -> Router<AppState> {
             "/reset/new",
             get(links::new_password_form).post(links::set_new_password),
         )
+        .route(
+            "/verify-address",
+            get(links::verify_address_form).post(links::verify_address),
+        )
         .route("/admin/mail", get(mail::show))
         .route("/admin/mail/mailboxes", post(mail::save))
         .route("/admin/mail/mailboxes/{mailbox}/token", post(mail::token))

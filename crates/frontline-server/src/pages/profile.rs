@@ -52,8 +52,8 @@ pub fn notice(done: &str) -> Option<&'static str> {
     match done {
         "profile" => Some("Your profile is saved."),
         "address-added" => Some(
-            "The address is added. It is unverified: mail from it and signing in with it do \
-             not find you until it is verified.",
+            "The address is added, and a link to confirm it is on its way to it. Until you \
+             follow the link, mail from it and signing in with it do not find you.",
         ),
         "address-added-verified" => Some("The address is added."),
         "address-removed" => Some("The address is removed."),

@@ -42,6 +42,7 @@ on_both_backends!(
     bad_files_are_refused_or_made_harmless,
     a_deleted_file_leaves_a_tombstone,
     a_message_carries_only_so_many_files,
+    an_erased_customers_files_are_gone_for_everyone,
 );
 
 async fn postgres_app(
@@ -645,4 +646,160 @@ async fn limits_are_configurable_and_a_too_large_message_is_413() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_file_input_says_its_limit_as_people_write_it() {
+    for (limit, words) in [
+        (25 * 1024 * 1024, "Up to 25 MB each."),
+        (3 * 1024 * 1024 / 2, "Up to 1.5 MB each."),
+    ] {
+        let app = TestApp::spawn_configured(|config| config.files.max_file_bytes = limit).await;
+        let org = app.seed().await;
+        app.set_password(org.carol.person.id, crate::pages::PASSWORD)
+            .await;
+        let number = app.case_for(&org, org.carol.person.id, "Hint").await;
+        let session = crate::pages::login(&app, "carol@customer.test").await;
+        let page = crate::pages::get(&app, &session, &format!("/cases/{number}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(words), "{words} not in the case page");
+        assert!(!page.contains(".0 MB"), "a trailing zero in the case page");
+    }
+}
+
+async fn an_erased_customers_files_are_gone_for_everyone(app: TestApp) {
+    let org = app.seed().await;
+    let photo = uploaded(&app, &org.carol, "carol at home.png", png(8, 8)).await;
+    let _number = open_case_with(&app, &org, &org.carol, &[&photo]).await;
+    let id = photo["id"].as_str().unwrap();
+    let path = format!("/api/v1/attachments/{id}");
+    assert_eq!(status_of(&app, &org.ann, &path).await, StatusCode::OK);
+    let erased = app
+        .post(
+            &format!("/api/v1/people/{}/erase", org.carol.id()),
+            &org.ada.token,
+            &json!({ "confirm": "carol@customer.test" }),
+        )
+        .await;
+    assert_eq!(erased.status(), StatusCode::OK);
+    for suffix in ["", "/inline", "/preview"] {
+        let path = format!("{path}{suffix}");
+        assert_eq!(
+            status_of(&app, &org.ann, &path).await,
+            StatusCode::GONE,
+            "{path}"
+        );
+    }
+    // The sweep (which the server runs with a day's margin) takes the bytes.
+    let sha256 = photo["sha256"].as_str().expect("the file's hash");
+    let later = frontline_core::time::from_millis(
+        frontline_core::time::now().as_millisecond() + 48 * 3_600_000,
+    );
+    app.store.sweep_files(later).await.unwrap();
+    assert!(matches!(
+        app.store.read_blob(sha256).await,
+        Err(frontline_store::StoreError::NotFound { .. })
+    ));
+    assert_eq!(status_of(&app, &org.ann, &path).await, StatusCode::GONE);
+}
+
+/// Send a request whose body trickles in: `pieces` parts, `pause` apart; answer the status
+/// line's code. Writes after the server has answered (and closed) are let fail.
+async fn trickled(
+    app: &TestApp,
+    token: &str,
+    target: &str,
+    content_type: &str,
+    body: &[u8],
+    pieces: usize,
+    pause: std::time::Duration,
+) -> u16 {
+    let address = app.base_url.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {target} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let (mut reader, mut writer) = socket.into_split();
+    let body = body.to_vec();
+    let sending = tokio::spawn(async move {
+        for piece in body.chunks(body.len().div_ceil(pieces)) {
+            tokio::time::sleep(pause).await;
+            if writer.write_all(piece).await.is_err() {
+                return;
+            }
+        }
+        // Dropping the write half would half-close the connection, which the server takes
+        // for the client going away: hold it until the answer is read.
+        std::future::pending::<()>().await;
+        drop(writer);
+    });
+    // Read as it comes (not to the end): a server that answers before the body is in and
+    // closes may reset the connection, which can drop what was not yet read.
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !answer.windows(2).any(|w| w == b"\r\n") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, reader.read(&mut buffer)).await {
+            Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buffer[..n]),
+            other => panic!("{target}: no answer ({other:?}) after {answer:?}"),
+        }
+    }
+    sending.abort();
+    let text = String::from_utf8_lossy(&answer);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_outlasts_the_request_time_limit_that_cuts_other_slow_requests() {
+    let limit = std::time::Duration::from_millis(400);
+    let app = TestApp::spawn_configured(|config| {
+        config.request_timeout = limit;
+        config.upload_timeout = std::time::Duration::from_secs(10);
+    })
+    .await;
+    let org = app.seed().await;
+    let pause = std::time::Duration::from_millis(200);
+    // About 1.2 s of trickling: three times the limit every other request has.
+    let started = std::time::Instant::now();
+    let uploaded = trickled(
+        &app,
+        &org.carol.token,
+        "/api/v1/uploads?name=slow.txt",
+        "text/plain",
+        &vec![b'a'; 60 * 1024],
+        6,
+        pause,
+    )
+    .await;
+    assert_eq!(uploaded, 201, "the upload was cut");
+    assert!(started.elapsed() > limit * 2, "{:?}", started.elapsed());
+    // The same pace on an ordinary route is cut at the limit.
+    let body = json!({
+        "subject": "Slowly",
+        "body": "x".repeat(60 * 1024),
+        "outcome": org.outcome_key,
+    })
+    .to_string();
+    let started = std::time::Instant::now();
+    let created = trickled(
+        &app,
+        &org.carol.token,
+        "/api/v1/cases",
+        "application/json",
+        body.as_bytes(),
+        6,
+        pause,
+    )
+    .await;
+    assert_eq!(created, 503, "a slow ordinary request ran past the limit");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }

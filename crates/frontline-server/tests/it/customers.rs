@@ -374,3 +374,127 @@ async fn staff_create_a_customer_and_open_a_case_for_them_by_phone() {
         "routed: {case}"
     );
 }
+
+/// A customer's own address: a link is mailed to it through the outbox; until it is followed
+/// the address finds nobody (signing in, the look-up mail ingest makes); after, it finds her,
+/// once, with `person.address_verified`; a link to an address removed since leads nowhere.
+async fn a_customers_own_address_counts_once_the_link_mailed_to_it_is_followed(app: TestApp) {
+    let org = app.seed().await;
+    app.set_password(org.carol.person.id, "correct horse battery")
+        .await;
+    let phone = frontline_core::Email::parse("carol@phone.test").unwrap();
+    let own = app
+        .post(
+            "/api/v1/me/addresses",
+            &org.carol.token,
+            &json!({ "address": "carol@phone.test" }),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::CREATED);
+    assert_eq!(json(own).await["verified"], false);
+    let (token, subject) = crate::signup::link_for(&app, "carol@phone.test", 0).await;
+    assert_eq!(subject, "Confirm your new address");
+    assert_eq!(
+        sign_in(&app, "carol@phone.test", "correct horse battery").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(matches!(
+        app.store.get_person_by_email(&phone).await,
+        Err(frontline_store::StoreError::NotFound { .. })
+    ));
+
+    let redeem = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/address-verifications/redeem"))
+                .json(&json!({ "token": token }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let verified = redeem(token.clone()).await;
+    assert_eq!(verified.status(), StatusCode::OK);
+    assert!(verified.headers().get("set-cookie").is_none(), "no session");
+    let answer = json(verified).await;
+    assert!(
+        !answer.to_string().contains("carol"),
+        "the answer names nobody: {answer}"
+    );
+    let mine = json(app.get("/api/v1/me/addresses", &org.carol.token).await).await;
+    assert_eq!(mine[0]["verified"], true, "{mine}");
+    assert_eq!(
+        sign_in(&app, "carol@phone.test", "correct horse battery").await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.store.get_person_by_email(&phone).await.unwrap().id,
+        org.carol.person.id
+    );
+    let events = json(
+        app.events(&org.ann.token, "?kind=person.address_verified")
+            .await,
+    )
+    .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), 1, "{events}");
+    assert_eq!(events["items"][0]["actor_id"], org.carol.id());
+    assert_eq!(redeem(token).await.status(), StatusCode::GONE);
+
+    // Added, then removed before its link was followed: the link leads nowhere.
+    let added = app
+        .post(
+            "/api/v1/me/addresses",
+            &org.carol.token,
+            &json!({ "address": "carol@old.test" }),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let (stale, _) = crate::signup::link_for(&app, "carol@old.test", 0).await;
+    let removed = app
+        .delete("/api/v1/me/addresses/carol@old.test", &org.carol.token)
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(redeem(stale).await.status(), StatusCode::GONE);
+    // Staff's additions are trusted: no link is mailed.
+    let by_staff = app
+        .post(
+            &format!("/api/v1/people/{}/addresses", org.carol.id()),
+            &org.ann.token,
+            &json!({ "address": "carol@office.test" }),
+        )
+        .await;
+    assert_eq!(by_staff.status(), StatusCode::CREATED);
+    let to_office = app
+        .store
+        .list_account_outbound(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to.as_str() == "carol@office.test")
+        .count();
+    assert_eq!(to_office, 0);
+}
+
+#[tokio::test]
+async fn a_customers_own_address_counts_once_verified() {
+    a_customers_own_address_counts_once_the_link_mailed_to_it_is_followed(TestApp::spawn().await)
+        .await;
+}
+
+#[tokio::test]
+async fn a_customers_own_address_counts_once_verified_on_postgres() {
+    let Some(url) = crate::postgres_url().await else {
+        return;
+    };
+    let schema = format!("fl_test_{}", uuid::Uuid::now_v7().simple());
+    let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
+        .await
+        .expect("PostgreSQL store");
+    let mut config = frontline_server::state::ServerConfig::new(std::sync::Arc::new(store));
+    config.rate_limit = frontline_server::ratelimit::RateLimitConfig::unlimited();
+    a_customers_own_address_counts_once_the_link_mailed_to_it_is_followed(
+        TestApp::spawn_config(config).await,
+    )
+    .await;
+}

@@ -144,6 +144,7 @@ const ROUTES: &[&str] = &[
     "POST /api/v1/sign-in-links/redeem",
     "POST /api/v1/password-resets",
     "POST /api/v1/password-resets/redeem",
+    "POST /api/v1/address-verifications/redeem",
     "GET /api/v1/stream",
     "GET /api/v1/teams",
     "POST /api/v1/teams",

@@ -233,6 +233,89 @@ async fn signing_up_with_an_address_that_has_an_account_mails_its_owner_a_sign_i
 }
 
 #[tokio::test]
+async fn staff_asking_for_a_sign_in_link_hear_the_same_words_and_get_no_link() {
+    let app = TestApp::spawn().await;
+    let org = app.seed().await;
+    let staff = "ann@frontline.test";
+    assert_eq!(org.ann.person.email.as_str(), staff);
+    let customer = "carol@customer.test";
+    let unknown = "nobody-here@customer.test";
+    let mut answers = Vec::new();
+    for email in [staff, customer, unknown] {
+        let asked = post_json(&app, "/api/v1/sign-in-links", &json!({ "email": email })).await;
+        assert_eq!(asked.status(), StatusCode::ACCEPTED, "{email}");
+        answers.push(json(asked).await);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    // A staff address used to sign up gets nothing either (no sign-in link instead).
+    let signed_up = post_json(
+        &app,
+        "/api/v1/signup",
+        &json!({ "email": staff, "name": "Mallory", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(signed_up.status(), StatusCode::ACCEPTED);
+    // Links are queued after the answer: once the later requests' mail is there, and a
+    // moment more, the staff's requests have had their turn.
+    link_for(&app, customer, 0).await;
+    let post_signup = post_json(
+        &app,
+        "/api/v1/signup",
+        &json!({ "email": unknown, "name": "X", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(post_signup.status(), StatusCode::ACCEPTED);
+    link_for(&app, unknown, 0).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let to_staff = app
+        .store
+        .list_account_outbound(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.to.as_str() == staff)
+        .count();
+    assert_eq!(to_staff, 0, "no account mail to a staff address");
+
+    // A sign-in link for someone who is staff now (queued while they were a customer, or
+    // written straight to the store) does not open a session.
+    let (token, token_hash) = frontline_server::signup::new_link_token();
+    let now = time::now();
+    app.store
+        .queue_account_link(
+            frontline_store::NewAccountLink {
+                token_hash,
+                purpose: frontline_store::LinkPurpose::SignIn,
+                email: org.ann.person.email.clone(),
+                person_id: Some(org.ann.person.id),
+                name: None,
+                password_hash: None,
+                expires_at: now + jiff::SignedDuration::from_mins(15),
+            },
+            frontline_store::NewOutbound {
+                mailbox: frontline_store::accounts::account_mailbox(),
+                to: org.ann.person.email.clone(),
+                to_name: None,
+                subject: "Your sign-in link".into(),
+                text: "a link".into(),
+                rfc_message_id: "fl-account-test@frontline.invalid".into(),
+                references: Vec::new(),
+                purpose: frontline_store::OutboundPurpose::Automatic,
+            },
+        )
+        .await
+        .unwrap();
+    let used = post_json(
+        &app,
+        "/api/v1/sign-in-links/redeem",
+        &json!({ "token": token }),
+    )
+    .await;
+    assert_eq!(used.status(), StatusCode::GONE);
+    assert!(used.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
 async fn sign_in_links_work_once_and_not_after_fifteen_minutes() {
     let (clock, hand) = time::Clock::manual(time::now());
     let app = TestApp::spawn_with_clock(clock).await;

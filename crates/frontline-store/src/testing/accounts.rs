@@ -366,3 +366,65 @@ pub async fn a_reset_link_sets_the_password_and_ends_every_session<
         StoreError::NotFound { .. }
     );
 }
+
+pub async fn expired_account_links_are_purged_and_live_ones_kept<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    let carol = &o.carol;
+    let newcomer = Email::parse("newcomer@customer.test").unwrap();
+    let mut expired = vec![
+        link("old-in", LinkPurpose::SignIn, &carol.email, Some(carol.id)),
+        link(
+            "old-reset",
+            LinkPurpose::Reset,
+            &carol.email,
+            Some(carol.id),
+        ),
+        sign_up("old-up", &newcomer, "argon2-hash"),
+    ];
+    for (i, l) in expired.iter_mut().enumerate() {
+        l.expires_at = in_ms(-60_000 * (i as i64 + 1));
+    }
+    // One used and then expired: gone too.
+    let mut used = link("used-in", LinkPurpose::SignIn, &carol.email, Some(carol.id));
+    used.expires_at = in_ms(1_500);
+    expired.push(used);
+    for (i, l) in expired.into_iter().enumerate() {
+        store
+            .queue_account_link(l, outbound(&o, &format!("purge-{i}@frontline.test")))
+            .await
+            .unwrap();
+    }
+    store
+        .redeem_account_link("used-in", LinkPurpose::SignIn, None)
+        .await
+        .unwrap();
+    store
+        .queue_account_link(
+            link("live", LinkPurpose::SignIn, &carol.email, Some(carol.id)),
+            outbound(&o, "purge-live@frontline.test"),
+        )
+        .await
+        .unwrap();
+
+    let purged = store.purge_account_links(in_ms(2_000)).await.unwrap();
+    assert_eq!(purged, 4);
+    assert_eq!(store.purge_account_links(in_ms(2_000)).await.unwrap(), 0);
+    // The rows are gone: their hashes may be recorded again; the live link still works.
+    store
+        .queue_account_link(
+            link("old-in", LinkPurpose::SignIn, &carol.email, Some(carol.id)),
+            outbound(&o, "purge-again@frontline.test"),
+        )
+        .await
+        .unwrap();
+    let followed = store
+        .redeem_account_link("live", LinkPurpose::SignIn, None)
+        .await
+        .unwrap();
+    assert_eq!(followed.value.person.id, carol.id);
+}

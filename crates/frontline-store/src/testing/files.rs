@@ -331,3 +331,107 @@ pub async fn attachments_survive_export_and_import_byte_identical<
     );
     assert_eq!(copy.export().await.unwrap(), records);
 }
+
+pub async fn erasure_makes_a_customers_files_tombstones_and_the_sweep_takes_their_bytes<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    use frontline_core::org::profile;
+
+    let o = org(&*store).await;
+    let photo = upload(
+        &*store,
+        o.carol.id,
+        "carol-passport.png",
+        b"carol's passport",
+    )
+    .await;
+    let shared = upload(
+        &*store,
+        o.carol.id,
+        "receipt.txt",
+        b"the same receipt as dave's",
+    )
+    .await;
+    let unsent = upload(&*store, o.carol.id, "never-sent.txt", b"never attached").await;
+    let mut new = new_case(o.carol.id, o.outcome.id, "Passport");
+    new.attachments = vec![photo.id, shared.id];
+    let case = store
+        .create_case(Some(o.carol.id), new)
+        .await
+        .unwrap()
+        .value
+        .case;
+    // Dave sent the same bytes: they stay for him.
+    let daves = upload(
+        &*store,
+        o.dave.id,
+        "dave.txt",
+        b"the same receipt as dave's",
+    )
+    .await;
+    let mut new = new_case(o.dave.id, o.outcome.id, "Receipt");
+    new.attachments = vec![daves.id];
+    store.create_case(Some(o.dave.id), new).await.unwrap();
+    // What staff sent on her case stays, as their replies do.
+    let label = upload(&*store, o.ann.id, "return-label.pdf", b"a return label").await;
+    let mut reply = new_message(case.id, o.ann.id, Visibility::Public);
+    reply.attachments = vec![label.id];
+    store.add_message(Some(o.ann.id), reply).await.unwrap();
+
+    let erased = store
+        .erase_person(Some(o.sue.id), o.carol.id)
+        .await
+        .unwrap();
+    let payload = decoded!(erased.events.last().unwrap(), PersonErased);
+    assert_eq!(payload.attachments_erased, 2);
+    for file in [&photo, &shared] {
+        let tomb = store.get_attachment(file.id).await.unwrap();
+        let deletion = tomb.deleted.expect("a tombstone");
+        assert_eq!(
+            (deletion.by, deletion.reason.as_str()),
+            (o.sue.id, profile::ERASED_FILE_REASON)
+        );
+        assert_eq!(tomb.name.as_str(), profile::ERASED_FILE_NAME);
+    }
+    assert!(matches!(
+        store.get_attachment(unsent.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let kept = store.get_attachment(label.id).await.unwrap();
+    assert_eq!(
+        (kept.deleted, kept.name.as_str()),
+        (None, "return-label.pdf")
+    );
+    assert_eq!(
+        store.list_attachments(case.id, true).await.unwrap().len(),
+        3
+    );
+    // Her file names are gone from the log and the export too.
+    let export = serde_json::to_string(&store.export().await.unwrap()).unwrap();
+    assert!(
+        !export.contains("carol-passport"),
+        "the export names her file"
+    );
+    assert!(
+        !export.contains("never-sent"),
+        "the export names her upload"
+    );
+
+    // The sweep takes her bytes; Dave's copy of the same bytes and the staff's stay.
+    let swept = store.sweep_files(hours_from_now(48)).await.unwrap();
+    assert!(swept.blobs >= 2, "{swept:?}");
+    for gone in [&photo.sha256, &unsent.sha256] {
+        assert!(matches!(
+            store.read_blob(gone).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+    assert_eq!(
+        read(&*store, &shared.sha256).await,
+        b"the same receipt as dave's"
+    );
+    assert_eq!(read(&*store, &label.sha256).await, b"a return label");
+}

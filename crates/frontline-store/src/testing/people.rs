@@ -470,3 +470,62 @@ pub async fn erasure_leaves_a_tombstone_and_nothing_personal_in_an_export<
         StoreError::Invalid(_)
     );
 }
+
+/// A merge moves the duplicate's primary address into the kept customer's addresses while
+/// others try to take the same address (as someone's added address, or as a new person's):
+/// whatever the interleaving, the address ends with the kept customer alone, the others are
+/// refused as `Conflict`, and nobody waits on anybody for ever.
+pub async fn an_address_merged_away_cannot_be_taken_meanwhile<
+    F: Future<Output = Arc<dyn Store>>,
+>(
+    store: Arc<dyn Store>,
+    _: impl Fn() -> F,
+) {
+    for round in 0..8 {
+        let customer =
+            |name: &str| new_person(&format!("{name}-{round}@race.test"), Role::Customer, 0);
+        let keep = store
+            .create_person(None, customer("keep"))
+            .await
+            .unwrap()
+            .value;
+        let dup = store
+            .create_person(None, customer("dup"))
+            .await
+            .unwrap()
+            .value;
+        let other = store
+            .create_person(None, customer("other"))
+            .await
+            .unwrap()
+            .value;
+        let (merged, added, created) = tokio::join!(
+            store.merge_people(None, keep.id, dup.id),
+            store.add_address(None, other.id, dup.email.clone(), true),
+            store.create_person(
+                None,
+                NewPerson {
+                    email: dup.email.clone(),
+                    ..customer("newcomer")
+                }
+            ),
+        );
+        merged.unwrap();
+        assert_err!(added, StoreError::Conflict { .. });
+        assert_err!(created, StoreError::Conflict { .. });
+        assert_eq!(
+            store.get_person_by_email(&dup.email).await.unwrap().id,
+            keep.id,
+            "round {round}"
+        );
+        let kept: Vec<_> = store
+            .list_addresses(keep.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.address)
+            .collect();
+        assert_eq!(kept, vec![dup.email.clone()]);
+        assert_eq!(store.list_addresses(other.id).await.unwrap(), []);
+    }
+}

@@ -138,6 +138,7 @@ pub async fn run(url: &DatabaseUrl, args: ServeArgs) -> Result<()> {
     };
     config.trusted_proxies = TrustedProxies(limits.trusted_proxies.clone());
     let files = &args.files;
+    config.upload_timeout = std::time::Duration::from_secs(files.upload_timeout_secs);
     config.files = frontline_server::state::FileLimits {
         max_file_bytes: files.max_file_mb * 1024 * 1024,
         max_message_bytes: files.max_message_files_mb * 1024 * 1024,

@@ -14,6 +14,7 @@ mod asks;
 mod customers;
 mod decisions;
 mod feelings;
+mod files;
 mod flows;
 mod leaders;
 mod mail;

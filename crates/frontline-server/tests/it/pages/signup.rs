@@ -67,6 +67,11 @@ async fn every_form_needs_its_double_submit_token() {
             "/reset/new",
             vec![("token", "abc"), ("new_password", PASSWORD)],
         ),
+        (
+            "/verify-address?token=abc",
+            "/verify-address",
+            vec![("token", "abc")],
+        ),
     ] {
         let (cookie, csrf) = open_form(&app, page).await;
         let mut forged = fields.clone();
@@ -246,4 +251,52 @@ async fn a_reset_through_the_pages_signs_in_with_the_new_password() {
     .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert!(cookie_named(&done, "fl_session").is_some());
+}
+
+#[tokio::test]
+async fn an_added_address_is_confirmed_through_its_page_without_signing_anyone_in() {
+    let (app, org) = seeded().await;
+    let added = app
+        .post(
+            "/api/v1/me/addresses",
+            &org.carol.token,
+            &serde_json::json!({ "address": "carol@tablet.test" }),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let (token, subject) = crate::signup::link_for(&app, "carol@tablet.test", 0).await;
+    assert_eq!(subject, "Confirm your new address");
+    // Opening the link spends nothing: the page shows a button.
+    let path = format!("/verify-address?token={token}");
+    let (cookie, csrf) = open_form(&app, &path).await;
+    let done = submit(
+        &app,
+        "/verify-address",
+        Some(&cookie),
+        &[("csrf", csrf.as_str()), ("token", token.as_str())],
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(
+        cookie_named(&done, "fl_session").is_none(),
+        "nobody is signed in"
+    );
+    let body = done.text().await.unwrap();
+    assert!(body.contains("The address is verified"), "{body}");
+    let found = app
+        .store
+        .get_person_by_email(&frontline_core::Email::parse("carol@tablet.test").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(found.id, org.carol.person.id);
+    // Used once: the second press is the dead-link page.
+    let (cookie, csrf) = open_form(&app, &path).await;
+    let used = submit(
+        &app,
+        "/verify-address",
+        Some(&cookie),
+        &[("csrf", csrf.as_str()), ("token", token.as_str())],
+    )
+    .await;
+    assert_eq!(used.status(), StatusCode::GONE);
 }

@@ -640,6 +640,20 @@ impl Day<'_> {
         )
         .await;
         let erins = self.app.token_for(erin.parse().expect("an id")).await;
+        // Her own address waits for the link mailed to it.
+        self.post(
+            "/api/v1/me/addresses",
+            &erins,
+            json!({ "address": "erin@home.test" }),
+        )
+        .await;
+        let (token, _) = crate::signup::link_for(self.app, "erin@home.test", 0).await;
+        self.post(
+            "/api/v1/address-verifications/redeem",
+            &erins,
+            json!({ "token": token }),
+        )
+        .await;
         self.post("/api/v1/me/erasure-request", &erins, json!({}))
             .await;
         self.post(
