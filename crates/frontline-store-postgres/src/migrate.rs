@@ -103,6 +103,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "case_text",
         include_str!("../migrations/0022_case_text.sql"),
     ),
+    (
+        23,
+        "notifications",
+        include_str!("../migrations/0023_notifications.sql"),
+    ),
 ];
 
 /// First key of every advisory lock this crate takes ("FL" in ASCII), so it cannot collide

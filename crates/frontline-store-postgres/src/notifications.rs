@@ -1,0 +1,121 @@
+//! Staff notifications on PostgreSQL: each person's choice (`notification_preferences`, one
+//! row per person who chose) and notification mail queued in the outbox, as on SQLite.
+
+use frontline_core::notify::NotificationKind;
+use frontline_core::{PersonId, Role};
+use frontline_store::{
+    NewOutbound, Outbound, Preferences, StoreError, StoreResult, Written, check_notified_role,
+    notification_already_queued, notifications_event,
+};
+use sqlx::postgres::PgConnection;
+use sqlx::types::Json;
+
+use crate::PgStore;
+use crate::error::classify;
+use crate::events::append;
+use crate::rows::{parse, to_db};
+
+/// The person's role; `lock` holds it (FOR SHARE) until the transaction ends.
+async fn role_of(conn: &mut PgConnection, person_id: PersonId, lock: bool) -> StoreResult<Role> {
+    let sql = if lock {
+        "SELECT role FROM people WHERE id = $1 FOR SHARE"
+    } else {
+        "SELECT role FROM people WHERE id = $1"
+    };
+    let row = sqlx::query(sql)
+        .bind(person_id.0)
+        .fetch_optional(conn)
+        .await
+        .map_err(classify)?
+        .ok_or_else(|| StoreError::not_found(format!("person {person_id}")))?;
+    parse(&row, "role", str::parse)
+}
+
+impl PgStore {
+    pub(crate) async fn get_notification_preferences_impl(
+        &self,
+        person_id: PersonId,
+        as_of: Option<i64>,
+    ) -> StoreResult<Preferences> {
+        let mut conn = self.pool.acquire().await.map_err(classify)?;
+        if !role_of(&mut conn, person_id, false).await?.is_staff() {
+            return Ok(Preferences::default());
+        }
+        let email: Option<Json<Vec<NotificationKind>>> = sqlx::query_scalar(
+            "SELECT email FROM notification_choices WHERE person_id = $1 AND seq <= $2
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(person_id.0)
+        .bind(as_of.unwrap_or(i64::MAX))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(classify)?;
+        Ok(email
+            .map(|Json(kinds)| Preferences::email(kinds))
+            .unwrap_or_default())
+    }
+
+    pub(crate) async fn set_notification_preferences_impl(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        preferences: Preferences,
+    ) -> StoreResult<Written<Preferences>> {
+        let preferences = Preferences::email(preferences.email);
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        // FOR SHARE: the role cannot change under us before the choice is written.
+        check_notified_role(person_id, role_of(&mut tx, person_id, true).await?)?;
+        let at = self.clock.now();
+        let events = append(
+            &mut tx,
+            &self.channel,
+            at,
+            vec![notifications_event(actor, person_id, &preferences)],
+        )
+        .await?;
+        let seq = events.last().map_or(0, |e| e.seq);
+        sqlx::query(
+            "INSERT INTO notification_choices (person_id, seq, email, chosen_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(person_id.0)
+        .bind(seq)
+        .bind(Json(&preferences.email))
+        .bind(to_db(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        self.commit(tx, &events).await?;
+        Ok(Written {
+            value: preferences,
+            events,
+            replayed: false,
+        })
+    }
+
+    pub(crate) async fn queue_staff_mail_impl(&self, mail: NewOutbound) -> StoreResult<Outbound> {
+        let outbound = mail.notification(self.clock.now());
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let queued: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM mail_outbox WHERE mailbox = $1 AND rfc_message_id = $2)",
+        )
+        .bind(outbound.mailbox.as_str())
+        .bind(&outbound.rfc_message_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(classify)?;
+        if queued {
+            return Err(notification_already_queued(&outbound));
+        }
+        // Two nodes queueing the same at once both pass the check; the unique constraint
+        // refuses the second.
+        crate::mail::insert_outbound(&mut tx, &outbound)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict { .. } => notification_already_queued(&outbound),
+                other => other,
+            })?;
+        tx.commit().await.map_err(classify)?;
+        Ok(outbound)
+    }
+}
