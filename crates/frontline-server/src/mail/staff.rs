@@ -204,11 +204,15 @@ async fn words(
     let change = base
         .map(|base| format!(" Change that on your account page: {base}/account#notifications"))
         .unwrap_or_else(|| " Change that on your account page.".to_owned());
+    let why = match notification.kind {
+        NotificationKind::Assigned => "when a case is assigned to you",
+        NotificationKind::CustomerReplied => "when a customer replies on a case you own",
+        NotificationKind::AskToMe => "when someone asks you for help",
+    };
     let text = format!(
-        "Hello {name},\n\n{what}{open}\n\n--\nYou get this mail because you chose to be told by \
-         mail when this happens: {why}.{change}\n",
+        "Hello {name},\n\n{what}{open}\n\n-- \nYou get this mail because you asked to be told \
+         by mail {why}.{change}\n",
         name = person.name,
-        why = notification.kind.describe().to_lowercase(),
     );
     Ok(Some((subject, text)))
 }

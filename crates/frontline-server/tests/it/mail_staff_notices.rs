@@ -183,7 +183,9 @@ async fn staff_are_mailed_once_of_what_they_opted_into_and_never_of_their_own_do
         .unwrap();
     assert_eq!(link_in(replied), format!("/cases/{before}"));
     assert!(
-        replied.text.contains("a customer replies on a case i own"),
+        replied
+            .text
+            .contains("when a customer replies on a case you own"),
         "it says why: {}",
         replied.text
     );
@@ -241,5 +243,44 @@ async fn a_staff_member_who_opted_out_again_is_mailed_nothing() {
     assert_eq!(
         subjects,
         [format!("[{later}] New case assigned to you: Lid colour")]
+    );
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_postgresql_database_mail_a_notification_once() {
+    let Some(url) = crate::postgres_url().await else {
+        return;
+    };
+    let Some(stack) = MailStack::start().await else {
+        return;
+    };
+    let schema = format!("fl_test_{}", uuid::Uuid::now_v7().simple());
+    let mut nodes = Vec::new();
+    for _ in 0..2 {
+        let store = frontline_store_postgres::PgStore::connect_in_schema(&url, &schema)
+            .await
+            .expect("connect");
+        let mut config = ServerConfig::new(std::sync::Arc::new(store));
+        config.rate_limit = frontline_server::RateLimitConfig::unlimited();
+        configure(&stack, &mut config);
+        nodes.push(TestApp::spawn_config(config).await);
+    }
+    let org = nodes[0].seed().await;
+    let agent = nodes[0]
+        .user(&stack.address("agent"), Role::Support, false)
+        .await;
+    choose(&nodes[1], &agent, &["customer_replied"]).await;
+    let number = nodes[0]
+        .case_for(&org, org.carol.person.id, "Two nodes")
+        .await;
+    assign(&nodes[1], &org, &number, &agent).await;
+    // Both nodes follow the log here (one process holds one claim), so both may handle the
+    // reply at once: the outbox's key keeps it to one mail.
+    reply(&nodes[0], &org.carol, &number, "Still leaking.").await;
+    let mails = settled(&stack, "agent", 1).await;
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [format!("[{number}] The customer replied: Two nodes")]
     );
 }
