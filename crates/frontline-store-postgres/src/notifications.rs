@@ -4,8 +4,8 @@
 use frontline_core::notify::NotificationKind;
 use frontline_core::{PersonId, Role};
 use frontline_store::{
-    NewOutbound, Outbound, Preferences, StoreError, StoreResult, Written, check_notified_role,
-    notification_already_queued, notifications_event,
+    NewOutbound, NotificationChoice, Outbound, Preferences, StoreError, StoreResult, Written,
+    check_notified_role, notification_already_queued, notifications_event,
 };
 use sqlx::postgres::PgConnection;
 use sqlx::types::Json;
@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use crate::PgStore;
 use crate::error::classify;
 use crate::events::append;
-use crate::rows::{parse, to_db};
+use crate::rows::{get, get_time, parse, to_db};
 
 /// The person's role; `lock` holds it (FOR SHARE) until the transaction ends.
 async fn role_of(conn: &mut PgConnection, person_id: PersonId, lock: bool) -> StoreResult<Role> {
@@ -29,6 +29,46 @@ async fn role_of(conn: &mut PgConnection, person_id: PersonId, lock: bool) -> St
         .map_err(classify)?
         .ok_or_else(|| StoreError::not_found(format!("person {person_id}")))?;
     parse(&row, "role", str::parse)
+}
+
+/// Keep one choice as it is (a new one, or an imported one).
+pub(crate) async fn insert(
+    conn: &mut PgConnection,
+    choice: &NotificationChoice,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO notification_choices (person_id, seq, email, chosen_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(choice.person_id.0)
+    .bind(choice.seq)
+    .bind(Json(&choice.email))
+    .bind(to_db(choice.chosen_at))
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}
+
+/// Every choice, by person and sequence number, for an export.
+pub(crate) async fn all(conn: &mut PgConnection) -> StoreResult<Vec<NotificationChoice>> {
+    sqlx::query(
+        "SELECT person_id, seq, email, chosen_at FROM notification_choices
+         ORDER BY person_id, seq",
+    )
+    .fetch_all(conn)
+    .await
+    .map_err(classify)?
+    .iter()
+    .map(|row| {
+        Ok(NotificationChoice {
+            person_id: PersonId(get(row, "person_id")?),
+            seq: get(row, "seq")?,
+            email: get::<Json<Vec<NotificationKind>>>(row, "email")?.0,
+            chosen_at: get_time(row, "chosen_at")?,
+        })
+    })
+    .collect()
 }
 
 impl PgStore {
@@ -73,18 +113,13 @@ impl PgStore {
             vec![notifications_event(actor, person_id, &preferences)],
         )
         .await?;
-        let seq = events.last().map_or(0, |e| e.seq);
-        sqlx::query(
-            "INSERT INTO notification_choices (person_id, seq, email, chosen_at)
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(person_id.0)
-        .bind(seq)
-        .bind(Json(&preferences.email))
-        .bind(to_db(at))
-        .execute(&mut *tx)
-        .await
-        .map_err(classify)?;
+        let choice = NotificationChoice {
+            person_id,
+            seq: events.last().map_or(0, |e| e.seq),
+            email: preferences.email.clone(),
+            chosen_at: at,
+        };
+        insert(&mut tx, &choice).await?;
         self.commit(tx, &events).await?;
         Ok(Written {
             value: preferences,

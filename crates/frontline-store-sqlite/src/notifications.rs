@@ -3,8 +3,8 @@
 
 use frontline_core::{PersonId, Role};
 use frontline_store::{
-    NewOutbound, Outbound, Preferences, StoreError, StoreResult, Written, check_notified_role,
-    notification_already_queued, notifications_event,
+    NewOutbound, NotificationChoice, Outbound, Preferences, StoreError, StoreResult, Written,
+    check_notified_role, notification_already_queued, notifications_event,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -56,25 +56,55 @@ pub(crate) fn set(
         vec![notifications_event(actor, person_id, &preferences)],
         at,
     )?;
-    let seq = events.last().map_or(0, |e| e.seq);
-    w.conn
-        .prepare_cached(
-            "INSERT INTO notification_choices (person_id, seq, email, chosen_at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )
-        .db()?
-        .execute(params![
-            person_id.to_string(),
-            seq,
-            rows::to_json(&preferences.email)?,
-            ms(at)
-        ])
-        .db()?;
+    let choice = NotificationChoice {
+        person_id,
+        seq: events.last().map_or(0, |e| e.seq),
+        email: preferences.email.clone(),
+        chosen_at: at,
+    };
+    insert(w.conn, &choice)?;
     Ok(Written {
         value: preferences,
         events,
         replayed: false,
     })
+}
+
+/// Keep one choice as it is (a new one, or an imported one); answers the rows written.
+pub(crate) fn insert(conn: &Connection, choice: &NotificationChoice) -> StoreResult<usize> {
+    conn.prepare_cached(
+        "INSERT INTO notification_choices (person_id, seq, email, chosen_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )
+    .db()?
+    .execute(params![
+        choice.person_id.to_string(),
+        choice.seq,
+        rows::to_json(&choice.email)?,
+        ms(choice.chosen_at)
+    ])
+    .db()
+}
+
+/// Every choice, by person and sequence number, for an export.
+pub(crate) fn all(conn: &Connection) -> StoreResult<Vec<NotificationChoice>> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT person_id, seq, email, chosen_at FROM notification_choices
+             ORDER BY person_id, seq",
+        )
+        .db()?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(NotificationChoice {
+                person_id: rows::parsed(r, "person_id")?,
+                seq: r.get("seq")?,
+                email: rows::json(r, "email")?,
+                chosen_at: rows::ts(r, "chosen_at")?,
+            })
+        })
+        .db()?;
+    rows.collect::<Result<_, _>>().db()
 }
 
 pub(crate) fn queue_mail(w: &mut WriteTx<'_>, mail: NewOutbound) -> StoreResult<Outbound> {

@@ -2,8 +2,9 @@
 //! (`frontline_core::notify::Preferences`) and its event, worded once for both backends.
 
 use frontline_core::event::NotificationsSet;
-use frontline_core::notify::Preferences;
-use frontline_core::{NewEvent, Payload, PersonId, Role, ValueError};
+use frontline_core::notify::{NotificationKind, Preferences};
+use frontline_core::{NewEvent, Payload, PersonId, Role, Timestamp, ValueError};
+use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 
@@ -39,4 +40,14 @@ pub fn notification_already_queued(outbound: &crate::Outbound) -> StoreError {
         "the notification {} was queued already",
         outbound.rfc_message_id
     ))
+}
+
+/// One choice a person made, as kept (and exported): the kinds, and the sequence number of
+/// the `person.notifications_set` event that recorded it, from which it was in force.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationChoice {
+    pub person_id: PersonId,
+    pub seq: i64,
+    pub email: Vec<NotificationKind>,
+    pub chosen_at: Timestamp,
 }

@@ -119,6 +119,7 @@ macro_rules! conformance_tests {
             editing_a_case_records_each_change_and_a_new_outcome_reroutes_it,
             staff_choose_their_notifications_and_customers_have_none,
             a_staff_notification_is_queued_once_on_no_case_and_sent_without_an_event,
+            notification_choices_survive_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {

@@ -222,3 +222,48 @@ pub async fn a_staff_notification_is_queued_once_on_no_case_and_sent_without_an_
     assert!(sent.events.is_empty(), "no case to tell");
     assert_eq!(store.last_seq().await.unwrap(), seq);
 }
+
+pub async fn notification_choices_survive_export_and_import<F: Future<Output = Arc<dyn Store>>>(
+    store: Arc<dyn Store>,
+    second: impl Fn() -> F,
+) {
+    let o = org(&*store).await;
+    let first = store
+        .set_notification_preferences(None, o.sue.id, Preferences::email([Assigned]))
+        .await
+        .unwrap();
+    store
+        .set_notification_preferences(None, o.sue.id, Preferences::email([AskToMe]))
+        .await
+        .unwrap();
+    store
+        .set_notification_preferences(None, o.ann.id, Preferences::email([CustomerReplied]))
+        .await
+        .unwrap();
+    let exported = store.export().await.unwrap();
+    assert!(exported.windows(2).all(|w| w[0].rank() <= w[1].rank()));
+    let choices = exported
+        .iter()
+        .filter(|r| matches!(r, Record::NotificationChoice(_)))
+        .count();
+    assert_eq!(choices, 3, "every choice, the earlier ones too");
+    let target = second().await;
+    target.import(exported.clone()).await.unwrap();
+    assert_eq!(target.export().await.unwrap(), exported);
+    for (person, as_of) in [
+        (o.sue.id, None),
+        (o.sue.id, Some(first.events[0].seq)),
+        (o.ann.id, None),
+    ] {
+        assert_eq!(
+            target
+                .get_notification_preferences(person, as_of)
+                .await
+                .unwrap(),
+            store
+                .get_notification_preferences(person, as_of)
+                .await
+                .unwrap()
+        );
+    }
+}
