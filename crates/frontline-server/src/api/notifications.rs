@@ -16,6 +16,7 @@ use crate::state::AppState;
 /// What one can be told of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NotificationKind)]
 pub enum Kind {
     /// A case is assigned to me (opened straight to me, moved to me, or given to me by
     /// routing when I had room).
