@@ -17,6 +17,7 @@ mod feelings;
 mod flows;
 mod leaders;
 mod mail;
+mod notifications;
 mod org;
 mod scoreboard;
 mod search;
