@@ -18,6 +18,7 @@ pub mod ids;
 pub mod ledger;
 pub mod mail;
 pub mod mood;
+pub mod notify;
 pub mod org;
 pub mod proposal;
 pub mod routing;

@@ -56,6 +56,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::api::accounts::erase_person))
         .routes(routes!(crate::api::accounts::merge_person))
         .routes(routes!(me::change_own_password))
+        .routes(routes!(
+            crate::api::notifications::get_notifications,
+            crate::api::notifications::put_notifications
+        ))
         .routes(routes!(me::create_own_token, credentials::list_own_tokens))
         .routes(routes!(credentials::revoke_own_token))
         .routes(routes!(credentials::list_own_sessions))

@@ -43,6 +43,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "guidelines",
             "leaders",
             "mail",
+            "notifications",
             "org_history",
             "proposals",
             "scoreboard",

@@ -17,7 +17,7 @@
 //! |---|---|---|
 //! | 5 assembly | `app`, `lib` | the router with every route and layer; starting the background tasks |
 //! | 4 transports | `api/`, `pages/`, `stream/`, `ops`, `openapi/` | HTTP handlers, templates, the SSE stream, health and metrics, the OpenAPI document |
-//! | 3 use cases | `account`, `asks/`, `attachments`, `cases`, `customers`, `decisions`, `feelings/`, `guidelines/`, `leaders`, `org_history`, `proposals`, `scoreboard`, `signup`, `targets`, `target_alarms`, `voice`, `webhooks` | what the API and the pages both call, one module per capability; no extractors or responses |
+//! | 3 use cases | `account`, `asks/`, `attachments`, `cases`, `customers`, `decisions`, `feelings/`, `guidelines/`, `leaders`, `mail/`, `notifications`, `org_history`, `proposals`, `scoreboard`, `signup`, `targets`, `target_alarms`, `voice`, `webhooks` | what the API and the pages both call, one module per capability; no extractors or responses |
 //! | 2 look-ups | `auth`, `authz/`, `lookup`, `middleware` | who is asking and what they may do; `load_case`, `load_person`, `written`, `Names`; request helpers and layers |
 //! | 1 state | `state` | `ServerConfig` and `AppState` (which holds background tasks only as `dyn Background`) |
 //! | 0 foundation | `error`, `extract`, `paging`, `dates`, `metrics`, `ratelimit`, `passwords`, `proxies`, `connections`, `views`, `hub`, `presence`, `rules` | errors, body and query parsing, limits, the password pool, the accept loop, JSON views, the node's in-memory services |
@@ -46,6 +46,7 @@ pub mod lookup;
 pub mod mail;
 pub mod metrics;
 pub mod middleware;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod org_history;

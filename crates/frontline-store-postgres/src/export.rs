@@ -274,6 +274,12 @@ impl PgStore {
         {
             records.push(Record::PersonAddress(crate::identity::address_row(&row)?));
         }
+        records.extend(
+            crate::notifications::all(&mut tx)
+                .await?
+                .into_iter()
+                .map(Record::NotificationChoice),
+        );
 
         tx.commit().await.map_err(classify)?;
         Ok(records)
@@ -425,6 +431,9 @@ impl PgStore {
                 Record::MailBounce(bounce) => crate::mail::import_bounce(&mut tx, &bounce).await?,
                 Record::PersonAddress(address) => {
                     crate::identity::insert_address(&mut tx, &address).await?
+                }
+                Record::NotificationChoice(choice) => {
+                    crate::notifications::insert(&mut tx, &choice).await?
                 }
                 Record::TeamCalendar(calendar) => {
                     crate::targets::put_calendar(&mut tx, &calendar).await?

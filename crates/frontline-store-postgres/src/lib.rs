@@ -34,6 +34,7 @@ mod identity;
 mod leaders;
 mod mail;
 mod migrate;
+mod notifications;
 mod org;
 mod outcomes;
 mod people;

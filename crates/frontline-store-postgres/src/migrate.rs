@@ -104,6 +104,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0022_case_text.sql"),
     ),
     (
+        23,
+        "notifications",
+        include_str!("../migrations/0023_notifications.sql"),
+    ),
+    (
         24,
         "address_links",
         include_str!("../migrations/0024_address_links.sql"),

@@ -741,6 +741,32 @@ impl Store for PgStore {
         self.advance_follower_impl(name, owner, seq).await
     }
 
+    async fn get_notification_preferences(
+        &self,
+        person_id: PersonId,
+        as_of: Option<i64>,
+    ) -> StoreResult<frontline_store::Preferences> {
+        self.get_notification_preferences_impl(person_id, as_of)
+            .await
+    }
+
+    async fn set_notification_preferences(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        preferences: frontline_store::Preferences,
+    ) -> StoreResult<Written<frontline_store::Preferences>> {
+        self.set_notification_preferences_impl(actor, person_id, preferences)
+            .await
+    }
+
+    async fn queue_staff_mail(
+        &self,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<frontline_store::Outbound> {
+        self.queue_staff_mail_impl(mail).await
+    }
+
     async fn claim_webhook(
         &self,
         id: WebhookId,

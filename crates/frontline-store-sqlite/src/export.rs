@@ -230,6 +230,11 @@ pub(crate) fn export(conn: &Connection) -> StoreResult<Vec<Record>> {
         .into_iter()
         .map(Record::PersonAddress),
     );
+    out.extend(
+        crate::notifications::all(conn)?
+            .into_iter()
+            .map(Record::NotificationChoice),
+    );
     Ok(out)
 }
 
@@ -390,6 +395,7 @@ pub(crate) fn import(w: &mut WriteTx<'_>, mut records: Vec<Record>) -> StoreResu
                 crate::people::insert_address(c, &a)?;
                 1
             }
+            Record::NotificationChoice(choice) => crate::notifications::insert(c, &choice)?,
             Record::TeamCalendar(t) => crate::targets::import_calendar(c, &t)?,
             Record::OutcomeTargets(t) => crate::targets::import_targets(c, &t)?,
             Record::Event(e) => c

@@ -22,6 +22,7 @@ mod history;
 mod leaders;
 mod mail;
 mod migrate;
+mod notifications;
 mod org;
 mod outbox;
 mod people;

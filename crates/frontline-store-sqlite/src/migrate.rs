@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../migrations/0020_people.sql")),
     (21, include_str!("../migrations/0021_case_due.sql")),
     (22, include_str!("../migrations/0022_case_text.sql")),
+    (23, include_str!("../migrations/0023_notifications.sql")),
     (24, include_str!("../migrations/0024_address_links.sql")),
 ];
 

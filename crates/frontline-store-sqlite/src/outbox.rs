@@ -26,6 +26,7 @@ const COLUMNS: &str = "id, kind, case_id, message_id, mailbox, recipient, recipi
 fn outbound_row(row: &Row<'_>) -> rusqlite::Result<Outbound> {
     Ok(Outbound {
         id: rows::parsed(row, "id")?,
+        kind: rows::parsed(row, "kind")?,
         case_id: rows::parsed_opt(row, "case_id")?,
         message_id: rows::parsed_opt(row, "message_id")?,
         mailbox: rows::value("mailbox", row.get("mailbox")?, MailboxKey::parse)?,
@@ -54,11 +55,7 @@ pub(crate) fn insert(conn: &Connection, o: &Outbound) -> StoreResult<()> {
     .db()?
     .execute(params![
         o.id.to_string(),
-        if o.case_id.is_some() {
-            "case"
-        } else {
-            "account"
-        },
+        o.kind.as_str(),
         o.case_id.map(|c| c.to_string()),
         o.message_id.map(|m| m.to_string()),
         o.mailbox.as_str(),

@@ -769,6 +769,33 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn get_notification_preferences(
+        &self,
+        person_id: PersonId,
+        as_of: Option<i64>,
+    ) -> StoreResult<frontline_store::Preferences> {
+        self.read_now(|c| crate::notifications::get(c, person_id, as_of))
+            .await
+    }
+
+    async fn set_notification_preferences(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        preferences: frontline_store::Preferences,
+    ) -> StoreResult<Written<frontline_store::Preferences>> {
+        self.write(move |w| crate::notifications::set(w, actor, person_id, preferences))
+            .await
+    }
+
+    async fn queue_staff_mail(
+        &self,
+        mail: frontline_store::NewOutbound,
+    ) -> StoreResult<frontline_store::Outbound> {
+        self.write(move |w| crate::notifications::queue_mail(w, mail))
+            .await
+    }
+
     async fn mark_mail_bouncing(
         &self,
         new: frontline_store::NewMailBounce,

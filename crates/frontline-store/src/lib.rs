@@ -25,6 +25,7 @@ pub mod history;
 mod leaders;
 mod mail;
 mod model;
+mod notifications;
 mod proposals;
 mod targets;
 #[cfg(feature = "testing")]
@@ -46,10 +47,12 @@ pub use error::{StoreError, StoreResult};
 pub use feelings::*;
 pub use files::*;
 pub use followers::*;
+pub use frontline_core::notify::Preferences;
 pub use guidelines::*;
 pub use leaders::*;
 pub use mail::*;
 pub use model::*;
+pub use notifications::*;
 pub use proposals::*;
 pub use targets::*;
 pub use voice::*;
@@ -643,6 +646,34 @@ pub trait Store: Send + Sync + 'static {
     /// where it is). `NotFound` for a name never claimed; `Conflict` unless `owner` was the
     /// last to claim it (another node took it over after `owner`'s lease ran out).
     async fn advance_follower(&self, name: &str, owner: uuid::Uuid, seq: i64) -> StoreResult<()>;
+
+    // ----- staff notifications -----
+
+    /// What a person chose to be told of (`frontline_core::notify`): nothing until they
+    /// choose, and always nothing for a customer. `as_of`: the choice in force when the event
+    /// of that sequence number happened (the newest recorded by an event at or before it), so
+    /// a follower handling an event late, or again, decides as it would have on time; `None`:
+    /// the choice now. `NotFound` for an unknown person.
+    async fn get_notification_preferences(
+        &self,
+        person_id: PersonId,
+        as_of: Option<i64>,
+    ) -> StoreResult<Preferences>;
+    /// Replace a staff member's choice with `preferences` (each kind kept once) and append
+    /// `person.notifications_set` (staff only), also when nothing changed: it records that
+    /// they chose. Earlier choices are kept (for `as_of`). `NotFound` for an unknown person;
+    /// `Invalid` for a customer.
+    async fn set_notification_preferences(
+        &self,
+        actor: Option<PersonId>,
+        person_id: PersonId,
+        preferences: Preferences,
+    ) -> StoreResult<Written<Preferences>>;
+    /// Queue a notification mail to a staff member: on no case, pending, due now, sent from
+    /// the system sender; `mailbox` becomes [`STAFF_MAILBOX`] whatever it says. No event.
+    /// `Conflict` when a notification with this Message-ID was queued before (nothing is
+    /// written): what makes a follower that handles an event twice mail once.
+    async fn queue_staff_mail(&self, mail: NewOutbound) -> StoreResult<Outbound>;
     // ----- addresses mail does not reach -----
 
     /// Mark a customer's address as bouncing (appends `mail.bouncing`, staff only). An

@@ -117,6 +117,11 @@ pub const QUARANTINE_LIST_MAX: u32 = 500;
 /// first enabled mailbox), so a real mailbox of this key changes nothing.
 pub const ACCOUNT_MAILBOX: &str = "account-links";
 
+/// The `mailbox` of staff notifications (a case assigned to them, a customer's reply, an ask
+/// to them). Like [`ACCOUNT_MAILBOX`] it names no mailbox: the mail is on no case and goes out
+/// from the system sender. It keeps their Message-IDs apart from every real mailbox's.
+pub const STAFF_MAILBOX: &str = "staff-notices";
+
 /// What an account mail's text becomes once it is sent or failed: it held a link.
 pub const ACCOUNT_TEXT_REMOVED: &str = "(removed once sent: it held a one-time link)";
 
@@ -165,6 +170,28 @@ macro_rules! text_enum {
     };
 }
 
+/// What an outbox mail is, which decides whom it goes from and what is kept of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundKind {
+    /// On a case, to its customer (a reply, a rating link), from the case's mailbox.
+    #[default]
+    Case,
+    /// A sign-up, sign-in or reset link: on no case, from the system sender; its text is
+    /// removed once sent.
+    Account,
+    /// A notification to a staff member ([`STAFF_MAILBOX`]): on no case, from the system
+    /// sender, never threaded onto a customer's mail.
+    Notification,
+}
+
+impl OutboundKind {
+    pub fn is_case(&self) -> bool {
+        *self == OutboundKind::Case
+    }
+}
+
+text_enum!(OutboundKind, "kind", Case => "case", Account => "account", Notification => "notification");
 text_enum!(OutboundPurpose, "purpose", Reply => "reply", Automatic => "automatic");
 text_enum!(OutboundStatus, "status", Pending => "pending", Sent => "sent", Failed => "failed");
 
@@ -196,6 +223,11 @@ impl NewOutbound {
     ) -> Outbound {
         Outbound {
             id: uuid::Uuid::now_v7(),
+            kind: if case_id.is_some() {
+                OutboundKind::Case
+            } else {
+                OutboundKind::Account
+            },
             case_id,
             message_id,
             mailbox: self.mailbox,
@@ -215,6 +247,16 @@ impl NewOutbound {
         }
     }
 
+    /// The outbox row of this mail as a staff notification: on no case, from
+    /// [`STAFF_MAILBOX`] whatever `mailbox` says, pending and due at `at`.
+    pub fn notification(self, at: Timestamp) -> Outbound {
+        let mailbox = MailboxKey::parse(STAFF_MAILBOX).expect("the staff placeholder is a key");
+        Outbound {
+            kind: OutboundKind::Notification,
+            ..NewOutbound { mailbox, ..self }.pending(None, None, at)
+        }
+    }
+
     /// The `Conflict` of queueing a Message-ID the mailbox queued before.
     pub fn already_queued(&self) -> StoreError {
         StoreError::conflict(format!(
@@ -228,9 +270,12 @@ impl NewOutbound {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outbound {
     pub id: uuid::Uuid,
-    /// The case it is about; `None` for account mail (a sign-up, sign-in or reset link),
-    /// which is sent from the system sender rather than its `mailbox` (see
-    /// [`ACCOUNT_MAILBOX`]).
+    /// Exports carry only mail on cases, so an export without it means `case`.
+    #[serde(default, skip_serializing_if = "OutboundKind::is_case")]
+    pub kind: OutboundKind,
+    /// The case it is about; `None` for account mail (a sign-up, sign-in or reset link) and
+    /// staff notifications, which are sent from the system sender rather than their
+    /// `mailbox` (see [`ACCOUNT_MAILBOX`], [`STAFF_MAILBOX`]).
     pub case_id: Option<CaseId>,
     /// The message it carries; `None` for mail about the case that is no message.
     pub message_id: Option<MessageId>,
@@ -267,7 +312,7 @@ impl Outbound {
     ) -> (OutboundAttempt, Option<NewEvent>) {
         self.attempts = self.attempts.saturating_add(1);
         let payload = self.apply(result, number.unwrap_or(CaseNumber(0)), at);
-        if self.case_id.is_none() && self.status != OutboundStatus::Pending {
+        if self.kind == OutboundKind::Account && self.status != OutboundStatus::Pending {
             self.text = ACCOUNT_TEXT_REMOVED.to_owned();
         }
         let attempt = OutboundAttempt {

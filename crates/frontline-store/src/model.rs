@@ -361,6 +361,9 @@ pub enum Record {
     },
     /// A person's address besides their primary (absent from exports made before 0020).
     PersonAddress(PersonAddress),
+    /// A staff member's choice of notifications, each one kept (absent from exports made
+    /// before migration 0023).
+    NotificationChoice(crate::NotificationChoice),
 }
 
 impl Record {
@@ -436,6 +439,8 @@ impl Record {
             // After the messages they are on.
             Record::Attachment { .. } => 27,
             Record::PersonAddress(_) => 1,
+            // Refers to a person only; last, where exports put it.
+            Record::NotificationChoice(_) => 28,
         }
     }
 }

@@ -120,6 +120,9 @@ macro_rules! conformance_tests {
             erasure_and_merges_reach_the_search_index,
             a_queue_lists_what_falls_due_first_then_the_most_urgent_then_the_oldest,
             editing_a_case_records_each_change_and_a_new_outcome_reroutes_it,
+            staff_choose_their_notifications_and_customers_have_none,
+            a_staff_notification_is_queued_once_on_no_case_and_sent_without_an_event,
+            notification_choices_survive_export_and_import,
         );
     };
     (@tests $factory:path; $($name:ident),* $(,)?) => {
@@ -288,6 +291,7 @@ mod history;
 mod leaders;
 mod log;
 mod mail;
+mod notifications;
 mod org;
 mod outbox;
 mod outbox_sending;
@@ -313,6 +317,7 @@ pub use history::*;
 pub use leaders::*;
 pub use log::*;
 pub use mail::*;
+pub use notifications::*;
 pub use org::*;
 pub use outbox::*;
 pub use outbox_sending::*;

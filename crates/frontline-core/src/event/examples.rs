@@ -485,6 +485,13 @@ impl Payload {
                 outcome_from: None,
                 reason: Some("The customer wrote about billing, not the parcel.".to_owned()),
             }),
+            Payload::NotificationsSet(NotificationsSet {
+                person_id: ann,
+                email: vec![
+                    crate::notify::NotificationKind::Assigned,
+                    crate::notify::NotificationKind::AskToMe,
+                ],
+            }),
         ]
     }
 }

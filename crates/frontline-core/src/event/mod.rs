@@ -152,6 +152,7 @@ events! {
     ErasureRequested => "person.erasure_requested" (ErasureRequested),
     PersonErased => "person.erased" (PersonErased),
     CaseEdited => "case.edited" (CaseEdited),
+    NotificationsSet => "person.notifications_set" (NotificationsSet),
 }
 
 /// A stored payload that does not read as its kind's type.

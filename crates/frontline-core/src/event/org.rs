@@ -259,3 +259,11 @@ pub struct PersonErased {
     pub tokens: u64,
     pub sessions: u64,
 }
+
+/// `person.notifications_set`: what a staff member chose to be told of by mail (the whole
+/// choice, each kind once; empty: nothing). Staff only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationsSet {
+    pub person_id: PersonId,
+    pub email: Vec<crate::notify::NotificationKind>,
+}

@@ -17,6 +17,7 @@ pub mod leaders;
 pub mod mail;
 pub mod me;
 pub mod messages;
+pub mod notifications;
 pub mod org_history;
 pub mod outcomes;
 pub mod people;

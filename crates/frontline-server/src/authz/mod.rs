@@ -20,6 +20,8 @@
 //! - Staff read mood alerts and the customers' themes; an alert is acknowledged by its
 //!   case's owner or a member of the case's team. Customers never see either.
 //! - Everyone lists and revokes their own API tokens and web sessions; administrators anyone's.
+//! - Staff choose what they are told of by mail (notifications); customers have no such
+//!   choice: they hear on their own cases.
 //! - Everyone keeps their own profile (name, language, time zone) and addresses; a customer's
 //!   own new address is unverified, staff add trusted ones to anyone. Everyone downloads
 //!   their own data, an administrator anyone's. Customers ask to be forgotten; an
@@ -176,6 +178,8 @@ pub enum Action {
     ErasePerson,
     /// Create a customer, e.g. when opening a case for a caller (staff).
     CreateCustomer,
+    /// Read and choose what one is told of by mail (staff: customers hear on their cases).
+    ManageOwnNotifications,
 }
 
 impl Action {
@@ -258,6 +262,7 @@ impl Action {
         Action::MergePeople,
         Action::ErasePerson,
         Action::CreateCustomer,
+        Action::ManageOwnNotifications,
     ];
 
     /// Whether this action changes the organisation (people, teams, outcomes, others'
@@ -441,7 +446,7 @@ fn customer(me: PersonId, action: Action, resource: &Resource) -> Decision {
         Action::ReadPerson => Decision::Allow,
         // Their own record only: another person is hidden above.
         Action::UpdateOwnProfile | Action::ManageAddresses => Decision::Allow,
-        Action::CreateCustomer => Decision::Deny,
+        Action::CreateCustomer | Action::ManageOwnNotifications => Decision::Deny,
         // Opening a case for someone else is refused, not hidden: nothing exists yet.
         Action::CreateCase => allow_if(own_case),
         Action::ReadCase | Action::ListMessages | Action::AddPublicMessage if other_case => {
@@ -645,6 +650,9 @@ pub fn describe(action: Action) -> &'static str {
         Action::MergePeople => "merge customers (administrators only)",
         Action::ErasePerson => "erase customers (administrators only)",
         Action::CreateCustomer => "create customers",
+        Action::ManageOwnNotifications => {
+            "choose notifications (staff are notified; customers hear on their cases)"
+        }
     }
 }
 

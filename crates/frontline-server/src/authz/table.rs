@@ -265,6 +265,7 @@ pub const TABLE: &[Row] = &[
     row(Action::MergePeople, Target::Org, [D, D, D, A]),
     row(Action::ErasePerson, Target::Others, [H, D, D, A]),
     row(Action::CreateCustomer, Target::Org, [D, A, A, A]),
+    row(Action::ManageOwnNotifications, Target::Org, [D, A, A, A]),
 ];
 
 /// Who may set which field of a new case (`POST /api/v1/cases`). Columns: customer,

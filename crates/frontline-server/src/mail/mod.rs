@@ -12,6 +12,7 @@ mod outgoing;
 mod poller;
 mod sender;
 mod settings;
+mod staff;
 
 pub use bounces::mark_refused;
 pub use notices::{CATCH_UP, FOLLOWER, Notices, ensure_notices, queue_notices};

@@ -1,7 +1,8 @@
 //! Mail that Frontline sends on its own because of something in the event log: the rating
 //! link when a case that came by mail is resolved, and the closed loop's "you told us, we
-//! changed it" when a proposal ships. Staff notifications (issue 23) belong here too: a new
-//! arm in [`notices_for`] and, if they need it, a kind in [`KINDS`].
+//! changed it" when a proposal ships; and the notifications staff chose to get by mail (a case
+//! assigned to them, a customer's reply on their case, an ask to them: `staff`). More
+//! notifications (issue 23) are more arms of `frontline_core::notify` and kinds in [`KINDS`].
 //!
 //! One follower per database (`FOLLOWER`) reads the log after its durable cursor
 //! (`Store::claim_follower`; a lease, so of several nodes one follows) and queues each mail in
@@ -28,8 +29,16 @@ use crate::state::{AppState, Background};
 
 /// The follower's name in the store (its cursor and lease).
 pub const FOLLOWER: &str = "mail-notices";
-/// The kinds of event that can cause a mail.
-const KINDS: &[EventKind] = &[EventKind::CaseStatusChanged, EventKind::MessageAdded];
+/// The kinds of event that can cause a mail: to the customer (a rating link, the closed
+/// loop) or to staff (`frontline_core::notify`).
+const KINDS: &[EventKind] = &[
+    EventKind::CaseStatusChanged,
+    EventKind::MessageAdded,
+    EventKind::CaseCreated,
+    EventKind::CaseAssigned,
+    EventKind::AskRaised,
+    EventKind::AskEscalated,
+];
 /// How long a node's claim on the follower lasts; it is renewed on every round, at least
 /// every third of this.
 const LEASE: Duration = Duration::from_secs(30);
@@ -169,7 +178,16 @@ async fn follow(state: &AppState, skip: Option<i64>) -> std::result::Result<bool
 /// Queue the mail `event` causes, if any; how many mails were queued now (an event handled
 /// before queues nothing again).
 pub async fn queue_notices(state: &AppState, event: &Event) -> Result<usize> {
-    let mut queued = 0;
+    // Mail about something long past is noise (a rating asked for weeks after the case).
+    let age = state.now().duration_since(event.at);
+    if age > CATCH_UP {
+        tracing::info!(
+            seq = event.seq,
+            "no mail about an event older than the catch-up window"
+        );
+        return Ok(0);
+    }
+    let mut queued = super::staff::queue_staff_notices(state, event).await?;
     for (n, notice) in notices_for(state, event).await?.into_iter().enumerate() {
         let Notice { case, thread, mail } = notice;
         let mail = NewOutbound {
@@ -207,15 +225,6 @@ async fn notices_for(state: &AppState, event: &Event) -> Result<Vec<Notice>> {
     let Ok(payload) = event.decoded() else {
         return Ok(Vec::new());
     };
-    // Mail about something long past is noise (a rating asked for weeks after the case).
-    let age = state.now().duration_since(event.at);
-    if age > CATCH_UP {
-        tracing::info!(
-            seq = event.seq,
-            "no mail about an event older than the catch-up window"
-        );
-        return Ok(Vec::new());
-    }
     let text = match payload {
         Payload::CaseStatusChanged(changed) if changed.to == CaseStatus::Resolved => Kind::Rating,
         Payload::MessageAdded(added)

@@ -1,5 +1,6 @@
 //! The signed-in person's own account page (`/account`), for staff and customers alike: their
-//! profile, addresses, data download and request to be forgotten (forms in `profile`);
+//! profile, addresses, data download and request to be forgotten (forms in `profile`); for
+//! staff, what they are told of by mail (`notifications`);
 //! change the password (the current one first) and see every API token and web session
 //! (label, created, last used, expires, "this session"), each with a revoke form. The forms
 //! carry the session's CSRF token and ask `authz` for `ManageOwnCredentials`, like the API's
@@ -96,6 +97,8 @@ struct AccountPage {
     layout: Layout,
     email: String,
     profile: super::profile::ProfileSection,
+    /// Staff only.
+    notifications: Option<super::notifications::NotificationsSection>,
     credentials: Credentials,
     notice: Option<&'static str>,
     /// Why the password form was refused, in words.
@@ -128,6 +131,7 @@ pub async fn show(
         ),
         Some("token-revoked") => Some("The API token is revoked: it no longer works."),
         Some("session-revoked") => Some("The session is signed out."),
+        Some("notifications") => Some(super::notifications::SAVED),
         Some(other) => super::profile::notice(other),
         None => None,
     };
@@ -156,12 +160,14 @@ pub(super) async fn page_with(
     let credentials = load(state, &viewer.actor, viewer.actor.person_id()).await?;
     let me = state.store.get_person(viewer.actor.person_id()).await?;
     let profile = super::profile::section(state, viewer, &me, profile_problem).await?;
+    let notifications = super::notifications::section(state, viewer).await?;
     render(
         status,
         &AccountPage {
             layout: Layout::new(viewer, "Your account", "/account"),
             email: me.email.to_string(),
             profile,
+            notifications,
             credentials,
             notice,
             problem,

@@ -35,6 +35,7 @@ mod login;
 mod mail;
 mod mirror;
 mod new_case;
+mod notifications;
 mod org;
 pub mod org_timeline;
 pub mod orgchart;
@@ -133,6 +134,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/addresses/remove", post(profile::remove_address))
         .route("/account/data", get(profile::data))
         .route("/account/forget", post(profile::forget))
+        .route("/account/notifications", post(notifications::save))
         .route("/cases/new", get(new_case::show).post(new_case::create))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))

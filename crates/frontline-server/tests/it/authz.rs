@@ -738,6 +738,11 @@ impl Walk {
                     Some(json!({ "confirm": customer.email })),
                 )
             }
+            Action::ManageOwnNotifications => (
+                Method::PUT,
+                "/api/v1/me/notifications".into(),
+                Some(json!({ "email": ["assigned", "ask_to_me"] })),
+            ),
         };
         let mut request = self
             .app

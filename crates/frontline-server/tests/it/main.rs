@@ -19,6 +19,7 @@ mod mail_bounces;
 mod mail_notices;
 mod mail_servers;
 mod mail_signup;
+mod mail_staff_notices;
 mod openapi;
 mod openapi_answers;
 mod ops;

@@ -74,6 +74,8 @@ const ROUTES: &[&str] = &[
     "POST /api/v1/people/{person}/erase",
     "POST /api/v1/people/{person}/merge",
     "PUT /api/v1/me/password",
+    "GET /api/v1/me/notifications",
+    "PUT /api/v1/me/notifications",
     "POST /api/v1/me/tokens",
     "GET /api/v1/me/tokens",
     "DELETE /api/v1/me/tokens/{token}",

@@ -34,6 +34,7 @@ const COLUMNS: &str = "id, kind, case_id, message_id, mailbox, recipient, recipi
 fn outbound(row: &PgRow) -> StoreResult<Outbound> {
     Ok(Outbound {
         id: get(row, "id")?,
+        kind: parse(row, "kind", str::parse)?,
         case_id: get::<Option<Uuid>>(row, "case_id")?.map(CaseId),
         message_id: get::<Option<Uuid>>(row, "message_id")?.map(MessageId),
         mailbox: parse(row, "mailbox", MailboxKey::parse)?,
@@ -60,11 +61,7 @@ pub(crate) async fn insert(conn: &mut PgConnection, o: &Outbound) -> StoreResult
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     )))
     .bind(o.id)
-    .bind(if o.case_id.is_some() {
-        "case"
-    } else {
-        "account"
-    })
+    .bind(o.kind.as_str())
     .bind(o.case_id.map(|c| c.0))
     .bind(o.message_id.map(|m| m.0))
     .bind(o.mailbox.as_str())

@@ -194,6 +194,8 @@ impl Retimer {
                 | Record::Attachment { .. }
                 // The demo's customers have one address each.
                 | Record::PersonAddress(_)
+                // Nobody in the demo chose notifications.
+                | Record::NotificationChoice(_)
                 // Calendars and targets are written with the times they count from.
                 | Record::TeamCalendar(_)
                 | Record::OutcomeTargets(_)

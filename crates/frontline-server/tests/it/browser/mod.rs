@@ -18,6 +18,7 @@ mod files;
 mod flows;
 mod leaders;
 mod mail;
+mod notifications;
 mod org;
 mod scoreboard;
 mod search;

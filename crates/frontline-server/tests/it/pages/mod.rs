@@ -9,6 +9,7 @@ mod customers;
 mod feelings;
 mod guidelines;
 mod leaders;
+mod notifications;
 mod org;
 mod security;
 mod signup;

@@ -72,6 +72,7 @@ async fn every_event_kind_keeps_its_payload() {
     day.service_targets().await;
     day.files(&kettle.number, &mut names).await;
     day.customer_accounts(&mut names).await;
+    day.notifications().await;
 
     let log = whole_log(&app, &org.ada.token).await;
     let mut by_kind: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -660,6 +661,16 @@ impl Day<'_> {
             &format!("/api/v1/people/{erin}/erase"),
             &org.ada.token,
             json!({ "confirm": "erin@customer.test" }),
+        )
+        .await;
+    }
+
+    /// Sue chooses to be mailed when a customer replies on her case or someone asks her.
+    async fn notifications(&self) {
+        self.put(
+            "/api/v1/me/notifications",
+            &self.org.sue.token,
+            json!({ "email": ["ask_to_me", "customer_replied"] }),
         )
         .await;
     }
