@@ -288,6 +288,10 @@ impl PgStore {
         let mut mail = outbound(&row)?;
         let lease_owner: Option<Uuid> = get(&row, "lease_owner")?;
         if mail.status != OutboundStatus::Pending || lease_owner != Some(owner) {
+            // Roll back before answering: a dropped transaction's rollback is only queued, so
+            // the row lock would outlive this call and a claim right after (on another pooled
+            // connection) would skip the mail as locked.
+            tx.rollback().await.map_err(classify)?;
             return Err(Outbound::not_leased(id, owner));
         }
         let number = match mail.case_id {
