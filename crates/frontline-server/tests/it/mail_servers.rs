@@ -99,6 +99,13 @@ async fn reading_support(stack: &MailStack) -> (TestApp, Org, tempfile::NamedTem
     })
     .await;
     let org = app.seed().await;
+    let secret = read_support(&app, &org, stack).await;
+    (app, org, secret)
+}
+
+/// Have `app` read the stack's support mailbox over IMAP; the temporary file holds the IMAP
+/// password.
+async fn read_support(app: &TestApp, org: &Org, stack: &MailStack) -> tempfile::NamedTempFile {
     let secret = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(secret.path(), format!("{}\n", stack.password)).unwrap();
     let saved = app
@@ -123,7 +130,23 @@ async fn reading_support(stack: &MailStack) -> (TestApp, Org, tempfile::NamedTem
         "{}",
         saved.text().await.unwrap()
     );
-    (app, org, secret)
+    secret
+}
+
+/// Submit the customer's first mail (Message-ID `id`) and wait for the case it opens; its
+/// number.
+async fn mail_opens_case(
+    app: &TestApp,
+    org: &Org,
+    stack: &MailStack,
+    (id, subject, text): (&str, &str, &str),
+) -> String {
+    submit(stack, &customers_mail(stack, id, subject, text, &[])).await;
+    let case = eventually("the case", || async {
+        cases(app, &org.ada.token).await.into_iter().next()
+    })
+    .await;
+    case["number"].as_str().unwrap().to_owned()
 }
 
 /// An IMAP client of `user`'s inbox on the stack.
@@ -272,22 +295,17 @@ async fn a_staff_reply_carries_its_files_to_the_customer_and_an_internal_note_se
         return;
     };
     let (app, org, _secret) = reading_support(&stack).await;
-    submit(
+    let number = mail_opens_case(
+        &app,
+        &org,
         &stack,
-        &customers_mail(
-            &stack,
+        (
             "files@customer.example.test",
             "Where is my invoice?",
             "I need it for my records.",
-            &[],
         ),
     )
     .await;
-    let case = eventually("the case", || async {
-        cases(&app, &org.ada.token).await.into_iter().next()
-    })
-    .await;
-    let number = case["number"].as_str().unwrap().to_owned();
 
     // Binary bytes (a NUL, bytes over 127, CR LF) must come back exactly.
     let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
@@ -351,25 +369,7 @@ async fn a_mailbox_is_read_only_by_the_node_that_holds_its_lease() {
         .await
         .unwrap();
     assert!(held.is_some());
-    let secret = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(secret.path(), format!("{}\n", stack.password)).unwrap();
-    let saved = app
-        .put(
-            "/api/v1/mailboxes/support",
-            &org.ada.token,
-            &json!({
-                "name": "Support",
-                "address": stack.address("support"),
-                "outcome": org.outcome_key,
-                "imap": {
-                    "host": stack.host, "port": stack.imap_port, "security": "plain",
-                    "username": "support",
-                    "password_from": format!("file:{}", secret.path().display()),
-                },
-            }),
-        )
-        .await;
-    assert_eq!(saved.status(), StatusCode::OK);
+    let _secret = read_support(&app, &org, &stack).await;
     submit(
         &stack,
         &customers_mail(
@@ -414,22 +414,18 @@ async fn a_reply_to_a_customer_who_reads_german_has_a_german_marker_and_their_an
         return;
     };
     let (app, org, _secret) = reading_support(&stack).await;
-    submit(
+    let number = mail_opens_case(
+        &app,
+        &org,
         &stack,
-        &customers_mail(
-            &stack,
+        (
             "de@customer.example.test",
             "Der Deckel klemmt",
             "Er geht nicht auf.",
-            &[],
         ),
     )
     .await;
-    let case = eventually("the case", || async {
-        cases(&app, &org.ada.token).await.into_iter().next()
-    })
-    .await;
-    let number = case["number"].as_str().unwrap().to_owned();
+    let case = cases(&app, &org.ada.token).await.remove(0);
     let customer_id = case["customer_id"].as_str().unwrap().parse().unwrap();
     app.store
         .update_person(
