@@ -17,11 +17,17 @@
 //! once (`http_search_index`). The server's
 //! time from spawn to `/readyz` answering 200 and its idle RSS are measured once; each scenario
 //! then reports throughput, latency quantiles, errors by kind, server CPU (utime + stime over
-//! the run) and RSS, as a JSON line and a Markdown row.
+//! the run) and RSS (the peak is the scenario's own: the server's `VmHWM` is reset through
+//! `/proc/<pid>/clear_refs` before each run), as a JSON line and a Markdown row.
+//!
+//! The file scenarios (`upload-1mb`, `upload-20mb`, `download-1mb`, `download-20mb`, see
+//! `files`) also report MB/s (10^6 bytes of file per second); the downloads' files are
+//! uploaded and attached through the store before the server starts.
 
 mod client;
 mod corpus;
 mod explain;
+mod files;
 mod fixture;
 
 use std::collections::BTreeMap;
@@ -76,6 +82,20 @@ pub enum Scenario {
     /// client addresses behind a trusted proxy: the argon2id checks an attacker can make
     /// without an account (the server's RSS shows whether their memory stays bounded).
     SignInFailed,
+    /// POST /api/v1/uploads?name=… as staff: a raw body of 1 MB (a PDF by its first bytes,
+    /// then random bytes), streamed into blob storage; each upload's bytes differ.
+    #[value(name = "upload-1mb")]
+    UploadOneMb,
+    /// The same with 20 MB.
+    #[value(name = "upload-20mb")]
+    UploadTwentyMb,
+    /// GET /api/v1/attachments/{file} as staff: one of `--download-files` 1 MB files attached
+    /// to staff replies.
+    #[value(name = "download-1mb")]
+    DownloadOneMb,
+    /// The same with 20 MB files.
+    #[value(name = "download-20mb")]
+    DownloadTwentyMb,
 }
 
 impl Scenario {
@@ -95,12 +115,19 @@ impl Scenario {
             Scenario::Empty => "empty",
             Scenario::MailIn => "mail-in",
             Scenario::SignInFailed => "sign-in-failed",
+            Scenario::UploadOneMb => "upload-1mb",
+            Scenario::UploadTwentyMb => "upload-20mb",
+            Scenario::DownloadOneMb => "download-1mb",
+            Scenario::DownloadTwentyMb => "download-20mb",
         }
     }
 
     fn expected_status(self) -> u16 {
         match self {
-            Scenario::CreateCase | Scenario::Reply => 201,
+            Scenario::CreateCase
+            | Scenario::Reply
+            | Scenario::UploadOneMb
+            | Scenario::UploadTwentyMb => 201,
             Scenario::MailIn => 202,
             Scenario::SignInFailed => 401,
             _ => 200,
@@ -109,6 +136,15 @@ impl Scenario {
 
     fn needs_cases(self) -> bool {
         matches!(self, Scenario::Reply | Scenario::GetCase | Scenario::Decide)
+    }
+
+    /// The size of the file each request sends or fetches, for the file scenarios.
+    fn file_bytes(self) -> Option<usize> {
+        match self {
+            Scenario::UploadOneMb | Scenario::DownloadOneMb => Some(files::ONE_MB),
+            Scenario::UploadTwentyMb | Scenario::DownloadTwentyMb => Some(files::TWENTY_MB),
+            _ => None,
+        }
     }
 }
 
@@ -152,6 +188,10 @@ pub struct Args {
     /// Customers, each with an API token (create-case spreads over them).
     #[arg(long, default_value_t = 1000)]
     customers: usize,
+    /// Files of each size (1 MB, 20 MB) attached before the server starts, which the download
+    /// scenarios fetch in turn.
+    #[arg(long, default_value_t = 8)]
+    download_files: usize,
     /// Per-request timeout, seconds (a timed-out request counts as an error).
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
@@ -268,6 +308,13 @@ impl Tally {
 struct Plan {
     scenario: Scenario,
     fixture: Arc<fixture::Fixture>,
+    /// The bytes uploads send after their own prefix (`files::payload`), when a file scenario
+    /// was asked for.
+    payload: Option<Arc<Vec<u8>>>,
+    /// The files the download scenarios fetch.
+    downloads: Option<Arc<files::Downloads>>,
+    /// Which run of the invocation this is (numbers the uploads' bytes apart between runs).
+    run: u64,
     host: String,
     address: SocketAddr,
     timeout: Duration,
@@ -275,13 +322,13 @@ struct Plan {
 
 impl Plan {
     /// Request number `n` of the scenario (which case, which customer: spread by a hash of n).
-    fn request(&self, n: u64) -> Vec<u8> {
+    fn request(&self, n: u64) -> client::Outgoing {
         let f = &self.fixture;
         let pick = |len: usize| (mix(n) % len.max(1) as u64) as usize;
         let case = || f.cases[pick(f.cases.len())].as_str();
         let host = self.host.as_str();
         let staff = Some(f.staff_token.as_str());
-        match self.scenario {
+        let head = match self.scenario {
             Scenario::CreateCase => {
                 let token = &f.customer_tokens[n as usize % f.customer_tokens.len()];
                 let outcome = &f.outcome_keys[n as usize % f.outcome_keys.len()];
@@ -362,6 +409,44 @@ impl Plan {
                 )
                 .into_bytes()
             }
+            Scenario::UploadOneMb | Scenario::UploadTwentyMb => return self.upload(n),
+            Scenario::DownloadOneMb | Scenario::DownloadTwentyMb => {
+                let downloads = self.downloads.as_deref().expect("downloads attached");
+                let ids = match self.scenario {
+                    Scenario::DownloadOneMb => &downloads.one_mb,
+                    _ => &downloads.twenty_mb,
+                };
+                client::request(
+                    "GET",
+                    host,
+                    &format!("/api/v1/attachments/{}", ids[pick(ids.len())]),
+                    staff,
+                    None,
+                )
+            }
+        };
+        head.into()
+    }
+
+    /// Upload number `n`: a raw body of the scenario's size, its own prefix in the head's
+    /// buffer and the rest a range of the shared payload (nothing copied).
+    fn upload(&self, n: u64) -> client::Outgoing {
+        let size = self.scenario.file_bytes().expect("a file scenario");
+        let payload = self
+            .payload
+            .clone()
+            .expect("the payload is made for file scenarios");
+        let mut head = format!(
+            "POST /api/v1/uploads?name=label-{n}.pdf HTTP/1.1\r\nHost: {}\r\n\
+             Authorization: Bearer {}\r\nContent-Type: application/pdf\r\n\
+             Content-Length: {size}\r\n\r\n",
+            self.host, self.fixture.staff_token
+        )
+        .into_bytes();
+        head.extend_from_slice(&files::prefix(self.run, n));
+        client::Outgoing {
+            head,
+            shared: Some((payload, files::PREFIX_BYTES..size)),
         }
     }
 }
@@ -453,6 +538,38 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             fixture.preload_messages as f64 / fixture.preload_seconds
         );
     }
+    let wants_files = args.scenario.iter().any(|s| s.file_bytes().is_some());
+    let payload = wants_files.then(files::payload);
+    let wants_downloads = args
+        .scenario
+        .iter()
+        .any(|s| matches!(s, Scenario::DownloadOneMb | Scenario::DownloadTwentyMb));
+    let downloads = match (&payload, wants_downloads) {
+        (Some(payload), true) => {
+            anyhow::ensure!(
+                args.download_files > 0,
+                "the download scenarios need --download-files 1 or more"
+            );
+            let started = Instant::now();
+            let downloads = files::attach(
+                &store,
+                payload,
+                fixture.staff_id,
+                fixture.first_customer,
+                fixture.first_outcome,
+                args.download_files,
+            )
+            .await?;
+            eprintln!(
+                "attached {} files of 1 MB and {} of 20 MB in {:.1} s",
+                downloads.one_mb.len(),
+                downloads.twenty_mb.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Some(Arc::new(downloads))
+        }
+        _ => None,
+    };
     // PostgreSQL: plan on the loaded data, as a deployment would once autovacuum has run,
     // not on the empty tables' guesses the preload left.
     if let Some(pg) = postgres.take() {
@@ -514,7 +631,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let readyz = client::request("GET", &host, "/readyz", None, None);
     loop {
         let mut conn = None;
-        if let Ok(200) = client::exchange(&mut conn, address, &readyz, Duration::from_secs(5)).await
+        if let Ok(200) =
+            client::exchange(&mut conn, address, &[&readyz[..]], Duration::from_secs(5)).await
         {
             break;
         }
@@ -534,15 +652,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .flat_map(|s| args.clients.iter().map(move |c| (*s, *c)))
         .collect();
-    for (scenario, clients) in runs {
+    for (run, (scenario, clients)) in runs.into_iter().enumerate() {
         let plan = Arc::new(Plan {
             scenario,
             fixture: fixture.clone(),
+            payload: payload.clone(),
+            downloads: downloads.clone(),
+            run: run as u64,
             host: host.clone(),
             address,
             timeout: Duration::from_secs_f64(args.timeout),
         });
         let pid_text = pid.to_string();
+        let peak_is_this_runs = reset_peak_rss(pid);
         let server_cpu_before = process_cpu_seconds(&pid_text);
         let own_cpu_before = process_cpu_seconds("self");
         let (tally, elapsed) = match args.rate {
@@ -565,9 +687,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Some(rate) => format!("open {rate}/s"),
             None => format!("closed {clients}"),
         };
-        println!(
-            "{}",
-            serde_json::json!({
+        let mut line = serde_json::json!({
                 "scenario": format!("http_{}", scenario.name()), "backend": backend,
                 "mode": if args.rate.is_some() { "open" } else { "closed" },
                 "clients": clients, "rate_per_s": args.rate,
@@ -581,8 +701,36 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 "loadgen_cpu_seconds": own_cpu,
                 "server_rss_mib": rss / 1024, "server_rss_peak_mib": hwm / 1024,
                 "server_rss_idle_mib": idle_rss_kib as f64 / 1024.0, "cold_start_ms": cold_start_ms,
-            })
-        );
+        });
+        // Whether `server_rss_peak_mib` is this run's own peak or the process's since it started.
+        line["server_rss_peak_is_this_runs"] = peak_is_this_runs.into();
+        if let Some(size) = scenario.file_bytes() {
+            let megabytes_per_second = ok as f64 * size as f64 / elapsed / 1e6;
+            line["file_bytes"] = size.into();
+            line["mb_per_s"] = ((megabytes_per_second * 10.0).round() / 10.0).into();
+            line["server_rss_peak_mb"] = ((hwm * 1024) as f64 / 1e6).round().into();
+            println!("{line}");
+            println!(
+                "| {} | {} | {} | {} MB | {:.1}/s | **{:.1} MB/s** | {:.1} ms | {:.1} ms | {:.1} ms | {:.2} cores, {:.1} ms/file | {} → {} MiB ({:.0} MB) | {} |",
+                scenario.name(),
+                backend,
+                mode,
+                size / 1_000_000,
+                per_second,
+                megabytes_per_second,
+                ms(0.5),
+                ms(0.99),
+                max_ms,
+                server_cpu / elapsed,
+                server_cpu * 1e3 / ok.max(1) as f64,
+                idle_rss_kib / 1024,
+                hwm / 1024,
+                (hwm * 1024) as f64 / 1e6,
+                errors
+            );
+            continue;
+        }
+        println!("{line}");
         println!(
             "| {} | {} | {} | {} | **{:.0}/s** | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} ms | {:.2} cores, {:.0} µs/req | {} / {} MiB | {} |",
             scenario.name(),
@@ -615,6 +763,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         PgStore::drop_schema(&url, &schema).await?;
     }
     Ok(())
+}
+
+/// Reset the server's peak RSS (`VmHWM`) to its current RSS, so the peak read after a run is
+/// that run's (Linux ≥ 4.0, `echo 5 > /proc/<pid>/clear_refs`); whether it could.
+fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
 /// The FTS5 table's pages (its shadow tables `case_text_data`, `_idx`, … included) and the
@@ -671,7 +825,7 @@ async fn closed_loop(args: &Args, clients: usize, plan: Arc<Plan>) -> anyhow::Re
                 let request = plan.request(n);
                 let begin = Instant::now();
                 let result =
-                    client::exchange(&mut conn, plan.address, &request, plan.timeout).await;
+                    client::exchange(&mut conn, plan.address, &request.parts(), plan.timeout).await;
                 tally.record(result, expected, begin.elapsed().as_micros() as u64);
             }
             tally
@@ -738,7 +892,7 @@ async fn open_loop(
                 let permit = free.acquire_owned().await.expect("semaphore open");
                 let mut conn = connections.lock().expect("pool").pop().flatten();
                 let result =
-                    client::exchange(&mut conn, plan.address, &request, plan.timeout).await;
+                    client::exchange(&mut conn, plan.address, &request.parts(), plan.timeout).await;
                 let micros = due.elapsed().as_micros() as u64;
                 connections.lock().expect("pool").push(conn);
                 drop(permit);

@@ -115,6 +115,26 @@ fn open_loop_completes_without_errors() {
     check(&lines, &scenarios);
 }
 
+/// The file scenarios: uploads streamed in, and files attached before the server started
+/// downloaded, each reporting MB/s and the run's own peak RSS.
+#[test]
+fn file_scenarios_complete_without_errors() {
+    let scenarios = ["upload-1mb", "download-1mb", "upload-20mb", "download-20mb"];
+    let lines = run(&[
+        "--download-files",
+        "2",
+        "--timeout",
+        "60",
+        "--scenario",
+        &scenarios.join(","),
+    ]);
+    check(&lines, &scenarios);
+    for line in lines.iter().filter(|l| l.get("file_bytes").is_some()) {
+        assert!(line["mb_per_s"].as_f64().unwrap() > 0.0, "{line}");
+        assert!(line["server_rss_peak_mib"].as_u64().unwrap() > 0, "{line}");
+    }
+}
+
 /// The same shipped binary on PostgreSQL, in the scratch schema the run makes
 /// (`--database-schema`). Skipped when PostgreSQL does not answer, unless
 /// `FRONTLINE_REQUIRE_POSTGRES=1` (the test script) makes that a failure.

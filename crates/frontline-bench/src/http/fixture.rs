@@ -36,6 +36,12 @@ pub struct Fixture {
     pub preload_messages: u64,
     /// The inbound token of the mailbox `bench` (`mail-in` posts to it).
     pub mailbox_token: String,
+    /// The employee `staff_token` belongs to.
+    pub staff_id: PersonId,
+    /// The first customer and the first outcome (the download scenarios' files are on a case
+    /// of theirs).
+    pub first_customer: PersonId,
+    pub first_outcome: frontline_core::OutcomeId,
 }
 
 /// Twenty rules of the shapes real organisations write (the micro-benchmark's set); all hold
@@ -273,6 +279,9 @@ pub async fn write(
         cases,
         preload_seconds,
         mailbox_token,
+        staff_id: staff[0],
+        first_customer: customer_ids[0],
+        first_outcome: outcomes[0],
     })
 }
 
