@@ -73,6 +73,7 @@ async fn every_event_kind_keeps_its_payload() {
     day.files(&kettle.number, &mut names).await;
     day.customer_accounts(&mut names).await;
     day.notifications().await;
+    day.case_edited(&kettle.number).await;
 
     let log = whole_log(&app, &org.ada.token).await;
     let mut by_kind: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -113,6 +114,10 @@ impl Day<'_> {
 
     async fn put(&self, path: &str, token: &str, body: Value) -> Value {
         done(self.app.put(path, token, &body).await).await
+    }
+
+    async fn patch(&self, path: &str, token: &str, body: Value) -> Value {
+        done(self.app.patch(path, token, &body).await).await
     }
 
     async fn delete(&self, path: &str, token: &str) -> Value {
@@ -671,6 +676,17 @@ impl Day<'_> {
             "/api/v1/me/notifications",
             &self.org.sue.token,
             json!({ "email": ["ask_to_me", "customer_replied"] }),
+        )
+        .await;
+    }
+
+    /// Ann corrects the kettle's subject and priority, saying why.
+    async fn case_edited(&self, kettle: &str) {
+        self.patch(
+            &format!("/api/v1/cases/{kettle}"),
+            &self.org.ann.token,
+            json!({ "subject": "Kettle leaks at the lid", "priority": "high",
+                    "reason": "The customer's photo shows where" }),
         )
         .await;
     }
