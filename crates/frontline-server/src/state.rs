@@ -297,6 +297,15 @@ pub struct ApiDocs {
 /// A background task by name.
 type Running = (&'static str, Box<dyn Background>);
 
+/// This process's name in every lease it holds (`Store::claim_follower`: the mail notices, the
+/// target alarms, each mailbox's IMAP reader). One id per process, not per server, so a
+/// server restarted inside the same process carries on at once instead of waiting for its own
+/// old lease to run out; a new process waits at most the lease's length.
+pub fn lease_holder() -> uuid::Uuid {
+    static HOLDER: std::sync::OnceLock<uuid::Uuid> = std::sync::OnceLock::new();
+    *HOLDER.get_or_init(uuid::Uuid::now_v7)
+}
+
 /// A task the node runs until shutdown (see `AppState::run_in_background`).
 pub trait Background: Send + Sync {
     /// Ask the task to end; it finishes what it is doing first.

@@ -65,12 +65,6 @@ impl Background for Sweep {
     }
 }
 
-/// This process's claim on the lease (one per process; see `mail::notices::node`).
-fn node() -> uuid::Uuid {
-    static NODE: std::sync::OnceLock<uuid::Uuid> = std::sync::OnceLock::new();
-    *NODE.get_or_init(uuid::Uuid::now_v7)
-}
-
 /// Start the sweep (at start, by `serve`).
 pub fn ensure_sweep(state: &AppState) {
     state.run_in_background("target alarms", || Box::new(Sweep::start(state.clone())));
@@ -139,7 +133,7 @@ impl Schedule {
 async fn round(state: &AppState, schedule: &mut Option<Schedule>) -> Result<bool> {
     if state
         .store
-        .claim_follower(FOLLOWER, node(), LEASE)
+        .claim_follower(FOLLOWER, crate::state::lease_holder(), LEASE)
         .await?
         .is_none()
     {

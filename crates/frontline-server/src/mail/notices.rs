@@ -58,14 +58,6 @@ impl Background for Notices {
     }
 }
 
-/// This process's claim on the follower. One id per process, not per server, so a server
-/// restarted inside the same process carries on at once instead of waiting for its own old
-/// lease to run out; a new process waits at most `LEASE`.
-fn node() -> uuid::Uuid {
-    static NODE: std::sync::OnceLock<uuid::Uuid> = std::sync::OnceLock::new();
-    *NODE.get_or_init(uuid::Uuid::now_v7)
-}
-
 /// Start following the log when mail goes out (at start, by `serve`).
 pub fn ensure_notices(state: &AppState) {
     if state.config.smtp.is_none() {
@@ -143,7 +135,10 @@ impl<E: Into<AppError>> From<E> for Stuck {
 /// move the cursor past what was handled. True when there may be more to read at once.
 async fn follow(state: &AppState, skip: Option<i64>) -> std::result::Result<bool, Stuck> {
     let store = &state.store;
-    let Some(cursor) = store.claim_follower(FOLLOWER, node(), LEASE).await? else {
+    let Some(cursor) = store
+        .claim_follower(FOLLOWER, crate::state::lease_holder(), LEASE)
+        .await?
+    else {
         return Ok(false);
     };
     let filter = EventFilter {
@@ -169,7 +164,9 @@ async fn follow(state: &AppState, skip: Option<i64>) -> std::result::Result<bool
         done = event.seq;
     }
     if done > cursor {
-        store.advance_follower(FOLLOWER, node(), done).await?;
+        store
+            .advance_follower(FOLLOWER, crate::state::lease_holder(), done)
+            .await?;
     }
     outcome?;
     Ok(events.len() == PAGE as usize)

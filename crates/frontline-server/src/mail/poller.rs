@@ -43,13 +43,6 @@ pub fn ensure_pollers(state: &AppState) {
 /// unread after its node dies.
 const LEASE: Duration = Duration::from_secs(60);
 
-/// This process's name in the leases (one per process, as for the other followers, so a server
-/// restarted in the same process takes its mailboxes back at once).
-fn node() -> uuid::Uuid {
-    static NODE: std::sync::OnceLock<uuid::Uuid> = std::sync::OnceLock::new();
-    *NODE.get_or_init(uuid::Uuid::now_v7)
-}
-
 /// The lease that says which node reads `key`.
 fn lease_name(key: &MailboxKey) -> String {
     format!("imap:{key}")
@@ -60,7 +53,7 @@ fn lease_name(key: &MailboxKey) -> String {
 async fn hold(state: &AppState, key: &MailboxKey) -> bool {
     match state
         .store
-        .claim_follower(&lease_name(key), node(), LEASE)
+        .claim_follower(&lease_name(key), crate::state::lease_holder(), LEASE)
         .await
     {
         Ok(held) => held.is_some(),
