@@ -349,9 +349,9 @@ async fn with_left_out(
     }
     for file in left_out {
         text.push_str(&format!(
-            "\n- {} ({} MB)",
+            "\n- {} ({})",
             file.name.as_str(),
-            file.size.div_ceil(1024 * 1024)
+            frontline_core::attachment::size_in_words(file.size)
         ));
     }
     text
